@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster: the DMA adapter.
+ *
+ * NT drivers fill a DEVICE_DESCRIPTION (address width, scatter/gather,
+ * maximum length) and call IoGetDmaAdapter(), which answers with an adapter
+ * object and the NumberOfMapRegisters one transfer may use. Here the card
+ * model fills struct bm_adapter with its limits, and this file turns them
+ * into what the Linux DMA API needs: the DMA mask, the segment size limit,
+ * and the choice of how buffers the card cannot reach get bounced.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/iommu.h>
+
+#include "busmaster.h"
+
+/*
+ * The kernel's default swiotlb pool is allocated from low memory, below
+ * 4 GiB on x86, so a card of 32 address bits or more reaches it and the DMA
+ * API bounces for it. A narrower card (24 or 28 bits) does not: mapping for
+ * it fails with a kernel warning. Such cards get their own pool of bounce
+ * pages inside their mask: the NT HAL's map registers, literally.
+ */
+#define BM_SWIOTLB_MIN_BITS	32
+
+static enum busmaster_bounce bm_choose_bounce(struct device *dev,
+					      unsigned int bits)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
+		return BUSMASTER_BOUNCE_IOMMU;
+	if (!dma_addressing_limited(dev))
+		return BUSMASTER_BOUNCE_NONE;
+	if (bits >= BM_SWIOTLB_MIN_BITS)
+		return BUSMASTER_BOUNCE_SWIOTLB;
+	return BUSMASTER_BOUNCE_MAP_REGISTERS;
+}
+
+const char *bm_bounce_name(enum busmaster_bounce bounce)
+{
+	switch (bounce) {
+	case BUSMASTER_BOUNCE_NONE:
+		return "none";
+	case BUSMASTER_BOUNCE_IOMMU:
+		return "IOMMU";
+	case BUSMASTER_BOUNCE_SWIOTLB:
+		return "swiotlb";
+	case BUSMASTER_BOUNCE_MAP_REGISTERS:
+		return "map registers";
+	}
+	return "?";
+}
+
+/* Pages a transfer of the card's maximum length spans at worst. */
+static u32 bm_span_pages(const struct bm_adapter *ad)
+{
+	u64 pages = DIV_ROUND_UP_ULL(ad->max_transfer_size, PAGE_SIZE) + 1;
+
+	/* Without merging, each segment is at most one page of a user buffer. */
+	if (ad->scatter_gather)
+		pages = min_t(u64, pages, ad->max_segments);
+	return min_t(u64, pages, U32_MAX);
+}
+
+/**
+ * bm_adapter_setup - set up DMA for a card whose limits ->init() filled in
+ * @bm: the card
+ * @max_addr_bits: narrower address width to use (0: the card's own); a
+ *	wider one is refused, as KMDF's AddressWidthOverride refuses it
+ * @pool_pages: map registers to allocate if the card needs its own pool
+ *
+ * Context: probe, process context. Everything allocated is device-managed
+ * and released after remove() (PutDmaAdapter's place).
+ * Return: 0 or a negative errno.
+ */
+int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
+		     unsigned int pool_pages)
+{
+	struct bm_adapter *ad = &bm->adapter;
+	struct device *dev = &bm->pdev->dev;
+	unsigned int bits = ad->card_addr_bits;
+	u32 span;
+	int ret;
+
+	if (max_addr_bits && max_addr_bits < bits)
+		bits = max_addr_bits;
+	else if (max_addr_bits > bits)
+		dev_warn(dev, "max_addr_bits=%u is wider than the card's %u bits: ignored\n",
+			 max_addr_bits, bits);
+
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(bits));
+	if (ret) {
+		dev_err(dev, "no usable DMA configuration for a %u-bit card\n",
+			bits);
+		return ret;
+	}
+	ad->dma_addr_bits = bits;
+
+	/* Cannot fail for a PCI device (6.11 made it return void). */
+	dma_set_max_seg_size(dev, min_t(u64, ad->max_segment_size, UINT_MAX));
+
+	ad->bounce = bm_choose_bounce(dev, bits);
+	span = bm_span_pages(ad);
+
+	switch (ad->bounce) {
+	case BUSMASTER_BOUNCE_SWIOTLB:
+		span = min_t(u32, span, dma_max_mapping_size(dev) >> PAGE_SHIFT);
+		break;
+	case BUSMASTER_BOUNCE_MAP_REGISTERS:
+		span = min(span, pool_pages);
+		ad->pool_cpu = dmam_alloc_coherent(dev, (size_t)span << PAGE_SHIFT,
+						   &ad->pool_dma, GFP_KERNEL);
+		if (!ad->pool_cpu) {
+			dev_err(dev, "cannot allocate %u map registers within %u bits\n",
+				span, bits);
+			return -ENOMEM;
+		}
+		break;
+	default:
+		break;
+	}
+	ad->map_registers = span;
+	return 0;
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster: /dev/busmasterN, the file interface to one card.
+ *
+ * Every ioctl is described once in bm_ioctl_ops[]: the size of its struct
+ * and the smallest size an older caller may pass. bm_ioctl() copies the
+ * argument in with copy_struct_from_user() and checks the card is still
+ * there before any handler runs, and copies the answer back only when the
+ * handler succeeded, so a refused call changes nothing.
+ */
+#include <linux/fs.h>
+#include <linux/nospec.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "busmaster.h"
+
+static int bm_open(struct inode *inode, struct file *file)
+{
+	struct bm_dev *bm = container_of(file->private_data, struct bm_dev, misc);
+	struct bm_file *bf;
+
+	bf = kzalloc(sizeof(*bf), GFP_KERNEL);
+	if (!bf)
+		return -ENOMEM;
+	/* misc_open() holds misc_mtx, so remove() cannot free @bm meanwhile. */
+	kref_get(&bm->kref);
+	bf->bm = bm;
+	file->private_data = bf;
+	return 0;
+}
+
+static int bm_release(struct inode *inode, struct file *file)
+{
+	struct bm_file *bf = file->private_data;
+
+	bm_dev_put(bf->bm);
+	kfree(bf);
+	return 0;
+}
+
+/*
+ * BUSMASTER_IOCTL_INFO: report the adapter description.
+ * Context: bm->lifetime held for read, the card present.
+ */
+static int bm_ioctl_info(struct bm_file *bf, void *arg)
+{
+	struct busmaster_info *info = arg;
+	struct bm_dev *bm = bf->bm;
+	const struct bm_adapter *ad = &bm->adapter;
+	struct pci_dev *pdev = bm->pdev;
+
+	if (info->flags || info->reserved)
+		return -EINVAL;
+
+	info->abi_version = BUSMASTER_ABI_VERSION;
+	info->card_model = bm->ops->model;
+	info->pci_vendor = pdev->vendor;
+	info->pci_device = pdev->device;
+	info->pci_revision = pdev->revision;
+	info->irq_mode = bm->irq_mode;
+	info->irq_vectors = bm->irq_vectors;
+	strscpy(info->pci_slot, bm->slot, sizeof(info->pci_slot));
+	strscpy(info->driver_version, BM_DRV_VERSION,
+		sizeof(info->driver_version));
+
+	info->card_addr_bits = ad->card_addr_bits;
+	info->dma_addr_bits = ad->dma_addr_bits;
+	info->caps = (ad->scatter_gather ? BUSMASTER_CAP_SCATTER_GATHER : 0) |
+		     (ad->card_mem_bar ? BUSMASTER_CAP_CARD_MEM_BAR : 0);
+	info->alignment = ad->alignment;
+	info->max_segments = ad->max_segments;
+	info->dma_channels = ad->dma_channels;
+	info->max_segment_size = ad->max_segment_size;
+	info->max_transfer_size = ad->max_transfer_size;
+	info->card_mem_size = ad->card_mem_size;
+	info->bounce = ad->bounce;
+	info->map_registers = ad->map_registers;
+	return 0;
+}
+
+/**
+ * struct bm_ioctl_op - one ioctl command
+ * @size: sizeof the command's struct as this driver knows it
+ * @min_size: offsetofend() of the last field of the command's first version
+ * @execute: the handler; returns 0 or a negative errno
+ */
+struct bm_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	int (*execute)(struct bm_file *bf, void *arg);
+};
+
+#define BM_IOCTL_OP(_nr, _fn, _struct, _last)				\
+	[(_nr) - BUSMASTER_CMD_BASE] = {				\
+		.size = sizeof(_struct),				\
+		.min_size = offsetofend(_struct, _last),		\
+		.execute = _fn,						\
+	}
+
+static const struct bm_ioctl_op bm_ioctl_ops[] = {
+	BM_IOCTL_OP(BUSMASTER_CMD_INFO, bm_ioctl_info, struct busmaster_info,
+		    map_registers),
+};
+
+/* Big enough for the argument of any command. */
+union bm_ioctl_buffer {
+	struct busmaster_info info;
+};
+
+static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
+{
+	struct bm_file *bf = file->private_data;
+	struct bm_dev *bm = bf->bm;
+	void __user *argp = (void __user *)uarg;
+	const struct bm_ioctl_op *op;
+	union bm_ioctl_buffer buf;
+	unsigned int nr;
+	u32 usize;
+	long ret;
+
+	if (_IOC_TYPE(cmd) != BUSMASTER_IOCTL_TYPE || _IOC_SIZE(cmd) ||
+	    _IOC_DIR(cmd) != _IOC_NONE)
+		return -ENOTTY;
+	nr = _IOC_NR(cmd);
+	if (nr < BUSMASTER_CMD_BASE ||
+	    nr - BUSMASTER_CMD_BASE >= ARRAY_SIZE(bm_ioctl_ops))
+		return -ENOTTY;
+	op = &bm_ioctl_ops[array_index_nospec(nr - BUSMASTER_CMD_BASE,
+					      ARRAY_SIZE(bm_ioctl_ops))];
+	if (!op->execute)
+		return -ENOTTY;
+
+	if (get_user(usize, (u32 __user *)argp))
+		return -EFAULT;
+	if (usize < op->min_size)
+		return -EINVAL;
+	ret = copy_struct_from_user(&buf, op->size, argp, usize);
+	if (ret)
+		return ret;
+
+	down_read(&bm->lifetime);
+	if (!bm->pdev)
+		ret = -ENODEV;
+	else
+		ret = op->execute(bf, &buf);
+	up_read(&bm->lifetime);
+
+	if (!ret && copy_to_user(argp, &buf, min(usize, op->size)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static const struct file_operations bm_fops = {
+	.owner = THIS_MODULE,
+	.open = bm_open,
+	.release = bm_release,
+	.unlocked_ioctl = bm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/**
+ * bm_chardev_register - create /dev/busmasterN
+ * @bm: the card, fully set up
+ * Return: 0 or a negative errno.
+ */
+int bm_chardev_register(struct bm_dev *bm)
+{
+	bm->misc.minor = MISC_DYNAMIC_MINOR;
+	bm->misc.name = bm->name;
+	bm->misc.fops = &bm_fops;
+	bm->misc.parent = &bm->pdev->dev;
+	return misc_register(&bm->misc);
+}
+
+/**
+ * bm_chardev_unregister - remove /dev/busmasterN; open files stay valid
+ * @bm: the card
+ */
+void bm_chardev_unregister(struct bm_dev *bm)
+{
+	misc_deregister(&bm->misc);
+}

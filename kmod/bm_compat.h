@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences between the kernels busmaster supports
+ * (Debian's 6.1 and 6.12). Keep this file small: one entry per API that
+ * moved, each saying when. In a kernel tree this file goes away, which is
+ * why checkpatch's LINUX_VERSION_CODE rule is waived for it alone.
+ */
+#ifndef _BM_COMPAT_H
+#define _BM_COMPAT_H
+
+#include <linux/pci.h>
+#include <linux/version.h>
+
+/* 6.8 renamed PCI_IRQ_LEGACY to PCI_IRQ_INTX; 6.10 dropped the old name. */
+#ifndef PCI_IRQ_INTX
+#define PCI_IRQ_INTX PCI_IRQ_LEGACY
+#endif
+
+/*
+ * 6.11 added pcim_iomap_region() and deprecated the pcim_iomap_regions()
+ * + pcim_iomap_table() pair that 6.1 offers.
+ */
+static inline void __iomem *bm_iomap_bar(struct pci_dev *pdev, int bar,
+					 const char *name)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	return pcim_iomap_region(pdev, bar, name);
+#else
+	int ret = pcim_iomap_regions(pdev, BIT(bar), name);
+
+	if (ret)
+		return IOMEM_ERR_PTR(ret);
+	return pcim_iomap_table(pdev)[bar];
+#endif
+}
+
+#endif /* _BM_COMPAT_H */

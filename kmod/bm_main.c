@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster: a PCI busmaster DMA driver that ports the Windows NT/2000 DMA
+ * model (adapter objects, map registers, common buffers, MDLs,
+ * scatter/gather lists) to the Linux DMA API.
+ *
+ * This file binds the cards: probe() enables the card as a bus master, asks
+ * the card model for its limits, sets up the DMA adapter and the interrupt,
+ * then creates /dev/busmasterN. remove() undoes it in reverse, and is safe
+ * while files are still open: they see ENODEV until they close.
+ */
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "bm_compat.h"
+#include "busmaster.h"
+
+static unsigned int max_addr_bits;
+module_param(max_addr_bits, uint, 0444);
+MODULE_PARM_DESC(max_addr_bits,
+		 "Use at most this many DMA address bits (0: the card's width); never wider than the card");
+
+static unsigned int map_registers = 32;
+module_param(map_registers, uint, 0444);
+MODULE_PARM_DESC(map_registers,
+		 "Bounce pages per card that cannot reach the swiotlb pool (default 32)");
+
+static char *irq_mode = "auto";
+module_param(irq_mode, charp, 0444);
+MODULE_PARM_DESC(irq_mode, "Interrupt mode: auto (MSI-X, MSI, INTx), msix, msi or intx");
+
+#define BM_MAP_REGISTERS_MIN	2
+#define BM_MAP_REGISTERS_MAX	4096
+#define BM_IRQ_TEST_TIMEOUT	(2 * HZ)
+
+static DEFINE_IDA(bm_ida);
+
+static void bm_dev_release(struct kref *kref)
+{
+	struct bm_dev *bm = container_of(kref, struct bm_dev, kref);
+
+	ida_free(&bm_ida, bm->id);
+	kfree(bm);
+}
+
+/**
+ * bm_dev_put - drop a reference to a card
+ * @bm: the card
+ *
+ * The last reference (the PCI binding's or the last open file's) frees it.
+ */
+void bm_dev_put(struct bm_dev *bm)
+{
+	kref_put(&bm->kref, bm_dev_release);
+}
+
+static irqreturn_t bm_irq(int irq, void *data)
+{
+	struct bm_dev *bm = data;
+	u32 causes = bm->ops->irq(bm);
+
+	if (!causes)
+		return IRQ_NONE;
+	if (causes & BM_IRQ_CAUSE_TEST)
+		complete(&bm->irq_test);
+	return IRQ_HANDLED;
+}
+
+static int bm_irq_flags(struct pci_dev *pdev, unsigned int *flags)
+{
+	if (sysfs_streq(irq_mode, "auto")) {
+		*flags = PCI_IRQ_MSIX | PCI_IRQ_MSI | PCI_IRQ_INTX;
+	} else if (sysfs_streq(irq_mode, "msix")) {
+		*flags = PCI_IRQ_MSIX;
+	} else if (sysfs_streq(irq_mode, "msi")) {
+		*flags = PCI_IRQ_MSI;
+	} else if (sysfs_streq(irq_mode, "intx")) {
+		*flags = PCI_IRQ_INTX;
+	} else {
+		pci_err(pdev, "irq_mode=%s: must be auto, msix, msi or intx\n",
+			irq_mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * One vector for now: the card's completion and error causes share it.
+ * Per-channel vectors come with many requests in flight.
+ */
+static int bm_irq_setup(struct bm_dev *bm)
+{
+	struct pci_dev *pdev = bm->pdev;
+	unsigned int flags;
+	int nvec, ret;
+
+	ret = bm_irq_flags(pdev, &flags);
+	if (ret)
+		return ret;
+	nvec = pci_alloc_irq_vectors(pdev, 1, 1, flags);
+	if (nvec < 0) {
+		pci_err(pdev, "no interrupt in mode %s: %d\n", irq_mode, nvec);
+		return nvec;
+	}
+	bm->irq_vectors = nvec;
+	if (pdev->msix_enabled)
+		bm->irq_mode = BUSMASTER_IRQ_MSIX;
+	else if (pdev->msi_enabled)
+		bm->irq_mode = BUSMASTER_IRQ_MSI;
+	else
+		bm->irq_mode = BUSMASTER_IRQ_INTX;
+
+	ret = request_irq(pci_irq_vector(pdev, 0), bm_irq,
+			  bm->irq_mode == BUSMASTER_IRQ_INTX ? IRQF_SHARED : 0,
+			  bm->name, bm);
+	if (ret) {
+		pci_free_irq_vectors(pdev);
+		return ret;
+	}
+	return 0;
+}
+
+static void bm_irq_teardown(struct bm_dev *bm, struct pci_dev *pdev)
+{
+	free_irq(pci_irq_vector(pdev, 0), bm);
+	pci_free_irq_vectors(pdev);
+}
+
+/* Prove the interrupt is delivered in the mode we got before promising it. */
+static int bm_irq_selftest(struct bm_dev *bm)
+{
+	reinit_completion(&bm->irq_test);
+	bm->ops->raise_test_irq(bm);
+	if (!wait_for_completion_timeout(&bm->irq_test, BM_IRQ_TEST_TIMEOUT)) {
+		pci_err(bm->pdev, "interrupt self-test: no interrupt within %u ms\n",
+			jiffies_to_msecs(BM_IRQ_TEST_TIMEOUT));
+		return -EIO;
+	}
+	return 0;
+}
+
+static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
+				   const struct bm_card_ops *ops)
+{
+	struct bm_dev *bm = kzalloc(sizeof(*bm), GFP_KERNEL);
+
+	if (!bm)
+		return NULL;
+	bm->id = ida_alloc(&bm_ida, GFP_KERNEL);
+	if (bm->id < 0) {
+		kfree(bm);
+		return NULL;
+	}
+	kref_init(&bm->kref);
+	init_rwsem(&bm->lifetime);
+	init_completion(&bm->irq_test);
+	bm->pdev = pdev;
+	bm->ops = ops;
+	snprintf(bm->name, sizeof(bm->name), BM_DRV_NAME "%d", bm->id);
+	strscpy(bm->slot, pci_name(pdev), sizeof(bm->slot));
+	return bm;
+}
+
+static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	const struct bm_card_ops *ops = (const void *)id->driver_data;
+	struct bm_dev *bm;
+	int ret;
+
+	if (map_registers < BM_MAP_REGISTERS_MIN ||
+	    map_registers > BM_MAP_REGISTERS_MAX) {
+		pci_err(pdev, "map_registers=%u: must be %u..%u\n", map_registers,
+			BM_MAP_REGISTERS_MIN, BM_MAP_REGISTERS_MAX);
+		return -EINVAL;
+	}
+
+	bm = bm_dev_alloc(pdev, ops);
+	if (!bm)
+		return -ENOMEM;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		goto err_put;
+	pci_set_master(pdev);
+
+	bm->regs = bm_iomap_bar(pdev, 0, BM_DRV_NAME);
+	if (IS_ERR(bm->regs)) {
+		ret = PTR_ERR(bm->regs);
+		pci_err(pdev, "cannot map BAR0: %d\n", ret);
+		goto err_put;
+	}
+
+	ret = ops->init(bm);
+	if (ret)
+		goto err_put;
+	ret = bm_adapter_setup(bm, max_addr_bits, map_registers);
+	if (ret)
+		goto err_put;
+	ret = bm_irq_setup(bm);
+	if (ret)
+		goto err_put;
+	ret = bm_irq_selftest(bm);
+	if (ret)
+		goto err_irq;
+
+	pci_set_drvdata(pdev, bm);
+	/* Last: from here on userspace can open the card. */
+	ret = bm_chardev_register(bm);
+	if (ret)
+		goto err_irq;
+
+	pci_info(pdev, "%s: %s card, %u-bit DMA (card %u), %s, bounce: %s, %u map registers\n",
+		 bm->name, ops->name, bm->adapter.dma_addr_bits,
+		 bm->adapter.card_addr_bits,
+		 bm->irq_mode == BUSMASTER_IRQ_MSIX ? "MSI-X" :
+		 bm->irq_mode == BUSMASTER_IRQ_MSI ? "MSI" : "INTx",
+		 bm_bounce_name(bm->adapter.bounce), bm->adapter.map_registers);
+	return 0;
+
+err_irq:
+	ops->reset(bm);
+	bm_irq_teardown(bm, pdev);
+err_put:
+	bm_dev_put(bm);
+	return ret;
+}
+
+static void bm_remove(struct pci_dev *pdev)
+{
+	struct bm_dev *bm = pci_get_drvdata(pdev);
+
+	/* No new opens; then wait out the file operations in progress. */
+	bm_chardev_unregister(bm);
+	down_write(&bm->lifetime);
+	bm->ops->reset(bm);
+	bm->pdev = NULL;
+	up_write(&bm->lifetime);
+
+	bm_irq_teardown(bm, pdev);
+	bm_dev_put(bm);
+}
+
+static const struct pci_device_id bm_pci_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8), .driver_data = (kernel_ulong_t)&bm_edu_ops },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, bm_pci_ids);
+
+static struct pci_driver bm_pci_driver = {
+	.name = BM_DRV_NAME,
+	.id_table = bm_pci_ids,
+	.probe = bm_probe,
+	.remove = bm_remove,
+};
+module_pci_driver(bm_pci_driver);
+
+MODULE_DESCRIPTION("Busmaster DMA: the Windows NT DMA model on the Linux DMA API");
+MODULE_VERSION(BM_DRV_VERSION);
+MODULE_LICENSE("GPL");

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * busmaster: internal interfaces between the driver's files.
+ *
+ *   bm_main.c     PCI probe/remove, interrupts, module parameters
+ *   bm_adapter.c  the DMA adapter (IoGetDmaAdapter/DEVICE_DESCRIPTION):
+ *                 DMA mask, segment limits, bounce strategy, map registers
+ *   bm_chardev.c  /dev/busmasterN: open/release, the ioctl table
+ *   bm_edu.c      QEMU's "edu" card: its registers, behind struct bm_card_ops
+ */
+#ifndef _BUSMASTER_H
+#define _BUSMASTER_H
+
+#include <linux/completion.h>
+#include <linux/interrupt.h>
+#include <linux/kref.h>
+#include <linux/miscdevice.h>
+#include <linux/pci.h>
+#include <linux/rwsem.h>
+#include <linux/busmaster.h>
+
+#define BM_DRV_NAME	"busmaster"
+#define BM_DRV_VERSION	"0.1.0"
+
+struct bm_dev;
+
+/* Interrupt causes a card's ->irq() reports to the core. */
+#define BM_IRQ_CAUSE_TEST	BIT(0)	/* the probe-time self-test interrupt */
+#define BM_IRQ_CAUSE_DMA	BIT(1)	/* a DMA transfer finished */
+#define BM_IRQ_CAUSE_OTHER	BIT(31)	/* acknowledged, nothing to do */
+
+/**
+ * struct bm_card_ops - what differs from one card model to the next
+ * @name: model name for messages
+ * @model: enum busmaster_card_model
+ * @init: check the card is what its ID says and fill in @bm->adapter's
+ *	card limits (the DEVICE_DESCRIPTION fields); no DMA yet
+ * @irq: read and acknowledge the card's interrupt status; return the
+ *	BM_IRQ_CAUSE_* bits seen, 0 when the interrupt was not ours
+ * @raise_test_irq: make the card raise an interrupt now
+ * @reset: stop every DMA engine; the card touches no memory afterwards
+ *
+ * Context: @init and @reset run in process context under the device lock;
+ * @irq runs in hard interrupt context.
+ */
+struct bm_card_ops {
+	const char *name;
+	u32 model;
+	int (*init)(struct bm_dev *bm);
+	u32 (*irq)(struct bm_dev *bm);
+	void (*raise_test_irq)(struct bm_dev *bm);
+	void (*reset)(struct bm_dev *bm);
+};
+
+extern const struct bm_card_ops bm_edu_ops;
+
+/**
+ * struct bm_adapter - the DMA adapter: what the card can do, and what the
+ * kernel gave it (NT: DEVICE_DESCRIPTION in, DMA_ADAPTER out)
+ * @card_addr_bits: address bits the card drives (card capability)
+ * @scatter_gather: the card takes chains of segments
+ * @alignment: address/length alignment the card needs, bytes
+ * @max_segments: segments per card transfer (1 without scatter/gather)
+ * @max_segment_size: bytes per segment
+ * @max_transfer_size: bytes per card transfer
+ * @card_mem_size: on-card memory, bytes
+ * @card_mem_bar: on-card memory is visible in a BAR
+ * @dma_channels: DMA engines on the card
+ * @dma_addr_bits: width of the DMA mask set (<= @card_addr_bits)
+ * @bounce: enum busmaster_bounce, see bm_adapter_setup()
+ * @map_registers: pages one transfer may map at once (NumberOfMapRegisters)
+ * @pool_cpu: the map-register pool (BUSMASTER_BOUNCE_MAP_REGISTERS only):
+ *	@map_registers pages of coherent memory within the card's mask
+ * @pool_dma: bus address of @pool_cpu
+ */
+struct bm_adapter {
+	u32 card_addr_bits;
+	bool scatter_gather;
+	u32 alignment;
+	u32 max_segments;
+	u64 max_segment_size;
+	u64 max_transfer_size;
+	u64 card_mem_size;
+	bool card_mem_bar;
+	u32 dma_channels;
+
+	u32 dma_addr_bits;
+	enum busmaster_bounce bounce;
+	u32 map_registers;
+	void *pool_cpu;
+	dma_addr_t pool_dma;
+};
+
+/**
+ * struct bm_dev - one card
+ * @pdev: the PCI device; NULL once remove() ran (files may outlive it)
+ * @ops: the card model's operations
+ * @regs: BAR0 registers
+ * @adapter: the DMA adapter description
+ * @irq_mode: enum busmaster_irq_mode in use
+ * @irq_vectors: vectors allocated
+ * @irq_test: completed by the self-test interrupt
+ * @id: N in /dev/busmasterN
+ * @name: "busmasterN"
+ * @slot: PCI address, kept for INFO after @pdev is gone
+ * @misc: the char device
+ * @kref: one reference for the PCI binding, one per open file
+ * @lifetime: held for read by every file operation that touches the card,
+ *	for write by remove() while it marks the card gone; a holder for read
+ *	sees @pdev valid or NULL, never half torn down
+ */
+struct bm_dev {
+	struct pci_dev *pdev;
+	const struct bm_card_ops *ops;
+	void __iomem *regs;
+	struct bm_adapter adapter;
+	u8 irq_mode;
+	u16 irq_vectors;
+	struct completion irq_test;
+	int id;
+	char name[16];
+	char slot[16];
+	struct miscdevice misc;
+	struct kref kref;
+	struct rw_semaphore lifetime;
+};
+
+/**
+ * struct bm_file - one open file of /dev/busmasterN
+ * @bm: the card; the file holds a reference
+ *
+ * Per-file state lives here so that many files, and later many requests
+ * per file, proceed independently.
+ */
+struct bm_file {
+	struct bm_dev *bm;
+};
+
+/* bm_main.c */
+void bm_dev_put(struct bm_dev *bm);
+
+/* bm_adapter.c */
+int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
+		     unsigned int pool_pages);
+const char *bm_bounce_name(enum busmaster_bounce bounce);
+
+/* bm_chardev.c */
+int bm_chardev_register(struct bm_dev *bm);
+void bm_chardev_unregister(struct bm_dev *bm);
+
+#endif /* _BUSMASTER_H */

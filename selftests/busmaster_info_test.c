@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster INFO ioctl and the ioctl ABI itself.
+ *
+ * INFO must describe each card as the VM was started (the expectation file,
+ * written from QEMU's command line, not from the driver), and every
+ * malformed call must fail with the errno uapi/linux/busmaster.h documents
+ * and leave the caller's buffer untouched.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "busmaster_test.h"
+
+/* The first card found, opened. */
+FIXTURE(card) {
+	int fd;
+};
+
+FIXTURE_SETUP(card)
+{
+	int ids[BM_MAX_CARDS];
+
+	if (bm_list_cards(ids, BM_MAX_CARDS) == 0)
+		SKIP(return, "no /dev/busmaster* (driver not loaded, or no card)");
+	self->fd = bm_open_id(ids[0], O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open /dev/busmaster%d: %s", ids[0],
+				      strerror(errno));
+}
+
+FIXTURE_TEARDOWN(card)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST(open_close_every_card)
+{
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
+
+	if (!n)
+		SKIP(return, "no /dev/busmaster*");
+	for (int i = 0; i < n; i++) {
+		int fd = bm_open_id(ids[i], O_RDWR);
+
+		ASSERT_LE(0, fd) TH_LOG("busmaster%d: %s", ids[i], strerror(errno));
+		ASSERT_EQ(0, close(fd));
+	}
+}
+
+/* Compare one INFO field with the expectation, if the line sets it. */
+#define EXPECT_FIELD_NUM(card, key, value) do {				\
+	const char *_s = bm_expect_get(card, key);			\
+	if (_s) {							\
+		EXPECT_EQ(strtoull(_s, NULL, 0),			\
+			  (unsigned long long)(value))			\
+			TH_LOG("%s: %s", slot, key);			\
+		checked++;						\
+	}								\
+} while (0)
+
+#define EXPECT_FIELD_STR(card, key, value) do {				\
+	const char *_s = bm_expect_get(card, key);			\
+	if (_s) {							\
+		EXPECT_STREQ(_s, value) TH_LOG("%s: %s", slot, key);	\
+		checked++;						\
+	}								\
+} while (0)
+
+TEST(info_matches_vm_configuration)
+{
+	struct bm_expect_card cards[BM_MAX_CARDS];
+	int ids[BM_MAX_CARDS];
+	int n, ncards;
+
+	n = bm_expect_load(cards, BM_MAX_CARDS);
+	if (n < 0)
+		SKIP(return, "no expectation file (set BUSMASTER_EXPECT)");
+	ncards = bm_list_cards(ids, BM_MAX_CARDS);
+	ASSERT_EQ(n, ncards) TH_LOG("the VM was given %d cards, the driver shows %d",
+				    n, ncards);
+
+	for (int i = 0; i < n; i++) {
+		const struct bm_expect_card *c = &cards[i];
+		const char *slot = bm_expect_get(c, "slot");
+		struct busmaster_info info;
+		int fd, checked = 0;
+
+		ASSERT_NE(NULL, slot) TH_LOG("expectation line %d has no slot=", i + 1);
+		fd = bm_open_slot(slot, &info);
+		ASSERT_LE(0, fd) TH_LOG("no card at %s", slot);
+
+		EXPECT_EQ(BUSMASTER_ABI_VERSION, info.abi_version);
+		EXPECT_EQ(sizeof(info), info.size);
+		EXPECT_EQ(0, info.flags);
+		EXPECT_NE(0, info.driver_version[0]);
+		EXPECT_FIELD_STR(c, "model", bm_model_name(info.card_model));
+		EXPECT_FIELD_NUM(c, "vendor", info.pci_vendor);
+		EXPECT_FIELD_NUM(c, "device", info.pci_device);
+		EXPECT_FIELD_NUM(c, "card_addr_bits", info.card_addr_bits);
+		EXPECT_FIELD_NUM(c, "dma_addr_bits", info.dma_addr_bits);
+		EXPECT_FIELD_NUM(c, "sg", !!(info.caps & BUSMASTER_CAP_SCATTER_GATHER));
+		EXPECT_FIELD_NUM(c, "card_mem_bar", !!(info.caps & BUSMASTER_CAP_CARD_MEM_BAR));
+		EXPECT_FIELD_NUM(c, "alignment", info.alignment);
+		EXPECT_FIELD_NUM(c, "max_segments", info.max_segments);
+		EXPECT_FIELD_NUM(c, "max_segment_size", info.max_segment_size);
+		EXPECT_FIELD_NUM(c, "max_transfer_size", info.max_transfer_size);
+		EXPECT_FIELD_NUM(c, "card_mem_size", info.card_mem_size);
+		EXPECT_FIELD_NUM(c, "channels", info.dma_channels);
+		EXPECT_FIELD_STR(c, "irq_mode", bm_irq_name(info.irq_mode));
+		EXPECT_FIELD_NUM(c, "irq_vectors", info.irq_vectors);
+		EXPECT_FIELD_STR(c, "bounce", bm_bounce_name(info.bounce));
+		EXPECT_FIELD_NUM(c, "map_registers", info.map_registers);
+		/* Words the test does not know are a typo in the lane: fail. */
+		EXPECT_EQ(c->nkeys - 1, checked) TH_LOG("%s: unknown keys in the expectation", slot);
+
+		/* Never wider than the card, whatever was asked. */
+		EXPECT_LE(info.dma_addr_bits, info.card_addr_bits);
+		EXPECT_LE(1, info.map_registers);
+		close(fd);
+	}
+}
+
+/* An ioctl that fails must not write to the caller's buffer. */
+static void fill_sentinel(struct busmaster_info *info, uint32_t size)
+{
+	memset(info, 0xa5, sizeof(*info));
+	info->size = size;
+	info->flags = 0;
+	info->reserved = 0;
+}
+
+static int unchanged_after(const struct busmaster_info *info, uint32_t size)
+{
+	struct busmaster_info ref;
+
+	fill_sentinel(&ref, size);
+	return !memcmp(&ref.abi_version, &info->abi_version,
+		       sizeof(ref) - offsetof(struct busmaster_info, abi_version));
+}
+
+TEST_F(card, unknown_command_is_enotty)
+{
+	struct busmaster_info info;
+
+	fill_sentinel(&info, sizeof(info));
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_INFO + 1), &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_BASE - 1), &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(BUSMASTER_IOCTL_TYPE + 1, BUSMASTER_CMD_INFO), &info));
+	EXPECT_EQ(ENOTTY, errno);
+	/* Size and direction bits are not part of this ABI's numbers. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_INFO,
+					   struct busmaster_info), &info));
+	EXPECT_EQ(ENOTTY, errno);
+	/* A generic terminal ioctl. */
+	EXPECT_EQ(-1, ioctl(self->fd, TCGETS, &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_TRUE(unchanged_after(&info, sizeof(info)));
+}
+
+TEST_F(card, info_flags_must_be_zero)
+{
+	struct busmaster_info info;
+
+	for (int bit = 0; bit < 32; bit++) {
+		fill_sentinel(&info, sizeof(info));
+		info.flags = 1U << bit;
+		EXPECT_EQ(-1, ioctl(self->fd, BUSMASTER_IOCTL_INFO, &info));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("flags bit %d", bit);
+		info.flags = 0;
+		EXPECT_TRUE(unchanged_after(&info, sizeof(info)));
+	}
+}
+
+TEST_F(card, info_reserved_must_be_zero)
+{
+	struct busmaster_info info;
+
+	fill_sentinel(&info, sizeof(info));
+	info.reserved = 1ULL << 63;
+	EXPECT_EQ(-1, ioctl(self->fd, BUSMASTER_IOCTL_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	info.reserved = 0;
+	EXPECT_TRUE(unchanged_after(&info, sizeof(info)));
+}
+
+TEST_F(card, info_size_too_small_is_einval)
+{
+	struct busmaster_info info;
+	uint32_t sizes[] = { 0, 4, 16, offsetof(struct busmaster_info, map_registers) };
+
+	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		fill_sentinel(&info, sizes[i]);
+		EXPECT_EQ(-1, ioctl(self->fd, BUSMASTER_IOCTL_INFO, &info));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("size %u", sizes[i]);
+		EXPECT_TRUE(unchanged_after(&info, sizes[i]));
+	}
+}
+
+/* A newer caller's longer struct: zero tail accepted, non-zero tail E2BIG. */
+TEST_F(card, info_size_larger_than_kernel)
+{
+	struct {
+		struct busmaster_info info;
+		uint64_t newer_field;
+	} big;
+
+	memset(&big, 0, sizeof(big));
+	big.info.size = sizeof(big);
+	ASSERT_EQ(0, ioctl(self->fd, BUSMASTER_IOCTL_INFO, &big));
+	EXPECT_EQ(BUSMASTER_ABI_VERSION, big.info.abi_version);
+	EXPECT_EQ(0, big.newer_field) TH_LOG("the kernel wrote past its own struct");
+
+	memset(&big, 0, sizeof(big));
+	big.info.size = sizeof(big);
+	big.newer_field = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, BUSMASTER_IOCTL_INFO, &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(0, big.info.abi_version);
+}
+
+/* An older caller's shorter struct gets exactly the bytes it asked for. */
+TEST_F(card, info_size_minimum_is_served)
+{
+	unsigned char buf[sizeof(struct busmaster_info) + 16];
+	uint32_t size = offsetof(struct busmaster_info, map_registers) + 4;
+	struct busmaster_info *info = (struct busmaster_info *)buf;
+
+	memset(buf, 0x5a, sizeof(buf));
+	memset(info, 0, size);
+	info->size = size;
+	ASSERT_EQ(0, ioctl(self->fd, BUSMASTER_IOCTL_INFO, info));
+	EXPECT_EQ(BUSMASTER_ABI_VERSION, info->abi_version);
+	for (size_t i = size; i < sizeof(buf); i++) {
+		ASSERT_EQ(0x5a, buf[i]) TH_LOG("byte %zu past size written", i);
+	}
+}
+
+TEST_F(card, bad_pointer_is_efault)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, BUSMASTER_IOCTL_INFO, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, BUSMASTER_IOCTL_INFO, (void *)16));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+/* Several processes, each with many files open on every card at once. */
+TEST(many_opens_from_many_processes)
+{
+	enum { NPROC = 8, NFILES = 32 };
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
+	char slots[BM_MAX_CARDS][16];
+	pid_t pids[NPROC];
+
+	if (!n)
+		SKIP(return, "no /dev/busmaster*");
+	for (int i = 0; i < n; i++) {
+		struct busmaster_info info;
+		int fd = bm_open_id(ids[i], O_RDWR);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, bm_info(fd, &info));
+		memcpy(slots[i], info.pci_slot, sizeof(slots[i]));
+		close(fd);
+	}
+
+	for (int p = 0; p < NPROC; p++) {
+		pids[p] = fork();
+		ASSERT_LE(0, pids[p]);
+		if (pids[p] == 0) {
+			int fds[NFILES];
+			int bad = 0;
+
+			/* All open at once, then each asked which card it is. */
+			for (int i = 0; i < NFILES; i++)
+				fds[i] = bm_open_id(ids[i % n], O_RDWR);
+			for (int i = 0; i < NFILES; i++) {
+				struct busmaster_info info;
+
+				if (fds[i] < 0 || bm_info(fds[i], &info) ||
+				    strcmp(info.pci_slot, slots[i % n]))
+					bad++;
+			}
+			for (int i = 0; i < NFILES; i++)
+				if (fds[i] >= 0 && close(fds[i]))
+					bad++;
+			_exit(bad ? 1 : 0);
+		}
+	}
+	for (int p = 0; p < NPROC; p++) {
+		int status;
+
+		ASSERT_EQ(pids[p], waitpid(pids[p], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("child %d: %d files failed", p, WEXITSTATUS(status));
+	}
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster lifetime rules: the module cannot go while a file is open, and a
+ * card removed under an open file (PutDmaAdapter's case, or surprise removal)
+ * leaves the file valid but answering ENODEV until it is closed.
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "busmaster_test.h"
+
+static int write_sysfs(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t len = (ssize_t)strlen(value);
+	int ret = 0;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, value, len) != len)
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+TEST(module_stays_while_a_file_is_open)
+{
+	int ids[BM_MAX_CARDS];
+	struct busmaster_info info;
+	int fd;
+
+	if (!bm_list_cards(ids, BM_MAX_CARDS))
+		SKIP(return, "no /dev/busmaster*");
+	fd = bm_open_id(ids[0], O_RDWR);
+	ASSERT_LE(0, fd);
+
+	errno = 0;
+	if (syscall(SYS_delete_module, "busmaster", O_NONBLOCK) == 0)
+		ASSERT_TRUE(0) TH_LOG("the module unloaded under an open file");
+	if (errno == ENOENT)
+		SKIP(close(fd); return, "busmaster is built in, not a module");
+	if (errno == EPERM)
+		SKIP(close(fd); return, "needs CAP_SYS_MODULE");
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	EXPECT_EQ(0, bm_info(fd, &info));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST(card_removed_under_an_open_file)
+{
+	struct busmaster_info info, again;
+	char path[128], node[64], slot[16];
+	int ids[BM_MAX_CARDS];
+	struct stat st;
+	int fd, reopened = -1;
+
+	if (!bm_list_cards(ids, BM_MAX_CARDS))
+		SKIP(return, "no /dev/busmaster*");
+	fd = bm_open_id(ids[0], O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bm_info(fd, &info));
+	memcpy(slot, info.pci_slot, sizeof(slot));
+	snprintf(node, sizeof(node), "/dev/busmaster%d", ids[0]);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", slot);
+
+	if (write_sysfs(path, "1")) {
+		close(fd);
+		if (errno == EACCES || errno == EPERM)
+			SKIP(return, "needs root to remove a PCI device");
+		ASSERT_TRUE(0) TH_LOG("%s: %s", path, strerror(errno));
+	}
+
+	/* The file stays valid; the card behind it is gone. */
+	EXPECT_EQ(-1, bm_info(fd, &again));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-1, stat(node, &st)) TH_LOG("%s still exists", node);
+	EXPECT_EQ(0, close(fd));
+
+	/* Bring it back, and it works as before. */
+	ASSERT_EQ(0, write_sysfs("/sys/bus/pci/rescan", "1"));
+	for (int i = 0; i < 100 && reopened < 0; i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		reopened = bm_open_slot(slot, &again);
+		if (reopened < 0)
+			nanosleep(&ts, NULL);
+	}
+	ASSERT_LE(0, reopened) TH_LOG("%s did not come back after rescan", slot);
+	EXPECT_EQ(info.card_model, again.card_model);
+	EXPECT_EQ(info.dma_addr_bits, again.dma_addr_bits);
+	EXPECT_EQ(info.map_registers, again.map_registers);
+	EXPECT_EQ(0, close(reopened));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the busmaster selftests: finding the cards, reading the
+ * card configuration the VM was started with, and calling ioctls.
+ *
+ * The expected configuration is a text file (BUSMASTER_EXPECT, default
+ * /etc/busmaster/expect), one card a line, "key=value" words, written by
+ * whoever started the machine from what they gave QEMU, e.g.
+ *   slot=0000:00:04.0 model=edu card_addr_bits=28 irq_mode=msi sg=0
+ * so a test compares the driver's answers with an independent source.
+ */
+#ifndef BUSMASTER_TEST_H
+#define BUSMASTER_TEST_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/busmaster.h>
+
+#define BM_MAX_CARDS		16
+#define BM_MAX_KEYS		32
+#define BM_EXPECT_DEFAULT	"/etc/busmaster/expect"
+
+struct bm_expect_card {
+	int nkeys;
+	char key[BM_MAX_KEYS][32];
+	char val[BM_MAX_KEYS][64];
+};
+
+/* Return the value of @key for @card, or NULL when the line does not set it. */
+static inline const char *bm_expect_get(const struct bm_expect_card *card,
+					const char *key)
+{
+	for (int i = 0; i < card->nkeys; i++)
+		if (!strcmp(card->key[i], key))
+			return card->val[i];
+	return NULL;
+}
+
+/*
+ * Read the expected cards. Return their number, or -1 when no expectation
+ * file exists (the test then skips: it has nothing independent to compare).
+ */
+static inline int bm_expect_load(struct bm_expect_card *cards, int max)
+{
+	const char *path = getenv("BUSMASTER_EXPECT");
+	char line[1024];
+	int n = 0;
+	FILE *f;
+
+	f = fopen(path ? path : BM_EXPECT_DEFAULT, "r");
+	if (!f)
+		return -1;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		struct bm_expect_card *c = &cards[n];
+		char *save, *word;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		memset(c, 0, sizeof(*c));
+		for (word = strtok_r(line, " \t\n", &save); word && c->nkeys < BM_MAX_KEYS;
+		     word = strtok_r(NULL, " \t\n", &save)) {
+			char *eq = strchr(word, '=');
+
+			if (!eq)
+				continue;
+			*eq = '\0';
+			snprintf(c->key[c->nkeys], sizeof(c->key[0]), "%s", word);
+			snprintf(c->val[c->nkeys], sizeof(c->val[0]), "%s", eq + 1);
+			c->nkeys++;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static inline int bm_cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Fill @ids with the N of every /dev/busmasterN, sorted; return the count. */
+static inline int bm_list_cards(int *ids, int max)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/dev");
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char *end;
+		long id;
+
+		if (strncmp(de->d_name, "busmaster", 9) || !de->d_name[9])
+			continue;
+		id = strtol(de->d_name + 9, &end, 10);
+		if (*end || id < 0)
+			continue;
+		ids[n++] = (int)id;
+	}
+	closedir(d);
+	qsort(ids, n, sizeof(*ids), bm_cmp_int);
+	return n;
+}
+
+static inline int bm_open_id(int id, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/busmaster%d", id);
+	return open(path, flags | O_CLOEXEC);
+}
+
+/* BUSMASTER_IOCTL_INFO with a correctly sized, zeroed argument. */
+static inline int bm_info(int fd, struct busmaster_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioctl(fd, BUSMASTER_IOCTL_INFO, info);
+}
+
+/* Open the card at PCI address @slot; return the fd or -1. */
+static inline int bm_open_slot(const char *slot, struct busmaster_info *info)
+{
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
+
+	for (int i = 0; i < n; i++) {
+		int fd = bm_open_id(ids[i], O_RDWR);
+
+		if (fd < 0)
+			continue;
+		if (!bm_info(fd, info) && !strcmp(info->pci_slot, slot))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static inline const char *bm_model_name(unsigned int model)
+{
+	switch (model) {
+	case BUSMASTER_MODEL_EDU: return "edu";
+	case BUSMASTER_MODEL_CARD: return "card";
+	default: return "?";
+	}
+}
+
+static inline const char *bm_irq_name(unsigned int mode)
+{
+	switch (mode) {
+	case BUSMASTER_IRQ_NONE: return "none";
+	case BUSMASTER_IRQ_INTX: return "intx";
+	case BUSMASTER_IRQ_MSI: return "msi";
+	case BUSMASTER_IRQ_MSIX: return "msix";
+	default: return "?";
+	}
+}
+
+static inline const char *bm_bounce_name(unsigned int bounce)
+{
+	switch (bounce) {
+	case BUSMASTER_BOUNCE_NONE: return "none";
+	case BUSMASTER_BOUNCE_IOMMU: return "iommu";
+	case BUSMASTER_BOUNCE_SWIOTLB: return "swiotlb";
+	case BUSMASTER_BOUNCE_MAP_REGISTERS: return "map_registers";
+	default: return "?";
+	}
+}
+
+#endif /* BUSMASTER_TEST_H */

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * busmaster: ioctl ABI of the busmaster DMA driver (/dev/busmasterN).
+ *
+ * Conventions, shared by every command:
+ *  - The command number carries no size. The argument is a struct whose
+ *    first field, @size, is sizeof() the struct as the caller was built with.
+ *    The kernel accepts any @size from the command's minimum up: a shorter
+ *    struct (older caller) is served what fits, a longer one (newer caller)
+ *    is accepted if the bytes the kernel does not know are all zero.
+ *  - Every struct has @flags and reserved fields; unknown flags and
+ *    non-zero reserved fields are refused.
+ *  - All fields are fixed width and naturally aligned; user pointers and
+ *    lengths are __u64, so 32-bit processes use the same layout.
+ *  - No command takes a physical or bus address from userspace.
+ *
+ * Errors common to every command:
+ *  ENOTTY  unknown command number or ioctl type
+ *  EFAULT  the argument cannot be read or written
+ *  EINVAL  @size below the command's minimum, unknown @flags bits,
+ *          non-zero reserved fields
+ *  E2BIG   @size larger than the kernel knows and the extra bytes not zero
+ *  ENODEV  the card was removed; only close() is useful now
+ */
+#ifndef _UAPI_LINUX_BUSMASTER_H
+#define _UAPI_LINUX_BUSMASTER_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define BUSMASTER_ABI_VERSION	1
+#define BUSMASTER_IOCTL_TYPE	0xBB
+
+enum {
+	BUSMASTER_CMD_BASE = 0x40,
+	BUSMASTER_CMD_INFO = BUSMASTER_CMD_BASE,
+};
+
+/** enum busmaster_card_model - which card this file drives */
+enum busmaster_card_model {
+	BUSMASTER_MODEL_EDU = 1,	/* QEMU's stock "edu" device, 1234:11e8 */
+	BUSMASTER_MODEL_CARD = 2,	/* our emulated busmaster card, 1234:bb01 */
+};
+
+/* busmaster_info.caps */
+enum {
+	BUSMASTER_CAP_SCATTER_GATHER = 1 << 0,	/* chains of segments */
+	BUSMASTER_CAP_CARD_MEM_BAR = 1 << 1,	/* card memory CPU-visible */
+};
+
+/** enum busmaster_irq_mode - interrupt mode the driver got */
+enum busmaster_irq_mode {
+	BUSMASTER_IRQ_NONE = 0,
+	BUSMASTER_IRQ_INTX = 1,
+	BUSMASTER_IRQ_MSI = 2,
+	BUSMASTER_IRQ_MSIX = 3,
+};
+
+/**
+ * enum busmaster_bounce - how a user buffer reaches a card that cannot
+ * address all of memory ("map registers" in the NT model)
+ * @BUSMASTER_BOUNCE_NONE: the card reaches all memory; buffers are mapped
+ *	directly.
+ * @BUSMASTER_BOUNCE_IOMMU: an IOMMU translates; bus addresses are chosen
+ *	within the card's reach and nothing is copied.
+ * @BUSMASTER_BOUNCE_SWIOTLB: the DMA API copies through the kernel's swiotlb
+ *	pool, which lies within the card's reach (cards of 32 bits and more).
+ * @BUSMASTER_BOUNCE_MAP_REGISTERS: the card cannot reach the swiotlb pool
+ *	either (below 32 bits); the driver copies through its own pool of
+ *	@map_registers pages allocated within the card's mask.
+ */
+enum busmaster_bounce {
+	BUSMASTER_BOUNCE_NONE = 0,
+	BUSMASTER_BOUNCE_IOMMU = 1,
+	BUSMASTER_BOUNCE_SWIOTLB = 2,
+	BUSMASTER_BOUNCE_MAP_REGISTERS = 3,
+};
+
+/**
+ * struct busmaster_info - BUSMASTER_IOCTL_INFO: the adapter description
+ * (the NT DEVICE_DESCRIPTION and what IoGetDmaAdapter returned for it)
+ * @size: in: sizeof(struct busmaster_info)
+ * @flags: in: must be 0
+ * @reserved: in: must be 0
+ * @abi_version: BUSMASTER_ABI_VERSION of the driver
+ * @card_model: enum busmaster_card_model
+ * @pci_vendor: PCI vendor ID
+ * @pci_device: PCI device ID
+ * @pci_revision: PCI revision ID
+ * @irq_mode: enum busmaster_irq_mode in use
+ * @irq_vectors: number of interrupt vectors allocated
+ * @pci_slot: PCI address, "dddd:bb:ss.f", NUL-terminated
+ * @driver_version: driver version string, NUL-terminated
+ * @card_addr_bits: address bits the card says it drives
+ * @dma_addr_bits: width of the DMA mask in use (<= @card_addr_bits; narrower
+ *	when the max_addr_bits module parameter says so)
+ * @caps: BUSMASTER_CAP_* bits
+ * @alignment: address and length alignment the card needs, in bytes
+ * @max_segments: segments the card takes in one transfer (1: no
+ *	scatter/gather, the driver feeds one segment at a time)
+ * @max_segment_size: bytes in one segment
+ * @max_transfer_size: bytes in one card transfer; larger requests are split
+ * @card_mem_size: bytes of on-card memory
+ * @dma_channels: independent DMA engines on the card
+ * @bounce: enum busmaster_bounce, chosen at probe
+ * @map_registers: pages one transfer may map at once (NumberOfMapRegisters):
+ *	the smaller of what the card's limits span and what the bounce
+ *	strategy can hold
+ *
+ * Newer drivers append fields; @size tells which ones the caller gets.
+ */
+struct busmaster_info {
+	__u32 size;
+	__u32 flags;
+	__u64 reserved;
+
+	__u32 abi_version;
+	__u32 card_model;
+	__u16 pci_vendor;
+	__u16 pci_device;
+	__u8 pci_revision;
+	__u8 irq_mode;
+	__u16 irq_vectors;
+	char pci_slot[16];
+	char driver_version[16];
+
+	__u32 card_addr_bits;
+	__u32 dma_addr_bits;
+	__u32 caps;
+	__u32 alignment;
+	__u32 max_segments;
+	__u32 dma_channels;
+	__u64 max_segment_size;
+	__u64 max_transfer_size;
+	__u64 card_mem_size;
+	__u32 bounce;
+	__u32 map_registers;
+};
+
+#define BUSMASTER_IOCTL_INFO	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_INFO)
+
+#endif /* _UAPI_LINUX_BUSMASTER_H */

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# check.sh -- everything `make check` runs: static checks, host-side unit
+# tests, then every lane (a set of cards) booted on every guest kernel with
+# the selftests run inside. Ends with "N passed, N failed, N skipped" and
+# exits 1 if anything failed.
+#
+#   KERNELS="6.1 6.12"   guest kernels to boot (default: both)
+#   LANES="edu-28-msi"   lanes to boot, names of vm/lanes/*.lane (default: all)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+KERNELS=${KERNELS:-6.1 6.12}
+LANES=${LANES:-$(cd "$BM_TOP/vm/lanes" && ls *.lane | sed 's/\.lane$//' | tr '\n' ' ')}
+results=$BM_BUILD/results.txt
+logs=$BM_BUILD/logs
+mkdir -p "$BM_BUILD"
+: >"$results"
+t0=$(date +%s)
+
+# record KIND NAME [WHY]
+record() { printf '%s %s%s\n' "$1" "$2" "${3:+: $3}" >>"$results"; }
+
+# check NAME CMD...: run a host-side check, record it, keep its output.
+check() {
+	local name=$1 out
+	shift
+	out=$("$@" 2>&1)
+	if [ $? -eq 0 ]; then
+		record PASS "$name"
+	else
+		record FAIL "$name"
+		printf '%s\n' "--- $name failed:" "$out" | tail -n 40 >&2
+	fi
+}
+
+need_pkgs gcc make libc6-dev perl busybox-static cpio gzip qemu-system-x86
+ksrc=$("$BM_TOP/vm/fetch-ksrc.sh") || die "cannot get the kernel's selftest framework"
+
+# --- Userspace and selftests, built once for every guest -------------------
+log "building userspace and selftests"
+check "static/userspace builds with -Wall -Wextra -Werror" \
+	make -s -C "$BM_TOP/userspace" O="$BM_BUILD/userspace" STATIC=1
+check "host/userspace unit tests" \
+	make -s -C "$BM_TOP/userspace" O="$BM_BUILD/userspace" check
+mkdir -p "$BM_BUILD/selftests"
+check "static/selftests build with -Wall -Wextra -Werror" \
+	make -s -C "$BM_TOP/selftests" KSFT_DIR="$ksrc/tools/testing/selftests" \
+	OUTPUT="$BM_BUILD/selftests"
+
+# checkpatch_all: --strict on every file; bm_compat.h exists only out of
+# tree, to test kernel versions, so that one rule is waived for it alone.
+checkpatch_all() {
+	local cp=(perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --quiet
+		--terse --show-types -f) f rc=0
+	for f in "$BM_TOP"/kmod/*.[ch] "$BM_TOP"/uapi/linux/*.h; do
+		case $f in
+		*/bm_compat.h) "${cp[@]}" --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON "$f" || rc=1 ;;
+		*) "${cp[@]}" "$f" || rc=1 ;;
+		esac
+	done
+	return $rc
+}
+check "static/checkpatch --strict kmod/ uapi/" checkpatch_all
+
+# module_w1 SERIES: a full W=1 build; any compiler warning fails it.
+module_w1() {
+	local out
+	out=$("$BM_TOP/vm/build-module.sh" "$1" W=1 -B 2>&1) || { echo "$out"; return 1; }
+	if grep -q 'warning:' <<<"$out"; then
+		echo "$out"
+		return 1
+	fi
+}
+
+# --- Guests -----------------------------------------------------------------
+console_bad='WARNING:|BUG:|Oops|general protection|Call Trace|lockdep|KASAN|UBSAN|possible recursive locking|INFO: task .* blocked|Kernel panic'
+
+for series in $KERNELS; do
+	check "static/module builds with W=1 on $series" module_w1 "$series"
+	for lane in $LANES; do
+		lane_file=$BM_TOP/vm/lanes/$lane.lane
+		[ -f "$lane_file" ] || die "no lane $lane (vm/lanes/$lane.lane)"
+		out=$logs/$series/$lane
+		mkdir -p "$out"
+		log "booting $series with lane $lane"
+		rc=0
+		"$BM_TOP/vm/run-guest.sh" "$series" "$lane_file" check "$out" || rc=$?
+		[ $rc -eq 124 ] && record FAIL "$series/$lane/guest" "QEMU timed out"
+		[ $rc -ne 0 ] && [ $rc -ne 124 ] && record FAIL "$series/$lane/guest" "QEMU exited $rc"
+		touch "$out/results.log" "$out/console.log"
+		awk -v prefix="$series/$lane" -f "$BM_TOP/vm/parse-results.awk" \
+			"$out/results.log" >>"$results"
+		if grep -Eq "$console_bad" "$out/console.log"; then
+			record FAIL "$series/$lane/kernel-log" "the kernel reported a problem"
+		else
+			record PASS "$series/$lane/kernel-log"
+		fi
+
+		# On any failure, show what a CI log reader needs: which cards,
+		# the selftests' own words, the console around the problem.
+		if grep -q "^FAIL $series/$lane/" "$results"; then
+			{
+				echo "=== FAILED on kernel $series, lane $lane ($lane_file)"
+				sed -n 's/^LANE_DEVICES=/  cards: /p; s/^LANE_MODPARAMS=/  module parameters: /p' "$lane_file"
+				grep "^FAIL $series/$lane/" "$results" | sed 's/^/  /'
+				echo "--- selftest output (results.log, last 80 lines):"
+				tail -n 80 "$out/results.log"
+				echo "--- kernel console (console.log):"
+				if grep -Eq "$console_bad" "$out/console.log"; then
+					grep -En -B 5 -A 40 "$console_bad" "$out/console.log" | head -n 120
+				else
+					tail -n 60 "$out/console.log"
+				fi
+				echo "=== logs: $out"
+			} >&2
+		fi
+	done
+done
+
+grep -E '^(FAIL|SKIP)' "$results" | sed 's/^/  /' >&2
+passed=$(grep -c '^PASS' "$results")
+failed=$(grep -c '^FAIL' "$results")
+skipped=$(grep -c '^SKIP' "$results")
+log "all results in $results ($(($(date +%s) - t0)) s)"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

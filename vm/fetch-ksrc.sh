@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# fetch-ksrc.sh -- take the kernel's own selftest framework (kselftest.h,
+# kselftest_harness.h, lib.mk) and checkpatch.pl from Debian's linux-source
+# package, and print the folder they were unpacked into.
+#
+# Only these few files are kept (the tarball is ~150 MB); the folder mirrors
+# the kernel tree's layout so lib.mk finds what it includes by relative path.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+pkg=${BM_KSRC_PKG:-linux-source-6.12}
+need_pkgs xz-utils perl
+apt_ready
+ver=$(candidate_version "$pkg")
+[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no Debian package named $pkg"
+dest=$BM_CACHE/ksrc/$pkg-$ver
+
+if [ ! -f "$dest/.done" ]; then
+	fetch_debs "$BM_CACHE/debs" "$pkg"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	dpkg-deb -x "$(deb_path "$BM_CACHE/debs" "$pkg")" "$tmp"
+	tarball=$(echo "$tmp"/usr/src/linux-source-*.tar.xz)
+	[ -f "$tarball" ] || die "$pkg holds no kernel tarball"
+	top=$(basename "$tarball" .tar.xz)
+	log "unpacking the selftest framework and checkpatch from $pkg $ver"
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	tar -xJf "$tarball" -C "$dest" --strip-components=1 \
+		"$top/tools/testing/selftests/lib.mk" \
+		"$top/tools/testing/selftests/kselftest.h" \
+		"$top/tools/testing/selftests/kselftest_harness.h" \
+		"$top/tools/testing/selftests/kselftest" \
+		"$top/scripts/checkpatch.pl" \
+		"$top/scripts/spelling.txt" \
+		"$top/scripts/const_structs.checkpatch" \
+		"$top/scripts/subarch.include" \
+		"$top/Documentation/dev-tools/checkpatch.rst"
+	# Keep the .deb out of the cache: the few files above are all we use.
+	rm -f "$(deb_path "$BM_CACHE/debs" "$pkg")"
+	touch "$dest/.done"
+fi
+echo "$dest"

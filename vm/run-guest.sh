@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# run-guest.sh SERIES LANE MODE OUTDIR -- boot one guest kernel with one lane's
+# cards under QEMU (TCG) and leave console.log and results.log in OUTDIR.
+#
+#   SERIES  6.1 or 6.12
+#   LANE    a vm/lanes/*.lane file: the cards, module parameters, expectations
+#   MODE    check (selftests) or run (the bmctl demonstration)
+#
+# Expects the module, bmctl and the selftests already built (vm/check.sh and
+# vm/run.sh build them). Exit status: QEMU's (124 when it timed out).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series=${1:?usage: run-guest.sh SERIES LANE MODE OUTDIR}
+lane_file=${2:?}
+mode=${3:?}
+outdir=${4:?}
+
+. "$("$BM_TOP/vm/fetch-kernel.sh" "$series")"
+LANE_QEMU=stock LANE_MEM=6G LANE_SMP=2 LANE_MODPARAMS= LANE_EXPECT= LANE_TIMEOUT=900
+. "$lane_file"
+lane=$(basename "$lane_file" .lane)
+
+case $LANE_QEMU in
+stock)
+	need_pkgs qemu-system-x86
+	qemu=(qemu-system-x86_64)
+	;;
+card)
+	qemu=("$("$BM_TOP/vm/build-qemu.sh")" -L /usr/share/seabios -L /usr/lib/ipxe/qemu -L /usr/share/qemu)
+	;;
+*) die "$lane_file: LANE_QEMU must be stock or card" ;;
+esac
+need_pkgs busybox-static cpio gzip
+
+ko=$BM_BUILD/module/$KVER/kmod/busmaster.ko
+[ -f "$ko" ] || die "$ko is not built (vm/build-module.sh $series)"
+
+# The initramfs: busybox, the module, bmctl, the selftests, /init; then the
+# lane's own files in a second archive appended to the first (the kernel
+# unpacks concatenated archives in order).
+root=$outdir/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,lib,selftests,etc/busmaster,proc,sys,dev,tmp}
+cp /bin/busybox "$root/bin/busybox"
+cp "$BM_TOP/vm/guest-init.sh" "$root/init"
+cp "$ko" "$root/lib/busmaster.ko"
+cp "$BM_BUILD/userspace/bmctl" "$root/bin/bmctl"
+cp "$BM_BUILD/selftests"/busmaster_*_test "$root/selftests/"
+cat >"$root/etc/busmaster/lane.conf" <<EOF
+LANE_NAME='$lane'
+LANE_MODE='$mode'
+LANE_MODPARAMS='$LANE_MODPARAMS'
+EOF
+printf '%s\n' "$LANE_EXPECT" >"$root/etc/busmaster/expect"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$outdir/initramfs.cpio.gz"
+
+rm -f "$outdir/console.log" "$outdir/results.log"
+cmd=("${qemu[@]}" -machine q35 -accel tcg -smp "$LANE_SMP" -m "$LANE_MEM"
+	-nodefaults -display none -no-reboot
+	-kernel "$VMLINUZ" -initrd "$outdir/initramfs.cpio.gz"
+	-append "console=ttyS0 panic=-1 rdinit=/init"
+	-serial "file:$outdir/console.log")
+if [ "$mode" = run ]; then
+	cmd+=(-serial stdio)
+else
+	cmd+=(-serial "file:$outdir/results.log")
+fi
+cmd+=("${LANE_DEVICES[@]}")
+printf '%q ' "${cmd[@]}" >"$outdir/qemu.cmd"
+echo >>"$outdir/qemu.cmd"
+
+rc=0
+timeout -k 10 "$LANE_TIMEOUT" "${cmd[@]}" </dev/null || rc=$?
+exit $rc
