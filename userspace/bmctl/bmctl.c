@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bmctl: show and drive busmaster DMA cards from the command line.
+ *
+ * One table lists the commands; it feeds both dispatch and help. Every
+ * command reports its result, or its failure, through one call of the
+ * print ops, so --json output is one JSON value whatever happens. The exit
+ * status is 0 on success and 1 on any failure, never an errno.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bmctl.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define DEVICE_DETAILS							\
+	"DEVICE is a card's node (/dev/busmaster0), its index (0) or node\n" \
+	"name (busmaster0), or its PCI address (0000:00:04.0 or 00:04.0).\n" \
+	"Without DEVICE, the first card.\n"
+
+#define LIST_DETAILS							\
+	"One line per card: node, PCI address, model, DMA mask width,\n"	\
+	"scatter/gather or not, bounce strategy. With --json, an array of\n" \
+	"objects with every INFO field, as 'bmctl info' shows them.\n"
+
+/*
+ * The command table: ENTRY(name, args, help, details, handler). Later
+ * commands (buffers, transfers) are one line each here.
+ */
+#define BMCTL_COMMANDS(ENTRY)						\
+	ENTRY("list", "", "list the busmaster cards, one line each",	\
+	      LIST_DETAILS, cmd_list)					\
+	ENTRY("info", "[DEVICE]",					\
+	      "show a card's adapter description (every INFO field)",	\
+	      DEVICE_DETAILS, cmd_info)					\
+	ENTRY("help", "[COMMAND]", "show help for bmctl or a command",	\
+	      NULL, cmd_help)
+
+#define CMD_DECLARE(name, args, help, details, fn)			\
+	static int fn(struct bmctl_ctx *ctx, int argc, char **argv);
+#define CMD_ENTRY(name, args, help, details, fn)			\
+	{ name, args, help, details, fn },
+
+BMCTL_COMMANDS(CMD_DECLARE)
+
+static const struct bmctl_cmd commands[] = {
+	BMCTL_COMMANDS(CMD_ENTRY)
+};
+
+enum { OPT_JSON, OPT_HELP, OPT_VERSION };
+
+static const struct bmctl_opt options[] = {
+	[OPT_JSON] = { "--json", "-j", "print JSON, errors included" },
+	[OPT_HELP] = { "--help", "-h", "show help (of the command, if any)" },
+	[OPT_VERSION] = { "--version", "-V",
+			  "show the versions of bmctl, its library and ABI" },
+};
+
+/**
+ * struct bmctl_args - the command line once global options are taken out
+ * @set: which global options were given, by enum index
+ * @bad_opt: the first argument before the command that is no option
+ *	bmctl knows, or NULL
+ * @argc: number of remaining arguments
+ * @argv: remaining arguments: the command word and its arguments
+ */
+struct bmctl_args {
+	bool set[ARRAY_SIZE(options)];
+	const char *bad_opt;
+	int argc;
+	char **argv;
+};
+
+static int report(struct bmctl_ctx *ctx, const char *subject, int errnum,
+		  const char *msg, const char *hint)
+{
+	struct bmctl_error e = {
+		.subject = subject,
+		.errnum = errnum,
+		.msg = msg,
+		.hint = hint,
+	};
+
+	ctx->ops->error(ctx, &e);
+	return -1;
+}
+
+static int find_option(const char *arg)
+{
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(options); k++)
+		if (!strcmp(arg, options[k].name) ||
+		    (options[k].short_name && !strcmp(arg, options[k].short_name)))
+			return (int)k;
+	return -1;
+}
+
+static const struct bmctl_cmd *find_command(const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(commands); k++)
+		if (!strcmp(name, commands[k].name))
+			return &commands[k];
+	return NULL;
+}
+
+static bool is_option(const char *arg)
+{
+	return arg[0] == '-' && arg[1];
+}
+
+/*
+ * Take the global options out of @argv wherever they are (up to "--"),
+ * keeping the other arguments in order. Options bmctl does not know stay
+ * for the command to refuse, unless they come before it.
+ */
+static void parse_global(int argc, char **argv, struct bmctl_args *a)
+{
+	bool seen_cmd = false, dashdash = false;
+	int i, k, n = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (!strcmp(arg, "--"))
+			dashdash = true;
+		k = dashdash || !is_option(arg) ? -1 : find_option(arg);
+		if (k >= 0) {
+			a->set[k] = true;
+			continue;
+		}
+		if (!dashdash && is_option(arg) && !seen_cmd && !a->bad_opt)
+			a->bad_opt = arg;
+		if (!is_option(arg) && !dashdash)
+			seen_cmd = true;
+		argv[n++] = argv[i];
+	}
+	a->argc = n;
+	a->argv = argv;
+}
+
+static int unknown(struct bmctl_ctx *ctx, const char *subject,
+		   const char *what, const char *arg)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "unknown %s '%s'", what, arg);
+	return report(ctx, subject, 0, msg, "see 'bmctl help'");
+}
+
+/*
+ * Collect the positional arguments of a command (argv[0] is its word),
+ * refusing options (it has none) and more than @max of them.
+ */
+static int positional(struct bmctl_ctx *ctx, int argc, char **argv,
+		      const char **pos, int max, int *npos)
+{
+	bool dashdash = false;
+	int i;
+
+	*npos = 0;
+	for (i = 1; i < argc; i++) {
+		if (!dashdash && !strcmp(argv[i], "--")) {
+			dashdash = true;
+			continue;
+		}
+		if (!dashdash && is_option(argv[i]))
+			return unknown(ctx, argv[0], "option", argv[i]);
+		if (*npos == max)
+			return report(ctx, argv[0], 0, "too many arguments",
+				      "see 'bmctl help'");
+		pos[(*npos)++] = argv[i];
+	}
+	return 0;
+}
+
+/* Open the card at card->path (already set) and ask its INFO */
+static void probe_card(struct bmctl_card *card)
+{
+	int fd;
+
+	fd = bm_open_path(card->path, O_RDONLY);
+	if (fd < 0) {
+		card->err = errno;
+		return;
+	}
+	if (bm_info(fd, &card->info))
+		card->err = errno;
+	close(fd);
+}
+
+static int cmd_list(struct bmctl_ctx *ctx, int argc, char **argv)
+{
+	struct bmctl_card *cards;
+	int *idx, ret = 0, npos;
+	size_t n, k;
+
+	if (positional(ctx, argc, argv, NULL, 0, &npos))
+		return -1;
+	if (bm_list(&idx, &n))
+		return report(ctx, BM_DEV_DIR, errno, NULL, NULL);
+	cards = calloc(n ? n : 1, sizeof(*cards));
+	if (!cards) {
+		free(idx);
+		return report(ctx, NULL, ENOMEM, NULL, NULL);
+	}
+	for (k = 0; k < n; k++) {
+		bm_dev_path(idx[k], cards[k].path, sizeof(cards[k].path));
+		probe_card(&cards[k]);
+		if (cards[k].err)
+			ret = -1;
+	}
+	ctx->ops->list(ctx, cards, n);
+	free(cards);
+	free(idx);
+	return ret;
+}
+
+/* Report why @spec could not be opened when no node was tried */
+static int spec_error(struct bmctl_ctx *ctx, const char *spec, int err)
+{
+	if (!spec)
+		return report(ctx, NULL, err, "no busmaster cards found",
+			      "is the busmaster module loaded?");
+	if (err == EINVAL)
+		return report(ctx, spec, err, "not a device",
+			      "use /dev/busmasterN, N, or a PCI address such as 0000:00:04.0");
+	if (err == ENODEV)
+		return report(ctx, spec, err,
+			      "no busmaster card has this PCI address",
+			      "see 'bmctl list'");
+	return report(ctx, spec, err, NULL, bmctl_errno_hint(err));
+}
+
+static int cmd_info(struct bmctl_ctx *ctx, int argc, char **argv)
+{
+	struct bmctl_card card = { .err = 0 };
+	const char *spec = NULL;
+	int fd, npos;
+
+	if (positional(ctx, argc, argv, &spec, 1, &npos))
+		return -1;
+	fd = bm_open_device(spec, O_RDONLY, card.path, sizeof(card.path));
+	if (fd < 0 && !card.path[0])
+		return spec_error(ctx, spec, errno);
+	if (fd < 0)
+		card.err = errno;
+	else if (bm_info(fd, &card.info))
+		card.err = errno;
+	if (fd >= 0)
+		close(fd);
+	ctx->ops->info(ctx, &card);
+	return card.err ? -1 : 0;
+}
+
+static int cmd_help(struct bmctl_ctx *ctx, int argc, char **argv)
+{
+	const struct bmctl_cmd *cmd = NULL;
+	const char *name = NULL;
+	int npos;
+
+	if (positional(ctx, argc, argv, &name, 1, &npos))
+		return -1;
+	if (name) {
+		cmd = find_command(name);
+		if (!cmd)
+			return unknown(ctx, argv[0], "command", name);
+	}
+	ctx->ops->help(ctx, cmd);
+	return 0;
+}
+
+static int run(struct bmctl_ctx *ctx, struct bmctl_args *a)
+{
+	const struct bmctl_cmd *cmd = NULL;
+
+	if (a->bad_opt)
+		return unknown(ctx, NULL, "option", a->bad_opt);
+	if (a->argc) {
+		cmd = find_command(a->argv[0]);
+		if (!cmd)
+			return unknown(ctx, NULL, "command", a->argv[0]);
+	}
+	if (a->set[OPT_HELP]) {
+		ctx->ops->help(ctx, cmd);
+		return 0;
+	}
+	if (a->set[OPT_VERSION]) {
+		ctx->ops->version(ctx);
+		return 0;
+	}
+	if (!cmd)
+		return report(ctx, NULL, 0, "no command given",
+			      "see 'bmctl help'");
+	return cmd->fn(ctx, a->argc, a->argv);
+}
+
+/* A result nobody could read is a failure too (bmctl list >/dev/full) */
+static int flush_out(FILE *f)
+{
+	if (fflush(f) || ferror(f)) {
+		fprintf(stderr, "bmctl: writing output: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bmctl_args args = { .bad_opt = NULL };
+	struct bmctl_ctx ctx = {
+		.out = stdout,
+		.err = stderr,
+		.cmds = commands,
+		.ncmds = ARRAY_SIZE(commands),
+		.opts = options,
+		.nopts = ARRAY_SIZE(options),
+	};
+	int ret;
+
+	parse_global(argc, argv, &args);
+	ctx.ops = args.set[OPT_JSON] ? &bmctl_json_ops : &bmctl_text_ops;
+	ret = run(&ctx, &args);
+	if (flush_out(stdout))
+		ret = -1;
+	return ret ? 1 : 0;
+}

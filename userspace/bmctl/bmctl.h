@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bmctl: shared definitions of the command table and the output backends.
+ */
+#ifndef BMCTL_H
+#define BMCTL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "libbusmaster.h"
+
+#ifndef BMCTL_VERSION
+#define BMCTL_VERSION "unknown"
+#endif
+
+struct bmctl_ctx;
+
+/**
+ * struct bmctl_cmd - one entry of the command table
+ * @name: the command word
+ * @args: its arguments, for the usage line ("[DEVICE]")
+ * @help: one line for "bmctl help"
+ * @details: more lines for "bmctl help <name>", or NULL
+ * @fn: the handler; @argv[0] is the command word. Returns 0, or -1 after
+ *	reporting the failure through the context's print ops.
+ */
+struct bmctl_cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	const char *details;
+	int (*fn)(struct bmctl_ctx *ctx, int argc, char **argv);
+};
+
+/**
+ * struct bmctl_opt - one global option (before or after the command)
+ * @name: long form, "--json"
+ * @short_name: short form, "-j", or NULL
+ * @help: one line for help
+ */
+struct bmctl_opt {
+	const char *name;
+	const char *short_name;
+	const char *help;
+};
+
+/**
+ * struct bmctl_card - what was learnt about one card
+ * @path: its node
+ * @err: 0, or the errno of opening it or asking INFO
+ * @info: its INFO when @err is 0
+ */
+struct bmctl_card {
+	char path[PATH_MAX];
+	int err;
+	struct busmaster_info info;
+};
+
+/**
+ * struct bmctl_error - a failure, for a person or a script
+ * @subject: what failed (a device path, a command, an option), or NULL
+ * @errnum: the errno, or 0 for a usage error
+ * @msg: what went wrong, or NULL for strerror(@errnum)
+ * @hint: what to check next, or NULL
+ */
+struct bmctl_error {
+	const char *subject;
+	int errnum;
+	const char *msg;
+	const char *hint;
+};
+
+/**
+ * struct bmctl_print_ops - one output backend
+ *
+ * Each command calls exactly one of these once, errors included, so each
+ * run prints one complete document (one JSON value with --json).
+ */
+struct bmctl_print_ops {
+	void (*list)(struct bmctl_ctx *ctx, const struct bmctl_card *cards,
+		     size_t n);
+	void (*info)(struct bmctl_ctx *ctx, const struct bmctl_card *card);
+	/* @cmd NULL: general help */
+	void (*help)(struct bmctl_ctx *ctx, const struct bmctl_cmd *cmd);
+	void (*version)(struct bmctl_ctx *ctx);
+	void (*error)(struct bmctl_ctx *ctx, const struct bmctl_error *e);
+};
+
+/**
+ * struct bmctl_ctx - one run of bmctl
+ * @ops: the output backend
+ * @out: where results go (stdout)
+ * @err: where a person's errors and notes go (stderr)
+ * @cmds: the command table, for help
+ * @ncmds: its length
+ * @opts: the global options, for help
+ * @nopts: their number
+ */
+struct bmctl_ctx {
+	const struct bmctl_print_ops *ops;
+	FILE *out;
+	FILE *err;
+	const struct bmctl_cmd *cmds;
+	size_t ncmds;
+	const struct bmctl_opt *opts;
+	size_t nopts;
+};
+
+/* How a field of struct busmaster_info is shown */
+enum bmctl_field_kind {
+	BMCTL_FIELD_UINT,	/* a count */
+	BMCTL_FIELD_HEX,	/* an ID: 0x1234 for a person */
+	BMCTL_FIELD_STR,	/* a NUL-terminated char array */
+	BMCTL_FIELD_BITS,	/* an address width */
+	BMCTL_FIELD_BYTES,	/* a size: "4096 bytes (4 KiB)" for a person */
+	BMCTL_FIELD_ENUM,	/* a value with a name: also <key>_name in JSON */
+	BMCTL_FIELD_CAPS,	/* BUSMASTER_CAP_* bits: also caps_names */
+};
+
+/**
+ * struct bmctl_field - one field of struct busmaster_info, described once
+ * for every backend
+ * @key: JSON key, the field's name in <linux/busmaster.h> (stable)
+ * @label: for a person, with the NT name where there is one
+ * @kind: how it is shown
+ * @offset: offsetof() the field
+ * @len: sizeof() the field
+ * @hex_digits: digits of a BMCTL_FIELD_HEX value
+ * @name: names a BMCTL_FIELD_ENUM value (NULL: unknown)
+ */
+struct bmctl_field {
+	const char *key;
+	const char *label;
+	enum bmctl_field_kind kind;
+	size_t offset;
+	size_t len;
+	int hex_digits;
+	const char *(*name)(uint32_t v);
+};
+
+/* Every output field of INFO, in the order they are shown */
+extern const struct bmctl_field bmctl_info_fields[];
+extern const size_t bmctl_info_nfields;
+
+/* The value of a numeric field (any width up to 64 bits) */
+unsigned long long bmctl_field_uint(const struct busmaster_info *info,
+				    const struct bmctl_field *f);
+/* The value of a BMCTL_FIELD_STR field */
+const char *bmctl_field_str(const struct busmaster_info *info,
+			    const struct bmctl_field *f);
+
+extern const struct bmctl_print_ops bmctl_text_ops;
+extern const struct bmctl_print_ops bmctl_json_ops;
+
+/* "subject: message (hint)", the text of an error without "bmctl: " */
+void bmctl_error_text(const struct bmctl_error *e, char *buf, size_t len);
+
+/* What to check after @errnum on a card, or NULL */
+const char *bmctl_errno_hint(int errnum);
+
+/* Usage line of @cmd: "bmctl info [DEVICE]" */
+void bmctl_usage_line(FILE *f, const struct bmctl_cmd *cmd);
+
+#endif /* BMCTL_H */

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bmctl --json: one JSON value on ctx->out per run, errors included.
+ * Keys are snake_case and stable; INFO fields keep their names from
+ * <linux/busmaster.h>. Consumers must ignore keys they do not know.
+ */
+#include <string.h>
+
+#include "bmctl.h"
+#include "json.h"
+
+static void error_object(struct json *j, const struct bmctl_error *e)
+{
+	char buf[512];
+
+	bmctl_error_text(e, buf, sizeof(buf));
+	json_object_begin(j, "error");
+	json_string(j, "message", buf);
+	if (e->subject)
+		json_string(j, "subject", e->subject);
+	if (e->errnum)
+		json_int(j, "errno", e->errnum);
+	json_object_end(j);
+}
+
+static void json_error(struct bmctl_ctx *ctx, const struct bmctl_error *e)
+{
+	struct json j;
+
+	json_init(&j, ctx->out);
+	json_object_begin(&j, NULL);
+	error_object(&j, e);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+static void caps_names(struct json *j, uint32_t caps)
+{
+	uint32_t bit;
+
+	json_array_begin(j, "caps_names");
+	for (bit = 1; bit; bit <<= 1)
+		if (caps & bit && bm_cap_name(bit))
+			json_string(j, NULL, bm_cap_name(bit));
+	json_array_end(j);
+}
+
+static void field(struct json *j, const struct busmaster_info *info,
+		  const struct bmctl_field *f)
+{
+	char key[64];
+	unsigned long long v;
+
+	if (f->kind == BMCTL_FIELD_STR) {
+		json_string(j, f->key, bmctl_field_str(info, f));
+		return;
+	}
+	v = bmctl_field_uint(info, f);
+	json_u64(j, f->key, v);
+	if (f->kind == BMCTL_FIELD_ENUM) {
+		snprintf(key, sizeof(key), "%s_name", f->key);
+		json_string(j, key, f->name((uint32_t)v));
+	} else if (f->kind == BMCTL_FIELD_CAPS) {
+		caps_names(j, (uint32_t)v);
+	}
+}
+
+/* One card as an object: its path, then its INFO fields or its error */
+static void card_object(struct json *j, const struct bmctl_card *card)
+{
+	struct bmctl_error e = {
+		.subject = card->path,
+		.errnum = card->err,
+		.hint = bmctl_errno_hint(card->err),
+	};
+	size_t k;
+
+	json_object_begin(j, NULL);
+	json_string(j, "device", card->path);
+	if (card->err)
+		error_object(j, &e);
+	for (k = 0; !card->err && k < bmctl_info_nfields; k++)
+		field(j, &card->info, &bmctl_info_fields[k]);
+	json_object_end(j);
+}
+
+static void json_list(struct bmctl_ctx *ctx, const struct bmctl_card *cards,
+		      size_t n)
+{
+	struct json j;
+	size_t k;
+
+	json_init(&j, ctx->out);
+	json_array_begin(&j, NULL);
+	for (k = 0; k < n; k++)
+		card_object(&j, &cards[k]);
+	json_array_end(&j);
+	json_finish(&j);
+}
+
+static void json_info(struct bmctl_ctx *ctx, const struct bmctl_card *card)
+{
+	struct json j;
+
+	json_init(&j, ctx->out);
+	card_object(&j, card);
+	json_finish(&j);
+}
+
+static void usage_string(const struct bmctl_cmd *cmd, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	bmctl_usage_line(f, cmd);
+	fclose(f);
+}
+
+static void command_object(struct json *j, const struct bmctl_cmd *cmd,
+			   bool details)
+{
+	char usage[128];
+
+	usage_string(cmd, usage, sizeof(usage));
+	json_object_begin(j, NULL);
+	json_string(j, "name", cmd->name);
+	json_string(j, "usage", usage);
+	json_string(j, "help", cmd->help);
+	if (details)
+		json_string(j, "details", cmd->details);
+	json_object_end(j);
+}
+
+static void help_general(struct json *j, struct bmctl_ctx *ctx)
+{
+	size_t k;
+
+	json_object_begin(j, NULL);
+	json_array_begin(j, "commands");
+	for (k = 0; k < ctx->ncmds; k++)
+		command_object(j, &ctx->cmds[k], false);
+	json_array_end(j);
+	json_array_begin(j, "options");
+	for (k = 0; k < ctx->nopts; k++) {
+		json_object_begin(j, NULL);
+		json_string(j, "name", ctx->opts[k].name);
+		json_string(j, "short_name", ctx->opts[k].short_name);
+		json_string(j, "help", ctx->opts[k].help);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void json_help(struct bmctl_ctx *ctx, const struct bmctl_cmd *cmd)
+{
+	struct json j;
+
+	json_init(&j, ctx->out);
+	if (cmd)
+		command_object(&j, cmd, true);
+	else
+		help_general(&j, ctx);
+	json_finish(&j);
+}
+
+static void json_version(struct bmctl_ctx *ctx)
+{
+	struct json j;
+
+	json_init(&j, ctx->out);
+	json_object_begin(&j, NULL);
+	json_string(&j, "bmctl", BMCTL_VERSION);
+	json_string(&j, "libbusmaster", bm_version());
+	json_int(&j, "abi_version", BUSMASTER_ABI_VERSION);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+const struct bmctl_print_ops bmctl_json_ops = {
+	.list = json_list,
+	.info = json_info,
+	.help = json_help,
+	.version = json_version,
+	.error = json_error,
+};

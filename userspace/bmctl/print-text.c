@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bmctl: output for a person. Results go to ctx->out, errors and notes to
+ * ctx->err, each prefixed "bmctl: ".
+ */
+#include <string.h>
+
+#include "bmctl.h"
+
+#define VALUE_LEN (BM_CAPS_STR_LEN + 64)
+
+static void text_error(struct bmctl_ctx *ctx, const struct bmctl_error *e)
+{
+	char buf[512];
+
+	bmctl_error_text(e, buf, sizeof(buf));
+	fprintf(ctx->err, "bmctl: %s\n", buf);
+}
+
+static void card_error(struct bmctl_ctx *ctx, const struct bmctl_card *card)
+{
+	struct bmctl_error e = {
+		.subject = card->path,
+		.errnum = card->err,
+		.hint = bmctl_errno_hint(card->err),
+	};
+
+	text_error(ctx, &e);
+}
+
+static void list_line(struct bmctl_ctx *ctx, const struct bmctl_card *card)
+{
+	const struct busmaster_info *i = &card->info;
+	const char *model = bm_model_name(i->card_model);
+	const char *bounce = bm_bounce_name(i->bounce);
+
+	fprintf(ctx->out, "%-16s %-13s %-10s %2u-bit DMA  %-6s  bounce: %s\n",
+		card->path, i->pci_slot, model ? model : "unknown",
+		i->dma_addr_bits,
+		i->caps & BUSMASTER_CAP_SCATTER_GATHER ? "S/G" : "no S/G",
+		bounce ? bounce : "unknown");
+}
+
+static void text_list(struct bmctl_ctx *ctx, const struct bmctl_card *cards,
+		      size_t n)
+{
+	size_t k;
+
+	if (!n)
+		fprintf(ctx->err, "bmctl: no busmaster cards found\n");
+	for (k = 0; k < n; k++) {
+		if (cards[k].err)
+			card_error(ctx, &cards[k]);
+		else
+			list_line(ctx, &cards[k]);
+	}
+}
+
+static void format_bytes(unsigned long long v, char *buf, size_t len)
+{
+	char human[BM_SIZE_STR_LEN];
+	int n;
+
+	n = snprintf(buf, len, "%llu byte%s", v, v == 1 ? "" : "s");
+	if (n < 0 || (size_t)n >= len || bm_format_size(v, human, sizeof(human)))
+		return;
+	if (strcmp(human + strlen(human) - 2, " B"))
+		snprintf(buf + n, len - (size_t)n, " (%s)", human);
+}
+
+static void format_enum(const struct bmctl_field *f, unsigned long long v,
+			char *buf, size_t len)
+{
+	const char *name = f->name((uint32_t)v);
+
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "unknown (%llu)", v);
+}
+
+static void format_caps(unsigned long long v, char *buf, size_t len)
+{
+	char names[BM_CAPS_STR_LEN];
+	char *c;
+
+	bm_caps_format((uint32_t)v, names, sizeof(names));
+	for (c = names; (c = strchr(c, ',')); c++)
+		*c = ' ';
+	snprintf(buf, len, "0x%llx (%s)", v, *names ? names : "none");
+}
+
+static void format_value(const struct busmaster_info *info,
+			 const struct bmctl_field *f, char *buf, size_t len)
+{
+	unsigned long long v = 0;
+
+	if (f->kind != BMCTL_FIELD_STR)
+		v = bmctl_field_uint(info, f);
+	switch (f->kind) {
+	case BMCTL_FIELD_STR:
+		snprintf(buf, len, "%s", bmctl_field_str(info, f));
+		break;
+	case BMCTL_FIELD_HEX:
+		snprintf(buf, len, "0x%0*llx", f->hex_digits, v);
+		break;
+	case BMCTL_FIELD_BITS:
+		snprintf(buf, len, "%llu bits", v);
+		break;
+	case BMCTL_FIELD_BYTES:
+		format_bytes(v, buf, len);
+		break;
+	case BMCTL_FIELD_ENUM:
+		format_enum(f, v, buf, len);
+		break;
+	case BMCTL_FIELD_CAPS:
+		format_caps(v, buf, len);
+		break;
+	default:
+		snprintf(buf, len, "%llu", v);
+		break;
+	}
+}
+
+static void row(struct bmctl_ctx *ctx, int width, const char *label,
+		const char *value)
+{
+	fprintf(ctx->out, "%s:%*s %s\n", label, width - (int)strlen(label), "",
+		value);
+}
+
+static void text_info(struct bmctl_ctx *ctx, const struct bmctl_card *card)
+{
+	const char *device_label = "device";
+	char value[VALUE_LEN];
+	int width = (int)strlen(device_label);
+	size_t k;
+
+	if (card->err) {
+		card_error(ctx, card);
+		return;
+	}
+	for (k = 0; k < bmctl_info_nfields; k++)
+		if ((int)strlen(bmctl_info_fields[k].label) > width)
+			width = (int)strlen(bmctl_info_fields[k].label);
+	row(ctx, width, device_label, card->path);
+	for (k = 0; k < bmctl_info_nfields; k++) {
+		format_value(&card->info, &bmctl_info_fields[k], value,
+			     sizeof(value));
+		row(ctx, width, bmctl_info_fields[k].label, value);
+	}
+}
+
+static void help_general(struct bmctl_ctx *ctx)
+{
+	FILE *f = ctx->out;
+	size_t k;
+
+	fprintf(f, "usage: bmctl [OPTIONS] COMMAND [ARGS]\n\n"
+		"Show and drive busmaster DMA cards (/dev/busmasterN).\n\n"
+		"commands:\n");
+	for (k = 0; k < ctx->ncmds; k++)
+		fprintf(f, "  %-8s %-10s %s\n", ctx->cmds[k].name,
+			ctx->cmds[k].args, ctx->cmds[k].help);
+	fprintf(f, "\noptions (before or after the command):\n");
+	for (k = 0; k < ctx->nopts; k++)
+		fprintf(f, "  %-10s %-3s %s\n", ctx->opts[k].name,
+			ctx->opts[k].short_name ? ctx->opts[k].short_name : "",
+			ctx->opts[k].help);
+	fprintf(f, "\nSee 'bmctl help COMMAND' for one command.\n"
+		"Exit status: 0 on success, 1 on any failure.\n");
+}
+
+static void text_help(struct bmctl_ctx *ctx, const struct bmctl_cmd *cmd)
+{
+	if (!cmd) {
+		help_general(ctx);
+		return;
+	}
+	fprintf(ctx->out, "usage: ");
+	bmctl_usage_line(ctx->out, cmd);
+	fprintf(ctx->out, "\n\n%s\n", cmd->help);
+	if (cmd->details)
+		fprintf(ctx->out, "\n%s", cmd->details);
+}
+
+static void text_version(struct bmctl_ctx *ctx)
+{
+	fprintf(ctx->out, "bmctl %s (libbusmaster %s, busmaster ABI %d)\n",
+		BMCTL_VERSION, bm_version(), BUSMASTER_ABI_VERSION);
+}
+
+const struct bmctl_print_ops bmctl_text_ops = {
+	.list = text_list,
+	.info = text_info,
+	.help = text_help,
+	.version = text_version,
+	.error = text_error,
+};

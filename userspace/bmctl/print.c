@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bmctl: what every output backend shares: the INFO field table and the
+ * wording of errors and usage lines.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "bmctl.h"
+
+#define INFO_FIELD(field, k, lbl, ...) {				\
+	.key = #field,							\
+	.label = lbl,							\
+	.kind = BMCTL_FIELD_##k,					\
+	.offset = offsetof(struct busmaster_info, field),		\
+	.len = sizeof(((struct busmaster_info *)0)->field),		\
+	__VA_ARGS__							\
+}
+
+const struct bmctl_field bmctl_info_fields[] = {
+	INFO_FIELD(pci_slot, STR, "PCI address"),
+	INFO_FIELD(card_model, ENUM, "card model", .name = bm_model_name),
+	INFO_FIELD(pci_vendor, HEX, "PCI vendor ID", .hex_digits = 4),
+	INFO_FIELD(pci_device, HEX, "PCI device ID", .hex_digits = 4),
+	INFO_FIELD(pci_revision, HEX, "PCI revision", .hex_digits = 2),
+	INFO_FIELD(driver_version, STR, "driver version"),
+	INFO_FIELD(abi_version, UINT, "ioctl ABI version"),
+	INFO_FIELD(irq_mode, ENUM, "interrupt mode", .name = bm_irq_mode_name),
+	INFO_FIELD(irq_vectors, UINT, "interrupt vectors"),
+	INFO_FIELD(card_addr_bits, BITS,
+		   "card address width (Dma32/64BitAddresses)"),
+	INFO_FIELD(dma_addr_bits, BITS, "DMA mask in use"),
+	INFO_FIELD(caps, CAPS, "capabilities (ScatterGather)"),
+	INFO_FIELD(alignment, BYTES, "alignment (GetDmaAlignment)"),
+	INFO_FIELD(max_segments, UINT, "max segments per transfer"),
+	INFO_FIELD(max_segment_size, BYTES, "max segment size"),
+	INFO_FIELD(max_transfer_size, BYTES,
+		   "max transfer size (MaximumLength)"),
+	INFO_FIELD(card_mem_size, BYTES, "card memory"),
+	INFO_FIELD(dma_channels, UINT, "DMA channels"),
+	INFO_FIELD(bounce, ENUM, "bounce strategy", .name = bm_bounce_name),
+	INFO_FIELD(map_registers, UINT,
+		   "map registers (NumberOfMapRegisters)"),
+};
+
+const size_t bmctl_info_nfields =
+	sizeof(bmctl_info_fields) / sizeof(bmctl_info_fields[0]);
+
+unsigned long long bmctl_field_uint(const struct busmaster_info *info,
+				    const struct bmctl_field *f)
+{
+	const unsigned char *p = (const unsigned char *)info + f->offset;
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
+
+	switch (f->len) {
+	case 1:
+		memcpy(&u8, p, 1);
+		return u8;
+	case 2:
+		memcpy(&u16, p, 2);
+		return u16;
+	case 4:
+		memcpy(&u32, p, 4);
+		return u32;
+	default:
+		memcpy(&u64, p, 8);
+		return u64;
+	}
+}
+
+const char *bmctl_field_str(const struct busmaster_info *info,
+			    const struct bmctl_field *f)
+{
+	return (const char *)info + f->offset;
+}
+
+void bmctl_error_text(const struct bmctl_error *e, char *buf, size_t len)
+{
+	const char *msg = e->msg ? e->msg : strerror(e->errnum);
+
+	snprintf(buf, len, "%s%s%s%s%s%s", e->subject ? e->subject : "",
+		 e->subject ? ": " : "", msg, e->hint ? " (" : "",
+		 e->hint ? e->hint : "", e->hint ? ")" : "");
+}
+
+const char *bmctl_errno_hint(int errnum)
+{
+	switch (errnum) {
+	case ENOENT:
+	case ENXIO:
+		return "is the busmaster module loaded?";
+	case ENODEV:
+		return "was the card removed?";
+	case EACCES:
+	case EPERM:
+		return "run as root, or check the node's permissions";
+	case ENOTTY:
+		return "not a busmaster card, or a driver of another ABI";
+	default:
+		return NULL;
+	}
+}
+
+void bmctl_usage_line(FILE *f, const struct bmctl_cmd *cmd)
+{
+	fprintf(f, "bmctl [--json] %s%s%s", cmd->name, *cmd->args ? " " : "",
+		cmd->args);
+}

@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libbusmaster: opening cards, their ioctls, and names for the ABI's values.
+ * Each function is documented in libbusmaster.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "libbusmaster.h"
+
+#ifndef BM_VERSION
+#define BM_VERSION "unknown"
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *bm_version(void)
+{
+	return BM_VERSION;
+}
+
+static int set_errno(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* ---- finding and opening cards ---- */
+
+int bm_dev_path(int idx, char *buf, size_t len)
+{
+	int n;
+
+	if (idx < 0 || !buf)
+		return set_errno(EINVAL);
+	n = snprintf(buf, len, "%s/%s%d", BM_DEV_DIR, BM_DEV_NAME, idx);
+	if (n < 0 || (size_t)n >= len) {
+		if (len)
+			buf[0] = '\0';
+		return set_errno(ENAMETOOLONG);
+	}
+	return 0;
+}
+
+/*
+ * Parse a decimal card index: digits only, no sign, no leading zero
+ * (so "busmaster01" is not a second name for card 1), at most INT_MAX.
+ */
+static int parse_index(const char *s, int *idx)
+{
+	long v = 0;
+
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1]))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > INT_MAX)
+			return -1;
+	}
+	*idx = (int)v;
+	return 0;
+}
+
+/* "busmaster<N>" -> N */
+static int parse_node_name(const char *name, int *idx)
+{
+	size_t plen = strlen(BM_DEV_NAME);
+
+	if (strncmp(name, BM_DEV_NAME, plen))
+		return -1;
+	return parse_index(name + plen, idx);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int append_index(int **arr, size_t *n, size_t *cap, int idx)
+{
+	int *p;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+
+		p = realloc(*arr, ncap * sizeof(**arr));
+		if (!p)
+			return -1;
+		*arr = p;
+		*cap = ncap;
+	}
+	(*arr)[(*n)++] = idx;
+	return 0;
+}
+
+int bm_list_dir(const char *dir, int **idx, size_t *count)
+{
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int *arr = NULL;
+	int err = 0;
+	DIR *d;
+
+	if (!dir || !idx || !count)
+		return set_errno(EINVAL);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	for (;;) {
+		int i;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			err = errno;
+			break;
+		}
+		if (parse_node_name(de->d_name, &i))
+			continue;
+		if (append_index(&arr, &n, &cap, i)) {
+			err = ENOMEM;
+			break;
+		}
+	}
+	closedir(d);
+	if (err) {
+		free(arr);
+		return set_errno(err);
+	}
+	if (n)
+		qsort(arr, n, sizeof(*arr), cmp_int);
+	*idx = arr;
+	*count = n;
+	return 0;
+}
+
+int bm_list(int **idx, size_t *count)
+{
+	return bm_list_dir(BM_DEV_DIR, idx, count);
+}
+
+int bm_open_path(const char *path, int flags)
+{
+	if (!path)
+		return set_errno(EINVAL);
+	return open(path, flags | O_CLOEXEC);
+}
+
+int bm_open_index(int idx, int flags)
+{
+	char path[BM_PATH_LEN];
+
+	if (bm_dev_path(idx, path, sizeof(path)))
+		return -1;
+	return bm_open_path(path, flags);
+}
+
+static bool pci_addr_equal(const struct bm_pci_addr *a,
+			   const struct bm_pci_addr *b)
+{
+	return a->domain == b->domain && a->bus == b->bus &&
+	       a->dev == b->dev && a->fn == b->fn;
+}
+
+/*
+ * Open card @idx and keep it if its INFO names @want. Return the fd, -1
+ * with errno 0 for another card, or -1 with errno for a card that could
+ * not be opened or asked.
+ */
+static int open_if_pci(int idx, const struct bm_pci_addr *want, int flags)
+{
+	struct busmaster_info info;
+	struct bm_pci_addr have;
+	int fd, err;
+
+	fd = bm_open_index(idx, flags);
+	if (fd < 0)
+		return -1;
+	if (bm_info(fd, &info)) {
+		err = errno;
+		close(fd);
+		return set_errno(err);
+	}
+	if (!bm_parse_pci_addr(info.pci_slot, &have) &&
+	    pci_addr_equal(&have, want))
+		return fd;
+	close(fd);
+	return set_errno(0);
+}
+
+/* bm_open_pci(), also telling which card matched in @found */
+static int open_pci(const char *addr, int flags, int *found)
+{
+	struct bm_pci_addr want;
+	int fd = -1, first_err = 0;
+	size_t i, n;
+	int *idx;
+
+	*found = -1;
+	if (bm_parse_pci_addr(addr, &want))
+		return -1;
+	if (bm_list(&idx, &n))
+		return -1;
+	for (i = 0; i < n; i++) {
+		fd = open_if_pci(idx[i], &want, flags);
+		if (fd >= 0) {
+			*found = idx[i];
+			break;
+		}
+		if (errno && !first_err) {
+			first_err = errno;
+			*found = idx[i];
+		}
+	}
+	free(idx);
+	if (fd >= 0)
+		return fd;
+	return set_errno(first_err ? first_err : ENODEV);
+}
+
+int bm_open_pci(const char *addr, int flags)
+{
+	int found;
+
+	if (!addr)
+		return set_errno(EINVAL);
+	return open_pci(addr, flags, &found);
+}
+
+/* Index of the first card, or -1 with errno (ENOENT: there is none) */
+static int first_card(void)
+{
+	int first = -1;
+	size_t n;
+	int *idx;
+
+	if (bm_list(&idx, &n))
+		return -1;
+	if (n)
+		first = idx[0];
+	free(idx);
+	return first < 0 ? set_errno(ENOENT) : first;
+}
+
+/* Store @src in @path (if wanted); ENAMETOOLONG if it does not fit */
+static int copy_path(char *path, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (!path)
+		return 0;
+	if (n >= len) {
+		if (len)
+			path[0] = '\0';
+		return set_errno(ENAMETOOLONG);
+	}
+	memcpy(path, src, n + 1);
+	return 0;
+}
+
+/* Store the path of card @idx in @path, if wanted and @idx >= 0 */
+static int name_card(int idx, char *path, size_t len)
+{
+	char buf[BM_PATH_LEN];
+
+	if (idx < 0 || !path)
+		return 0;
+	if (bm_dev_path(idx, buf, sizeof(buf)))
+		return -1;
+	return copy_path(path, len, buf);
+}
+
+static int open_named(int idx, int flags, char *path, size_t len)
+{
+	if (name_card(idx, path, len))
+		return -1;
+	return bm_open_index(idx, flags);
+}
+
+static int open_pci_named(const char *spec, int flags, char *path,
+			  size_t len)
+{
+	int idx, fd, err;
+
+	fd = open_pci(spec, flags, &idx);
+	err = errno;
+	if (name_card(idx, path, len)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	errno = err;
+	return fd;
+}
+
+int bm_open_device(const char *spec, int flags, char *path, size_t len)
+{
+	struct bm_pci_addr pci;
+	int idx;
+
+	if (path && len)
+		path[0] = '\0';
+	if (!spec || !*spec) {
+		idx = first_card();
+		if (idx < 0)
+			return -1;
+		return open_named(idx, flags, path, len);
+	}
+	if (strchr(spec, '/')) {
+		if (copy_path(path, len, spec))
+			return -1;
+		return bm_open_path(spec, flags);
+	}
+	if (!parse_index(spec, &idx) || !parse_node_name(spec, &idx))
+		return open_named(idx, flags, path, len);
+	if (!bm_parse_pci_addr(spec, &pci))
+		return open_pci_named(spec, flags, path, len);
+	return set_errno(EINVAL);
+}
+
+/* ---- ioctls ---- */
+
+int bm_info(int fd, struct busmaster_info *info)
+{
+	if (!info)
+		return set_errno(EINVAL);
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	if (ioctl(fd, BUSMASTER_IOCTL_INFO, info) < 0)
+		return -1;
+	info->pci_slot[sizeof(info->pci_slot) - 1] = '\0';
+	info->driver_version[sizeof(info->driver_version) - 1] = '\0';
+	return 0;
+}
+
+/* ---- parsing and naming ---- */
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Hexadecimal digits after "0x": at least one, at most 64 bits */
+static int parse_hex_u64(const char *s, uint64_t *v)
+{
+	uint64_t r = 0;
+	int d;
+
+	if (!*s)
+		return set_errno(EINVAL);
+	for (; *s; s++) {
+		d = hex_digit(*s);
+		if (d < 0)
+			return set_errno(EINVAL);
+		if (r > (UINT64_MAX >> 4))
+			return set_errno(ERANGE);
+		r = (r << 4) | (uint64_t)d;
+	}
+	*v = r;
+	return 0;
+}
+
+/* Shift of a binary unit letter, or -1 */
+static int unit_shift(char c)
+{
+	static const char units[] = "kmgtpe";
+	const char *p;
+
+	if (c >= 'A' && c <= 'Z')
+		c = (char)(c - 'A' + 'a');
+	p = c ? strchr(units, c) : NULL;
+	return p ? 10 * (int)(p - units + 1) : -1;
+}
+
+int bm_parse_size(const char *str, uint64_t *size)
+{
+	const char *s = str;
+	uint64_t v = 0;
+	int shift = 0;
+
+	if (!str || !size)
+		return set_errno(EINVAL);
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return parse_hex_u64(s + 2, size);
+	if (*s < '0' || *s > '9')
+		return set_errno(EINVAL);
+	for (; *s >= '0' && *s <= '9'; s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return set_errno(ERANGE);
+		v = v * 10 + d;
+	}
+	if (*s) {
+		shift = unit_shift(*s++);
+		if (shift < 0)
+			return set_errno(EINVAL);
+		if (s[0] == 'i' && s[1] == 'B')
+			s += 2;
+		if (*s)
+			return set_errno(EINVAL);
+		if (v > (UINT64_MAX >> shift))
+			return set_errno(ERANGE);
+	}
+	*size = v << shift;
+	return 0;
+}
+
+int bm_format_size(uint64_t size, char *buf, size_t len)
+{
+	static const char *const units[] = {
+		"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
+	};
+	unsigned int u = 0;
+	int n;
+
+	if (!buf)
+		return set_errno(EINVAL);
+	while (size && u + 1 < ARRAY_SIZE(units) && !(size & 1023)) {
+		size >>= 10;
+		u++;
+	}
+	n = snprintf(buf, len, "%llu %s", (unsigned long long)size, units[u]);
+	if (n < 0 || (size_t)n >= len)
+		return set_errno(ENOSPC);
+	return 0;
+}
+
+/*
+ * Parse 1 to @max hexadecimal digits at *@s, at most @limit, and advance
+ * *@s past them. The caller checks the character that follows.
+ */
+static int pci_field(const char **s, int max, uint32_t limit, uint32_t *v)
+{
+	const char *p = *s;
+	uint32_t r = 0;
+	int n, d;
+
+	for (n = 0; (d = hex_digit(p[n])) >= 0; n++) {
+		if (n == max)
+			return -1;
+		r = (r << 4) | (uint32_t)d;
+	}
+	if (!n || r > limit)
+		return -1;
+	*s = p + n;
+	*v = r;
+	return 0;
+}
+
+int bm_parse_pci_addr(const char *str, struct bm_pci_addr *addr)
+{
+	uint32_t f[4], fn;
+	const char *s = str;
+	int n = 0;
+
+	if (!str || !addr)
+		return set_errno(EINVAL);
+	/* up to three colon-separated fields: [domain:]bus:dev */
+	for (;;) {
+		if (pci_field(&s, 8, UINT32_MAX, &f[n]))
+			return set_errno(EINVAL);
+		n++;
+		if (*s != ':' || n == 3)
+			break;
+		s++;
+	}
+	if (n < 2 || *s++ != '.' || pci_field(&s, 1, 7, &fn) || *s)
+		return set_errno(EINVAL);
+	if (f[n - 2] > 0xff || f[n - 1] > 0x1f || (n == 3 && f[0] > 0xffff))
+		return set_errno(EINVAL);
+	addr->domain = n == 3 ? f[0] : 0;
+	addr->bus = (uint8_t)f[n - 2];
+	addr->dev = (uint8_t)f[n - 1];
+	addr->fn = (uint8_t)fn;
+	return 0;
+}
+
+static const char *name_of(const char *const *names, size_t n, uint32_t v)
+{
+	return v < n ? names[v] : NULL;
+}
+
+const char *bm_model_name(uint32_t model)
+{
+	static const char *const names[] = {
+		[BUSMASTER_MODEL_EDU] = "edu",
+		[BUSMASTER_MODEL_CARD] = "busmaster",
+	};
+
+	return name_of(names, ARRAY_SIZE(names), model);
+}
+
+const char *bm_irq_mode_name(uint32_t mode)
+{
+	static const char *const names[] = {
+		[BUSMASTER_IRQ_NONE] = "none",
+		[BUSMASTER_IRQ_INTX] = "intx",
+		[BUSMASTER_IRQ_MSI] = "msi",
+		[BUSMASTER_IRQ_MSIX] = "msix",
+	};
+
+	return name_of(names, ARRAY_SIZE(names), mode);
+}
+
+const char *bm_bounce_name(uint32_t bounce)
+{
+	static const char *const names[] = {
+		[BUSMASTER_BOUNCE_NONE] = "none",
+		[BUSMASTER_BOUNCE_IOMMU] = "iommu",
+		[BUSMASTER_BOUNCE_SWIOTLB] = "swiotlb",
+		[BUSMASTER_BOUNCE_MAP_REGISTERS] = "map_registers",
+	};
+
+	return name_of(names, ARRAY_SIZE(names), bounce);
+}
+
+const char *bm_cap_name(uint32_t cap)
+{
+	switch (cap) {
+	case BUSMASTER_CAP_SCATTER_GATHER:
+		return "scatter_gather";
+	case BUSMASTER_CAP_CARD_MEM_BAR:
+		return "card_mem_bar";
+	default:
+		return NULL;
+	}
+}
+
+int bm_caps_format(uint32_t caps, char *buf, size_t len)
+{
+	size_t used = 0;
+	uint32_t bit;
+	int n;
+
+	if (!buf || !len)
+		return set_errno(!buf ? EINVAL : ENOSPC);
+	buf[0] = '\0';
+	for (bit = 1; caps; bit <<= 1) {
+		const char *name = bm_cap_name(bit);
+
+		if (!(caps & bit))
+			continue;
+		caps &= ~bit;
+		if (name)
+			n = snprintf(buf + used, len - used, "%s%s",
+				     used ? "," : "", name);
+		else
+			n = snprintf(buf + used, len - used, "%s0x%x",
+				     used ? "," : "", bit);
+		if (n < 0 || (size_t)n >= len - used)
+			return set_errno(ENOSPC);
+		used += (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Host-side tests of libbusmaster: everything that needs no card.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libbusmaster.h"
+#include "test.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct size_case {
+	const char *str;
+	int err;		/* 0, EINVAL or ERANGE */
+	uint64_t val;
+};
+
+static const struct size_case size_cases[] = {
+	{ "0", 0, 0 },
+	{ "4096", 0, 4096 },
+	{ "4k", 0, 4096 },
+	{ "4K", 0, 4096 },
+	{ "4KiB", 0, 4096 },
+	{ "64M", 0, 64ULL << 20 },
+	{ "64m", 0, 64ULL << 20 },
+	{ "64MiB", 0, 64ULL << 20 },
+	{ "1G", 0, 1ULL << 30 },
+	{ "3T", 0, 3ULL << 40 },
+	{ "2P", 0, 2ULL << 50 },
+	{ "15E", 0, 15ULL << 60 },
+	{ "0k", 0, 0 },
+	{ "0x1000", 0, 4096 },
+	{ "0XfF", 0, 255 },
+	{ "0xffffffffffffffff", 0, UINT64_MAX },
+	{ "18446744073709551615", 0, UINT64_MAX },
+	{ "007", 0, 7 },
+	{ "18446744073709551616", ERANGE, 0 },
+	{ "99999999999999999999999", ERANGE, 0 },
+	{ "0x10000000000000000", ERANGE, 0 },
+	{ "16E", ERANGE, 0 },
+	{ "17179869184G", ERANGE, 0 },
+	{ "17179869183G", 0, 17179869183ULL << 30 },
+	{ "", EINVAL, 0 },
+	{ "k", EINVAL, 0 },
+	{ "-1", EINVAL, 0 },
+	{ "+1", EINVAL, 0 },
+	{ " 1", EINVAL, 0 },
+	{ "1 ", EINVAL, 0 },
+	{ "1 k", EINVAL, 0 },
+	{ "1x", EINVAL, 0 },
+	{ "1KB", EINVAL, 0 },
+	{ "1Ki", EINVAL, 0 },
+	{ "1kk", EINVAL, 0 },
+	{ "1.5M", EINVAL, 0 },
+	{ "0x", EINVAL, 0 },
+	{ "0x10k", EINVAL, 0 },
+	{ "0xg", EINVAL, 0 },
+};
+
+static void test_parse_size(struct test_state *t)
+{
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(size_cases); k++) {
+		const struct size_case *c = &size_cases[k];
+		uint64_t v = 12345;
+		int ret;
+
+		errno = 0;
+		ret = bm_parse_size(c->str, &v);
+		if (!c->err)
+			CHECK(t, ret == 0 && v == c->val,
+			      "bm_parse_size(\"%s\") = %llu", c->str,
+			      (unsigned long long)c->val);
+		else
+			CHECK(t, ret == -1 && errno == c->err && v == 12345,
+			      "bm_parse_size(\"%s\") fails with %s", c->str,
+			      c->err == ERANGE ? "ERANGE" : "EINVAL");
+	}
+	errno = 0;
+	CHECK(t, bm_parse_size(NULL, NULL) == -1 && errno == EINVAL,
+	      "bm_parse_size(NULL) fails with EINVAL");
+}
+
+static const struct {
+	uint64_t val;
+	const char *str;
+} format_cases[] = {
+	{ 0, "0 B" },
+	{ 1, "1 B" },
+	{ 4095, "4095 B" },
+	{ 4096, "4 KiB" },
+	{ 1536 << 10, "1536 KiB" },
+	{ 64ULL << 20, "64 MiB" },
+	{ 1ULL << 30, "1 GiB" },
+	{ 1ULL << 62, "4 EiB" },
+	{ UINT64_MAX, "18446744073709551615 B" },
+};
+
+static void test_format_size(struct test_state *t)
+{
+	char buf[BM_SIZE_STR_LEN], compact[BM_SIZE_STR_LEN];
+	uint64_t back;
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(format_cases); k++) {
+		int ret = bm_format_size(format_cases[k].val, buf, sizeof(buf));
+		char *sp;
+
+		CHECK(t, ret == 0 && !strcmp(buf, format_cases[k].str),
+		      "bm_format_size(%llu) = \"%s\"",
+		      (unsigned long long)format_cases[k].val,
+		      format_cases[k].str);
+		/* "64 MiB" -> "64MiB" parses back; "4095 B" -> "4095" */
+		snprintf(compact, sizeof(compact), "%s", buf);
+		sp = strchr(compact, ' ');
+		if (sp && !strcmp(sp, " B"))
+			*sp = '\0';
+		else if (sp)
+			memmove(sp, sp + 1, strlen(sp));
+		CHECK(t, !bm_parse_size(compact, &back) &&
+			 back == format_cases[k].val,
+		      "\"%s\" parses back", compact);
+	}
+	errno = 0;
+	CHECK(t, bm_format_size(64ULL << 20, buf, 4) == -1 && errno == ENOSPC,
+	      "bm_format_size() into a short buffer fails with ENOSPC");
+}
+
+static const struct {
+	const char *str;
+	int ok;
+	uint32_t domain;
+	uint8_t bus, dev, fn;
+} pci_cases[] = {
+	{ "0000:00:04.0", 1, 0, 0, 4, 0 },
+	{ "00:04.0", 1, 0, 0, 4, 0 },
+	{ "0:4.0", 1, 0, 0, 4, 0 },
+	{ "0001:ff:1f.7", 1, 1, 0xff, 0x1f, 7 },
+	{ "ABCD:Ab:1F.3", 1, 0xabcd, 0xab, 0x1f, 3 },
+	{ "10000:00:04.0", 0, 0, 0, 0, 0 },	/* domains are 16-bit here */
+	{ "00:20.0", 0, 0, 0, 0, 0 },		/* device above 31 */
+	{ "00:04.8", 0, 0, 0, 0, 0 },		/* function above 7 */
+	{ "100:04.0", 0, 0, 0, 0, 0 },		/* bus above 255 */
+	{ "00:04", 0, 0, 0, 0, 0 },
+	{ "04.0", 0, 0, 0, 0, 0 },
+	{ "0:0:00:04.0", 0, 0, 0, 0, 0 },
+	{ "00:04.0 ", 0, 0, 0, 0, 0 },
+	{ "00:04.00", 0, 0, 0, 0, 0 },
+	{ ":00:04.0", 0, 0, 0, 0, 0 },
+	{ "0000::04.0", 0, 0, 0, 0, 0 },
+	{ "", 0, 0, 0, 0, 0 },
+	{ "busmaster0", 0, 0, 0, 0, 0 },
+};
+
+static void test_parse_pci(struct test_state *t)
+{
+	struct bm_pci_addr a;
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(pci_cases); k++) {
+		int ret;
+
+		memset(&a, 0x5a, sizeof(a));
+		errno = 0;
+		ret = bm_parse_pci_addr(pci_cases[k].str, &a);
+		if (pci_cases[k].ok)
+			CHECK(t, ret == 0 && a.domain == pci_cases[k].domain &&
+				 a.bus == pci_cases[k].bus &&
+				 a.dev == pci_cases[k].dev &&
+				 a.fn == pci_cases[k].fn,
+			      "bm_parse_pci_addr(\"%s\")", pci_cases[k].str);
+		else
+			CHECK(t, ret == -1 && errno == EINVAL,
+			      "bm_parse_pci_addr(\"%s\") fails with EINVAL",
+			      pci_cases[k].str);
+	}
+}
+
+static int streq(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+static void test_names(struct test_state *t)
+{
+	char buf[BM_CAPS_STR_LEN];
+
+	CHECK(t, streq(bm_model_name(BUSMASTER_MODEL_EDU), "edu") &&
+		 streq(bm_model_name(BUSMASTER_MODEL_CARD), "busmaster") &&
+		 !bm_model_name(0) && !bm_model_name(3) &&
+		 !bm_model_name(UINT32_MAX), "bm_model_name()");
+	CHECK(t, streq(bm_irq_mode_name(BUSMASTER_IRQ_NONE), "none") &&
+		 streq(bm_irq_mode_name(BUSMASTER_IRQ_INTX), "intx") &&
+		 streq(bm_irq_mode_name(BUSMASTER_IRQ_MSI), "msi") &&
+		 streq(bm_irq_mode_name(BUSMASTER_IRQ_MSIX), "msix") &&
+		 !bm_irq_mode_name(4), "bm_irq_mode_name()");
+	CHECK(t, streq(bm_bounce_name(BUSMASTER_BOUNCE_NONE), "none") &&
+		 streq(bm_bounce_name(BUSMASTER_BOUNCE_IOMMU), "iommu") &&
+		 streq(bm_bounce_name(BUSMASTER_BOUNCE_SWIOTLB), "swiotlb") &&
+		 streq(bm_bounce_name(BUSMASTER_BOUNCE_MAP_REGISTERS),
+		       "map_registers") &&
+		 !bm_bounce_name(4), "bm_bounce_name()");
+	CHECK(t, streq(bm_cap_name(BUSMASTER_CAP_SCATTER_GATHER),
+		       "scatter_gather") &&
+		 streq(bm_cap_name(BUSMASTER_CAP_CARD_MEM_BAR), "card_mem_bar") &&
+		 !bm_cap_name(0) && !bm_cap_name(3) && !bm_cap_name(1U << 31),
+	      "bm_cap_name()");
+	CHECK(t, !bm_caps_format(0, buf, sizeof(buf)) && !strcmp(buf, ""),
+	      "bm_caps_format(0) = \"\"");
+	CHECK(t, !bm_caps_format(3, buf, sizeof(buf)) &&
+		 !strcmp(buf, "scatter_gather,card_mem_bar"),
+	      "bm_caps_format(3)");
+	CHECK(t, !bm_caps_format(0x80000002, buf, sizeof(buf)) &&
+		 !strcmp(buf, "card_mem_bar,0x80000000"),
+	      "bm_caps_format() names unknown bits in hex");
+	CHECK(t, !bm_caps_format(UINT32_MAX, buf, sizeof(buf)),
+	      "bm_caps_format(all bits) fits BM_CAPS_STR_LEN");
+	errno = 0;
+	CHECK(t, bm_caps_format(3, buf, 8) == -1 && errno == ENOSPC &&
+		 strlen(buf) < 8, "bm_caps_format() short buffer: ENOSPC");
+	CHECK(t, bm_version() && *bm_version(), "bm_version() = %s",
+	      bm_version());
+}
+
+static void test_dev_path(struct test_state *t)
+{
+	char buf[BM_PATH_LEN];
+
+	CHECK(t, !bm_dev_path(3, buf, sizeof(buf)) &&
+		 !strcmp(buf, "/dev/busmaster3"), "bm_dev_path(3)");
+	CHECK(t, !bm_dev_path(2147483647, buf, sizeof(buf)) &&
+		 !strcmp(buf, "/dev/busmaster2147483647"),
+	      "bm_dev_path(INT_MAX) fits BM_PATH_LEN");
+	errno = 0;
+	CHECK(t, bm_dev_path(-1, buf, sizeof(buf)) == -1 && errno == EINVAL,
+	      "bm_dev_path(-1) fails with EINVAL");
+	errno = 0;
+	CHECK(t, bm_dev_path(10, buf, 8) == -1 && errno == ENAMETOOLONG &&
+		 !buf[0], "bm_dev_path() short buffer: ENAMETOOLONG");
+	errno = 0;
+	CHECK(t, bm_open_index(-1, O_RDONLY) == -1 && errno == EINVAL,
+	      "bm_open_index(-1) fails with EINVAL");
+}
+
+static void touch(const char *dir, const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void test_list_dir(struct test_state *t)
+{
+	static const char *const names[] = {
+		"busmaster10", "busmaster2", "busmaster0", "busmaster01",
+		"busmaster", "busmaster-1", "busmaster3x", "busmasterx",
+		"busmaster99999999999", "null", "xbusmaster4",
+	};
+	char dir[] = "/tmp/bm-test-XXXXXX";
+	char cmd[64];
+	int *idx = NULL;
+	size_t n = 99, k;
+
+	if (!mkdtemp(dir)) {
+		CHECK(t, 0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	CHECK(t, !bm_list_dir(dir, &idx, &n) && n == 0 && !idx,
+	      "bm_list_dir(empty) = 0 cards");
+	for (k = 0; k < ARRAY_SIZE(names); k++)
+		touch(dir, names[k]);
+	CHECK(t, !bm_list_dir(dir, &idx, &n) && n == 3 && idx[0] == 0 &&
+		 idx[1] == 2 && idx[2] == 10,
+	      "bm_list_dir() finds busmaster0, 2, 10 in order, nothing else");
+	free(idx);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		fprintf(stderr, "# could not remove %s\n", dir);
+	errno = 0;
+	CHECK(t, bm_list_dir(dir, &idx, &n) == -1 && errno == ENOENT,
+	      "bm_list_dir(missing) fails with ENOENT");
+}
+
+static void test_open_device(struct test_state *t)
+{
+	static const char *const bad[] = {
+		"foo", "-1", "01", "busmaster", "busmaster01", "00:04",
+		"0000:00:04.8", "4294967296",
+	};
+	struct busmaster_info info;
+	char path[BM_PATH_LEN];
+	size_t k;
+	int fd;
+
+	for (k = 0; k < ARRAY_SIZE(bad); k++) {
+		errno = 0;
+		path[0] = 'x';
+		CHECK(t, bm_open_device(bad[k], O_RDONLY, path,
+					sizeof(path)) == -1 &&
+			 errno == EINVAL && !path[0],
+		      "bm_open_device(\"%s\") fails with EINVAL", bad[k]);
+	}
+	errno = 0;
+	CHECK(t, bm_open_device("/nonexistent/busmaster0", O_RDONLY, path,
+				sizeof(path)) == -1 && errno == ENOENT &&
+		 !strcmp(path, "/nonexistent/busmaster0"),
+	      "bm_open_device(missing path) fails with ENOENT, names it");
+	fd = bm_open_device("/dev/null", O_RDONLY, path, sizeof(path));
+	CHECK(t, fd >= 0 && !strcmp(path, "/dev/null") &&
+		 (fcntl(fd, F_GETFD) & FD_CLOEXEC),
+	      "bm_open_device(path) opens it with O_CLOEXEC");
+	errno = 0;
+	CHECK(t, bm_info(fd, &info) == -1 && errno == ENOTTY,
+	      "bm_info(not a card) fails with ENOTTY");
+	if (fd >= 0)
+		close(fd);
+	errno = 0;
+	CHECK(t, bm_info(-1, &info) == -1 && errno == EBADF,
+	      "bm_info(-1) fails with EBADF");
+	errno = 0;
+	CHECK(t, bm_info(0, NULL) == -1 && errno == EINVAL,
+	      "bm_info(NULL) fails with EINVAL");
+}
+
+int main(void)
+{
+	struct test_state t = { 0, 0 };
+
+	test_parse_size(&t);
+	test_format_size(&t);
+	test_parse_pci(&t);
+	test_names(&t);
+	test_dev_path(&t);
+	test_list_dir(&t);
+	test_open_device(&t);
+	return test_done(&t);
+}

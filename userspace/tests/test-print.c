@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Host-side tests of bmctl's output backends, fed a made-up INFO.
+ * With a directory argument, also leaves each JSON document there
+ * (*.json) for a JSON parser to check.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bmctl.h"
+#include "test.h"
+
+static const struct bmctl_opt opts[] = {
+	{ "--json", "-j", "print JSON" },
+};
+
+static int cmd_none(struct bmctl_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+static const struct bmctl_cmd cmds[] = {
+	{ "info", "[DEVICE]", "show \"a\" card", "details\n", cmd_none },
+};
+
+static void edu_card(struct bmctl_card *c, const char *path)
+{
+	struct busmaster_info *i = &c->info;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	i->size = sizeof(*i);
+	i->abi_version = BUSMASTER_ABI_VERSION;
+	i->card_model = BUSMASTER_MODEL_EDU;
+	i->pci_vendor = 0x1234;
+	i->pci_device = 0x11e8;
+	i->pci_revision = 0x10;
+	i->irq_mode = BUSMASTER_IRQ_MSI;
+	i->irq_vectors = 1;
+	strcpy(i->pci_slot, "0000:00:04.0");
+	strcpy(i->driver_version, "0.1.0");
+	i->card_addr_bits = 28;
+	i->dma_addr_bits = 28;
+	i->caps = BUSMASTER_CAP_CARD_MEM_BAR;
+	i->alignment = 1;
+	i->max_segments = 1;
+	i->max_segment_size = 4095;
+	i->max_transfer_size = 4095;
+	i->card_mem_size = 4096;
+	i->dma_channels = 1;
+	i->bounce = BUSMASTER_BOUNCE_MAP_REGISTERS;
+	i->map_registers = 2;
+}
+
+struct output {
+	char *buf;
+	size_t len;
+	FILE *f;
+	struct bmctl_ctx ctx;
+};
+
+static void out_begin(struct output *o, const struct bmctl_print_ops *ops)
+{
+	o->buf = NULL;
+	o->f = open_memstream(&o->buf, &o->len);
+	o->ctx = (struct bmctl_ctx) {
+		.ops = ops, .out = o->f, .err = o->f,
+		.cmds = cmds, .ncmds = 1, .opts = opts, .nopts = 1,
+	};
+}
+
+/* Close the stream; save it as @dir/@name when @dir is given */
+static char *out_end(struct output *o, const char *dir, const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	fclose(o->f);
+	if (!dir)
+		return o->buf;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(o->buf, f);
+		fclose(f);
+	}
+	return o->buf;
+}
+
+static int has(const char *s, const char *want)
+{
+	if (s && strstr(s, want))
+		return 1;
+	printf("# missing: %s\n# in:\n%s\n", want, s ? s : "(null)");
+	return 0;
+}
+
+/* Does the line "@label: <padding>@value" appear in @s? */
+static int row_is(const char *s, const char *label, const char *value)
+{
+	size_t n = strlen(label);
+	const char *p;
+
+	for (p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *v;
+
+		if (strncmp(p, label, n) || p[n] != ':')
+			continue;
+		for (v = p + n + 1; *v == ' '; v++)
+			;
+		if (!strncmp(v, value, strlen(value)) &&
+		    v[strlen(value)] == '\n')
+			return 1;
+	}
+	printf("# missing: %s: %s\n", label, value);
+	return 0;
+}
+
+static void test_text(struct test_state *t)
+{
+	struct bmctl_card cards[2];
+	struct output o;
+	char *s;
+
+	edu_card(&cards[0], "/dev/busmaster0");
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.info(&o.ctx, &cards[0]);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, row_is(s, "map registers (NumberOfMapRegisters)", "2"),
+	      "text info: map registers line");
+	CHECK(t, row_is(s, "card model", "edu") &&
+		 row_is(s, "PCI address", "0000:00:04.0") &&
+		 row_is(s, "max transfer size (MaximumLength)", "4095 bytes"),
+	      "text info: rows are label, colon, aligned value");
+	CHECK(t, has(s, "device:") && has(s, " /dev/busmaster0\n"),
+	      "text info: device line");
+	CHECK(t, has(s, " edu\n") && has(s, " 0x1234\n") &&
+		 has(s, " 0x10\n") && has(s, " 28 bits\n") &&
+		 has(s, " 4096 bytes (4 KiB)\n") && has(s, " 4095 bytes\n") &&
+		 has(s, " 1 byte\n") && has(s, " 0x2 (card_mem_bar)\n") &&
+		 has(s, " map_registers\n") && has(s, " msi\n"),
+	      "text info: values formatted for a person");
+	free(s);
+
+	cards[0].info.bounce = 9;
+	cards[0].info.caps = 0;
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.info(&o.ctx, &cards[0]);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, has(s, " unknown (9)\n") && has(s, " 0x0 (none)\n"),
+	      "text info: unknown enum value and no caps");
+	free(s);
+
+	edu_card(&cards[0], "/dev/busmaster0");
+	edu_card(&cards[1], "/dev/busmaster1");
+	cards[1].err = EACCES;
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.list(&o.ctx, cards, 2);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, has(s, "/dev/busmaster0  0000:00:04.0  edu        28-bit DMA  no S/G  bounce: map_registers\n"),
+	      "text list: one line per card");
+	CHECK(t, has(s, "bmctl: /dev/busmaster1: Permission denied (run as root"),
+	      "text list: a card that cannot be opened is named");
+	free(s);
+}
+
+static const char *const keys[] = {
+	"\"device\": ", "\"pci_slot\": ", "\"card_model\": ",
+	"\"card_model_name\": ", "\"pci_vendor\": ", "\"pci_device\": ",
+	"\"pci_revision\": ", "\"driver_version\": ", "\"abi_version\": ",
+	"\"irq_mode\": ", "\"irq_mode_name\": ", "\"irq_vectors\": ",
+	"\"card_addr_bits\": ", "\"dma_addr_bits\": ", "\"caps\": ",
+	"\"caps_names\": ", "\"alignment\": ", "\"max_segments\": ",
+	"\"max_segment_size\": ", "\"max_transfer_size\": ",
+	"\"card_mem_size\": ", "\"dma_channels\": ", "\"bounce\": ",
+	"\"bounce_name\": ", "\"map_registers\": ",
+};
+
+static void test_json(struct test_state *t, const char *dir)
+{
+	struct bmctl_error e = { "/dev/busmaster3", ENOENT, NULL,
+				 "is the \"busmaster\" module loaded?" };
+	struct bmctl_card cards[2];
+	struct output o;
+	int all = 1;
+	size_t k;
+	char *s;
+
+	edu_card(&cards[0], "/dev/busmaster0");
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.info(&o.ctx, &cards[0]);
+	s = out_end(&o, dir, "info.json");
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		all &= has(s, keys[k]);
+	CHECK(t, all, "json info: every INFO field under its uapi name");
+	CHECK(t, has(s, "\"map_registers\": 2") &&
+		 has(s, "\"pci_vendor\": 4660") &&
+		 has(s, "\"card_model_name\": \"edu\"") &&
+		 has(s, "\"bounce_name\": \"map_registers\"") &&
+		 has(s, "\"max_segment_size\": 4095"),
+	      "json info: values are raw numbers, names beside enums");
+	free(s);
+
+	cards[1] = cards[0];
+	cards[1].info.card_model = 77;
+	cards[1].info.caps = 3;
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.list(&o.ctx, cards, 2);
+	s = out_end(&o, dir, "list.json");
+	CHECK(t, s && s[0] == '[' && has(s, "\"card_model_name\": null") &&
+		 has(s, "\"scatter_gather\",\n"),
+	      "json list: array; unknown enum is null; caps named");
+	free(s);
+
+	cards[0].err = EACCES;
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.list(&o.ctx, cards, 1);
+	s = out_end(&o, dir, "list-error.json");
+	CHECK(t, has(s, "\"error\": {") && has(s, "\"errno\": 13") &&
+		 !strstr(s, "\"pci_slot\""),
+	      "json list: a failed card carries its error, not fields");
+	free(s);
+
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.list(&o.ctx, cards, 0);
+	s = out_end(&o, dir, "list-empty.json");
+	CHECK(t, s && !strcmp(s, "[]\n"), "json list: no cards is []");
+	free(s);
+
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.error(&o.ctx, &e);
+	s = out_end(&o, dir, "error.json");
+	CHECK(t, has(s, "\"message\": \"/dev/busmaster3: No such file or directory (is the \\\"busmaster\\\" module loaded?)\"") &&
+		 has(s, "\"errno\": 2"),
+	      "json error: message escaped, errno given");
+	free(s);
+
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.help(&o.ctx, NULL);
+	s = out_end(&o, dir, "help.json");
+	CHECK(t, has(s, "\"usage\": \"bmctl [--json] info [DEVICE]\"") &&
+		 has(s, "\"help\": \"show \\\"a\\\" card\""),
+	      "json help: commands with usage lines");
+	free(s);
+
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.version(&o.ctx);
+	s = out_end(&o, dir, "version.json");
+	CHECK(t, has(s, "\"libbusmaster\": \"") && has(s, "\"abi_version\": 1"),
+	      "json version");
+	free(s);
+}
+
+int main(int argc, char **argv)
+{
+	struct test_state t = { 0, 0 };
+
+	test_text(&t);
+	test_json(&t, argc > 1 ? argv[1] : NULL);
+	return test_done(&t);
+}
