@@ -77,6 +77,10 @@ console_bad='WARNING:|BUG:|Oops|general protection|Call Trace|lockdep|KASAN|UBSA
 
 for series in $KERNELS; do
 	check "static/module builds with W=1 on $series" module_w1 "$series"
+	if grep -q "^FAIL static/module builds with W=1 on $series" "$results"; then
+		record FAIL "$series/guests" "not booted: the module did not build"
+		continue
+	fi
 	for lane in $LANES; do
 		lane_file=$BM_TOP/vm/lanes/$lane.lane
 		[ -f "$lane_file" ] || die "no lane $lane (vm/lanes/$lane.lane)"

@@ -45,7 +45,7 @@ mkdir -p "$root"/{bin,lib,selftests,etc/busmaster,proc,sys,dev,tmp}
 cp /bin/busybox "$root/bin/busybox"
 cp "$BM_TOP/vm/guest-init.sh" "$root/init"
 cp "$ko" "$root/lib/busmaster.ko"
-cp "$BM_BUILD/userspace/bmctl" "$root/bin/bmctl"
+cp "$BM_BUILD/userspace/bmctl/bmctl" "$root/bin/bmctl"
 cp "$BM_BUILD/selftests"/busmaster_*_test "$root/selftests/"
 cat >"$root/etc/busmaster/lane.conf" <<EOF
 LANE_NAME='$lane'
