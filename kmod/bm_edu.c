@@ -66,6 +66,7 @@ static int bm_edu_init(struct bm_dev *bm)
 	ad->card_mem_size = EDU_WINDOW_SIZE;
 	ad->card_mem_bar = false;
 	ad->dma_channels = 1;
+	bm->msix_vectors = 1;	/* edu has no MSI-X; MSI or INTx */
 	return 0;
 }
 
@@ -81,9 +82,12 @@ static u32 bm_edu_irq(struct bm_dev *bm)
 	       (status & ~(EDU_IRQ_TEST | EDU_IRQ_DMA) ? BM_IRQ_CAUSE_OTHER : 0);
 }
 
-static void bm_edu_raise_test_irq(struct bm_dev *bm)
+/* edu cannot DMA to memory we can check cheaply here: prove the interrupt. */
+static int bm_edu_selftest(struct bm_dev *bm)
 {
+	reinit_completion(&bm->irq_seen);
 	writel(EDU_IRQ_TEST, bm->regs + EDU_REG_IRQ_RAISE);
+	return bm_wait_irq(bm);
 }
 
 static void bm_edu_reset(struct bm_dev *bm)
@@ -97,6 +101,6 @@ const struct bm_card_ops bm_edu_ops = {
 	.model = BUSMASTER_MODEL_EDU,
 	.init = bm_edu_init,
 	.irq = bm_edu_irq,
-	.raise_test_irq = bm_edu_raise_test_irq,
+	.selftest = bm_edu_selftest,
 	.reset = bm_edu_reset,
 };

@@ -62,9 +62,24 @@ static irqreturn_t bm_irq(int irq, void *data)
 
 	if (!causes)
 		return IRQ_NONE;
-	if (causes & BM_IRQ_CAUSE_TEST)
-		complete(&bm->irq_test);
+	complete(&bm->irq_seen);
 	return IRQ_HANDLED;
+}
+
+/**
+ * bm_wait_irq - wait for the card's next interrupt (probe-time self-tests)
+ * @bm: the card; reinit_completion(&bm->irq_seen) before starting what
+ *	should interrupt
+ * Return: 0, or -EIO when no interrupt came in time.
+ */
+int bm_wait_irq(struct bm_dev *bm)
+{
+	if (!wait_for_completion_timeout(&bm->irq_seen, BM_IRQ_TEST_TIMEOUT)) {
+		pci_err(bm->pdev, "self-test: no interrupt within %u ms\n",
+			jiffies_to_msecs(BM_IRQ_TEST_TIMEOUT));
+		return -EIO;
+	}
+	return 0;
 }
 
 static int bm_irq_flags(struct pci_dev *pdev, unsigned int *flags)
@@ -85,25 +100,38 @@ static int bm_irq_flags(struct pci_dev *pdev, unsigned int *flags)
 	return 0;
 }
 
+static void bm_irq_teardown(struct bm_dev *bm, struct pci_dev *pdev)
+{
+	int i;
+
+	for (i = 0; i < bm->irq_vectors; i++)
+		free_irq(pci_irq_vector(pdev, i), bm);
+	pci_free_irq_vectors(pdev);
+}
+
 /*
- * One vector for now: the card's completion and error causes share it.
- * Per-channel vectors come with many requests in flight.
+ * MSI-X gets every vector the card wires its causes to, or is not used;
+ * MSI and INTx get one vector for all causes. Every vector runs the same
+ * handler, which reads the card's cause register.
  */
 static int bm_irq_setup(struct bm_dev *bm)
 {
 	struct pci_dev *pdev = bm->pdev;
 	unsigned int flags;
-	int nvec, ret;
+	int nvec = -ENODEV, i, ret;
 
 	ret = bm_irq_flags(pdev, &flags);
 	if (ret)
 		return ret;
-	nvec = pci_alloc_irq_vectors(pdev, 1, 1, flags);
+	if (flags & PCI_IRQ_MSIX)
+		nvec = pci_alloc_irq_vectors(pdev, bm->msix_vectors,
+					     bm->msix_vectors, PCI_IRQ_MSIX);
+	if (nvec < 0 && (flags & ~PCI_IRQ_MSIX))
+		nvec = pci_alloc_irq_vectors(pdev, 1, 1, flags & ~PCI_IRQ_MSIX);
 	if (nvec < 0) {
 		pci_err(pdev, "no interrupt in mode %s: %d\n", irq_mode, nvec);
 		return nvec;
 	}
-	bm->irq_vectors = nvec;
 	if (pdev->msix_enabled)
 		bm->irq_mode = BUSMASTER_IRQ_MSIX;
 	else if (pdev->msi_enabled)
@@ -111,32 +139,17 @@ static int bm_irq_setup(struct bm_dev *bm)
 	else
 		bm->irq_mode = BUSMASTER_IRQ_INTX;
 
-	ret = request_irq(pci_irq_vector(pdev, 0), bm_irq,
-			  bm->irq_mode == BUSMASTER_IRQ_INTX ? IRQF_SHARED : 0,
-			  bm->name, bm);
-	if (ret) {
-		pci_free_irq_vectors(pdev);
-		return ret;
+	for (i = 0; i < nvec; i++) {
+		ret = request_irq(pci_irq_vector(pdev, i), bm_irq,
+				  bm->irq_mode == BUSMASTER_IRQ_INTX ? IRQF_SHARED : 0,
+				  bm->name, bm);
+		if (ret) {
+			bm->irq_vectors = i;
+			bm_irq_teardown(bm, pdev);
+			return ret;
+		}
 	}
-	return 0;
-}
-
-static void bm_irq_teardown(struct bm_dev *bm, struct pci_dev *pdev)
-{
-	free_irq(pci_irq_vector(pdev, 0), bm);
-	pci_free_irq_vectors(pdev);
-}
-
-/* Prove the interrupt is delivered in the mode we got before promising it. */
-static int bm_irq_selftest(struct bm_dev *bm)
-{
-	reinit_completion(&bm->irq_test);
-	bm->ops->raise_test_irq(bm);
-	if (!wait_for_completion_timeout(&bm->irq_test, BM_IRQ_TEST_TIMEOUT)) {
-		pci_err(bm->pdev, "interrupt self-test: no interrupt within %u ms\n",
-			jiffies_to_msecs(BM_IRQ_TEST_TIMEOUT));
-		return -EIO;
-	}
+	bm->irq_vectors = nvec;
 	return 0;
 }
 
@@ -154,7 +167,7 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	}
 	kref_init(&bm->kref);
 	init_rwsem(&bm->lifetime);
-	init_completion(&bm->irq_test);
+	init_completion(&bm->irq_seen);
 	bm->pdev = pdev;
 	bm->ops = ops;
 	snprintf(bm->name, sizeof(bm->name), BM_DRV_NAME "%d", bm->id);
@@ -197,10 +210,16 @@ static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = bm_adapter_setup(bm, max_addr_bits, map_registers);
 	if (ret)
 		goto err_put;
+	if (ops->start) {
+		ret = ops->start(bm);
+		if (ret)
+			goto err_reset;
+	}
 	ret = bm_irq_setup(bm);
 	if (ret)
-		goto err_put;
-	ret = bm_irq_selftest(bm);
+		goto err_reset;
+	/* Prove the interrupt path in the mode we got before promising it. */
+	ret = ops->selftest(bm);
 	if (ret)
 		goto err_irq;
 
@@ -221,6 +240,9 @@ static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 err_irq:
 	ops->reset(bm);
 	bm_irq_teardown(bm, pdev);
+	goto err_put;
+err_reset:
+	ops->reset(bm);
 err_put:
 	bm_dev_put(bm);
 	return ret;
@@ -243,6 +265,7 @@ static void bm_remove(struct pci_dev *pdev)
 
 static const struct pci_device_id bm_pci_ids[] = {
 	{ PCI_DEVICE(0x1234, 0x11e8), .driver_data = (kernel_ulong_t)&bm_edu_ops },
+	{ PCI_DEVICE(0x1234, 0xbb01), .driver_data = (kernel_ulong_t)&bm_card_ops },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, bm_pci_ids);

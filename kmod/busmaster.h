@@ -7,6 +7,7 @@
  *                 DMA mask, segment limits, bounce strategy, map registers
  *   bm_chardev.c  /dev/busmasterN: open/release, the ioctl table
  *   bm_edu.c      QEMU's "edu" card: its registers, behind struct bm_card_ops
+ *   bm_card.c     our busmaster card (docs/card-datasheet.md), the same way
  */
 #ifndef _BUSMASTER_H
 #define _BUSMASTER_H
@@ -27,32 +28,39 @@ struct bm_dev;
 /* Interrupt causes a card's ->irq() reports to the core. */
 #define BM_IRQ_CAUSE_TEST	BIT(0)	/* the probe-time self-test interrupt */
 #define BM_IRQ_CAUSE_DMA	BIT(1)	/* a DMA transfer finished */
+#define BM_IRQ_CAUSE_ERROR	BIT(2)	/* the card reports an error */
 #define BM_IRQ_CAUSE_OTHER	BIT(31)	/* acknowledged, nothing to do */
 
 /**
  * struct bm_card_ops - what differs from one card model to the next
  * @name: model name for messages
  * @model: enum busmaster_card_model
- * @init: check the card is what its ID says and fill in @bm->adapter's
- *	card limits (the DEVICE_DESCRIPTION fields); no DMA yet
+ * @init: check the card is what its ID says, reset it, and fill in
+ *	@bm->adapter's card limits (the DEVICE_DESCRIPTION fields) and
+ *	@bm->msix_vectors; no DMA yet
+ * @start: after the DMA mask is set: allocate and program what the card
+ *	reads from host memory (descriptor rings); may be NULL
  * @irq: read and acknowledge the card's interrupt status; return the
  *	BM_IRQ_CAUSE_* bits seen, 0 when the interrupt was not ours
- * @raise_test_irq: make the card raise an interrupt now
+ * @selftest: with the interrupt handler installed, prove the card
+ *	interrupts (and, where it can, moves data) in the mode we got
  * @reset: stop every DMA engine; the card touches no memory afterwards
  *
- * Context: @init and @reset run in process context under the device lock;
- * @irq runs in hard interrupt context.
+ * Context: all but @irq run in process context from probe/remove; @irq
+ * runs in hard interrupt context.
  */
 struct bm_card_ops {
 	const char *name;
 	u32 model;
 	int (*init)(struct bm_dev *bm);
+	int (*start)(struct bm_dev *bm);
 	u32 (*irq)(struct bm_dev *bm);
-	void (*raise_test_irq)(struct bm_dev *bm);
+	int (*selftest)(struct bm_dev *bm);
 	void (*reset)(struct bm_dev *bm);
 };
 
 extern const struct bm_card_ops bm_edu_ops;
+extern const struct bm_card_ops bm_card_ops;
 
 /**
  * struct bm_adapter - the DMA adapter: what the card can do, and what the
@@ -97,9 +105,13 @@ struct bm_adapter {
  * @ops: the card model's operations
  * @regs: BAR0 registers
  * @adapter: the DMA adapter description
+ * @card: the card model's private state
+ * @msix_vectors: vectors the card uses with MSI-X (its causes are wired to
+ *	fixed vectors, so it is all of them or no MSI-X)
  * @irq_mode: enum busmaster_irq_mode in use
  * @irq_vectors: vectors allocated
- * @irq_test: completed by the self-test interrupt
+ * @irq_seen: completed by every interrupt that was ours; the probe-time
+ *	self-tests wait on it
  * @id: N in /dev/busmasterN
  * @name: "busmasterN"
  * @slot: PCI address, kept for INFO after @pdev is gone
@@ -114,9 +126,11 @@ struct bm_dev {
 	const struct bm_card_ops *ops;
 	void __iomem *regs;
 	struct bm_adapter adapter;
+	void *card;
+	u16 msix_vectors;
 	u8 irq_mode;
 	u16 irq_vectors;
-	struct completion irq_test;
+	struct completion irq_seen;
 	int id;
 	char name[16];
 	char slot[16];
@@ -138,6 +152,7 @@ struct bm_file {
 
 /* bm_main.c */
 void bm_dev_put(struct bm_dev *bm);
+int bm_wait_irq(struct bm_dev *bm);
 
 /* bm_adapter.c */
 int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster: our emulated busmaster card (PCI 1234:bb01).
+ *
+ * Unlike edu, the card describes itself: capability registers give the
+ * address width, scatter/gather, segment limits, alignment, channels and
+ * on-card memory (the DEVICE_DESCRIPTION, read from the hardware). Each
+ * channel walks a descriptor ring in host memory, allocated here as a
+ * common buffer; on-card memory is visible in BAR2.
+ */
+#include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/slab.h>
+
+#include "bm_card_regs.h"
+#include "bm_compat.h"
+#include "busmaster.h"
+
+#define BMC_RING_ENTRIES	256
+#define BMC_SELFTEST_LEN	64
+
+/**
+ * struct bmc_chan - one DMA channel
+ * @regs: the channel's register block
+ * @ring: its descriptor ring, a common buffer
+ * @ring_dma: bus address of @ring
+ * @tail: next ring index the driver fills
+ */
+struct bmc_chan {
+	void __iomem *regs;
+	struct bmc_desc *ring;
+	dma_addr_t ring_dma;
+	u32 tail;
+};
+
+/**
+ * struct bmc - the card's private state
+ * @mem: BAR2, the on-card memory
+ * @nchan: channels in use
+ * @chan: the channels
+ * @test_buf: a coherent buffer for the probe-time self-test
+ * @test_dma: its bus address
+ */
+struct bmc {
+	void __iomem *mem;
+	u32 nchan;
+	struct bmc_chan chan[BMC_MAX_CHANNELS];
+	void *test_buf;
+	dma_addr_t test_dma;
+};
+
+static u32 bmc_read(struct bm_dev *bm, u32 reg)
+{
+	return readl(bm->regs + reg);
+}
+
+static void bmc_write(struct bm_dev *bm, u32 reg, u32 val)
+{
+	writel(val, bm->regs + reg);
+}
+
+/* Refuse capability values no correct card reports (datasheet 3.1, 11). */
+static int bmc_check_caps(struct bm_dev *bm, u32 addr_bits, u32 nchan,
+			  u32 align, u32 max_segs, u32 max_seg, u64 mem)
+{
+	const char *bad = NULL;
+
+	if (addr_bits < 16 || addr_bits > 64)
+		bad = "ADDR_BITS";
+	else if (!nchan || nchan > BMC_MAX_CHANNELS)
+		bad = "CHANNELS";
+	else if (!is_power_of_2(align) || align > PAGE_SIZE)
+		bad = "ALIGN";
+	else if (!max_segs)
+		bad = "MAX_SEGS";
+	else if (max_seg < align || !IS_ALIGNED(max_seg, align))
+		bad = "MAX_SEG_SIZE";
+	else if (!mem)
+		bad = "MEM_SIZE";
+	else if (bmc_read(bm, BMC_DESC_SIZE) != sizeof(struct bmc_desc))
+		bad = "DESC_SIZE";
+	else if (bmc_read(bm, BMC_RING_MAX) < BMC_RING_ENTRIES)
+		bad = "RING_MAX";
+	if (bad) {
+		pci_err(bm->pdev, "card reports an impossible %s\n", bad);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int bmc_init(struct bm_dev *bm)
+{
+	struct bm_adapter *ad = &bm->adapter;
+	struct pci_dev *pdev = bm->pdev;
+	u32 id, version, caps, addr_bits, nchan, align, max_segs, max_seg;
+	struct bmc *card;
+	u64 mem;
+	int ret;
+
+	id = bmc_read(bm, BMC_ID);
+	version = bmc_read(bm, BMC_VERSION);
+	if (id != BMC_ID_MAGIC) {
+		pci_err(pdev, "ID register reads %#x, not a busmaster card\n", id);
+		return -ENODEV;
+	}
+	if (FIELD_GET(BMC_VERSION_MAJOR, version) != 1) {
+		pci_err(pdev, "datasheet version %#x is not supported\n", version);
+		return -ENODEV;
+	}
+	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
+
+	addr_bits = bmc_read(bm, BMC_ADDR_BITS);
+	caps = bmc_read(bm, BMC_CAPS);
+	nchan = bmc_read(bm, BMC_CHANNELS);
+	align = bmc_read(bm, BMC_ALIGN);
+	max_segs = bmc_read(bm, BMC_MAX_SEGS);
+	max_seg = bmc_read(bm, BMC_MAX_SEG_SIZE);
+	mem = lo_hi_readq(bm->regs + BMC_MEM_SIZE_LO);
+	ret = bmc_check_caps(bm, addr_bits, nchan, align, max_segs, max_seg, mem);
+	if (ret)
+		return ret;
+
+	card = devm_kzalloc(&pdev->dev, sizeof(*card), GFP_KERNEL);
+	if (!card)
+		return -ENOMEM;
+	card->nchan = nchan;
+	card->mem = bm_iomap_bar(pdev, BMC_BAR_MEM, BM_DRV_NAME);
+	if (IS_ERR(card->mem)) {
+		pci_err(pdev, "cannot map the card memory (BAR2)\n");
+		return PTR_ERR(card->mem);
+	}
+	bm->card = card;
+
+	ad->card_addr_bits = addr_bits;
+	ad->scatter_gather = caps & BMC_CAPS_SG;
+	ad->alignment = align;
+	ad->max_segments = ad->scatter_gather ? max_segs : 1;
+	ad->max_segment_size = max_seg;
+	ad->max_transfer_size = (u64)ad->max_segments * max_seg;
+	ad->card_mem_size = mem;
+	ad->card_mem_bar = true;
+	ad->dma_channels = nchan;
+	/* A vector per channel's DONE cause, and one for ERROR. */
+	bm->msix_vectors = nchan + 1;
+	return 0;
+}
+
+/* Give each channel a ring (a common buffer within the DMA mask) and enable it. */
+static int bmc_start(struct bm_dev *bm)
+{
+	struct device *dev = &bm->pdev->dev;
+	struct bmc *card = bm->card;
+	size_t ring_bytes = BMC_RING_ENTRIES * sizeof(struct bmc_desc);
+	u32 c;
+
+	card->test_buf = dmam_alloc_coherent(dev, PAGE_SIZE, &card->test_dma,
+					     GFP_KERNEL);
+	if (!card->test_buf)
+		return -ENOMEM;
+
+	for (c = 0; c < card->nchan; c++) {
+		struct bmc_chan *ch = &card->chan[c];
+
+		ch->regs = bm->regs + BMC_CHAN(c);
+		ch->ring = dmam_alloc_coherent(dev, ring_bytes, &ch->ring_dma,
+					       GFP_KERNEL);
+		if (!ch->ring)
+			return -ENOMEM;
+		ch->tail = 0;
+		writel(lower_32_bits(ch->ring_dma), ch->regs + BMC_CH_RING_LO);
+		writel(upper_32_bits(ch->ring_dma), ch->regs + BMC_CH_RING_HI);
+		writel(BMC_RING_ENTRIES, ch->regs + BMC_CH_RING_SIZE);
+		writel(0, ch->regs + BMC_CH_HEAD);
+		writel(0, ch->regs + BMC_CH_TAIL);
+		writel(BMC_CH_CTRL_ENABLE, ch->regs + BMC_CH_CTRL);
+		if (readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED) {
+			pci_err(bm->pdev, "channel %u refused its ring\n", c);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static u32 bmc_irq(struct bm_dev *bm)
+{
+	u32 status = bmc_read(bm, BMC_IRQ_STATUS);
+
+	if (!status)
+		return 0;	/* not ours, or the card's spurious-interrupt test */
+	bmc_write(bm, BMC_IRQ_STATUS, status);
+	return (status & ~BMC_IRQ_ERROR ? BM_IRQ_CAUSE_DMA : 0) |
+	       (status & BMC_IRQ_ERROR ? BM_IRQ_CAUSE_ERROR : 0);
+}
+
+/*
+ * Post one descriptor on @c and wait for its interrupt.
+ * Context: probe, no other user of the channel.
+ */
+static int bmc_selftest_one(struct bm_dev *bm, u32 c, u32 len, bool from_card)
+{
+	struct bmc *card = bm->card;
+	struct bmc_chan *ch = &card->chan[c];
+	struct bmc_desc *d = &ch->ring[ch->tail];
+	u32 status;
+	int ret;
+
+	d->host_addr = cpu_to_le64(card->test_dma);
+	d->card_off = 0;
+	d->len = cpu_to_le32(len);
+	d->flags = cpu_to_le32(BMC_DESC_IRQ | (from_card ? BMC_DESC_FROM_CARD : 0));
+	d->status = 0;
+	d->bytes_done = 0;
+	ch->tail = (ch->tail + 1) % BMC_RING_ENTRIES;
+
+	reinit_completion(&bm->irq_seen);
+	dma_wmb();	/* the descriptor before the doorbell */
+	writel(ch->tail, ch->regs + BMC_CH_TAIL);
+	ret = bm_wait_irq(bm);
+	dma_rmb();	/* status before the data and bytes_done */
+	status = le32_to_cpu(READ_ONCE(d->status));
+	if (!ret && (status != BMC_ST_OK || le32_to_cpu(d->bytes_done) != len)) {
+		pci_err(bm->pdev, "self-test: channel %u status %#x, %u of %u bytes\n",
+			c, status, le32_to_cpu(d->bytes_done), len);
+		ret = -EIO;
+	}
+	return ret;
+}
+
+/*
+ * On every channel, move a pattern to the card and back, checking it in the
+ * card's memory through BAR2 and in host memory: proves the rings, bus
+ * mastering and the interrupt in the mode we got. Overwrites the first
+ * bytes of card memory.
+ */
+static int bmc_selftest(struct bm_dev *bm)
+{
+	struct bmc *card = bm->card;
+	u32 len = max_t(u32, BMC_SELFTEST_LEN, bm->adapter.alignment);
+	u8 *buf = card->test_buf, seen[BMC_SELFTEST_LEN];
+	u32 c, i;
+	int ret;
+
+	len = min_t(u64, len, bm->adapter.max_segment_size);
+	bmc_write(bm, BMC_IRQ_MASK, 0);
+	for (c = 0; c < card->nchan; c++) {
+		for (i = 0; i < len; i++)
+			buf[i] = (u8)(i * 7 + c + 1);
+		ret = bmc_selftest_one(bm, c, len, false);
+		if (ret)
+			return ret;
+		memcpy_fromio(seen, card->mem, min_t(u32, len, sizeof(seen)));
+		if (memcmp(seen, buf, min_t(u32, len, sizeof(seen)))) {
+			pci_err(bm->pdev, "self-test: channel %u wrote wrong bytes to card memory\n",
+				c);
+			return -EIO;
+		}
+		memset(buf, 0, len);
+		ret = bmc_selftest_one(bm, c, len, true);
+		if (ret)
+			return ret;
+		if (memcmp(seen, buf, min_t(u32, len, sizeof(seen)))) {
+			pci_err(bm->pdev, "self-test: channel %u read back wrong bytes\n",
+				c);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* Stop every channel and mask the card: it touches no host memory afterwards. */
+static void bmc_reset(struct bm_dev *bm)
+{
+	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
+}
+
+const struct bm_card_ops bm_card_ops = {
+	.name = "busmaster",
+	.model = BUSMASTER_MODEL_CARD,
+	.init = bmc_init,
+	.start = bmc_start,
+	.irq = bmc_irq,
+	.selftest = bmc_selftest,
+	.reset = bmc_reset,
+};
