@@ -97,8 +97,11 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 	}
 	ad->dma_addr_bits = bits;
 
-	/* Cannot fail for a PCI device (6.11 made it return void). */
+	/* Neither can fail for a PCI device (6.11 made them return void). */
 	dma_set_max_seg_size(dev, min_t(u64, ad->max_segment_size, UINT_MAX));
+	/* swiotlb keeps bounce addresses as aligned as the card needs. */
+	if (ad->alignment > 1)
+		dma_set_min_align_mask(dev, ad->alignment - 1);
 
 	ad->bounce = bm_choose_bounce(dev, bits);
 	span = bm_span_pages(ad);
@@ -109,13 +112,9 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 		break;
 	case BUSMASTER_BOUNCE_MAP_REGISTERS:
 		span = min(span, pool_pages);
-		ad->pool_cpu = dmam_alloc_coherent(dev, (size_t)span << PAGE_SHIFT,
-						   &ad->pool_dma, GFP_KERNEL);
-		if (!ad->pool_cpu) {
-			dev_err(dev, "cannot allocate %u map registers within %u bits\n",
-				span, bits);
-			return -ENOMEM;
-		}
+		ret = bm_mapreg_init(bm, span);
+		if (ret)
+			return ret;
 		break;
 	default:
 		break;

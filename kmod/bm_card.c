@@ -15,10 +15,9 @@
 #include <linux/slab.h>
 
 #include "bm_card_regs.h"
-#include "bm_compat.h"
 #include "busmaster.h"
 
-#define BMC_RING_ENTRIES	256
+#define BMC_RING_MIN		256
 #define BMC_SELFTEST_LEN	64
 
 /**
@@ -27,18 +26,24 @@
  * @ring: its descriptor ring, a common buffer
  * @ring_dma: bus address of @ring
  * @tail: next ring index the driver fills
+ * @inflight: the card transfer posted on this channel, NULL when idle
+ * @first: ring index of @inflight's first descriptor
  */
 struct bmc_chan {
 	void __iomem *regs;
 	struct bmc_desc *ring;
 	dma_addr_t ring_dma;
 	u32 tail;
+	struct bm_xfer *inflight;
+	u32 first;
 };
 
 /**
  * struct bmc - the card's private state
  * @mem: BAR2, the on-card memory
  * @nchan: channels in use
+ * @ring_entries: descriptors per ring, a power of two above max_segments
+ * @lock: protects the channels' @tail and @inflight against the interrupt
  * @chan: the channels
  * @test_buf: a coherent buffer for the probe-time self-test
  * @test_dma: its bus address
@@ -46,6 +51,8 @@ struct bmc_chan {
 struct bmc {
 	void __iomem *mem;
 	u32 nchan;
+	u32 ring_entries;
+	spinlock_t lock;	/* channels' tail and inflight vs the IRQ */
 	struct bmc_chan chan[BMC_MAX_CHANNELS];
 	void *test_buf;
 	dma_addr_t test_dma;
@@ -81,7 +88,8 @@ static int bmc_check_caps(struct bm_dev *bm, u32 addr_bits, u32 nchan,
 		bad = "MEM_SIZE";
 	else if (bmc_read(bm, BMC_DESC_SIZE) != sizeof(struct bmc_desc))
 		bad = "DESC_SIZE";
-	else if (bmc_read(bm, BMC_RING_MAX) < BMC_RING_ENTRIES)
+	else if (bmc_read(bm, BMC_RING_MAX) < BMC_RING_MIN ||
+		 bmc_read(bm, BMC_RING_MAX) <= max_segs)
 		bad = "RING_MAX";
 	if (bad) {
 		pci_err(bm->pdev, "card reports an impossible %s\n", bad);
@@ -126,10 +134,19 @@ static int bmc_init(struct bm_dev *bm)
 	if (!card)
 		return -ENOMEM;
 	card->nchan = nchan;
-	card->mem = bm_iomap_bar(pdev, BMC_BAR_MEM, BM_DRV_NAME);
-	if (IS_ERR(card->mem)) {
+	/* A whole transfer fits in the ring, with the empty slot to spare. */
+	card->ring_entries = max_t(u32, BMC_RING_MIN,
+				   roundup_pow_of_two(max_segs + 1));
+	spin_lock_init(&card->lock);
+	/*
+	 * Mapped but not claimed: a claimed BAR cannot be mmapped through
+	 * sysfs (IO_STRICT_DEVMEM), and tools and tests read card memory
+	 * there, independently of the DMA path they check.
+	 */
+	card->mem = pcim_iomap(pdev, BMC_BAR_MEM, 0);
+	if (!card->mem) {
 		pci_err(pdev, "cannot map the card memory (BAR2)\n");
-		return PTR_ERR(card->mem);
+		return -ENOMEM;
 	}
 	bm->card = card;
 
@@ -147,13 +164,34 @@ static int bmc_init(struct bm_dev *bm)
 	return 0;
 }
 
+/* Point a disabled channel at its (empty) ring and enable it. */
+static int bmc_program_chan(struct bm_dev *bm, struct bmc_chan *ch)
+{
+	struct bmc *card = bm->card;
+
+	writel(0, ch->regs + BMC_CH_CTRL);
+	ch->tail = 0;
+	writel(lower_32_bits(ch->ring_dma), ch->regs + BMC_CH_RING_LO);
+	writel(upper_32_bits(ch->ring_dma), ch->regs + BMC_CH_RING_HI);
+	writel(card->ring_entries, ch->regs + BMC_CH_RING_SIZE);
+	writel(0, ch->regs + BMC_CH_HEAD);
+	writel(0, ch->regs + BMC_CH_TAIL);
+	writel(BMC_CH_CTRL_ENABLE, ch->regs + BMC_CH_CTRL);
+	if (readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED) {
+		pci_err(bm->pdev, "channel %td refused its ring\n", ch - card->chan);
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Give each channel a ring (a common buffer within the DMA mask) and enable it. */
 static int bmc_start(struct bm_dev *bm)
 {
 	struct device *dev = &bm->pdev->dev;
 	struct bmc *card = bm->card;
-	size_t ring_bytes = BMC_RING_ENTRIES * sizeof(struct bmc_desc);
+	size_t ring_bytes = card->ring_entries * sizeof(struct bmc_desc);
 	u32 c;
+	int ret;
 
 	card->test_buf = dmam_alloc_coherent(dev, PAGE_SIZE, &card->test_dma,
 					     GFP_KERNEL);
@@ -168,30 +206,163 @@ static int bmc_start(struct bm_dev *bm)
 					       GFP_KERNEL);
 		if (!ch->ring)
 			return -ENOMEM;
-		ch->tail = 0;
-		writel(lower_32_bits(ch->ring_dma), ch->regs + BMC_CH_RING_LO);
-		writel(upper_32_bits(ch->ring_dma), ch->regs + BMC_CH_RING_HI);
-		writel(BMC_RING_ENTRIES, ch->regs + BMC_CH_RING_SIZE);
-		writel(0, ch->regs + BMC_CH_HEAD);
-		writel(0, ch->regs + BMC_CH_TAIL);
-		writel(BMC_CH_CTRL_ENABLE, ch->regs + BMC_CH_CTRL);
-		if (readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED) {
-			pci_err(bm->pdev, "channel %u refused its ring\n", c);
-			return -EIO;
-		}
+		ret = bmc_program_chan(bm, ch);
+		if (ret)
+			return ret;
 	}
 	return 0;
+}
+
+static struct bmc_desc *bmc_desc(struct bmc *card, struct bmc_chan *ch, u32 i)
+{
+	return &ch->ring[i & (card->ring_entries - 1)];
+}
+
+/*
+ * Fill in what the card wrote back for @x: bytes of the segments that
+ * completed in order, and the first error. Context: card->lock held.
+ */
+static void bmc_collect(struct bmc *card, struct bmc_chan *ch,
+			struct bm_xfer *x)
+{
+	unsigned int i;
+
+	dma_rmb();	/* the status words before what they vouch for */
+	for (i = 0; i < x->nsegs; i++) {
+		struct bmc_desc *d = bmc_desc(card, ch, ch->first + i);
+		u32 status = le32_to_cpu(READ_ONCE(d->status));
+
+		if (status != BMC_ST_OK) {
+			x->bytes_done += le32_to_cpu(d->bytes_done);
+			x->card_status = status;
+			x->error = -EIO;
+			return;
+		}
+		x->bytes_done += le32_to_cpu(d->bytes_done);
+	}
+}
+
+/*
+ * Complete the channel's transfer if the card wrote back its last
+ * descriptor, or halted. Context: interrupt, card->lock held.
+ */
+static void bmc_chan_done(struct bm_dev *bm, struct bmc_chan *ch)
+{
+	struct bmc *card = bm->card;
+	struct bm_xfer *x = ch->inflight;
+	struct bmc_desc *last;
+	bool halted;
+
+	if (!x)
+		return;
+	last = bmc_desc(card, ch, ch->first + x->nsegs - 1);
+	halted = readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED;
+	if (!READ_ONCE(last->status) && !halted)
+		return;
+	bmc_collect(card, ch, x);
+	if (halted && !x->error)
+		x->error = -EIO;
+	ch->inflight = NULL;
+	complete(&x->done);
 }
 
 static u32 bmc_irq(struct bm_dev *bm)
 {
 	u32 status = bmc_read(bm, BMC_IRQ_STATUS);
+	struct bmc *card = bm->card;
+	u32 c;
 
 	if (!status)
 		return 0;	/* not ours, or the card's spurious-interrupt test */
+	/* Acknowledge first: a completion racing us raises a new interrupt. */
 	bmc_write(bm, BMC_IRQ_STATUS, status);
+	spin_lock(&card->lock);
+	for (c = 0; c < card->nchan; c++)
+		bmc_chan_done(bm, &card->chan[c]);
+	spin_unlock(&card->lock);
 	return (status & ~BMC_IRQ_ERROR ? BM_IRQ_CAUSE_DMA : 0) |
 	       (status & BMC_IRQ_ERROR ? BM_IRQ_CAUSE_ERROR : 0);
+}
+
+/* Channel 0 moves data to the card, the last channel from it: duplex. */
+static struct bmc_chan *bmc_chan_for(struct bmc *card, bool from_card)
+{
+	return &card->chan[from_card ? card->nchan - 1 : 0];
+}
+
+static int bmc_submit(struct bm_dev *bm, struct bm_xfer *x)
+{
+	struct bmc *card = bm->card;
+	struct bmc_chan *ch = bmc_chan_for(card, x->from_card);
+	u32 flags = x->from_card ? BMC_DESC_FROM_CARD : 0;
+	u64 card_off = x->card_offset;
+	unsigned long irqflags;
+	unsigned int i;
+	int ret = 0;
+
+	spin_lock_irqsave(&card->lock, irqflags);
+	if (WARN_ON_ONCE(ch->inflight)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	/* A halted channel (a bad descriptor fetch) starts over, empty. */
+	if (readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED) {
+		ret = bmc_program_chan(bm, ch);
+		if (ret)
+			goto out;
+	}
+	ch->first = ch->tail;
+	for (i = 0; i < x->nsegs; i++) {
+		struct bmc_desc *d = bmc_desc(card, ch, ch->tail + i);
+		bool last = i == x->nsegs - 1;
+
+		d->host_addr = cpu_to_le64(x->segs[i].addr);
+		d->card_off = cpu_to_le64(card_off);
+		d->len = cpu_to_le32(x->segs[i].len);
+		d->flags = cpu_to_le32(flags | (last ? BMC_DESC_IRQ : BMC_DESC_CHAIN));
+		d->status = 0;
+		d->bytes_done = 0;
+		card_off += x->segs[i].len;
+	}
+	ch->tail = (ch->tail + x->nsegs) & (card->ring_entries - 1);
+	ch->inflight = x;
+	dma_wmb();	/* the descriptors before the doorbell */
+	writel(ch->tail, ch->regs + BMC_CH_TAIL);
+out:
+	spin_unlock_irqrestore(&card->lock, irqflags);
+	return ret;
+}
+
+/*
+ * @x timed out: reset the card, which stops every channel before it touches
+ * memory again, keep what @x completed, fail the other channels' transfers,
+ * and bring the channels back empty.
+ */
+static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x)
+{
+	struct bmc *card = bm->card;
+	unsigned long irqflags;
+	u32 c;
+
+	spin_lock_irqsave(&card->lock, irqflags);
+	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
+	for (c = 0; c < card->nchan; c++) {
+		struct bmc_chan *ch = &card->chan[c];
+		struct bm_xfer *other = ch->inflight;
+
+		if (other) {
+			bmc_collect(card, ch, other);
+			if (!other->error)
+				other->error = other == x ? -ETIMEDOUT : -EIO;
+			ch->inflight = NULL;
+			if (other != x)
+				complete(&other->done);
+		}
+		bmc_program_chan(bm, ch);
+	}
+	bmc_write(bm, BMC_IRQ_MASK, 0);
+	spin_unlock_irqrestore(&card->lock, irqflags);
+	pci_warn(bm->pdev, "a transfer timed out: card reset\n");
 }
 
 /*
@@ -202,7 +373,7 @@ static int bmc_selftest_one(struct bm_dev *bm, u32 c, u32 len, bool from_card)
 {
 	struct bmc *card = bm->card;
 	struct bmc_chan *ch = &card->chan[c];
-	struct bmc_desc *d = &ch->ring[ch->tail];
+	struct bmc_desc *d = bmc_desc(card, ch, ch->tail);
 	u32 status;
 	int ret;
 
@@ -212,7 +383,7 @@ static int bmc_selftest_one(struct bm_dev *bm, u32 c, u32 len, bool from_card)
 	d->flags = cpu_to_le32(BMC_DESC_IRQ | (from_card ? BMC_DESC_FROM_CARD : 0));
 	d->status = 0;
 	d->bytes_done = 0;
-	ch->tail = (ch->tail + 1) % BMC_RING_ENTRIES;
+	ch->tail = (ch->tail + 1) & (card->ring_entries - 1);
 
 	reinit_completion(&bm->irq_seen);
 	dma_wmb();	/* the descriptor before the doorbell */
@@ -283,4 +454,6 @@ const struct bm_card_ops bm_card_ops = {
 	.irq = bmc_irq,
 	.selftest = bmc_selftest,
 	.reset = bmc_reset,
+	.submit = bmc_submit,
+	.cancel = bmc_cancel,
 };

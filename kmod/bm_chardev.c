@@ -43,7 +43,7 @@ static int bm_release(struct inode *inode, struct file *file)
  * BUSMASTER_IOCTL_INFO: report the adapter description.
  * Context: bm->lifetime held for read, the card present.
  */
-static int bm_ioctl_info(struct bm_file *bf, void *arg)
+static int bm_ioctl_info(struct bm_file *bf, void *arg, bool *respond)
 {
 	struct busmaster_info *info = arg;
 	struct bm_dev *bm = bf->bm;
@@ -83,12 +83,13 @@ static int bm_ioctl_info(struct bm_file *bf, void *arg)
  * struct bm_ioctl_op - one ioctl command
  * @size: sizeof the command's struct as this driver knows it
  * @min_size: offsetofend() of the last field of the command's first version
- * @execute: the handler; returns 0 or a negative errno
+ * @execute: the handler; returns 0 or a negative errno. The argument is
+ *	copied back on success, and on failure if the handler set *@respond.
  */
 struct bm_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
-	int (*execute)(struct bm_file *bf, void *arg);
+	int (*execute)(struct bm_file *bf, void *arg, bool *respond);
 };
 
 #define BM_IOCTL_OP(_nr, _fn, _struct, _last)				\
@@ -101,11 +102,14 @@ struct bm_ioctl_op {
 static const struct bm_ioctl_op bm_ioctl_ops[] = {
 	BM_IOCTL_OP(BUSMASTER_CMD_INFO, bm_ioctl_info, struct busmaster_info,
 		    map_registers),
+	BM_IOCTL_OP(BUSMASTER_CMD_TRANSFER, bm_ioctl_transfer,
+		    struct busmaster_transfer, transfers),
 };
 
 /* Big enough for the argument of any command. */
 union bm_ioctl_buffer {
 	struct busmaster_info info;
+	struct busmaster_transfer transfer;
 };
 
 static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -115,6 +119,7 @@ static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	void __user *argp = (void __user *)uarg;
 	const struct bm_ioctl_op *op;
 	union bm_ioctl_buffer buf;
+	bool respond = false;
 	unsigned int nr;
 	u32 usize;
 	long ret;
@@ -143,10 +148,10 @@ static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (!bm->pdev)
 		ret = -ENODEV;
 	else
-		ret = op->execute(bf, &buf);
+		ret = op->execute(bf, &buf, &respond);
 	up_read(&bm->lifetime);
 
-	if (!ret && copy_to_user(argp, &buf, min(usize, op->size)))
+	if ((!ret || respond) && copy_to_user(argp, &buf, min(usize, op->size)))
 		ret = -EFAULT;
 	return ret;
 }

@@ -8,6 +8,7 @@
  * read back, so the driver is told it by the edu_addr_bits parameter.
  */
 #include <linux/io.h>
+#include <linux/iopoll.h>
 
 #include "busmaster.h"
 
@@ -16,19 +17,40 @@
 #define EDU_REG_IRQ_STATUS	0x24
 #define EDU_REG_IRQ_RAISE	0x60
 #define EDU_REG_IRQ_ACK		0x64
+#define EDU_REG_DMA_SRC		0x80	/* 64-bit registers: 8-byte writes */
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+#define  EDU_DMA_RUN		BIT(0)
+#define  EDU_DMA_TO_HOST	BIT(1)
+#define  EDU_DMA_IRQ		BIT(2)
 
 #define EDU_IDENT_MAGIC		0xed
 #define EDU_IRQ_TEST		BIT(0)	/* the value we raise for the self-test */
 #define EDU_IRQ_DMA		BIT(8)	/* the card's own "DMA done" cause */
 
-/* The on-card DMA window. */
+/* The on-card DMA window, at this address on the card's side. */
+#define EDU_WINDOW		0x40000
 #define EDU_WINDOW_SIZE		4096
 /*
  * QEMU 7.2's edu_check_range() treats a transfer that ends exactly at the
- * window's end as out of range and stops the emulator, so one transfer
- * carries at most 4095 bytes.
+ * window's end as out of range and stops the emulator: its last byte is
+ * unusable, so the card offers 4095 bytes and no transfer is longer.
  */
-#define EDU_MAX_TRANSFER	(EDU_WINDOW_SIZE - 1)
+#define EDU_USABLE		(EDU_WINDOW_SIZE - 1)
+/* edu finishes a DMA 100 ms of virtual time after it starts. */
+#define EDU_DMA_POLL_US		1000
+#define EDU_DMA_STOP_US		(2 * USEC_PER_SEC)
+
+/**
+ * struct bm_edu - edu's private state
+ * @lock: protects @inflight against the interrupt handler
+ * @inflight: the transfer the card is running, NULL when idle
+ */
+struct bm_edu {
+	spinlock_t lock;	/* inflight vs the IRQ */
+	struct bm_xfer *inflight;
+};
 
 static unsigned int edu_addr_bits = 28;
 module_param(edu_addr_bits, uint, 0444);
@@ -40,6 +62,7 @@ static int bm_edu_init(struct bm_dev *bm)
 	struct bm_adapter *ad = &bm->adapter;
 	u32 ident = readl(bm->regs + EDU_REG_IDENT);
 	u32 probe = 0x5a5aa5a5;
+	struct bm_edu *edu;
 
 	if ((ident & 0xff) != EDU_IDENT_MAGIC) {
 		pci_err(bm->pdev, "edu: identification register reads %#x\n",
@@ -57,13 +80,19 @@ static int bm_edu_init(struct bm_dev *bm)
 		return -EINVAL;
 	}
 
+	edu = devm_kzalloc(&bm->pdev->dev, sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	spin_lock_init(&edu->lock);
+	bm->card = edu;
+
 	ad->card_addr_bits = edu_addr_bits;
 	ad->scatter_gather = false;
 	ad->alignment = 1;
 	ad->max_segments = 1;
-	ad->max_segment_size = EDU_MAX_TRANSFER;
-	ad->max_transfer_size = EDU_MAX_TRANSFER;
-	ad->card_mem_size = EDU_WINDOW_SIZE;
+	ad->max_segment_size = EDU_USABLE;
+	ad->max_transfer_size = EDU_USABLE;
+	ad->card_mem_size = EDU_USABLE;
 	ad->card_mem_bar = false;
 	ad->dma_channels = 1;
 	bm->msix_vectors = 1;	/* edu has no MSI-X; MSI or INTx */
@@ -73,10 +102,23 @@ static int bm_edu_init(struct bm_dev *bm)
 static u32 bm_edu_irq(struct bm_dev *bm)
 {
 	u32 status = readl(bm->regs + EDU_REG_IRQ_STATUS);
+	struct bm_edu *edu = bm->card;
+	struct bm_xfer *x;
 
 	if (!status)
 		return 0;	/* a shared INTx line raised by someone else */
 	writel(status, bm->regs + EDU_REG_IRQ_ACK);
+	if (status & EDU_IRQ_DMA) {
+		spin_lock(&edu->lock);
+		x = edu->inflight;
+		edu->inflight = NULL;
+		if (x) {
+			/* edu reports no errors: a finished DMA moved it all. */
+			x->bytes_done = x->length;
+			complete(&x->done);
+		}
+		spin_unlock(&edu->lock);
+	}
 	return (status & EDU_IRQ_TEST ? BM_IRQ_CAUSE_TEST : 0) |
 	       (status & EDU_IRQ_DMA ? BM_IRQ_CAUSE_DMA : 0) |
 	       (status & ~(EDU_IRQ_TEST | EDU_IRQ_DMA) ? BM_IRQ_CAUSE_OTHER : 0);
@@ -90,10 +132,56 @@ static int bm_edu_selftest(struct bm_dev *bm)
 	return bm_wait_irq(bm);
 }
 
+/* edu cannot abort a DMA: wait until the one running has finished. */
+static int bm_edu_wait_idle(struct bm_dev *bm)
+{
+	u32 cmd;
+
+	return readl_poll_timeout(bm->regs + EDU_REG_DMA_CMD, cmd,
+				  !(cmd & EDU_DMA_RUN), EDU_DMA_POLL_US,
+				  EDU_DMA_STOP_US);
+}
+
 static void bm_edu_reset(struct bm_dev *bm)
 {
-	/* edu cannot abort a DMA; clear whatever interrupt is pending. */
+	if (bm_edu_wait_idle(bm))
+		pci_err(bm->pdev, "edu: a DMA did not finish\n");
 	writel(readl(bm->regs + EDU_REG_IRQ_STATUS), bm->regs + EDU_REG_IRQ_ACK);
+}
+
+/* One segment: edu has no scatter/gather, so max_segments is 1. */
+static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
+{
+	struct bm_edu *edu = bm->card;
+	u64 card = EDU_WINDOW + x->card_offset, host = x->segs[0].addr;
+	unsigned long flags;
+
+	if (WARN_ON_ONCE(x->nsegs != 1))
+		return -EINVAL;
+	spin_lock_irqsave(&edu->lock, flags);
+	edu->inflight = x;
+	writeq(x->from_card ? card : host, bm->regs + EDU_REG_DMA_SRC);
+	writeq(x->from_card ? host : card, bm->regs + EDU_REG_DMA_DST);
+	writeq(x->segs[0].len, bm->regs + EDU_REG_DMA_COUNT);
+	writeq(EDU_DMA_RUN | EDU_DMA_IRQ | (x->from_card ? EDU_DMA_TO_HOST : 0),
+	       bm->regs + EDU_REG_DMA_CMD);
+	spin_unlock_irqrestore(&edu->lock, flags);
+	return 0;
+}
+
+static void bm_edu_cancel(struct bm_dev *bm, struct bm_xfer *x)
+{
+	struct bm_edu *edu = bm->card;
+	unsigned long flags;
+
+	if (bm_edu_wait_idle(bm))
+		pci_err(bm->pdev, "edu: a DMA did not finish\n");
+	spin_lock_irqsave(&edu->lock, flags);
+	if (edu->inflight == x) {
+		edu->inflight = NULL;
+		x->error = -ETIMEDOUT;
+	}
+	spin_unlock_irqrestore(&edu->lock, flags);
 }
 
 const struct bm_card_ops bm_edu_ops = {
@@ -103,4 +191,6 @@ const struct bm_card_ops bm_edu_ops = {
 	.irq = bm_edu_irq,
 	.selftest = bm_edu_selftest,
 	.reset = bm_edu_reset,
+	.submit = bm_edu_submit,
+	.cancel = bm_edu_cancel,
 };

@@ -168,6 +168,8 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	kref_init(&bm->kref);
 	init_rwsem(&bm->lifetime);
 	init_completion(&bm->irq_seen);
+	mutex_init(&bm->chan_lock[0]);
+	mutex_init(&bm->chan_lock[1]);
 	bm->pdev = pdev;
 	bm->ops = ops;
 	snprintf(bm->name, sizeof(bm->name), BM_DRV_NAME "%d", bm->id);

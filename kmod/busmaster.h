@@ -6,6 +6,9 @@
  *   bm_adapter.c  the DMA adapter (IoGetDmaAdapter/DEVICE_DESCRIPTION):
  *                 DMA mask, segment limits, bounce strategy, map registers
  *   bm_chardev.c  /dev/busmasterN: open/release, the ioctl table
+ *   bm_transfer.c user-buffer DMA (MDL + GetScatterGatherList + splitting):
+ *                 pin, map, split into card transfers, wait, unmap, unpin
+ *   bm_mapreg.c   the map-register pool for cards below 32 bits
  *   bm_edu.c      QEMU's "edu" card: its registers, behind struct bm_card_ops
  *   bm_card.c     our busmaster card (docs/card-datasheet.md), the same way
  */
@@ -16,14 +19,48 @@
 #include <linux/interrupt.h>
 #include <linux/kref.h>
 #include <linux/miscdevice.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/busmaster.h>
 
 #define BM_DRV_NAME	"busmaster"
 #define BM_DRV_VERSION	"0.1.0"
 
 struct bm_dev;
+
+/* One contiguous piece of a card transfer, as the card sees it. */
+struct bm_seg {
+	dma_addr_t addr;
+	u32 len;
+};
+
+/**
+ * struct bm_xfer - one card transfer: up to max_segments segments moved as
+ * one unit (what one AdapterControl callback programs in NT)
+ * @from_card: card -> memory
+ * @card_offset: where in on-card memory it starts
+ * @segs: the segments, in order
+ * @nsegs: how many
+ * @length: their total length
+ * @done: completed by the card model when the card finished with it
+ * @bytes_done: out: bytes the card moved, from the start
+ * @card_status: out: the card's code for a failing segment, 0 if none
+ * @error: out: 0 or a negative errno
+ */
+struct bm_xfer {
+	bool from_card;
+	u64 card_offset;
+	struct bm_seg *segs;
+	unsigned int nsegs;
+	u64 length;
+	struct completion done;
+	u64 bytes_done;
+	u32 card_status;
+	int error;
+};
 
 /* Interrupt causes a card's ->irq() reports to the core. */
 #define BM_IRQ_CAUSE_TEST	BIT(0)	/* the probe-time self-test interrupt */
@@ -45,9 +82,14 @@ struct bm_dev;
  * @selftest: with the interrupt handler installed, prove the card
  *	interrupts (and, where it can, moves data) in the mode we got
  * @reset: stop every DMA engine; the card touches no memory afterwards
+ * @submit: start @xfer; complete(&xfer->done) when the card finished it
+ *	(from the interrupt handler)
+ * @cancel: the caller gave up waiting for @xfer: make sure the card will
+ *	not touch its memory again (reset the card if need be), fail any
+ *	other transfer the reset interrupted, and make the card usable again
  *
- * Context: all but @irq run in process context from probe/remove; @irq
- * runs in hard interrupt context.
+ * Context: all but @irq run in process context; @irq runs in hard
+ * interrupt context; @submit and @cancel under @bm->lifetime held for read.
  */
 struct bm_card_ops {
 	const char *name;
@@ -57,6 +99,8 @@ struct bm_card_ops {
 	u32 (*irq)(struct bm_dev *bm);
 	int (*selftest)(struct bm_dev *bm);
 	void (*reset)(struct bm_dev *bm);
+	int (*submit)(struct bm_dev *bm, struct bm_xfer *xfer);
+	void (*cancel)(struct bm_dev *bm, struct bm_xfer *xfer);
 };
 
 extern const struct bm_card_ops bm_edu_ops;
@@ -80,6 +124,9 @@ extern const struct bm_card_ops bm_card_ops;
  * @pool_cpu: the map-register pool (BUSMASTER_BOUNCE_MAP_REGISTERS only):
  *	@map_registers pages of coherent memory within the card's mask
  * @pool_dma: bus address of @pool_cpu
+ * @pool_map: which pool pages are in use
+ * @pool_lock: protects @pool_map
+ * @pool_wait: transfers waiting for free map registers
  */
 struct bm_adapter {
 	u32 card_addr_bits;
@@ -97,6 +144,9 @@ struct bm_adapter {
 	u32 map_registers;
 	void *pool_cpu;
 	dma_addr_t pool_dma;
+	unsigned long *pool_map;
+	spinlock_t pool_lock;		/* pool_map */
+	wait_queue_head_t pool_wait;
 };
 
 /**
@@ -115,6 +165,8 @@ struct bm_adapter {
  * @id: N in /dev/busmasterN
  * @name: "busmasterN"
  * @slot: PCI address, kept for INFO after @pdev is gone
+ * @chan_lock: one card transfer at a time per direction (index 1: card ->
+ *	memory, when the card has a second channel for it)
  * @misc: the char device
  * @kref: one reference for the PCI binding, one per open file
  * @lifetime: held for read by every file operation that touches the card,
@@ -134,6 +186,7 @@ struct bm_dev {
 	int id;
 	char name[16];
 	char slot[16];
+	struct mutex chan_lock[2];	/* a transfer per direction */
 	struct miscdevice misc;
 	struct kref kref;
 	struct rw_semaphore lifetime;
@@ -158,6 +211,16 @@ int bm_wait_irq(struct bm_dev *bm);
 int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 		     unsigned int pool_pages);
 const char *bm_bounce_name(enum busmaster_bounce bounce);
+
+/* bm_transfer.c */
+extern unsigned int bm_timeout_ms;
+int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond);
+
+/* bm_mapreg.c */
+int bm_mapreg_init(struct bm_dev *bm, unsigned int pages);
+long bm_mapreg_get(struct bm_adapter *ad, unsigned int pages);
+void bm_mapreg_put(struct bm_adapter *ad, unsigned long first,
+		   unsigned int pages);
 
 /* bm_chardev.c */
 int bm_chardev_register(struct bm_dev *bm);

@@ -146,7 +146,7 @@ TEST_F(card, unknown_command_is_enotty)
 	struct busmaster_info info;
 
 	fill_sentinel(&info, sizeof(info));
-	EXPECT_EQ(-1, ioctl(self->fd, _IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_INFO + 1), &info));
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_BASE + 0x3f), &info));
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(self->fd, _IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_BASE - 1), &info));
 	EXPECT_EQ(ENOTTY, errno);

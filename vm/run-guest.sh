@@ -27,7 +27,9 @@ stock)
 	qemu=(qemu-system-x86_64)
 	;;
 card)
-	qemu=("$("$BM_TOP/vm/build-qemu.sh")" -L /usr/share/seabios -L /usr/lib/ipxe/qemu -L /usr/share/qemu)
+	# BM_QEMU_CARD: a ready binary with the card, instead of building one.
+	qemu=("${BM_QEMU_CARD:-$("$BM_TOP/vm/build-qemu.sh")}"
+		-L /usr/share/seabios -L /usr/lib/ipxe/qemu -L /usr/share/qemu)
 	;;
 *) die "$lane_file: LANE_QEMU must be stock or card" ;;
 esac

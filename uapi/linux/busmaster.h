@@ -21,6 +21,9 @@
  *          non-zero reserved fields
  *  E2BIG   @size larger than the kernel knows and the extra bytes not zero
  *  ENODEV  the card was removed; only close() is useful now
+ *
+ * Commands with results that matter on failure (TRANSFER's bytes_done) write
+ * their output fields back on failure too; the others write nothing back.
  */
 #ifndef _UAPI_LINUX_BUSMASTER_H
 #define _UAPI_LINUX_BUSMASTER_H
@@ -34,6 +37,7 @@
 enum {
 	BUSMASTER_CMD_BASE = 0x40,
 	BUSMASTER_CMD_INFO = BUSMASTER_CMD_BASE,
+	BUSMASTER_CMD_TRANSFER,
 };
 
 /** enum busmaster_card_model - which card this file drives */
@@ -137,6 +141,57 @@ struct busmaster_info {
 	__u32 map_registers;
 };
 
+/* busmaster_transfer.flags */
+enum {
+	BUSMASTER_XFER_FROM_CARD = 1 << 0,	/* card -> memory; else memory -> card */
+};
+
+/**
+ * struct busmaster_transfer - BUSMASTER_IOCTL_TRANSFER: move a user buffer
+ * to or from on-card memory by busmaster DMA, and wait for it
+ * (IoAllocateMdl + MmProbeAndLockPages + GetScatterGatherList, the
+ * AdapterControl callback, FlushAdapterBuffers and MmUnlockPages, in one)
+ * @size: in: sizeof(struct busmaster_transfer)
+ * @flags: in: BUSMASTER_XFER_* bits
+ * @reserved: in: must be 0
+ * @addr: in: user virtual address of the buffer
+ * @length: in: bytes to move, at least 1
+ * @card_offset: in: byte offset in on-card memory
+ * @timeout_ms: in: time one card transfer may take (0: the driver's default,
+ *	the timeout_ms module parameter); past it the card is reset
+ * @bytes_done: out: bytes moved, in order from the start, also on failure
+ * @card_status: out: the card's completion code for the failing segment
+ *	(card model specific, 0 when the card reported no error)
+ * @transfers: out: card transfers the request was split into
+ *
+ * The request is split into card transfers that fit the card's limits and
+ * the map-register budget (INFO). With BUSMASTER_XFER_FROM_CARD the pages
+ * are pinned writable, so a read-only mapping fails before any DMA.
+ *
+ * Errors, besides the common ones (bytes_done tells what completed):
+ *  EINVAL     @length 0, @addr + @length overflows, @addr, @length or
+ *             @card_offset not a multiple of the card's alignment
+ *  ERANGE     @card_offset + @length beyond on-card memory
+ *  EFAULT     the buffer is not mapped (writable, for FROM_CARD)
+ *  EIO        the card failed a segment (@card_status says how)
+ *  ETIMEDOUT  a card transfer did not finish in time; the card was reset
+ *  EINTR      a signal arrived; the transfer in progress was finished first
+ */
+struct busmaster_transfer {
+	__u32 size;
+	__u32 flags;
+	__u64 reserved;
+	__u64 addr;
+	__u64 length;
+	__u64 card_offset;
+	__u64 timeout_ms;
+
+	__u64 bytes_done;
+	__u32 card_status;
+	__u32 transfers;
+};
+
 #define BUSMASTER_IOCTL_INFO	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_INFO)
+#define BUSMASTER_IOCTL_TRANSFER _IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_TRANSFER)
 
 #endif /* _UAPI_LINUX_BUSMASTER_H */

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster TRANSFER: user buffers moved to and from on-card memory.
+ *
+ * Every test checks the bytes: what reached the card is read back through
+ * the card's memory BAR (sysfs resource2, a path independent of the DMA
+ * under test) where the card has one, and what came back from the card is
+ * compared with what was sent. Runs on every card of the VM.
+ */
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "busmaster_test.h"
+
+#define PAGE 4096UL
+
+/* One card: its fd, INFO and (when it has one) its memory BAR mapped. */
+struct card {
+	int fd;
+	struct busmaster_info info;
+	volatile uint8_t *bar;
+	size_t bar_len;
+};
+
+static int card_open(struct card *c, int id)
+{
+	char path[128];
+	int fd;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = bm_open_id(id, O_RDWR);
+	if (c->fd < 0 || bm_info(c->fd, &c->info))
+		return -1;
+	if (!(c->info.caps & BUSMASTER_CAP_CARD_MEM_BAR))
+		return 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2",
+		 c->info.pci_slot);
+	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (fd < 0)
+		return errno == EACCES ? 0 : -1;	/* not root: round trips only */
+	c->bar_len = c->info.card_mem_size;
+	c->bar = mmap(NULL, c->bar_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (c->bar == MAP_FAILED) {
+		c->bar = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void card_close(struct card *c)
+{
+	if (c->bar)
+		munmap((void *)c->bar, c->bar_len);
+	if (c->fd >= 0)
+		close(c->fd);
+}
+
+static int transfer(struct card *c, void *buf, uint64_t len, uint64_t card_off,
+		    uint32_t flags, struct busmaster_transfer *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->size = sizeof(*t);
+	t->flags = flags;
+	t->addr = (uintptr_t)buf;
+	t->length = len;
+	t->card_offset = card_off;
+	return ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, t);
+}
+
+static void fill_random(uint8_t *p, size_t len, unsigned int *seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)rand_r(seed);
+}
+
+/* First differing byte, or -1. */
+static long first_diff(const volatile uint8_t *a, const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return (long)i;
+	return -1;
+}
+
+FIXTURE(cards) {
+	int n;
+	struct card c[BM_MAX_CARDS];
+};
+
+FIXTURE_SETUP(cards)
+{
+	int ids[BM_MAX_CARDS];
+
+	self->n = bm_list_cards(ids, BM_MAX_CARDS);
+	if (!self->n)
+		SKIP(return, "no /dev/busmaster*");
+	for (int i = 0; i < self->n; i++) {
+		ASSERT_EQ(0, card_open(&self->c[i], ids[i]))
+			TH_LOG("busmaster%d: %s", ids[i], strerror(errno));
+	}
+}
+
+FIXTURE_TEARDOWN(cards)
+{
+	for (int i = 0; i < self->n; i++)
+		card_close(&self->c[i]);
+}
+
+/*
+ * Send @len random bytes from @src_off into an otherwise poisoned buffer to
+ * @card_off, check them through the BAR, bring them back into another
+ * buffer at @dst_off, compare. Sizes and offsets honour the card's alignment.
+ */
+static void round_trip(struct __test_metadata *_metadata, struct card *c,
+		       uint64_t len, uint64_t src_off, uint64_t dst_off,
+		       uint64_t card_off, unsigned int seed)
+{
+	uint64_t span = len + 2 * PAGE;
+	uint8_t *src = mmap(NULL, span, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *dst = mmap(NULL, span, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct busmaster_transfer t;
+	long bad;
+
+	ASSERT_NE(MAP_FAILED, src);
+	ASSERT_NE(MAP_FAILED, dst);
+	fill_random(src, span, &seed);
+	memset(dst, 0xee, span);
+
+	ASSERT_EQ(0, transfer(c, src + src_off, len, card_off, 0, &t))
+		TH_LOG("%s: to card, %llu bytes at +%llu: %s (done %llu, card status %#x)",
+		       c->info.pci_slot, (unsigned long long)len,
+		       (unsigned long long)src_off, strerror(errno),
+		       (unsigned long long)t.bytes_done, t.card_status);
+	EXPECT_EQ(len, t.bytes_done);
+	EXPECT_LE(1, t.transfers);
+	if (c->bar) {
+		bad = first_diff(c->bar + card_off, src + src_off, len);
+		EXPECT_EQ(-1, bad) TH_LOG("%s: card memory differs at byte %ld of %llu",
+					  c->info.pci_slot, bad, (unsigned long long)len);
+	}
+
+	ASSERT_EQ(0, transfer(c, dst + dst_off, len, card_off,
+			      BUSMASTER_XFER_FROM_CARD, &t))
+		TH_LOG("%s: from card: %s", c->info.pci_slot, strerror(errno));
+	EXPECT_EQ(len, t.bytes_done);
+	bad = first_diff(dst + dst_off, src + src_off, len);
+	EXPECT_EQ(-1, bad) TH_LOG("%s: %llu bytes came back wrong at byte %ld",
+				  c->info.pci_slot, (unsigned long long)len, bad);
+	/* Nothing around the buffer was touched. */
+	for (uint64_t i = 0; i < span; i++) {
+		if (i == dst_off)
+			i += len;
+		if (i < span)
+			ASSERT_EQ(0xee, dst[i]) TH_LOG("byte %lld from the buffer's start written",
+						       (long long)(i - dst_off));
+	}
+	munmap(src, span);
+	munmap(dst, span);
+}
+
+static uint64_t align_down(uint64_t v, uint64_t a)
+{
+	return v / a * a;
+}
+
+/* Odd sizes and offsets: 1 byte, a page +- 1, many pages, crossing pages. */
+TEST_F(cards, round_trips_of_odd_sizes)
+{
+	const uint64_t sizes[] = { 1, 3, 511, PAGE - 1, PAGE, PAGE + 1,
+				   3 * PAGE + 5, 64 * 1024 + 3, 1024 * 1024 + 17 };
+
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		uint64_t a = c->info.alignment;
+		/* edu takes 100 ms of virtual time per 4095 bytes: keep it small. */
+		uint64_t max = c->info.card_model == BUSMASTER_MODEL_EDU ?
+			       c->info.card_mem_size : c->info.card_mem_size / 2;
+
+		for (unsigned int s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			uint64_t len = align_down(sizes[s], a);
+			uint64_t card_off = align_down((s * 37) % 509, a);
+
+			if (!len || card_off + len > max)
+				continue;
+			round_trip(_metadata, c, len, align_down(PAGE - 3 * s - 1, a),
+				   align_down(5 * s + 1, a), card_off, 1000 + s);
+		}
+	}
+}
+
+/* A request bigger than the map-register budget is split, and still right. */
+TEST_F(cards, split_by_map_registers_and_card_limits)
+{
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		uint64_t budget = (uint64_t)c->info.map_registers * PAGE;
+		uint64_t len = align_down(budget * 2 + 3 * PAGE + 100, c->info.alignment);
+		struct busmaster_transfer t;
+		uint8_t *buf;
+		unsigned int seed = 7;
+
+		if (len > c->info.card_mem_size)
+			len = align_down(c->info.card_mem_size, c->info.alignment);
+		buf = malloc(len);
+		ASSERT_NE(NULL, buf);
+		fill_random(buf, len, &seed);
+		ASSERT_EQ(0, transfer(c, buf, len, 0, 0, &t))
+			TH_LOG("%s: %s", c->info.pci_slot, strerror(errno));
+		EXPECT_EQ(len, t.bytes_done);
+		/* At least one card transfer per budget-sized chunk. */
+		EXPECT_LE((len + budget - 1) / budget, t.transfers)
+			TH_LOG("%s: %llu bytes in %u transfers, budget %llu",
+			       c->info.pci_slot, (unsigned long long)len, t.transfers,
+			       (unsigned long long)budget);
+		EXPECT_LE((len + c->info.max_transfer_size - 1) / c->info.max_transfer_size,
+			  t.transfers);
+		if (c->bar)
+			EXPECT_EQ(-1, first_diff(c->bar, buf, len));
+		free(buf);
+	}
+}
+
+/* Card -> memory into read-only memory fails before any DMA. */
+TEST_F(cards, read_only_memory_refused_for_card_to_memory)
+{
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		uint64_t len = align_down(c->info.card_mem_size < PAGE ?
+					  c->info.card_mem_size : PAGE, c->info.alignment);
+		uint8_t *ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+				   -1, 0);
+		struct busmaster_transfer t;
+
+		ASSERT_NE(MAP_FAILED, ro);
+		EXPECT_EQ(-1, transfer(c, ro, len, 0, BUSMASTER_XFER_FROM_CARD, &t));
+		EXPECT_EQ(EFAULT, errno);
+		EXPECT_EQ(0, t.bytes_done);
+		/* Memory -> card from it is fine: the card only reads it. */
+		EXPECT_EQ(0, transfer(c, ro, len, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+		if (c->bar)
+			EXPECT_EQ(-1, first_diff(c->bar, ro, len));
+		munmap(ro, PAGE);
+	}
+}
+
+/* Every malformed request fails with its errno and moves nothing. */
+TEST_F(cards, bad_requests_are_refused)
+{
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		uint64_t mem = c->info.card_mem_size, a = c->info.alignment;
+		uint8_t *buf = aligned_alloc(PAGE, 2 * PAGE);
+		struct busmaster_transfer t;
+
+		ASSERT_NE(NULL, buf);
+		memset(buf, 0x11, 2 * PAGE);
+		if (c->bar)
+			memset((void *)c->bar, 0x22, a * 2);
+
+		memset(&t, 0, sizeof(t));
+		t.size = sizeof(t);
+		t.addr = (uintptr_t)buf;
+		t.length = a;
+		t.flags = 1U << 5;
+		EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("unknown flag");
+		t.flags = 0;
+		t.reserved = 1;
+		EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("reserved");
+		EXPECT_EQ(0, t.bytes_done) TH_LOG("a refused call wrote back");
+
+		EXPECT_EQ(-1, transfer(c, buf, 0, 0, 0, &t));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("zero length");
+		EXPECT_EQ(-1, transfer(c, (void *)(uintptr_t)(UINT64_MAX - a + 1), 2 * a, 0, 0, &t));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("address + length overflows");
+		EXPECT_EQ(-1, transfer(c, buf, a, mem, 0, &t));
+		EXPECT_EQ(ERANGE, errno) TH_LOG("card offset at the end of card memory");
+		EXPECT_EQ(-1, transfer(c, buf, mem + a, 0, 0, &t));
+		EXPECT_EQ(ERANGE, errno) TH_LOG("longer than card memory");
+		EXPECT_EQ(-1, transfer(c, buf, a, UINT64_MAX - a + 1, 0, &t));
+		EXPECT_EQ(ERANGE, errno) TH_LOG("card offset + length overflows");
+		EXPECT_EQ(-1, transfer(c, NULL, a, 0, 0, &t));
+		EXPECT_EQ(EFAULT, errno) TH_LOG("unmapped address");
+		if (a > 1) {
+			EXPECT_EQ(-1, transfer(c, buf + 1, a, 0, 0, &t));
+			EXPECT_EQ(EINVAL, errno) TH_LOG("misaligned address");
+			EXPECT_EQ(-1, transfer(c, buf, a + 1, 0, 0, &t));
+			EXPECT_EQ(EINVAL, errno) TH_LOG("misaligned length");
+			EXPECT_EQ(-1, transfer(c, buf, a, 1, 0, &t));
+			EXPECT_EQ(EINVAL, errno) TH_LOG("misaligned card offset");
+		}
+		if (c->bar) {
+			for (uint64_t b = 0; b < a * 2; b++) {
+				ASSERT_EQ(0x22, c->bar[b]) TH_LOG("card memory changed");
+			}
+		}
+		free(buf);
+	}
+}
+
+TEST_HARNESS_MAIN
