@@ -1,0 +1,1134 @@
+/*
+ * busmaster card: a PCI bus-master DMA engine with on-card memory.
+ *
+ * The programming model is docs/card-datasheet.md in the busmaster project;
+ * register, descriptor and status names below follow it. In short: BAR0
+ * holds 32-bit registers, BAR2 the on-card memory (RAM the CPU can read), and
+ * BAR4 the MSI-X table. Each channel walks a descriptor ring in host memory
+ * from HEAD to the TAIL doorbell, moves data between host memory and the
+ * on-card memory, and writes a status back into each descriptor.
+ *
+ * DMA runs in a bottom half (never on the vCPU's MMIO path), many
+ * descriptors per pass, and copies straight between guest memory and the
+ * RAM block behind BAR2. No register or descriptor value can make the model
+ * touch memory outside its own RAM block or stop QEMU: guest mistakes
+ * complete descriptors with error codes and are logged as LOG_GUEST_ERROR.
+ *
+ * Capabilities (address width, scatter/gather, segment limits, alignment,
+ * channels, memory size) and fault injection are qdev properties.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "qemu/timer.h"
+#include "qemu/main-loop.h"
+#include "qapi/error.h"
+#include "qom/object.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "exec/memory.h"
+#include "trace.h"
+
+#define TYPE_BUSMASTER_CARD "busmaster-card"
+OBJECT_DECLARE_SIMPLE_TYPE(BusmasterCardState, BUSMASTER_CARD)
+
+#define BM_DEVICE_ID        0xbb01
+#define BM_REVISION         0x01
+
+#define BM_MAX_CHANNELS     8
+#define BM_DESC_SIZE        32
+#define BM_RING_MAX         65536
+#define BM_MMIO_SIZE        0x1000
+#define BM_MSIX_BAR         4
+
+/* One engine pass does at most this much per channel before yielding. */
+#define BM_BUDGET_DESCS     256
+#define BM_BUDGET_BYTES     (16 * MiB)
+/* Largest single pci_dma_* call: big enough for memcpy speed. */
+#define BM_CHUNK            (1 * MiB)
+
+/* Identification and capabilities (read only) */
+#define BM_REG_ID               0x000
+#define   BM_ID_MAGIC             0x424d4331    /* "BMC1" */
+#define BM_REG_VERSION          0x004
+#define   BM_VERSION              0x00010000    /* datasheet 1.0 */
+#define BM_REG_ADDR_BITS        0x008
+#define BM_REG_CAPS             0x00c
+#define   BM_CAPS_SG              (1u << 0)
+#define   BM_CAPS_MSIX            (1u << 1)
+#define   BM_CAPS_MSI             (1u << 2)
+#define   BM_CAPS_INTX            (1u << 3)
+#define   BM_CAPS_FAULT           (1u << 4)
+#define   BM_CAPS_COUNTERS        (1u << 5)
+#define BM_REG_MAX_SEGS         0x010
+#define BM_REG_MAX_SEG_SIZE     0x014
+#define BM_REG_ALIGN            0x018
+#define BM_REG_CHANNELS         0x01c
+#define BM_REG_MEM_SIZE_LO      0x020
+#define BM_REG_MEM_SIZE_HI      0x024
+#define BM_REG_DESC_SIZE        0x028
+#define BM_REG_RING_MAX         0x02c
+
+/* Control and interrupts */
+#define BM_REG_RESET            0x040
+#define   BM_RESET_GO             (1u << 0)
+#define BM_REG_ENGINE_STATUS    0x044
+#define   BM_ENGINE_BUSY          (1u << 0)
+#define BM_REG_SCRATCH          0x048
+#define BM_REG_IRQ_STATUS       0x050
+#define BM_REG_IRQ_MASK         0x054
+#define   BM_IRQ_ERROR            (1u << 31)
+
+/* Counters: LO/HI pairs from 0x080, reading LO latches HI */
+#define BM_REG_CNT_BASE         0x080
+#define   BM_CNT_BYTES            0
+#define   BM_CNT_DESCS            1
+#define   BM_CNT_ERRORS           2
+#define   BM_CNT_BUSY_NS          3
+#define   BM_CNT_XFERS            4
+#define   BM_CNT_NUM              5
+#define BM_REG_CNT_CLEAR        0x0a8
+
+/* Fault injection */
+#define BM_REG_FI_FAIL_NTH      0x0c0
+#define BM_REG_FI_STALL         0x0c4
+#define BM_REG_FI_LAT_XFER_NS   0x0c8
+#define BM_REG_FI_LAT_BYTE_PS   0x0cc
+#define BM_REG_FI_SPURIOUS      0x0d0
+#define BM_REG_FI_DRIVEN_BITS   0x0d4
+
+/* Channel c at 0x100 + 0x40 * c */
+#define BM_REG_CH_BASE          0x100
+#define BM_REG_CH_STRIDE        0x40
+#define BM_CH_RING_LO           0x00
+#define BM_CH_RING_HI           0x04
+#define BM_CH_RING_SIZE         0x08
+#define BM_CH_CTRL              0x0c
+#define   BM_CTRL_ENABLE          (1u << 0)
+#define BM_CH_STATUS            0x10
+#define   BM_CHST_ENABLED         (1u << 0)
+#define   BM_CHST_ACTIVE          (1u << 1)
+#define   BM_CHST_HALTED          (1u << 2)
+#define   BM_CHST_STALLED         (1u << 3)
+#define   BM_CHST_WAITING         (1u << 4)
+#define   BM_CHST_HALT_SHIFT      8
+#define   BM_CHST_ERR_SHIFT       16
+#define BM_CH_HEAD              0x14
+#define BM_CH_TAIL              0x18
+#define BM_CH_ERR_INDEX         0x1c
+
+/* Descriptor (little-endian, in host memory) */
+#define BM_DESC_OFF_STATUS      0x18
+#define BM_DESC_OFF_DONE        0x1c
+#define BM_DESC_FROM_CARD       (1u << 0)
+#define BM_DESC_CHAIN           (1u << 1)
+#define BM_DESC_IRQ             (1u << 2)
+#define BM_DESC_FLAGS_VALID     (BM_DESC_FROM_CARD | BM_DESC_CHAIN | BM_DESC_IRQ)
+
+typedef struct BMDesc {
+    uint64_t host_addr;
+    uint64_t card_off;
+    uint32_t len;
+    uint32_t flags;
+    uint32_t status;
+    uint32_t bytes_done;
+} BMDesc;
+QEMU_BUILD_BUG_ON(sizeof(BMDesc) != BM_DESC_SIZE);
+
+/* Descriptor completion codes */
+enum {
+    BM_ST_PENDING      = 0x00,
+    BM_ST_OK           = 0x01,
+    BM_ST_ERR_FLAGS    = 0x81,
+    BM_ST_ERR_SEGS     = 0x82,
+    BM_ST_ERR_LENGTH   = 0x83,
+    BM_ST_ERR_ALIGN    = 0x84,
+    BM_ST_ERR_RANGE    = 0x85,
+    BM_ST_ERR_HOST     = 0x86,
+    BM_ST_ERR_INJECTED = 0x87,
+    BM_ST_ERR_ABORTED  = 0x88,
+};
+
+/* Channel halt codes */
+enum {
+    BM_HALT_NONE        = 0x00,
+    BM_HALT_RING_CONFIG = 0x01,
+    BM_HALT_BAD_TAIL    = 0x02,
+    BM_HALT_DESC_FETCH  = 0x03,
+    BM_HALT_WRITEBACK   = 0x04,
+};
+
+typedef struct BMChannel {
+    struct BusmasterCardState *card;
+    unsigned idx;
+
+    /* Registers */
+    uint64_t ring;
+    uint32_t ring_size;
+    uint32_t ctrl;
+    uint32_t head;
+    uint32_t tail;
+    uint32_t halt_code;
+    uint32_t last_err;
+    uint32_t err_index;
+
+    /* Engine state */
+    uint32_t seg_index;     /* segments done in the current transfer */
+    bool xfer_failed;       /* current transfer failed: abort the rest */
+    bool waiting;           /* modelled latency running for HEAD */
+    bool wait_done;         /* modelled latency over for HEAD */
+    QEMUTimer timer;
+} BMChannel;
+
+struct BusmasterCardState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;
+    MemoryRegion mem;
+    uint8_t *mem_ptr;
+    QEMUBH *bh;
+
+    BMChannel ch[BM_MAX_CHANNELS];
+    uint32_t scratch;
+    uint32_t irq_status;
+    uint32_t irq_mask;
+    uint32_t msg_pending;   /* MSI-X vectors to signal at end of pass */
+
+    uint64_t cnt[BM_CNT_NUM];
+    uint32_t cnt_latch[BM_CNT_NUM];
+    bool busy;
+    int64_t busy_since;
+
+    uint32_t fi_fail_nth;
+    uint32_t fi_stall;
+    uint32_t fi_lat_xfer_ns;
+    uint32_t fi_lat_byte_ps;
+
+    bool in_engine;         /* never re-enter the engine */
+    uint32_t gen;           /* bumped by reset; the engine checks it */
+
+    /* Properties */
+    uint8_t addr_bits;
+    uint8_t report_addr_bits;
+    bool sg;
+    bool msi_on;
+    bool msix_on;
+    uint32_t max_segs;
+    uint32_t max_seg_size;
+    uint32_t align;
+    uint32_t channels;
+    uint64_t mem_size;
+    uint32_t prop_fail_nth;
+    uint32_t prop_stall_mask;
+    uint32_t prop_latency_ns;
+    uint32_t prop_byte_latency_ps;
+};
+
+static uint32_t bm_max_segs(BusmasterCardState *s)
+{
+    return s->sg ? s->max_segs : 1;
+}
+
+static uint32_t bm_irq_valid(BusmasterCardState *s)
+{
+    return BM_IRQ_ERROR | MAKE_64BIT_MASK(0, s->channels);
+}
+
+static uint64_t bm_addr_mask(BusmasterCardState *s)
+{
+    return MAKE_64BIT_MASK(0, s->addr_bits);
+}
+
+/* Interrupts */
+
+static void bm_irq_update(BusmasterCardState *s)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    bool level = false;
+
+    if (msix_enabled(pdev)) {
+        uint32_t v;
+        for (v = 0; v <= s->channels; v++) {
+            if (s->msg_pending & (1u << v)) {
+                trace_busmaster_card_irq_msix(v);
+                msix_notify(pdev, v);
+            }
+        }
+    } else if (msi_enabled(pdev)) {
+        if (s->msg_pending) {
+            trace_busmaster_card_irq_msi();
+            msi_notify(pdev, 0);
+        }
+    } else {
+        level = (s->irq_status & ~s->irq_mask) != 0;
+    }
+    s->msg_pending = 0;
+    pci_set_irq(pdev, level);
+}
+
+/* Latch @bits in IRQ_STATUS; queue a message for each unmasked one. */
+static void bm_irq_raise(BusmasterCardState *s, uint32_t bits)
+{
+    uint32_t fire = bits & ~s->irq_mask;
+    unsigned c;
+
+    s->irq_status |= bits;
+    for (c = 0; c < s->channels; c++) {
+        if (fire & (1u << c)) {
+            s->msg_pending |= 1u << c;
+        }
+    }
+    if (fire & BM_IRQ_ERROR) {
+        s->msg_pending |= 1u << s->channels;
+    }
+    trace_busmaster_card_irq_raise(bits, s->irq_status, s->irq_mask);
+}
+
+/* Busy time: the engine is busy while any channel has work it owns. */
+
+static bool bm_channel_active(BusmasterCardState *s, BMChannel *ch)
+{
+    return (ch->ctrl & BM_CTRL_ENABLE) && ch->head != ch->tail;
+}
+
+static void bm_busy_update(BusmasterCardState *s)
+{
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    bool busy = false;
+    unsigned c;
+
+    for (c = 0; c < s->channels; c++) {
+        busy |= bm_channel_active(s, &s->ch[c]);
+    }
+    if (busy && !s->busy) {
+        s->busy_since = now;
+    } else if (!busy && s->busy) {
+        s->cnt[BM_CNT_BUSY_NS] += now - s->busy_since;
+    }
+    s->busy = busy;
+}
+
+static uint64_t bm_counter(BusmasterCardState *s, unsigned i)
+{
+    uint64_t v = s->cnt[i];
+
+    if (i == BM_CNT_BUSY_NS && s->busy) {
+        v += qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - s->busy_since;
+    }
+    return v;
+}
+
+/* Channel state changes */
+
+static void bm_channel_stop_wait(BMChannel *ch)
+{
+    timer_del(&ch->timer);
+    ch->waiting = false;
+    ch->wait_done = false;
+}
+
+static void bm_channel_halt(BusmasterCardState *s, BMChannel *ch,
+                            uint32_t code)
+{
+    trace_busmaster_card_halt(ch->idx, code, ch->head, ch->tail);
+    bm_channel_stop_wait(ch);
+    ch->ctrl &= ~BM_CTRL_ENABLE;
+    ch->halt_code = code;
+    ch->err_index = ch->head;
+    s->cnt[BM_CNT_ERRORS]++;
+    bm_irq_raise(s, BM_IRQ_ERROR);
+}
+
+static void bm_channel_enable(BusmasterCardState *s, BMChannel *ch)
+{
+    ch->halt_code = BM_HALT_NONE;
+    ch->seg_index = 0;
+    ch->xfer_failed = false;
+    bm_channel_stop_wait(ch);
+    ch->ctrl |= BM_CTRL_ENABLE;
+
+    if (ch->ring_size < 2 || ch->ring_size > BM_RING_MAX ||
+        !is_power_of_2(ch->ring_size) ||
+        (ch->ring & (BM_DESC_SIZE - 1)) ||
+        ch->head >= ch->ring_size) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "busmaster-card: ch%u: bad ring (base 0x%" PRIx64
+                      " size %u head %u)\n",
+                      ch->idx, ch->ring, ch->ring_size, ch->head);
+        bm_channel_halt(s, ch, BM_HALT_RING_CONFIG);
+        return;
+    }
+    qemu_bh_schedule(s->bh);
+}
+
+static void bm_channel_disable(BMChannel *ch)
+{
+    bm_channel_stop_wait(ch);
+    ch->ctrl &= ~BM_CTRL_ENABLE;
+    ch->halt_code = BM_HALT_NONE;
+}
+
+/* The engine */
+
+/*
+ * Move one descriptor's data. Returns the completion code; *done gets the
+ * bytes moved.
+ */
+static uint32_t bm_desc_copy(BusmasterCardState *s, BMChannel *ch,
+                             const BMDesc *d, uint32_t *done)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    uint64_t mask = bm_addr_mask(s);
+    uint64_t addr = d->host_addr & mask;
+    bool from_card = d->flags & BM_DESC_FROM_CARD;
+    uint32_t left = d->len;
+
+    *done = 0;
+    while (left) {
+        uint64_t chunk = MIN(left, BM_CHUNK);
+        uint8_t *card = s->mem_ptr + d->card_off + *done;
+        MemTxResult r;
+
+        /* The card drives only addr_bits lines: wrap at 2^addr_bits. */
+        if (s->addr_bits < 64) {
+            chunk = MIN(chunk, mask - addr + 1);
+        }
+        if (from_card) {
+            r = pci_dma_write(pdev, addr, card, chunk);
+        } else {
+            r = pci_dma_read(pdev, addr, card, chunk);
+            memory_region_set_dirty(&s->mem, d->card_off + *done, chunk);
+        }
+        if (r != MEMTX_OK) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "busmaster-card: ch%u: DMA %s host 0x%" PRIx64
+                          " len 0x%" PRIx64 " failed (%d)\n", ch->idx,
+                          from_card ? "to" : "from", addr, chunk, (int)r);
+            return BM_ST_ERR_HOST;
+        }
+        *done += chunk;
+        left -= chunk;
+        addr = (addr + chunk) & mask;
+    }
+    return BM_ST_OK;
+}
+
+/* Check a descriptor and run it. Returns the completion code. */
+static uint32_t bm_desc_run(BusmasterCardState *s, BMChannel *ch,
+                            const BMDesc *d, uint32_t *done)
+{
+    uint32_t amask = s->align - 1;
+
+    *done = 0;
+    if (ch->xfer_failed) {
+        return BM_ST_ERR_ABORTED;
+    }
+    if (s->fi_fail_nth && --s->fi_fail_nth == 0) {
+        return BM_ST_ERR_INJECTED;
+    }
+    if (d->flags & ~BM_DESC_FLAGS_VALID) {
+        return BM_ST_ERR_FLAGS;
+    }
+    if ((d->flags & BM_DESC_CHAIN) && ch->seg_index + 1 >= bm_max_segs(s)) {
+        return BM_ST_ERR_SEGS;
+    }
+    if (d->len == 0 || d->len > s->max_seg_size) {
+        return BM_ST_ERR_LENGTH;
+    }
+    if ((d->host_addr & amask) || (d->card_off & amask) || (d->len & amask)) {
+        return BM_ST_ERR_ALIGN;
+    }
+    if (d->card_off >= s->mem_size || d->len > s->mem_size - d->card_off) {
+        return BM_ST_ERR_RANGE;
+    }
+    return bm_desc_copy(s, ch, d, done);
+}
+
+static int64_t bm_desc_latency(BusmasterCardState *s, BMChannel *ch,
+                               const BMDesc *d)
+{
+    int64_t ns = (int64_t)d->len * s->fi_lat_byte_ps / 1000;
+
+    if (ch->seg_index == 0) {
+        ns += s->fi_lat_xfer_ns;
+    }
+    return ns;
+}
+
+/*
+ * Process up to a budget of descriptors on one channel. Returns true if the
+ * channel still has work it could do right away.
+ */
+static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    uint64_t mask = bm_addr_mask(s);
+    uint32_t gen = s->gen;
+    uint64_t bytes = 0;
+    unsigned n;
+
+    for (n = 0; n < BM_BUDGET_DESCS && bytes < BM_BUDGET_BYTES; n++) {
+        uint64_t daddr;
+        uint32_t status, done;
+        uint32_t wb[2];
+        BMDesc d;
+
+        if (!(ch->ctrl & BM_CTRL_ENABLE) || ch->waiting ||
+            (s->fi_stall & (1u << ch->idx))) {
+            return false;
+        }
+        if (ch->tail >= ch->ring_size) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "busmaster-card: ch%u: tail %u >= ring size %u\n",
+                          ch->idx, ch->tail, ch->ring_size);
+            bm_channel_halt(s, ch, BM_HALT_BAD_TAIL);
+            return false;
+        }
+        if (ch->head == ch->tail) {
+            return false;
+        }
+
+        daddr = (ch->ring + (uint64_t)ch->head * BM_DESC_SIZE) & mask;
+        if (pci_dma_read(pdev, daddr, &d, sizeof(d)) != MEMTX_OK) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "busmaster-card: ch%u: cannot read descriptor %u"
+                          " at 0x%" PRIx64 "\n", ch->idx, ch->head, daddr);
+            bm_channel_halt(s, ch, BM_HALT_DESC_FETCH);
+            return false;
+        }
+        if (s->gen != gen || !(ch->ctrl & BM_CTRL_ENABLE)) {
+            return false;
+        }
+        d.host_addr = le64_to_cpu(d.host_addr);
+        d.card_off = le64_to_cpu(d.card_off);
+        d.len = le32_to_cpu(d.len);
+        d.flags = le32_to_cpu(d.flags);
+
+        /* Modelled link latency: come back when it has passed. */
+        if (!ch->wait_done && !ch->xfer_failed &&
+            (s->fi_lat_xfer_ns || s->fi_lat_byte_ps)) {
+            int64_t ns = bm_desc_latency(s, ch, &d);
+
+            if (ns > 0) {
+                ch->waiting = true;
+                timer_mod(&ch->timer,
+                          qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ns);
+                trace_busmaster_card_wait(ch->idx, ch->head, ns);
+                return false;
+            }
+        }
+        ch->wait_done = false;
+
+        status = bm_desc_run(s, ch, &d, &done);
+        if (s->gen != gen || !(ch->ctrl & BM_CTRL_ENABLE)) {
+            return false;
+        }
+        trace_busmaster_card_desc(ch->idx, ch->head, d.host_addr, d.card_off,
+                                  d.len, d.flags, status, done);
+        if (status != BM_ST_OK && status != BM_ST_ERR_ABORTED) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "busmaster-card: ch%u: descriptor %u failed: "
+                          "status 0x%x (host 0x%" PRIx64 " card 0x%" PRIx64
+                          " len 0x%x flags 0x%x)\n", ch->idx, ch->head,
+                          status, d.host_addr, d.card_off, d.len, d.flags);
+        }
+
+        /* Write back bytes_done, then status: data, done, status order. */
+        wb[0] = cpu_to_le32(done);
+        wb[1] = cpu_to_le32(status);
+        if (pci_dma_write(pdev, (daddr + BM_DESC_OFF_DONE) & mask,
+                          &wb[0], 4) != MEMTX_OK ||
+            pci_dma_write(pdev, (daddr + BM_DESC_OFF_STATUS) & mask,
+                          &wb[1], 4) != MEMTX_OK) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "busmaster-card: ch%u: cannot write back "
+                          "descriptor %u at 0x%" PRIx64 "\n",
+                          ch->idx, ch->head, daddr);
+            if (s->gen == gen) {
+                bm_channel_halt(s, ch, BM_HALT_WRITEBACK);
+            }
+            return false;
+        }
+        if (s->gen != gen || !(ch->ctrl & BM_CTRL_ENABLE)) {
+            return false;
+        }
+
+        s->cnt[BM_CNT_DESCS]++;
+        s->cnt[BM_CNT_BYTES] += done;
+        bytes += done;
+        if (status != BM_ST_OK) {
+            s->cnt[BM_CNT_ERRORS]++;
+            ch->last_err = status;
+            ch->err_index = ch->head;
+            ch->xfer_failed = true;
+            bm_irq_raise(s, BM_IRQ_ERROR);
+        }
+        if (d.flags & BM_DESC_CHAIN) {
+            ch->seg_index++;
+        } else {
+            s->cnt[BM_CNT_XFERS]++;
+            ch->seg_index = 0;
+            ch->xfer_failed = false;
+        }
+        if (d.flags & BM_DESC_IRQ) {
+            bm_irq_raise(s, 1u << ch->idx);
+        }
+        ch->head = (ch->head + 1) & (ch->ring_size - 1);
+    }
+    return true;
+}
+
+static void bm_engine_run(BusmasterCardState *s)
+{
+    bool more = false;
+    unsigned c;
+
+    if (s->in_engine) {
+        return;
+    }
+    s->in_engine = true;
+    for (c = 0; c < s->channels; c++) {
+        more |= bm_channel_run(s, &s->ch[c]);
+    }
+    s->in_engine = false;
+
+    bm_busy_update(s);
+    bm_irq_update(s);
+    if (more) {
+        qemu_bh_schedule(s->bh);
+    }
+}
+
+static void bm_bh(void *opaque)
+{
+    bm_engine_run(opaque);
+}
+
+static void bm_latency_timer(void *opaque)
+{
+    BMChannel *ch = opaque;
+
+    ch->waiting = false;
+    ch->wait_done = true;
+    /* Run in the (re-entrancy guarded) bottom half, not here. */
+    qemu_bh_schedule(ch->card->bh);
+}
+
+/* Reset */
+
+static void bm_reset(BusmasterCardState *s)
+{
+    unsigned c;
+
+    trace_busmaster_card_reset();
+    s->gen++;
+    for (c = 0; c < BM_MAX_CHANNELS; c++) {
+        BMChannel *ch = &s->ch[c];
+
+        bm_channel_stop_wait(ch);
+        ch->ring = 0;
+        ch->ring_size = 0;
+        ch->ctrl = 0;
+        ch->head = 0;
+        ch->tail = 0;
+        ch->halt_code = BM_HALT_NONE;
+        ch->last_err = 0;
+        ch->err_index = 0;
+        ch->seg_index = 0;
+        ch->xfer_failed = false;
+    }
+    s->scratch = 0;
+    s->irq_status = 0;
+    s->irq_mask = bm_irq_valid(s);
+    s->msg_pending = 0;
+    memset(s->cnt, 0, sizeof(s->cnt));
+    memset(s->cnt_latch, 0, sizeof(s->cnt_latch));
+    s->busy = false;
+    s->busy_since = 0;
+    s->fi_fail_nth = s->prop_fail_nth;
+    s->fi_stall = s->prop_stall_mask;
+    s->fi_lat_xfer_ns = s->prop_latency_ns;
+    s->fi_lat_byte_ps = s->prop_byte_latency_ps;
+    pci_set_irq(PCI_DEVICE(s), 0);
+}
+
+/* Registers */
+
+static uint32_t bm_channel_status(BusmasterCardState *s, BMChannel *ch)
+{
+    uint32_t v = 0;
+
+    if (ch->ctrl & BM_CTRL_ENABLE) {
+        v |= BM_CHST_ENABLED;
+        if (ch->head != ch->tail) {
+            v |= BM_CHST_ACTIVE;
+        }
+    }
+    if (ch->halt_code) {
+        v |= BM_CHST_HALTED;
+    }
+    if (s->fi_stall & (1u << ch->idx)) {
+        v |= BM_CHST_STALLED;
+    }
+    if (ch->waiting) {
+        v |= BM_CHST_WAITING;
+    }
+    v |= (ch->halt_code & 0xff) << BM_CHST_HALT_SHIFT;
+    v |= (ch->last_err & 0xff) << BM_CHST_ERR_SHIFT;
+    return v;
+}
+
+static uint64_t bm_channel_read(BusmasterCardState *s, BMChannel *ch,
+                                hwaddr reg)
+{
+    switch (reg) {
+    case BM_CH_RING_LO:
+        return (uint32_t)ch->ring;
+    case BM_CH_RING_HI:
+        return ch->ring >> 32;
+    case BM_CH_RING_SIZE:
+        return ch->ring_size;
+    case BM_CH_CTRL:
+        return ch->ctrl;
+    case BM_CH_STATUS:
+        return bm_channel_status(s, ch);
+    case BM_CH_HEAD:
+        return ch->head;
+    case BM_CH_TAIL:
+        return ch->tail;
+    case BM_CH_ERR_INDEX:
+        return ch->err_index;
+    default:
+        return 0;
+    }
+}
+
+static void bm_channel_write(BusmasterCardState *s, BMChannel *ch,
+                             hwaddr reg, uint32_t val)
+{
+    bool enabled = ch->ctrl & BM_CTRL_ENABLE;
+
+    switch (reg) {
+    case BM_CH_RING_LO:
+    case BM_CH_RING_HI:
+    case BM_CH_RING_SIZE:
+    case BM_CH_HEAD:
+        if (enabled) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "busmaster-card: ch%u: register 0x%" HWADDR_PRIx
+                          " written while enabled: ignored\n", ch->idx, reg);
+            return;
+        }
+        if (reg == BM_CH_RING_LO) {
+            ch->ring = deposit64(ch->ring, 0, 32, val);
+        } else if (reg == BM_CH_RING_HI) {
+            ch->ring = deposit64(ch->ring, 32, 32, val);
+        } else if (reg == BM_CH_RING_SIZE) {
+            ch->ring_size = val;
+        } else {
+            ch->head = val;
+        }
+        break;
+    case BM_CH_CTRL:
+        if (val & ~BM_CTRL_ENABLE) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "busmaster-card: ch%u: reserved CTRL bits 0x%x\n",
+                          ch->idx, val & ~BM_CTRL_ENABLE);
+        }
+        if (!(val & BM_CTRL_ENABLE)) {
+            bm_channel_disable(ch);     /* also clears a halt */
+        } else if (!enabled) {
+            bm_channel_enable(s, ch);
+        }
+        break;
+    case BM_CH_TAIL:
+        ch->tail = val;
+        if (enabled) {
+            qemu_bh_schedule(s->bh);
+        }
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "busmaster-card: ch%u: write to read-only or unknown "
+                      "register 0x%" HWADDR_PRIx "\n", ch->idx, reg);
+        break;
+    }
+}
+
+static uint64_t bm_mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    BusmasterCardState *s = opaque;
+    uint64_t val = 0;
+
+    if (addr >= BM_REG_CH_BASE) {
+        unsigned c = (addr - BM_REG_CH_BASE) / BM_REG_CH_STRIDE;
+
+        if (c < s->channels) {
+            val = bm_channel_read(s, &s->ch[c],
+                                  (addr - BM_REG_CH_BASE) % BM_REG_CH_STRIDE);
+        }
+        goto out;
+    }
+    if (addr >= BM_REG_CNT_BASE && addr < BM_REG_CNT_BASE + 8 * BM_CNT_NUM) {
+        unsigned i = (addr - BM_REG_CNT_BASE) / 8;
+
+        if (addr & 4) {
+            val = s->cnt_latch[i];
+        } else {
+            uint64_t v = bm_counter(s, i);
+
+            s->cnt_latch[i] = v >> 32;
+            val = (uint32_t)v;
+        }
+        goto out;
+    }
+
+    switch (addr) {
+    case BM_REG_ID:
+        val = BM_ID_MAGIC;
+        break;
+    case BM_REG_VERSION:
+        val = BM_VERSION;
+        break;
+    case BM_REG_ADDR_BITS:
+        val = s->report_addr_bits ? s->report_addr_bits : s->addr_bits;
+        break;
+    case BM_REG_CAPS:
+        val = BM_CAPS_INTX | BM_CAPS_FAULT | BM_CAPS_COUNTERS;
+        val |= s->sg ? BM_CAPS_SG : 0;
+        val |= s->msix_on ? BM_CAPS_MSIX : 0;
+        val |= s->msi_on ? BM_CAPS_MSI : 0;
+        break;
+    case BM_REG_MAX_SEGS:
+        val = bm_max_segs(s);
+        break;
+    case BM_REG_MAX_SEG_SIZE:
+        val = s->max_seg_size;
+        break;
+    case BM_REG_ALIGN:
+        val = s->align;
+        break;
+    case BM_REG_CHANNELS:
+        val = s->channels;
+        break;
+    case BM_REG_MEM_SIZE_LO:
+        val = (uint32_t)s->mem_size;
+        break;
+    case BM_REG_MEM_SIZE_HI:
+        val = s->mem_size >> 32;
+        break;
+    case BM_REG_DESC_SIZE:
+        val = BM_DESC_SIZE;
+        break;
+    case BM_REG_RING_MAX:
+        val = BM_RING_MAX;
+        break;
+    case BM_REG_ENGINE_STATUS:
+        val = s->busy ? BM_ENGINE_BUSY : 0;
+        break;
+    case BM_REG_SCRATCH:
+        val = s->scratch;
+        break;
+    case BM_REG_IRQ_STATUS:
+        val = s->irq_status;
+        break;
+    case BM_REG_IRQ_MASK:
+        val = s->irq_mask;
+        break;
+    case BM_REG_FI_FAIL_NTH:
+        val = s->fi_fail_nth;
+        break;
+    case BM_REG_FI_STALL:
+        val = s->fi_stall;
+        break;
+    case BM_REG_FI_LAT_XFER_NS:
+        val = s->fi_lat_xfer_ns;
+        break;
+    case BM_REG_FI_LAT_BYTE_PS:
+        val = s->fi_lat_byte_ps;
+        break;
+    case BM_REG_FI_DRIVEN_BITS:
+        val = s->addr_bits;
+        break;
+    default:
+        break;
+    }
+out:
+    trace_busmaster_card_mmio_read(addr, val);
+    return val;
+}
+
+static void bm_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
+                          unsigned size)
+{
+    BusmasterCardState *s = opaque;
+    uint32_t val = val64;
+
+    trace_busmaster_card_mmio_write(addr, val);
+
+    if (addr >= BM_REG_CH_BASE) {
+        unsigned c = (addr - BM_REG_CH_BASE) / BM_REG_CH_STRIDE;
+
+        if (c < s->channels) {
+            bm_channel_write(s, &s->ch[c],
+                             (addr - BM_REG_CH_BASE) % BM_REG_CH_STRIDE, val);
+        } else {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "busmaster-card: write to absent channel %u\n", c);
+        }
+        goto out;
+    }
+
+    switch (addr) {
+    case BM_REG_RESET:
+        if (val & BM_RESET_GO) {
+            bm_reset(s);
+        }
+        break;
+    case BM_REG_SCRATCH:
+        s->scratch = val;
+        break;
+    case BM_REG_IRQ_STATUS:
+        s->irq_status &= ~val;
+        break;
+    case BM_REG_IRQ_MASK: {
+        uint32_t unmasked = s->irq_mask & ~val;
+
+        s->irq_mask = val & bm_irq_valid(s);
+        /* Causes already latched and now unmasked signal at once. */
+        bm_irq_raise(s, s->irq_status & unmasked);
+        break;
+    }
+    case BM_REG_CNT_CLEAR:
+        if (val & 1) {
+            memset(s->cnt, 0, sizeof(s->cnt));
+            s->busy_since = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+        }
+        break;
+    case BM_REG_FI_FAIL_NTH:
+        s->fi_fail_nth = val;
+        break;
+    case BM_REG_FI_STALL:
+        s->fi_stall = val;
+        qemu_bh_schedule(s->bh);
+        break;
+    case BM_REG_FI_LAT_XFER_NS:
+        s->fi_lat_xfer_ns = val;
+        break;
+    case BM_REG_FI_LAT_BYTE_PS:
+        s->fi_lat_byte_ps = val;
+        break;
+    case BM_REG_FI_SPURIOUS:
+        trace_busmaster_card_spurious(val);
+        if (msix_enabled(PCI_DEVICE(s))) {
+            msix_notify(PCI_DEVICE(s), val % (s->channels + 1));
+        } else if (msi_enabled(PCI_DEVICE(s))) {
+            msi_notify(PCI_DEVICE(s), 0);
+        } else {
+            pci_irq_pulse(PCI_DEVICE(s));
+        }
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "busmaster-card: write 0x%x to read-only or unknown "
+                      "register 0x%" HWADDR_PRIx "\n", val, addr);
+        break;
+    }
+out:
+    bm_busy_update(s);
+    bm_irq_update(s);
+}
+
+static const MemoryRegionOps bm_mmio_ops = {
+    .read = bm_mmio_read,
+    .write = bm_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 4,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 4,
+        .max_access_size = 4,
+    },
+};
+
+/* Device */
+
+static bool bm_check_props(BusmasterCardState *s, Error **errp)
+{
+    if (s->addr_bits < 16 || s->addr_bits > 64) {
+        error_setg(errp, "addr_bits must be 16..64 (got %u)", s->addr_bits);
+        return false;
+    }
+    if (s->report_addr_bits &&
+        (s->report_addr_bits < 16 || s->report_addr_bits > 64)) {
+        error_setg(errp, "report_addr_bits must be 0 or 16..64 (got %u)",
+                   s->report_addr_bits);
+        return false;
+    }
+    if (s->channels < 1 || s->channels > BM_MAX_CHANNELS) {
+        error_setg(errp, "channels must be 1..%d (got %u)", BM_MAX_CHANNELS,
+                   s->channels);
+        return false;
+    }
+    if (s->max_segs < 1 || s->max_segs > 65535) {
+        error_setg(errp, "max_segs must be 1..65535 (got %u)", s->max_segs);
+        return false;
+    }
+    if (!is_power_of_2(s->align) || s->align > 4096) {
+        error_setg(errp, "align must be a power of two up to 4096 (got %u)",
+                   s->align);
+        return false;
+    }
+    if (s->max_seg_size < s->align || s->max_seg_size > 0x80000000u ||
+        (s->max_seg_size & (s->align - 1))) {
+        error_setg(errp, "max_seg_size must be a multiple of align in "
+                   "align..2^31 (got %u)", s->max_seg_size);
+        return false;
+    }
+    if (!is_power_of_2(s->mem_size) || s->mem_size < 4 * KiB ||
+        s->mem_size > 1 * GiB) {
+        error_setg(errp, "mem_size must be a power of two in 4K..1G "
+                   "(got 0x%" PRIx64 ")", s->mem_size);
+        return false;
+    }
+    return true;
+}
+
+static void bm_realize(PCIDevice *pdev, Error **errp)
+{
+    ERRP_GUARD();
+    BusmasterCardState *s = BUSMASTER_CARD(pdev);
+    DeviceState *dev = DEVICE(pdev);
+    unsigned c;
+
+    if (!bm_check_props(s, errp)) {
+        return;
+    }
+
+    pci_config_set_interrupt_pin(pdev->config, 1);
+
+    memory_region_init_io(&s->mmio, OBJECT(s), &bm_mmio_ops, s,
+                          "busmaster-card-regs", BM_MMIO_SIZE);
+    pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->mmio);
+
+    memory_region_init_ram(&s->mem, OBJECT(s), "busmaster-card-mem",
+                           s->mem_size, errp);
+    if (*errp) {
+        return;
+    }
+    s->mem_ptr = memory_region_get_ram_ptr(&s->mem);
+    pci_register_bar(pdev, 2, PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->mem);
+
+    if (s->msix_on) {
+        if (msix_init_exclusive_bar(pdev, s->channels + 1, BM_MSIX_BAR,
+                                    errp)) {
+            return;
+        }
+        for (c = 0; c <= s->channels; c++) {
+            msix_vector_use(pdev, c);
+        }
+    }
+    if (s->msi_on && msi_init(pdev, 0, 1, true, false, errp)) {
+        if (s->msix_on) {
+            msix_uninit_exclusive_bar(pdev);
+        }
+        return;
+    }
+
+    s->bh = qemu_bh_new_guarded(bm_bh, s, &dev->mem_reentrancy_guard);
+    for (c = 0; c < BM_MAX_CHANNELS; c++) {
+        s->ch[c].card = s;
+        s->ch[c].idx = c;
+        timer_init_ns(&s->ch[c].timer, QEMU_CLOCK_VIRTUAL, bm_latency_timer,
+                      &s->ch[c]);
+    }
+    bm_reset(s);
+}
+
+static void bm_exit(PCIDevice *pdev)
+{
+    BusmasterCardState *s = BUSMASTER_CARD(pdev);
+    unsigned c;
+
+    for (c = 0; c < BM_MAX_CHANNELS; c++) {
+        timer_del(&s->ch[c].timer);
+    }
+    qemu_bh_delete(s->bh);
+    if (s->msix_on) {
+        msix_unuse_all_vectors(pdev);
+        msix_uninit_exclusive_bar(pdev);
+    }
+    msi_uninit(pdev);
+}
+
+static void bm_qdev_reset(DeviceState *dev)
+{
+    bm_reset(BUSMASTER_CARD(dev));
+}
+
+static Property bm_properties[] = {
+    DEFINE_PROP_UINT8("addr_bits", BusmasterCardState, addr_bits, 64),
+    DEFINE_PROP_UINT8("report_addr_bits", BusmasterCardState,
+                      report_addr_bits, 0),
+    DEFINE_PROP_BOOL("sg", BusmasterCardState, sg, true),
+    DEFINE_PROP_UINT32("max_segs", BusmasterCardState, max_segs, 256),
+    DEFINE_PROP_UINT32("max_seg_size", BusmasterCardState, max_seg_size,
+                       1 * MiB),
+    DEFINE_PROP_UINT32("align", BusmasterCardState, align, 1),
+    DEFINE_PROP_UINT32("channels", BusmasterCardState, channels, 2),
+    DEFINE_PROP_SIZE("mem_size", BusmasterCardState, mem_size, 1 * MiB),
+    DEFINE_PROP_BOOL("msi", BusmasterCardState, msi_on, true),
+    DEFINE_PROP_BOOL("msix", BusmasterCardState, msix_on, true),
+    DEFINE_PROP_UINT32("fail_nth", BusmasterCardState, prop_fail_nth, 0),
+    DEFINE_PROP_UINT32("stall_mask", BusmasterCardState, prop_stall_mask, 0),
+    DEFINE_PROP_UINT32("latency_ns", BusmasterCardState, prop_latency_ns, 0),
+    DEFINE_PROP_UINT32("byte_latency_ps", BusmasterCardState,
+                       prop_byte_latency_ps, 0),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static void bm_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = bm_realize;
+    k->exit = bm_exit;
+    k->vendor_id = PCI_VENDOR_ID_QEMU;
+    k->device_id = BM_DEVICE_ID;
+    k->revision = BM_REVISION;
+    k->class_id = PCI_CLASS_SYSTEM_OTHER;
+    dc->desc = "busmaster DMA card (busmaster project)";
+    dc->reset = bm_qdev_reset;
+    device_class_set_props(dc, bm_properties);
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+}
+
+static void bm_register_types(void)
+{
+    static InterfaceInfo interfaces[] = {
+        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { },
+    };
+    static const TypeInfo bm_info = {
+        .name          = TYPE_BUSMASTER_CARD,
+        .parent        = TYPE_PCI_DEVICE,
+        .instance_size = sizeof(BusmasterCardState),
+        .class_init    = bm_class_init,
+        .interfaces    = interfaces,
+    };
+
+    type_register_static(&bm_info);
+}
+
+type_init(bm_register_types)
