@@ -62,6 +62,26 @@ checkpatch_all() {
 }
 check "static/checkpatch --strict kmod/ uapi/" checkpatch_all
 
+# --- The card: our QEMU build and its conformance tests (qtest) ------------
+log "building QEMU with the busmaster card (cached; a cold build takes minutes)"
+if BM_QEMU_CARD=$("$BM_TOP/vm/build-qemu.sh" 2>"$BM_BUILD/qemu-build.log"); then
+	record PASS "card/qemu builds with the busmaster card"
+	export BM_QEMU_CARD
+	"$BM_TOP/vm/build-qemu.sh" --qtest >"$BM_BUILD/qtest.log" 2>&1
+	qtest_rc=$?
+	awk '/^ok [0-9]+ / { print ($0 ~ /# SKIP/ ? "SKIP" : "PASS"), "card/qtest" $3; n++ }
+	     /^not ok [0-9]+ / { print "FAIL", "card/qtest" $4; n++ }
+	     END { if (!n) print "FAIL card/qtest: no test ran" }' \
+		"$BM_BUILD/qtest.log" >>"$results"
+	if [ $qtest_rc -ne 0 ]; then
+		record FAIL "card/qtest" "exited $qtest_rc"
+		tail -n 40 "$BM_BUILD/qtest.log" >&2
+	fi
+else
+	record FAIL "card/qemu builds with the busmaster card"
+	tail -n 40 "$BM_BUILD/qemu-build.log" >&2
+fi
+
 # module_w1 SERIES: a full W=1 build; any compiler warning fails it.
 module_w1() {
 	local out
