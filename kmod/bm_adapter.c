@@ -89,7 +89,14 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 		dev_warn(dev, "max_addr_bits=%u is wider than the card's %u bits: ignored\n",
 			 max_addr_bits, bits);
 
-	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(bits));
+	/*
+	 * Rings and common buffers stay below 4 GiB even for wider cards: a
+	 * card that overstates its width then still fetches its descriptors
+	 * (and only its data lands "somewhere else", which the tests show).
+	 */
+	ret = dma_set_mask(dev, DMA_BIT_MASK(bits));
+	if (!ret)
+		ret = dma_set_coherent_mask(dev, DMA_BIT_MASK(min(bits, 32U)));
 	if (ret) {
 		dev_err(dev, "no usable DMA configuration for a %u-bit card\n",
 			bits);

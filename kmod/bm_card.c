@@ -9,6 +9,7 @@
  * common buffer; on-card memory is visible in BAR2.
  */
 #include <linux/bitfield.h>
+#include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
@@ -220,7 +221,8 @@ static struct bmc_desc *bmc_desc(struct bmc *card, struct bmc_chan *ch, u32 i)
 
 /*
  * Fill in what the card wrote back for @x: bytes of the segments that
- * completed in order, and the first error. Context: card->lock held.
+ * completed in order, and the first error; a segment still pending (the
+ * card was stopped) ends the count without one. Context: card->lock held.
  */
 static void bmc_collect(struct bmc *card, struct bmc_chan *ch,
 			struct bm_xfer *x)
@@ -232,6 +234,8 @@ static void bmc_collect(struct bmc *card, struct bmc_chan *ch,
 		struct bmc_desc *d = bmc_desc(card, ch, ch->first + i);
 		u32 status = le32_to_cpu(READ_ONCE(d->status));
 
+		if (status == BMC_ST_PENDING)
+			return;
 		if (status != BMC_ST_OK) {
 			x->bytes_done += le32_to_cpu(d->bytes_done);
 			x->card_status = status;
@@ -260,7 +264,7 @@ static void bmc_chan_done(struct bm_dev *bm, struct bmc_chan *ch)
 	if (!READ_ONCE(last->status) && !halted)
 		return;
 	bmc_collect(card, ch, x);
-	if (halted && !x->error)
+	if (!x->error && (halted || x->bytes_done != x->length))
 		x->error = -EIO;
 	ch->inflight = NULL;
 	complete(&x->done);
@@ -446,6 +450,41 @@ static void bmc_reset(struct bm_dev *bm)
 	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
 }
 
+/*
+ * Fault injection, for the reliability tests (datasheet section 9): each
+ * file is one card register. fail_nth fails the Nth descriptor the card
+ * starts from now on; stall holds channels (a bit each) so transfers time
+ * out; latency_ns delays each transfer, on the emulator's virtual clock.
+ */
+#define BMC_FI_ATTR(_name, _reg, _fmt)					\
+enum { bmc_##_name##_reg = (_reg) };					\
+static int bmc_##_name##_get(void *data, u64 *val)			\
+{									\
+	*val = bmc_read(data, bmc_##_name##_reg);			\
+	return 0;							\
+}									\
+static int bmc_##_name##_set(void *data, u64 val)			\
+{									\
+	if (val > U32_MAX)						\
+		return -EINVAL;						\
+	bmc_write(data, bmc_##_name##_reg, val);			\
+	return 0;							\
+}									\
+DEFINE_DEBUGFS_ATTRIBUTE(bmc_##_name##_fops, bmc_##_name##_get,		\
+			 bmc_##_name##_set, _fmt)
+
+BMC_FI_ATTR(fail_nth, BMC_FI_FAIL_NTH, "%llu\n");
+BMC_FI_ATTR(stall, BMC_FI_STALL, "%#llx\n");
+BMC_FI_ATTR(latency_ns, BMC_FI_LAT_XFER_NS, "%llu\n");
+
+static void bmc_debugfs_init(struct bm_dev *bm, struct dentry *dir)
+{
+	debugfs_create_file_unsafe("fail_nth", 0600, dir, bm, &bmc_fail_nth_fops);
+	debugfs_create_file_unsafe("stall", 0600, dir, bm, &bmc_stall_fops);
+	debugfs_create_file_unsafe("latency_ns", 0600, dir, bm,
+				   &bmc_latency_ns_fops);
+}
+
 const struct bm_card_ops bm_card_ops = {
 	.name = "busmaster",
 	.model = BUSMASTER_MODEL_CARD,
@@ -456,4 +495,5 @@ const struct bm_card_ops bm_card_ops = {
 	.reset = bmc_reset,
 	.submit = bmc_submit,
 	.cancel = bmc_cancel,
+	.debugfs_init = bmc_debugfs_init,
 };

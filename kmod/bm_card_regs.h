@@ -67,6 +67,11 @@
 #define BMC_CNT_BUSY_NS		0x098
 #define BMC_CNT_XFERS		0x0a0
 
+/* 3.5 Fault injection */
+#define BMC_FI_FAIL_NTH		0x0c0
+#define BMC_FI_STALL		0x0c4
+#define BMC_FI_LAT_XFER_NS	0x0c8
+
 /* 4. Descriptor, 32 bytes, little-endian, in a ring in host memory */
 struct bmc_desc {
 	__le64 host_addr;

@@ -24,8 +24,9 @@ static int bm_open(struct inode *inode, struct file *file)
 	if (!bf)
 		return -ENOMEM;
 	/* misc_open() holds misc_mtx, so remove() cannot free @bm meanwhile. */
-	kref_get(&bm->kref);
+	bm_dev_get(bm);
 	bf->bm = bm;
+	xa_init_flags(&bf->commons, XA_FLAGS_ALLOC1);
 	file->private_data = bf;
 	return 0;
 }
@@ -34,9 +35,22 @@ static int bm_release(struct inode *inode, struct file *file)
 {
 	struct bm_file *bf = file->private_data;
 
+	bm_common_release_all(bf);
 	bm_dev_put(bf->bm);
 	kfree(bf);
 	return 0;
+}
+
+static int bm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct bm_file *bf = file->private_data;
+	struct bm_dev *bm = bf->bm;
+	int ret;
+
+	down_read(&bm->lifetime);
+	ret = bm->pdev ? bm_common_mmap(bf, vma) : -ENODEV;
+	up_read(&bm->lifetime);
+	return ret;
 }
 
 /*
@@ -104,12 +118,18 @@ static const struct bm_ioctl_op bm_ioctl_ops[] = {
 		    map_registers),
 	BM_IOCTL_OP(BUSMASTER_CMD_TRANSFER, bm_ioctl_transfer,
 		    struct busmaster_transfer, transfers),
+	BM_IOCTL_OP(BUSMASTER_CMD_COMMON_ALLOC, bm_ioctl_common_alloc,
+		    struct busmaster_common_alloc, mmap_offset),
+	BM_IOCTL_OP(BUSMASTER_CMD_COMMON_FREE, bm_ioctl_common_free,
+		    struct busmaster_common_free, reserved),
 };
 
 /* Big enough for the argument of any command. */
 union bm_ioctl_buffer {
 	struct busmaster_info info;
 	struct busmaster_transfer transfer;
+	struct busmaster_common_alloc common_alloc;
+	struct busmaster_common_free common_free;
 };
 
 static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -162,6 +182,7 @@ static const struct file_operations bm_fops = {
 	.release = bm_release,
 	.unlocked_ioctl = bm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = bm_mmap,
 	.llseek = noop_llseek,
 };
 

@@ -44,6 +44,12 @@ static void bm_dev_release(struct kref *kref)
 	kfree(bm);
 }
 
+/** bm_dev_get - take a reference to a card @bm */
+void bm_dev_get(struct bm_dev *bm)
+{
+	kref_get(&bm->kref);
+}
+
 /**
  * bm_dev_put - drop a reference to a card
  * @bm: the card
@@ -226,10 +232,11 @@ static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_irq;
 
 	pci_set_drvdata(pdev, bm);
+	bm_debugfs_add(bm);
 	/* Last: from here on userspace can open the card. */
 	ret = bm_chardev_register(bm);
 	if (ret)
-		goto err_irq;
+		goto err_debugfs;
 
 	pci_info(pdev, "%s: %s card, %u-bit DMA (card %u), %s, bounce: %s, %u map registers\n",
 		 bm->name, ops->name, bm->adapter.dma_addr_bits,
@@ -239,6 +246,8 @@ static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 bm_bounce_name(bm->adapter.bounce), bm->adapter.map_registers);
 	return 0;
 
+err_debugfs:
+	bm_debugfs_remove(bm);
 err_irq:
 	ops->reset(bm);
 	bm_irq_teardown(bm, pdev);
@@ -256,6 +265,7 @@ static void bm_remove(struct pci_dev *pdev)
 
 	/* No new opens; then wait out the file operations in progress. */
 	bm_chardev_unregister(bm);
+	bm_debugfs_remove(bm);
 	down_write(&bm->lifetime);
 	bm->ops->reset(bm);
 	bm->pdev = NULL;
@@ -278,7 +288,25 @@ static struct pci_driver bm_pci_driver = {
 	.probe = bm_probe,
 	.remove = bm_remove,
 };
-module_pci_driver(bm_pci_driver);
+
+static int __init bm_init(void)
+{
+	int ret;
+
+	bm_debugfs_module_init();
+	ret = pci_register_driver(&bm_pci_driver);
+	if (ret)
+		bm_debugfs_module_exit();
+	return ret;
+}
+module_init(bm_init);
+
+static void __exit bm_exit(void)
+{
+	pci_unregister_driver(&bm_pci_driver);
+	bm_debugfs_module_exit();
+}
+module_exit(bm_exit);
 
 MODULE_DESCRIPTION("Busmaster DMA: the Windows NT DMA model on the Linux DMA API");
 MODULE_VERSION(BM_DRV_VERSION);

@@ -61,31 +61,38 @@ static bool bm_mapreg_reserve(struct bm_adapter *ad, unsigned int pages,
 
 /**
  * bm_mapreg_get - take @pages contiguous map registers, waiting for them
- * @ad: the adapter
- * @pages: how many, at most @ad->map_registers
+ * @bm: the card
+ * @pages: how many, at most @bm->adapter.map_registers
  *
  * Context: process context, may sleep.
  * Return: the index of the first page, or -EINTR when a signal came first.
  */
-long bm_mapreg_get(struct bm_adapter *ad, unsigned int pages)
+long bm_mapreg_get(struct bm_dev *bm, unsigned int pages)
 {
+	struct bm_adapter *ad = &bm->adapter;
 	long first = -ENOSPC;
-	int ret;
 
-	ret = wait_event_interruptible(ad->pool_wait,
-				       bm_mapreg_reserve(ad, pages, &first));
-	return ret ? -EINTR : first;
+	if (!bm_mapreg_reserve(ad, pages, &first)) {
+		atomic_inc(&bm->stats.map_register_waits);
+		if (wait_event_interruptible(ad->pool_wait,
+					     bm_mapreg_reserve(ad, pages, &first)))
+			return -EINTR;
+	}
+	atomic_add(pages, &bm->stats.map_registers_used);
+	return first;
 }
 
 /**
  * bm_mapreg_put - give map registers back and wake whoever waits for them
- * @ad: the adapter
+ * @bm: the card
  * @first: what bm_mapreg_get() returned
  * @pages: how many
  */
-void bm_mapreg_put(struct bm_adapter *ad, unsigned long first,
-		   unsigned int pages)
+void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages)
 {
+	struct bm_adapter *ad = &bm->adapter;
+
+	atomic_sub(pages, &bm->stats.map_registers_used);
 	spin_lock(&ad->pool_lock);
 	bitmap_clear(ad->pool_map, first, pages);
 	spin_unlock(&ad->pool_lock);

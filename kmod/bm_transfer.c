@@ -39,6 +39,7 @@ MODULE_PARM_DESC(timeout_ms,
  * struct bm_request - one TRANSFER ioctl in progress (NT: one IRP)
  * @bm: the card
  * @from_card: card -> memory
+ * @chan: which of @bm->chan_lock serializes this direction
  * @dir: the DMA API direction for the host side
  * @card_offset: where the next card transfer starts in card memory
  * @timeout: jiffies one card transfer may take
@@ -52,6 +53,7 @@ MODULE_PARM_DESC(timeout_ms,
 struct bm_request {
 	struct bm_dev *bm;
 	bool from_card;
+	int chan;
 	enum dma_data_direction dir;
 	u64 card_offset;
 	unsigned long timeout;
@@ -84,6 +86,11 @@ static void bm_flush(struct bm_request *rq)
 	x->error = 0;
 	reinit_completion(&x->done);
 
+	/* One card transfer per channel at a time; each direction its own. */
+	if (mutex_lock_interruptible(&bm->chan_lock[rq->chan])) {
+		rq->error = -EINTR;
+		return;
+	}
 	ret = bm->ops->submit(bm, x);
 	if (!ret) {
 		/*
@@ -96,7 +103,9 @@ static void bm_flush(struct bm_request *rq)
 		rq->bytes_done += x->bytes_done;
 		rq->card_status = x->card_status;
 		rq->transfers++;
+		atomic_inc(&bm->stats.transfers);
 	}
+	mutex_unlock(&bm->chan_lock[rq->chan]);
 	rq->card_offset += x->length;
 	x->nsegs = 0;
 	x->length = 0;
@@ -139,8 +148,16 @@ static int bm_pin(struct bm_request *rq, u64 uaddr, u64 len,
 		unpin_user_pages(rq->pages, got);
 		return -EFAULT;
 	}
+	atomic_add(n, &rq->bm->stats.pinned_pages);
 	*npages = n;
 	return 0;
+}
+
+/* MmUnlockPages: dirty them if the card wrote them. */
+static void bm_unpin(struct bm_request *rq, unsigned int npages)
+{
+	unpin_user_pages_dirty_lock(rq->pages, npages, rq->from_card);
+	atomic_sub(npages, &rq->bm->stats.pinned_pages);
 }
 
 /* The DMA API maps the pages: directly, through an IOMMU or via swiotlb. */
@@ -208,7 +225,7 @@ static void bm_chunk_mapreg(struct bm_request *rq, u64 uaddr, u64 len)
 	u64 before = rq->bytes_done;
 	long first;
 
-	first = bm_mapreg_get(ad, pages);
+	first = bm_mapreg_get(rq->bm, pages);
 	if (first < 0) {
 		rq->error = first;
 		return;
@@ -221,7 +238,7 @@ static void bm_chunk_mapreg(struct bm_request *rq, u64 uaddr, u64 len)
 	if (rq->from_card)
 		bm_copy_pages(rq, uaddr, ad->pool_cpu + (first << PAGE_SHIFT),
 			      rq->bytes_done - before, true);
-	bm_mapreg_put(ad, first, pages);
+	bm_mapreg_put(rq->bm, first, pages);
 }
 
 /* Check the request against the card before touching anything. */
@@ -230,10 +247,14 @@ static int bm_transfer_check(const struct bm_adapter *ad,
 {
 	u64 end;
 
-	if (t->flags & ~BUSMASTER_XFER_FROM_CARD || t->reserved)
+	if (t->flags & ~(BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON) ||
+	    t->reserved)
 		return -EINVAL;
-	if (!t->length || check_add_overflow(t->addr, t->length, &end) ||
-	    end > TASK_SIZE)
+	if (!(t->flags & BUSMASTER_XFER_COMMON) && t->handle)
+		return -EINVAL;
+	if (!t->length || check_add_overflow(t->addr, t->length, &end))
+		return -EINVAL;
+	if (!(t->flags & BUSMASTER_XFER_COMMON) && end > TASK_SIZE)
 		return -EINVAL;
 	if (!IS_ALIGNED(t->addr | t->length | t->card_offset, ad->alignment))
 		return -EINVAL;
@@ -241,6 +262,45 @@ static int bm_transfer_check(const struct bm_adapter *ad,
 	    end > ad->card_mem_size)
 		return -ERANGE;
 	return 0;
+}
+
+/* The user's pages, chunk by chunk within the map-register budget. */
+static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 length)
+{
+	const struct bm_adapter *ad = &rq->bm->adapter;
+	u64 budget = (u64)ad->map_registers << PAGE_SHIFT;
+
+	while (rq->bytes_done < length && !rq->error) {
+		u64 uaddr = addr + rq->bytes_done;
+		u64 len = min(length - rq->bytes_done,
+			      budget - offset_in_page(uaddr));
+		unsigned int npages;
+
+		rq->error = bm_pin(rq, uaddr, len, &npages);
+		if (rq->error)
+			break;
+		if (ad->bounce == BUSMASTER_BOUNCE_MAP_REGISTERS)
+			bm_chunk_mapreg(rq, uaddr, len);
+		else
+			bm_chunk_mapped(rq, uaddr, len, npages);
+		bm_unpin(rq, npages);
+		/* A short card transfer without an error is a card bug. */
+		if (!rq->error && rq->bytes_done != uaddr + len - addr)
+			rq->error = -EIO;
+	}
+}
+
+/*
+ * A common buffer is coherent memory within the card's reach: contiguous
+ * in bus space and never bounced, it is fed to the card as it is.
+ */
+static void bm_transfer_common(struct bm_request *rq, struct bm_common *c,
+			       u64 offset, u64 length)
+{
+	bm_feed(rq, c->dma + offset, length);
+	bm_flush(rq);
+	if (!rq->error && rq->bytes_done != length)
+		rq->error = -EIO;
 }
 
 /**
@@ -257,15 +317,25 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond)
 	struct busmaster_transfer *t = arg;
 	struct bm_dev *bm = bf->bm;
 	const struct bm_adapter *ad = &bm->adapter;
-	u64 budget = (u64)ad->map_registers << PAGE_SHIFT;
 	struct bm_request rq = { .bm = bm };
-	int chan, ret;
+	struct bm_common *common = NULL;
+	int ret;
 
 	ret = bm_transfer_check(ad, t);
 	if (ret)
 		return ret;
+	if (t->flags & BUSMASTER_XFER_COMMON) {
+		common = bm_common_get(bf, t->handle);
+		if (!common)
+			return -ENOENT;
+		if (t->addr + t->length > common->size) {
+			bm_common_put(common);
+			return -ERANGE;
+		}
+	}
 
 	rq.from_card = t->flags & BUSMASTER_XFER_FROM_CARD;
+	rq.chan = rq.from_card && ad->dma_channels > 1;
 	rq.dir = rq.from_card ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
 	rq.card_offset = t->card_offset;
 	rq.timeout = msecs_to_jiffies(t->timeout_ms ?: READ_ONCE(bm_timeout_ms));
@@ -278,32 +348,11 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond)
 		goto out;
 	}
 
-	/* One card transfer per channel at a time; each direction its own. */
-	chan = rq.from_card && ad->dma_channels > 1;
-	if (mutex_lock_interruptible(&bm->chan_lock[chan])) {
-		ret = -EINTR;
-		goto out;
-	}
 	*respond = true;
-	while (rq.bytes_done < t->length && !rq.error) {
-		u64 uaddr = t->addr + rq.bytes_done;
-		u64 len = min(t->length - rq.bytes_done,
-			      budget - offset_in_page(uaddr));
-		unsigned int npages;
-
-		rq.error = bm_pin(&rq, uaddr, len, &npages);
-		if (rq.error)
-			break;
-		if (ad->bounce == BUSMASTER_BOUNCE_MAP_REGISTERS)
-			bm_chunk_mapreg(&rq, uaddr, len);
-		else
-			bm_chunk_mapped(&rq, uaddr, len, npages);
-		unpin_user_pages_dirty_lock(rq.pages, npages, rq.from_card);
-		/* A short card transfer without an error is a card bug. */
-		if (!rq.error && rq.bytes_done != uaddr + len - t->addr)
-			rq.error = -EIO;
-	}
-	mutex_unlock(&bm->chan_lock[chan]);
+	if (common)
+		bm_transfer_common(&rq, common, t->addr, t->length);
+	else
+		bm_transfer_user(&rq, t->addr, t->length);
 	ret = rq.error;
 	t->bytes_done = rq.bytes_done;
 	t->card_status = rq.card_status;
@@ -311,5 +360,7 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond)
 out:
 	kvfree(rq.xfer.segs);
 	kvfree(rq.pages);
+	if (common)
+		bm_common_put(common);
 	return ret;
 }

@@ -9,6 +9,8 @@
  *   bm_transfer.c user-buffer DMA (MDL + GetScatterGatherList + splitting):
  *                 pin, map, split into card transfers, wait, unmap, unpin
  *   bm_mapreg.c   the map-register pool for cards below 32 bits
+ *   bm_common.c   common buffers (AllocateCommonBuffer) and their mmap()
+ *   bm_debugfs.c  /sys/kernel/debug/busmaster/busmasterN: counters, faults
  *   bm_edu.c      QEMU's "edu" card: its registers, behind struct bm_card_ops
  *   bm_card.c     our busmaster card (docs/card-datasheet.md), the same way
  */
@@ -24,6 +26,7 @@
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 #include <linux/busmaster.h>
 
 #define BM_DRV_NAME	"busmaster"
@@ -87,6 +90,8 @@ struct bm_xfer {
  * @cancel: the caller gave up waiting for @xfer: make sure the card will
  *	not touch its memory again (reset the card if need be), fail any
  *	other transfer the reset interrupted, and make the card usable again
+ * @debugfs_init: add the card's own debugfs files (fault injection) to
+ *	@dir; may be NULL
  *
  * Context: all but @irq run in process context; @irq runs in hard
  * interrupt context; @submit and @cancel under @bm->lifetime held for read.
@@ -101,6 +106,7 @@ struct bm_card_ops {
 	void (*reset)(struct bm_dev *bm);
 	int (*submit)(struct bm_dev *bm, struct bm_xfer *xfer);
 	void (*cancel)(struct bm_dev *bm, struct bm_xfer *xfer);
+	void (*debugfs_init)(struct bm_dev *bm, struct dentry *dir);
 };
 
 extern const struct bm_card_ops bm_edu_ops;
@@ -150,6 +156,23 @@ struct bm_adapter {
 };
 
 /**
+ * struct bm_stats - what the driver holds right now, and a few totals;
+ * shown in debugfs, and checked by the tests to be back at zero
+ * @pinned_pages: user pages pinned by transfers in progress
+ * @map_registers_used: map registers handed out
+ * @map_register_waits: times a transfer slept for map registers (total)
+ * @common_buffers: common buffers allocated (freed on the last reference)
+ * @transfers: card transfers completed or failed (total)
+ */
+struct bm_stats {
+	atomic_t pinned_pages;
+	atomic_t map_registers_used;
+	atomic_t map_register_waits;
+	atomic_t common_buffers;
+	atomic_t transfers;
+};
+
+/**
  * struct bm_dev - one card
  * @pdev: the PCI device; NULL once remove() ran (files may outlive it)
  * @ops: the card model's operations
@@ -167,6 +190,8 @@ struct bm_adapter {
  * @slot: PCI address, kept for INFO after @pdev is gone
  * @chan_lock: one card transfer at a time per direction (index 1: card ->
  *	memory, when the card has a second channel for it)
+ * @stats: counters, see struct bm_stats
+ * @debugfs: this card's debugfs folder
  * @misc: the char device
  * @kref: one reference for the PCI binding, one per open file
  * @lifetime: held for read by every file operation that touches the card,
@@ -187,23 +212,47 @@ struct bm_dev {
 	char name[16];
 	char slot[16];
 	struct mutex chan_lock[2];	/* a transfer per direction */
+	struct bm_stats stats;
+	struct dentry *debugfs;
 	struct miscdevice misc;
 	struct kref kref;
 	struct rw_semaphore lifetime;
 };
 
 /**
+ * struct bm_common - a common buffer (NT: AllocateCommonBuffer)
+ * @kref: the file's handle, each mapping and each transfer on it hold one
+ * @bm: the card (a reference is held)
+ * @dev: the device it was allocated for (a reference is held, so the
+ *	memory can be freed after remove())
+ * @cpu: kernel address
+ * @dma: bus address, within the card's reach
+ * @size: bytes, whole pages
+ */
+struct bm_common {
+	struct kref kref;
+	struct bm_dev *bm;
+	struct device *dev;
+	void *cpu;
+	dma_addr_t dma;
+	size_t size;
+};
+
+/**
  * struct bm_file - one open file of /dev/busmasterN
  * @bm: the card; the file holds a reference
+ * @commons: this file's common buffers by handle
  *
  * Per-file state lives here so that many files, and later many requests
- * per file, proceed independently.
+ * per file, proceed independently; a handle means nothing in another file.
  */
 struct bm_file {
 	struct bm_dev *bm;
+	struct xarray commons;
 };
 
 /* bm_main.c */
+void bm_dev_get(struct bm_dev *bm);
 void bm_dev_put(struct bm_dev *bm);
 int bm_wait_irq(struct bm_dev *bm);
 
@@ -218,9 +267,22 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond);
 
 /* bm_mapreg.c */
 int bm_mapreg_init(struct bm_dev *bm, unsigned int pages);
-long bm_mapreg_get(struct bm_adapter *ad, unsigned int pages);
-void bm_mapreg_put(struct bm_adapter *ad, unsigned long first,
-		   unsigned int pages);
+long bm_mapreg_get(struct bm_dev *bm, unsigned int pages);
+void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages);
+
+/* bm_common.c */
+int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, bool *respond);
+int bm_ioctl_common_free(struct bm_file *bf, void *arg, bool *respond);
+struct bm_common *bm_common_get(struct bm_file *bf, u32 handle);
+void bm_common_put(struct bm_common *c);
+void bm_common_release_all(struct bm_file *bf);
+int bm_common_mmap(struct bm_file *bf, struct vm_area_struct *vma);
+
+/* bm_debugfs.c */
+void bm_debugfs_module_init(void);
+void bm_debugfs_module_exit(void);
+void bm_debugfs_add(struct bm_dev *bm);
+void bm_debugfs_remove(struct bm_dev *bm);
 
 /* bm_chardev.c */
 int bm_chardev_register(struct bm_dev *bm);

@@ -17,6 +17,7 @@
 
 /* One card: its fd, INFO and (when it has one) its memory BAR mapped. */
 struct card {
+	int id;
 	int fd;
 	struct busmaster_info info;
 	volatile uint8_t *bar;
@@ -29,6 +30,7 @@ static int card_open(struct card *c, int id)
 	int fd;
 
 	memset(c, 0, sizeof(*c));
+	c->id = id;
 	c->fd = bm_open_id(id, O_RDWR);
 	if (c->fd < 0 || bm_info(c->fd, &c->info))
 		return -1;
@@ -301,6 +303,136 @@ TEST_F(cards, bad_requests_are_refused)
 		}
 		free(buf);
 	}
+}
+
+static int common_alloc(int fd, uint64_t len, struct busmaster_common_alloc *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->length = len;
+	return ioctl(fd, BUSMASTER_IOCTL_COMMON_ALLOC, a);
+}
+
+static int common_free(int fd, uint32_t handle)
+{
+	struct busmaster_common_free f = { .size = sizeof(f), .handle = handle };
+
+	return ioctl(fd, BUSMASTER_IOCTL_COMMON_FREE, &f);
+}
+
+static int common_transfer(struct card *c, uint32_t handle, uint64_t off,
+			   uint64_t len, uint64_t card_off, uint32_t flags,
+			   struct busmaster_transfer *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->size = sizeof(*t);
+	t->flags = flags | BUSMASTER_XFER_COMMON;
+	t->handle = handle;
+	t->addr = off;
+	t->length = len;
+	t->card_offset = card_off;
+	return ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, t);
+}
+
+/*
+ * AllocateCommonBuffer: the process fills the buffer through mmap, the card
+ * reads it, writes it back elsewhere in the buffer, and the process sees it.
+ */
+TEST_F(cards, common_buffer_both_directions_through_mmap)
+{
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		uint64_t a = c->info.alignment;
+		uint64_t len = align_down(c->info.card_mem_size < 3 * PAGE + 100 ?
+					  c->info.card_mem_size / 2 : 3 * PAGE + 100, a);
+		uint64_t size = 2 * len + 2 * PAGE, half = align_down(size / 2, a);
+		struct busmaster_common_alloc ca;
+		struct busmaster_transfer t;
+		unsigned int seed = 99;
+		uint8_t *map;
+
+		ASSERT_EQ(0, common_alloc(c->fd, size, &ca)) TH_LOG("%s", strerror(errno));
+		EXPECT_NE(0, ca.handle);
+		map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd,
+			   ca.mmap_offset);
+		ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap: %s", strerror(errno));
+		fill_random(map, size, &seed);
+
+		ASSERT_EQ(0, common_transfer(c, ca.handle, a, len, a, 0, &t))
+			TH_LOG("%s: to card: %s", c->info.pci_slot, strerror(errno));
+		EXPECT_EQ(len, t.bytes_done);
+		if (c->bar)
+			EXPECT_EQ(-1, first_diff(c->bar + a, map + a, len));
+		ASSERT_EQ(0, common_transfer(c, ca.handle, half, len, a,
+					     BUSMASTER_XFER_FROM_CARD, &t))
+			TH_LOG("%s: from card: %s", c->info.pci_slot, strerror(errno));
+		EXPECT_EQ(-1, first_diff(map + half, map + a, len))
+			TH_LOG("%s: the card's bytes did not appear in the mapping",
+			       c->info.pci_slot);
+
+		/* The mapping outlives the handle: still the same memory. */
+		ASSERT_EQ(0, common_free(c->fd, ca.handle));
+		EXPECT_EQ(-1, first_diff(map + half, map + a, len));
+		map[0] ^= 0xff;
+		EXPECT_EQ(-1, common_transfer(c, ca.handle, 0, a, 0, 0, &t));
+		EXPECT_EQ(ENOENT, errno) TH_LOG("a freed handle still works");
+		ASSERT_EQ(0, munmap(map, size));
+	}
+}
+
+TEST_F(cards, common_buffer_bad_requests)
+{
+	struct card *c = &self->c[0];
+	uint64_t a = c->info.alignment;
+	struct busmaster_common_alloc ca, other;
+	struct busmaster_transfer t;
+	int fd2;
+	void *p;
+
+	EXPECT_EQ(-1, common_alloc(c->fd, 0, &ca));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("zero length");
+	EXPECT_EQ(-1, common_alloc(c->fd, BUSMASTER_COMMON_MAX + 1, &ca));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("over BUSMASTER_COMMON_MAX");
+	memset(&ca, 0, sizeof(ca));
+	ca.size = sizeof(ca);
+	ca.length = PAGE;
+	ca.flags = 1;
+	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_COMMON_ALLOC, &ca));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("flags");
+	EXPECT_EQ(-1, common_free(c->fd, 12345));
+	EXPECT_EQ(ENOENT, errno);
+
+	ASSERT_EQ(0, common_alloc(c->fd, PAGE, &ca));
+	EXPECT_EQ(-1, common_transfer(c, ca.handle, 0, PAGE + a, 0, 0, &t));
+	EXPECT_EQ(ERANGE, errno) TH_LOG("past the buffer's end");
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.handle = ca.handle;
+	t.addr = (uintptr_t)&t;
+	t.length = a;
+	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("a handle without BUSMASTER_XFER_COMMON");
+
+	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, c->fd, ca.mmap_offset);
+	EXPECT_EQ(MAP_FAILED, p) TH_LOG("a private mapping of a common buffer");
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, c->fd, ca.mmap_offset);
+	EXPECT_EQ(MAP_FAILED, p) TH_LOG("a mapping past the buffer");
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, c->fd, ca.mmap_offset + (1ULL << 32));
+	EXPECT_EQ(MAP_FAILED, p) TH_LOG("an offset naming no buffer");
+
+	/* Handles belong to their file: another file's second buffer is not ours. */
+	fd2 = bm_open_id(c->id, O_RDWR);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, common_alloc(fd2, PAGE, &other));
+	ASSERT_EQ(0, common_alloc(fd2, PAGE, &other));
+	ASSERT_NE(ca.handle, other.handle);
+	EXPECT_EQ(-1, common_transfer(c, other.handle, 0, a, 0, 0, &t));
+	EXPECT_EQ(ENOENT, errno) TH_LOG("another file's handle");
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, c->fd, other.mmap_offset);
+	EXPECT_EQ(MAP_FAILED, p) TH_LOG("another file's mmap offset");
+	close(fd2);	/* frees its buffers */
+	EXPECT_EQ(0, common_free(c->fd, ca.handle));
 }
 
 TEST_HARNESS_MAIN

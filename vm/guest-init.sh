@@ -20,6 +20,8 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 exec </dev/null >/dev/ttyS1 2>&1
 . /etc/busmaster/lane.conf
+# LANE_ENV: variables the lane's tests read (e.g. BUSMASTER_LYING_SLOT).
+for kv in $LANE_ENV; do export "$kv"; done
 
 say() { echo "BM: $*"; }
 step() {
@@ -30,6 +32,18 @@ step() {
 	else
 		say "step fail $name: $(echo "$out" | tr '\n' ' ')"
 	fi
+}
+# leaks NAME: once a test's processes are gone, every page pinned for DMA
+# is unpinned and the driver holds nothing (its debugfs counters).
+leaks() {
+	# Fold the per-CPU counter deltas first, or /proc/vmstat lags.
+	echo 1 >/proc/sys/vm/stat_refresh
+	pins=$(awk '/^nr_foll_pin_(acquired|released)/ { printf "%s ", $2 }' /proc/vmstat)
+	held=$(cat /sys/kernel/debug/busmaster/*/pinned_pages \
+		/sys/kernel/debug/busmaster/*/map_registers_used \
+		/sys/kernel/debug/busmaster/*/common_buffers 2>/dev/null |
+		awk '{ s += $1 } END { print s + 0 }')
+	say "leaks $1 pins=${pins% } held=$held"
 }
 # Each card node disappears when the driver lets go of it.
 no_cards() { ! ls /dev/busmaster* >/dev/null 2>&1; }
@@ -53,11 +67,14 @@ run)
 	done
 	;;
 check)
-	for t in /selftests/*; do
+	# LANE_TESTS: the selftests this lane runs (default: all of them).
+	for t in ${LANE_TESTS:-/selftests/*}; do
+		t=/selftests/${t##*/}
 		name=${t##*/}
 		say "test-begin $name"
 		timeout "${LANE_TEST_TIMEOUT:-300}" "$t"
 		say "test-end $name rc=$?"
+		leaks "$name"
 	done
 	;;
 esac

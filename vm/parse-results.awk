@@ -40,6 +40,18 @@ function result(kind, name, why) {
 	next
 }
 
+# BM: leaks NAME pins=ACQUIRED RELEASED held=N
+/^BM: leaks / {
+	split($4, acq, "=")
+	held = $6
+	sub(/^held=/, "", held)
+	if (acq[2] == $5 && held == 0)
+		result("PASS", $3 "/no-leaks", "")
+	else
+		result("FAIL", $3 "/no-leaks", "pins acquired " acq[2] ", released " $5 ", driver holds " held)
+	next
+}
+
 /^BM: end$/ { ended = 1; next }
 
 bin != "" && /^ok [0-9]+ / {

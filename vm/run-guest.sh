@@ -18,6 +18,7 @@ outdir=${4:?}
 
 . "$("$BM_TOP/vm/fetch-kernel.sh" "$series")"
 LANE_QEMU=stock LANE_MEM=6G LANE_SMP=2 LANE_MODPARAMS= LANE_EXPECT= LANE_TIMEOUT=900
+LANE_TESTS= LANE_ENV=
 . "$lane_file"
 lane=$(basename "$lane_file" .lane)
 
@@ -53,6 +54,8 @@ cat >"$root/etc/busmaster/lane.conf" <<EOF
 LANE_NAME='$lane'
 LANE_MODE='$mode'
 LANE_MODPARAMS='$LANE_MODPARAMS'
+LANE_TESTS='$LANE_TESTS'
+LANE_ENV='$LANE_ENV'
 EOF
 printf '%s\n' "$LANE_EXPECT" >"$root/etc/busmaster/expect"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$outdir/initramfs.cpio.gz"

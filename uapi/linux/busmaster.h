@@ -38,6 +38,8 @@ enum {
 	BUSMASTER_CMD_BASE = 0x40,
 	BUSMASTER_CMD_INFO = BUSMASTER_CMD_BASE,
 	BUSMASTER_CMD_TRANSFER,
+	BUSMASTER_CMD_COMMON_ALLOC,
+	BUSMASTER_CMD_COMMON_FREE,
 };
 
 /** enum busmaster_card_model - which card this file drives */
@@ -144,6 +146,7 @@ struct busmaster_info {
 /* busmaster_transfer.flags */
 enum {
 	BUSMASTER_XFER_FROM_CARD = 1 << 0,	/* card -> memory; else memory -> card */
+	BUSMASTER_XFER_COMMON = 1 << 1,		/* @addr is an offset in common buffer @handle */
 };
 
 /**
@@ -153,8 +156,10 @@ enum {
  * AdapterControl callback, FlushAdapterBuffers and MmUnlockPages, in one)
  * @size: in: sizeof(struct busmaster_transfer)
  * @flags: in: BUSMASTER_XFER_* bits
+ * @handle: in: with BUSMASTER_XFER_COMMON, the common buffer; else 0
  * @reserved: in: must be 0
- * @addr: in: user virtual address of the buffer
+ * @addr: in: user virtual address of the buffer, or with
+ *	BUSMASTER_XFER_COMMON the byte offset in the common buffer
  * @length: in: bytes to move, at least 1
  * @card_offset: in: byte offset in on-card memory
  * @timeout_ms: in: time one card transfer may take (0: the driver's default,
@@ -170,8 +175,11 @@ enum {
  *
  * Errors, besides the common ones (bytes_done tells what completed):
  *  EINVAL     @length 0, @addr + @length overflows, @addr, @length or
- *             @card_offset not a multiple of the card's alignment
- *  ERANGE     @card_offset + @length beyond on-card memory
+ *             @card_offset not a multiple of the card's alignment,
+ *             @handle set without BUSMASTER_XFER_COMMON
+ *  ERANGE     @card_offset + @length beyond on-card memory, or @addr +
+ *             @length beyond the common buffer
+ *  ENOENT     no common buffer @handle in this file
  *  EFAULT     the buffer is not mapped (writable, for FROM_CARD)
  *  EIO        the card failed a segment (@card_status says how)
  *  ETIMEDOUT  a card transfer did not finish in time; the card was reset
@@ -180,7 +188,8 @@ enum {
 struct busmaster_transfer {
 	__u32 size;
 	__u32 flags;
-	__u64 reserved;
+	__u32 handle;
+	__u32 reserved;
 	__u64 addr;
 	__u64 length;
 	__u64 card_offset;
@@ -191,7 +200,57 @@ struct busmaster_transfer {
 	__u32 transfers;
 };
 
+/**
+ * struct busmaster_common_alloc - BUSMASTER_IOCTL_COMMON_ALLOC: a common
+ * buffer (AllocateCommonBuffer), memory the CPU and the card share, to
+ * mmap() and to move to and from the card with BUSMASTER_XFER_COMMON
+ * @size: in: sizeof(struct busmaster_common_alloc)
+ * @flags: in: must be 0
+ * @length: in: bytes, 1 to BUSMASTER_COMMON_MAX; rounded up to whole pages
+ * @handle: out: names the buffer in this file (never 0)
+ * @reserved: in: must be 0
+ * @mmap_offset: out: the offset to give mmap() to map the buffer (length
+ *	up to the rounded-up size, MAP_SHARED)
+ *
+ * The buffer belongs to the file: freed by COMMON_FREE or on close. A
+ * mapping keeps the memory until it is unmapped, even after the free.
+ * Errors: ENOMEM (no such contiguous memory within the card's reach),
+ * EMFILE (BUSMASTER_COMMON_PER_FILE buffers already), EINVAL (length).
+ */
+struct busmaster_common_alloc {
+	__u32 size;
+	__u32 flags;
+	__u64 length;
+	__u32 handle;
+	__u32 reserved;
+	__u64 mmap_offset;
+};
+
+#define BUSMASTER_COMMON_MAX		(64ULL << 20)
+#define BUSMASTER_COMMON_PER_FILE	64
+
+/**
+ * struct busmaster_common_free - BUSMASTER_IOCTL_COMMON_FREE
+ * @size: in: sizeof(struct busmaster_common_free)
+ * @flags: in: must be 0
+ * @handle: in: what COMMON_ALLOC returned
+ * @reserved: in: must be 0
+ *
+ * The handle goes at once; the memory stays while a transfer on it runs or
+ * a mapping of it exists. Errors: ENOENT (no such buffer in this file).
+ */
+struct busmaster_common_free {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 reserved;
+};
+
 #define BUSMASTER_IOCTL_INFO	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_INFO)
 #define BUSMASTER_IOCTL_TRANSFER _IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_TRANSFER)
+#define BUSMASTER_IOCTL_COMMON_ALLOC \
+	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_COMMON_ALLOC)
+#define BUSMASTER_IOCTL_COMMON_FREE \
+	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_COMMON_FREE)
 
 #endif /* _UAPI_LINUX_BUSMASTER_H */

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster: common buffers.
+ *
+ * NT's AllocateCommonBuffer gives a driver memory that both the CPU and the
+ * card address, for rings and for data the card reads and writes in place.
+ * Here it is dma_alloc_coherent(), handed to the process as a handle and an
+ * mmap() offset (dma_mmap_coherent()), and usable as the host side of a
+ * TRANSFER. The memory lives while anything refers to it: the file's
+ * handle, a mapping, a transfer in progress; so a mapping that outlives
+ * COMMON_FREE, close() or even the card stays valid memory.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "busmaster.h"
+
+/* mmap offset = handle << 32: the handle in the high bits, the page below. */
+#define BM_MMAP_HANDLE_SHIFT	(32 - PAGE_SHIFT)
+#define BM_MMAP_PGOFF_MASK	((1UL << BM_MMAP_HANDLE_SHIFT) - 1)
+
+static void bm_common_release(struct kref *kref)
+{
+	struct bm_common *c = container_of(kref, struct bm_common, kref);
+
+	dma_free_coherent(c->dev, c->size, c->cpu, c->dma);
+	atomic_dec(&c->bm->stats.common_buffers);
+	put_device(c->dev);
+	bm_dev_put(c->bm);
+	kfree(c);
+}
+
+void bm_common_put(struct bm_common *c)
+{
+	kref_put(&c->kref, bm_common_release);
+}
+
+/**
+ * bm_common_get - look up a common buffer of this file and take a reference
+ * @bf: the file
+ * @handle: what COMMON_ALLOC returned
+ * Return: the buffer, or NULL if this file has none by that handle.
+ */
+struct bm_common *bm_common_get(struct bm_file *bf, u32 handle)
+{
+	struct bm_common *c;
+
+	xa_lock(&bf->commons);
+	c = xa_load(&bf->commons, handle);
+	if (c)
+		kref_get(&c->kref);
+	xa_unlock(&bf->commons);
+	return c;
+}
+
+/* BUSMASTER_IOCTL_COMMON_ALLOC. Context: lifetime held, card present. */
+int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, bool *respond)
+{
+	struct busmaster_common_alloc *a = arg;
+	struct bm_dev *bm = bf->bm;
+	struct bm_common *c;
+	u32 handle;
+	int ret;
+
+	if (a->flags || a->reserved || a->handle)
+		return -EINVAL;
+	if (!a->length || a->length > BUSMASTER_COMMON_MAX)
+		return -EINVAL;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	c->size = PAGE_ALIGN(a->length);
+	c->dev = get_device(&bm->pdev->dev);
+	c->cpu = dma_alloc_coherent(c->dev, c->size, &c->dma, GFP_KERNEL);
+	if (!c->cpu) {
+		put_device(c->dev);
+		kfree(c);
+		return -ENOMEM;
+	}
+	kref_init(&c->kref);
+	bm_dev_get(bm);
+	c->bm = bm;
+	atomic_inc(&bm->stats.common_buffers);
+
+	ret = xa_alloc(&bf->commons, &handle, c,
+		       XA_LIMIT(1, BUSMASTER_COMMON_PER_FILE), GFP_KERNEL);
+	if (ret) {
+		bm_common_put(c);
+		return ret == -EBUSY ? -EMFILE : ret;
+	}
+	a->handle = handle;
+	a->mmap_offset = (u64)handle << 32;
+	return 0;
+}
+
+/* BUSMASTER_IOCTL_COMMON_FREE. Context: lifetime held, card present. */
+int bm_ioctl_common_free(struct bm_file *bf, void *arg, bool *respond)
+{
+	struct busmaster_common_free *f = arg;
+	struct bm_common *c;
+
+	if (f->flags || f->reserved)
+		return -EINVAL;
+	c = xa_erase(&bf->commons, f->handle);
+	if (!c)
+		return -ENOENT;
+	bm_common_put(c);
+	return 0;
+}
+
+/* On close: drop the file's handles; mappings keep their buffers. */
+void bm_common_release_all(struct bm_file *bf)
+{
+	struct bm_common *c;
+	unsigned long handle;
+
+	xa_for_each(&bf->commons, handle, c) {
+		xa_erase(&bf->commons, handle);
+		bm_common_put(c);
+	}
+	xa_destroy(&bf->commons);
+}
+
+static void bm_common_vm_open(struct vm_area_struct *vma)
+{
+	struct bm_common *c = vma->vm_private_data;
+
+	kref_get(&c->kref);
+}
+
+static void bm_common_vm_close(struct vm_area_struct *vma)
+{
+	bm_common_put(vma->vm_private_data);
+}
+
+static const struct vm_operations_struct bm_common_vm_ops = {
+	.open = bm_common_vm_open,
+	.close = bm_common_vm_close,
+};
+
+/**
+ * bm_common_mmap - map (part of) a common buffer into the process
+ * @bf: the file
+ * @vma: the mapping; vm_pgoff encodes handle and page offset in the buffer
+ *
+ * Context: lifetime held, card present.
+ * Return: 0, -EINVAL for a private mapping or an offset naming no buffer,
+ * -ENXIO when the mapping runs past the buffer.
+ */
+int bm_common_mmap(struct bm_file *bf, struct vm_area_struct *vma)
+{
+	u32 handle = vma->vm_pgoff >> BM_MMAP_HANDLE_SHIFT;
+	struct bm_common *c;
+	int ret;
+
+	/* A private copy would not be the memory the card sees. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	c = bm_common_get(bf, handle);
+	if (!c)
+		return -EINVAL;
+	vma->vm_pgoff &= BM_MMAP_PGOFF_MASK;
+	ret = dma_mmap_coherent(c->dev, vma, c->cpu, c->dma, c->size);
+	if (ret) {
+		bm_common_put(c);
+		return ret;
+	}
+	vma->vm_private_data = c;
+	vma->vm_ops = &bm_common_vm_ops;
+	return 0;
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster under card faults, injected through the card's debugfs files
+ * (fail_nth, stall, latency_ns): a failure part-way reports exactly the
+ * bytes that completed, a stalled card times out and is reset and works
+ * again, and a signal ends a long request between card transfers with the
+ * bytes done so far -- never -ERESTARTSYS, never a page left to the card.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+
+#include "kselftest_harness.h"
+#include "busmaster_test.h"
+
+#define PAGE	4096UL
+
+/* A card of ours with fault injection, its BAR mapped. */
+FIXTURE(faulty) {
+	int id, fd;
+	struct busmaster_info info;
+	uint8_t *bar;
+};
+
+static int fi_path(char *path, size_t len, int id, const char *name)
+{
+	return snprintf(path, len, "/sys/kernel/debug/busmaster/busmaster%d/%s",
+			id, name);
+}
+
+static int fi_write(int id, const char *name, unsigned long long val)
+{
+	char path[128], buf[32];
+	int fd, n, ret = 0;
+
+	fi_path(path, sizeof(path), id, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%llu\n", val);
+	if (write(fd, buf, n) != n)
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+/* Prefer a card that bounces through map registers: its segments are known. */
+FIXTURE_SETUP(faulty)
+{
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
+	char path[128];
+	int barfd;
+
+	self->fd = -1;
+	for (int i = 0; i < n; i++) {
+		struct busmaster_info info;
+		int fd = bm_open_id(ids[i], O_RDWR);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, bm_info(fd, &info));
+		fi_path(path, sizeof(path), ids[i], "fail_nth");
+		if (access(path, W_OK) ||
+		    (self->fd >= 0 && info.bounce != BUSMASTER_BOUNCE_MAP_REGISTERS)) {
+			close(fd);
+			continue;
+		}
+		if (self->fd >= 0)
+			close(self->fd);
+		self->fd = fd;
+		self->id = ids[i];
+		self->info = info;
+	}
+	if (self->fd < 0)
+		SKIP(return, "no card with fault injection (debugfs fail_nth; needs root)");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2",
+		 self->info.pci_slot);
+	barfd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	ASSERT_LE(0, barfd);
+	self->bar = mmap(NULL, self->info.card_mem_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, barfd, 0);
+	ASSERT_NE(MAP_FAILED, self->bar);
+	close(barfd);
+}
+
+FIXTURE_TEARDOWN(faulty)
+{
+	if (self->fd < 0)
+		return;
+	fi_write(self->id, "fail_nth", 0);
+	fi_write(self->id, "stall", 0);
+	fi_write(self->id, "latency_ns", 0);
+	munmap(self->bar, self->info.card_mem_size);
+	close(self->fd);
+}
+
+static int xfer(int fd, void *buf, uint64_t len, uint64_t card_off, uint32_t flags,
+		uint64_t timeout_ms, struct busmaster_transfer *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->size = sizeof(*t);
+	t->flags = flags;
+	t->addr = (uintptr_t)buf;
+	t->length = len;
+	t->card_offset = card_off;
+	t->timeout_ms = timeout_ms;
+	return ioctl(fd, BUSMASTER_IOCTL_TRANSFER, t);
+}
+
+static uint8_t *pattern(size_t len, unsigned int seed)
+{
+	uint8_t *p = aligned_alloc(PAGE, (len + PAGE - 1) / PAGE * PAGE);
+
+	for (size_t i = 0; p && i < len; i++)
+		p[i] = (uint8_t)rand_r(&seed);
+	return p;
+}
+
+/*
+ * The Nth descriptor fails: bytes_done is the sum of the segments before it,
+ * those bytes are in card memory, and nothing after them is.
+ */
+TEST_F(faulty, failure_part_way_reports_exact_bytes_done)
+{
+	const struct busmaster_info *in = &self->info;
+	uint64_t budget = (uint64_t)in->map_registers * PAGE;
+	uint64_t len = in->card_mem_size / 2, expect = 0, left = len;
+	unsigned int nth = 3, seg = 0;
+	struct busmaster_transfer t;
+	uint8_t *src;
+
+	if (in->bounce != BUSMASTER_BOUNCE_MAP_REGISTERS)
+		nth = 1;	/* segments follow physical pages: only the first is known */
+	/* Map registers are contiguous: chunks of the budget, cut to the card's segment size. */
+	while (left && seg < nth - 1) {
+		uint64_t chunk = left < budget ? left : budget;
+
+		while (chunk && seg < nth - 1) {
+			uint64_t piece = chunk < in->max_segment_size ? chunk : in->max_segment_size;
+
+			expect += piece;
+			chunk -= piece;
+			left -= piece;
+			seg++;
+		}
+	}
+	src = pattern(len, 5);
+	ASSERT_NE(NULL, src);
+	memset(self->bar, 0, len);
+	ASSERT_EQ(0, fi_write(self->id, "fail_nth", nth));
+	EXPECT_EQ(-1, xfer(self->fd, src, len, 0, 0, 0, &t));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(expect, t.bytes_done) TH_LOG("descriptor %u of a %llu-byte request failed",
+					       nth, (unsigned long long)len);
+	EXPECT_EQ(0x87, t.card_status) TH_LOG("the card's ERR_INJECTED code");
+	EXPECT_EQ(0, memcmp(self->bar, src, t.bytes_done));
+	for (uint64_t b = t.bytes_done; b < len; b++) {
+		ASSERT_EQ(0, self->bar[b]) TH_LOG("byte %llu landed after the failure",
+						  (unsigned long long)b);
+	}
+	/* The card goes on with the next request. */
+	EXPECT_EQ(0, xfer(self->fd, src, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, memcmp(self->bar, src, len));
+	free(src);
+}
+
+/* A stalled card: ETIMEDOUT, the card is reset, and works afterwards. */
+TEST_F(faulty, stalled_card_times_out_and_recovers)
+{
+	uint64_t len = 8 * PAGE;
+	uint8_t *src = pattern(len, 6), *dst = pattern(len, 7);
+	struct busmaster_transfer t;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(0, fi_write(self->id, "stall", 0xff));
+	EXPECT_EQ(-1, xfer(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 300, &t));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(0, t.bytes_done);
+	ASSERT_EQ(0, fi_write(self->id, "stall", 0));
+
+	ASSERT_EQ(0, xfer(self->fd, src, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, xfer(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
+	EXPECT_EQ(0, memcmp(src, dst, len));
+	EXPECT_EQ(0, memcmp(self->bar, src, len));
+	free(src);
+	free(dst);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A signal ends a long request between card transfers, with EINTR. */
+TEST_F(faulty, signal_ends_request_between_card_transfers)
+{
+	uint64_t len = self->info.card_mem_size / 2;
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct itimerval it = { .it_value = { 0, 300 * 1000 } };
+	uint8_t *src = pattern(len, 8);
+	struct busmaster_transfer t;
+	int ret;
+
+	ASSERT_NE(NULL, src);
+	if (self->info.max_transfer_size * 4 > len)
+		SKIP(free(src); return, "needs a request of many card transfers");
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	memset(self->bar, 0, len);
+	/* 100 ms a card transfer: the request takes several seconds. */
+	ASSERT_EQ(0, fi_write(self->id, "latency_ns", 100 * 1000 * 1000));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	ret = xfer(self->fd, src, len, 0, 0, 0, &t);
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EINTR, errno) TH_LOG("%s", strerror(errno));
+	EXPECT_LT(0, t.bytes_done) TH_LOG("the signal came before any transfer?");
+	EXPECT_GT(len, t.bytes_done);
+	EXPECT_EQ(0, memcmp(self->bar, src, t.bytes_done));
+	TH_LOG("interrupted after %llu of %llu bytes, %u card transfers",
+	       (unsigned long long)t.bytes_done, (unsigned long long)len, t.transfers);
+	fi_write(self->id, "latency_ns", 0);
+	free(src);
+}
+
+TEST_HARNESS_MAIN
