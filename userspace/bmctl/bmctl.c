@@ -20,16 +20,79 @@
 #define DEVICE_DETAILS							\
 	"DEVICE is a card's node (/dev/busmaster0), its index (0) or node\n" \
 	"name (busmaster0), or its PCI address (0000:00:04.0 or 00:04.0).\n" \
-	"Without DEVICE, the first card.\n"
+	"Without DEVICE, the first card. '-d DEVICE' (--device), as the\n" \
+	"transfer commands take it, works too.\n"
 
 #define LIST_DETAILS							\
 	"One line per card: node, PCI address, model, DMA mask width,\n"	\
 	"scatter/gather or not, bounce strategy. With --json, an array of\n" \
 	"objects with every INFO field, as 'bmctl info' shows them.\n"
 
+#define XFER_COMMON_DETAILS						\
+	"  -d, --device DEV    the card: a node (/dev/busmaster0), index (0),\n" \
+	"                      node name or PCI address; default: the first\n" \
+	"  -o, --offset OFF    card offset of the first byte (default 0)\n"	\
+	"  --common            move through a common buffer (COMMON_ALLOC,\n" \
+	"                      mmap) instead of pinning the user buffer\n"	\
+	"Sizes and offsets: 4096, 4k, 64M, 1G, 0x1000 (k, M, G are 1024^n).\n" \
+	"The card's alignment (bmctl info) applies to offset and length.\n"	\
+	"Requests go in chunks of up to 4 MiB; a progress bar shows on a\n"	\
+	"terminal for more than 1 MiB. The summary names bytes, card\n"	\
+	"transfers and MB/s (10^6 bytes/s in the transfer requests); --json\n" \
+	"gives bytes, transfers, seconds, mb_per_s, device, offset,\n"	\
+	"direction. A failure names the bytes moved before it.\n"
+
+#define WRITE_DETAILS							\
+	"Copy FILE (default, or -: stdin) to the card's memory.\n\n"	\
+	"  -l, --length LEN    bytes to write (default: the file's size;\n" \
+	"                      stdin: all of it, up to the card's memory)\n" \
+	XFER_COMMON_DETAILS						\
+	"\nExamples:\n"							\
+	"  bmctl write firmware.bin\n"					\
+	"  bmctl write -d 1 -o 64k -l 4k image.bin\n"			\
+	"  head -c 1M /dev/urandom | bmctl write --common -d 0000:00:05.0\n"
+
+#define READ_DETAILS							\
+	"Copy LEN bytes of the card's memory to FILE (default, or -:\n"	\
+	"stdout; not a terminal, and not with --json).\n\n"		\
+	"  -l, --length LEN    bytes to read (required)\n"			\
+	XFER_COMMON_DETAILS						\
+	"\nExamples:\n"							\
+	"  bmctl read -l 1M dump.bin\n"					\
+	"  bmctl read -d /dev/busmaster1 -o 0x1000 -l 4k - | xxd | head\n"
+
+#define PATTERN_DETAILS							\
+	"  -l, --length LEN    bytes (required)\n"				\
+	"  --byte 0xNN         every byte is NN\n"				\
+	"  --seed N            a pseudo-random pattern keyed by N and the\n" \
+	"                      card offset (bm_pattern_fill()), so any part\n" \
+	"                      can be checked on its own\n"
+
+#define FILL_DETAILS							\
+	"Write a pattern to the card's memory: one of --byte or --seed.\n\n" \
+	PATTERN_DETAILS							\
+	XFER_COMMON_DETAILS						\
+	"\nExamples:\n"							\
+	"  bmctl fill -l 1M --byte 0\n"					\
+	"  bmctl fill -d 0 -o 4k -l 64k --seed 42 --common\n"
+
+#define VERIFY_DETAILS							\
+	"Read the card's memory back and compare it with a pattern or a\n" \
+	"file: one of --byte, --seed or --file. On a mismatch, names the\n" \
+	"first differing card offset and the number of differing bytes,\n" \
+	"and exits 1.\n\n"						\
+	PATTERN_DETAILS							\
+	"  --file FILE         the bytes of FILE (length: -l, or the file's\n" \
+	"                      size)\n"					\
+	XFER_COMMON_DETAILS						\
+	"\nExamples:\n"							\
+	"  bmctl fill -l 1M --seed 7 && bmctl verify -l 1M --seed 7\n"	\
+	"  bmctl verify -o 4k -l 64k --seed 42 --common\n"		\
+	"  bmctl verify --file firmware.bin\n"
+
 /*
  * The command table: ENTRY(name, args, help, details, handler). Later
- * commands (buffers, transfers) are one line each here.
+ * commands are one line each here.
  */
 #define BMCTL_COMMANDS(ENTRY)						\
 	ENTRY("list", "", "list the busmaster cards, one line each",	\
@@ -37,6 +100,15 @@
 	ENTRY("info", "[DEVICE]",					\
 	      "show a card's adapter description (every INFO field)",	\
 	      DEVICE_DETAILS, cmd_info)					\
+	ENTRY("write", "[OPTIONS] [FILE|-]",				\
+	      "copy a file or stdin to card memory", WRITE_DETAILS, cmd_write) \
+	ENTRY("read", "[OPTIONS] -l LEN [FILE|-]",			\
+	      "copy card memory to a file or stdout", READ_DETAILS, cmd_read) \
+	ENTRY("fill", "[OPTIONS] -l LEN (--byte B|--seed N)",		\
+	      "write a pattern to card memory", FILL_DETAILS, cmd_fill)	\
+	ENTRY("verify", "[OPTIONS] -l LEN (--byte B|--seed N|--file F)", \
+	      "compare card memory with a pattern or file",		\
+	      VERIFY_DETAILS, cmd_verify)					\
 	ENTRY("help", "[COMMAND]", "show help for bmctl or a command",	\
 	      NULL, cmd_help)
 
@@ -238,14 +310,56 @@ static int spec_error(struct bmctl_ctx *ctx, const char *spec, int err)
 	return report(ctx, spec, err, NULL, bmctl_errno_hint(err));
 }
 
+/*
+ * Take "-d DEV", "--device DEV" or "--device=DEV" out of @argv (before
+ * "--"), as the transfer commands name the device; the last one counts.
+ * Returns the new argc, or -1 after reporting a missing value.
+ */
+static int take_device(struct bmctl_ctx *ctx, int argc, char **argv,
+		       const char **spec)
+{
+	int i, n = 1;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (!strcmp(arg, "--")) {
+			while (i < argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (!strncmp(arg, "--device=", 9)) {
+			*spec = arg + 9;
+			continue;
+		}
+		if (strcmp(arg, "-d") && strcmp(arg, "--device")) {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (i + 1 == argc)
+			return report(ctx, argv[0], 0,
+				      "option '-d' needs a value",
+				      "see 'bmctl help info'");
+		*spec = argv[++i];
+	}
+	return n;
+}
+
 static int cmd_info(struct bmctl_ctx *ctx, int argc, char **argv)
 {
 	struct bmctl_card card = { .err = 0 };
-	const char *spec = NULL;
+	const char *spec = NULL, *dev = NULL;
 	int fd, npos;
 
-	if (positional(ctx, argc, argv, &spec, 1, &npos))
+	argc = take_device(ctx, argc, argv, &dev);
+	if (argc < 0 || positional(ctx, argc, argv, &spec, 1, &npos))
 		return -1;
+	if (dev && spec)
+		return report(ctx, argv[0], 0,
+			      "give the device once: DEVICE or -d DEVICE",
+			      "see 'bmctl help info'");
+	if (dev)
+		spec = dev;
 	fd = bm_open_device(spec, O_RDONLY, card.path, sizeof(card.path));
 	if (fd < 0 && !card.path[0])
 		return spec_error(ctx, spec, errno);
@@ -257,6 +371,26 @@ static int cmd_info(struct bmctl_ctx *ctx, int argc, char **argv)
 		close(fd);
 	ctx->ops->info(ctx, &card);
 	return card.err ? -1 : 0;
+}
+
+static int cmd_write(struct bmctl_ctx *ctx, int argc, char **argv)
+{
+	return bmctl_xfer_cmd(ctx, BMCTL_OP_WRITE, argc, argv);
+}
+
+static int cmd_read(struct bmctl_ctx *ctx, int argc, char **argv)
+{
+	return bmctl_xfer_cmd(ctx, BMCTL_OP_READ, argc, argv);
+}
+
+static int cmd_fill(struct bmctl_ctx *ctx, int argc, char **argv)
+{
+	return bmctl_xfer_cmd(ctx, BMCTL_OP_FILL, argc, argv);
+}
+
+static int cmd_verify(struct bmctl_ctx *ctx, int argc, char **argv)
+{
+	return bmctl_xfer_cmd(ctx, BMCTL_OP_VERIFY, argc, argv);
 }
 
 static int cmd_help(struct bmctl_ctx *ctx, int argc, char **argv)

@@ -73,6 +73,74 @@ struct bmctl_error {
 	const char *hint;
 };
 
+/* The transfer commands */
+enum bmctl_xfer_op {
+	BMCTL_OP_WRITE,		/* file -> card */
+	BMCTL_OP_READ,		/* card -> file */
+	BMCTL_OP_FILL,		/* pattern -> card */
+	BMCTL_OP_VERIFY,	/* card, compared with a pattern or a file */
+};
+
+/* What fill writes and verify compares with */
+enum bmctl_pattern {
+	BMCTL_PATTERN_NONE,
+	BMCTL_PATTERN_BYTE,	/* one byte value everywhere */
+	BMCTL_PATTERN_SEED,	/* bm_pattern_fill() of a seed */
+	BMCTL_PATTERN_FILE,	/* the bytes of a file (verify) */
+};
+
+/**
+ * struct bmctl_xfer_report - the outcome of write, read, fill or verify,
+ * also when it failed
+ * @op: which command
+ * @device: the card's node
+ * @pci_slot: its PCI address ("" if unknown)
+ * @common: moved through a common buffer, not the user buffer path
+ * @offset: card offset of the first byte
+ * @length: bytes asked for (for stdin without a length: bytes read)
+ * @bytes: bytes moved (verify: read back and compared)
+ * @transfers: card transfers, summed over every request
+ * @seconds: time spent in the transfer requests
+ * @elapsed: time of the whole command
+ * @file: the file written or read ("-": stdin or stdout), or NULL
+ * @data_on_stdout: stdout carries the data (read to "-"): a person's
+ *	summary goes to stderr
+ * @pattern: fill's or verify's pattern
+ * @byte: its byte (BMCTL_PATTERN_BYTE)
+ * @seed: its seed (BMCTL_PATTERN_SEED)
+ * @mismatches: verify: bytes that differ
+ * @first_mismatch: verify: card offset of the first differing byte
+ * @expected: verify: the byte expected there
+ * @actual: verify: the byte the card had
+ * @card_status: the card's completion code of a failed request, or 0
+ * @card_model: enum busmaster_card_model, to name @card_status
+ * @error: the failure, or NULL on success
+ */
+struct bmctl_xfer_report {
+	enum bmctl_xfer_op op;
+	const char *device;
+	const char *pci_slot;
+	bool common;
+	uint64_t offset;
+	uint64_t length;
+	uint64_t bytes;
+	uint64_t transfers;
+	double seconds;
+	double elapsed;
+	const char *file;
+	bool data_on_stdout;
+	enum bmctl_pattern pattern;
+	uint8_t byte;
+	uint64_t seed;
+	uint64_t mismatches;
+	uint64_t first_mismatch;
+	uint8_t expected;
+	uint8_t actual;
+	uint32_t card_status;
+	uint32_t card_model;
+	const struct bmctl_error *error;
+};
+
 /**
  * struct bmctl_print_ops - one output backend
  *
@@ -86,6 +154,9 @@ struct bmctl_print_ops {
 	/* @cmd NULL: general help */
 	void (*help)(struct bmctl_ctx *ctx, const struct bmctl_cmd *cmd);
 	void (*version)(struct bmctl_ctx *ctx);
+	/* write, read, fill and verify, on success and on failure */
+	void (*transfer)(struct bmctl_ctx *ctx,
+			 const struct bmctl_xfer_report *r);
 	void (*error)(struct bmctl_ctx *ctx, const struct bmctl_error *e);
 };
 
@@ -160,6 +231,22 @@ void bmctl_error_text(const struct bmctl_error *e, char *buf, size_t len);
 
 /* What to check after @errnum on a card, or NULL */
 const char *bmctl_errno_hint(int errnum);
+
+/* The command word of @op: "write" */
+const char *bmctl_op_name(enum bmctl_xfer_op op);
+
+/* MB/s (10^6 bytes per second) of @bytes in @seconds; 0 for no time */
+double bmctl_mb_per_s(uint64_t bytes, double seconds);
+
+/* A byte count for a person: "4095 bytes", "64 MiB", "1.5 MiB" */
+void bmctl_human_size(uint64_t v, char *buf, size_t len);
+
+/*
+ * Run a transfer command: parse its options (@argv[0] is its word), move
+ * the bytes, report once through the print ops. Returns 0 or -1.
+ */
+int bmctl_xfer_cmd(struct bmctl_ctx *ctx, enum bmctl_xfer_op op, int argc,
+		   char **argv);
 
 /* Usage line of @cmd: "bmctl info [DEVICE]" */
 void bmctl_usage_line(FILE *f, const struct bmctl_cmd *cmd);

@@ -2,6 +2,7 @@
 /*
  * Streaming JSON writer for bmctl's --json output.
  */
+#include <math.h>
 #include <stddef.h>
 
 #include "json.h"
@@ -98,6 +99,15 @@ void json_int(struct json *j, const char *key, long long val)
 {
 	member(j, key);
 	fprintf(j->f, "%lld", val);
+}
+
+void json_double(struct json *j, const char *key, double val)
+{
+	member(j, key);
+	if (isfinite(val))
+		fprintf(j->f, "%.6f", val);
+	else
+		fputs("null", j->f);
 }
 
 void json_bool(struct json *j, const char *key, bool val)

@@ -39,6 +39,8 @@ void json_array_end(struct json *j);
 void json_string(struct json *j, const char *key, const char *val);
 void json_u64(struct json *j, const char *key, uint64_t val);
 void json_int(struct json *j, const char *key, long long val);
+/* A finite number, 6 decimals; NaN and infinities as null */
+void json_double(struct json *j, const char *key, double val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
 

@@ -179,10 +179,80 @@ static void json_version(struct bmctl_ctx *ctx)
 	json_finish(&j);
 }
 
+static void pattern_object(struct json *j, const struct bmctl_xfer_report *r)
+{
+	if (r->pattern == BMCTL_PATTERN_NONE)
+		return;
+	json_object_begin(j, "pattern");
+	switch (r->pattern) {
+	case BMCTL_PATTERN_SEED:
+		json_string(j, "kind", "seed");
+		json_u64(j, "seed", r->seed);
+		break;
+	case BMCTL_PATTERN_BYTE:
+		json_string(j, "kind", "byte");
+		json_u64(j, "byte", r->byte);
+		break;
+	default:
+		json_string(j, "kind", "file");
+		json_string(j, "file", r->file);
+		break;
+	}
+	json_object_end(j);
+}
+
+static void json_transfer(struct bmctl_ctx *ctx,
+			  const struct bmctl_xfer_report *r)
+{
+	bool from = r->op == BMCTL_OP_READ || r->op == BMCTL_OP_VERIFY;
+	struct json j;
+
+	json_init(&j, ctx->out);
+	json_object_begin(&j, NULL);
+	json_string(&j, "command", bmctl_op_name(r->op));
+	json_string(&j, "device", r->device);
+	json_string(&j, "pci_slot", r->pci_slot);
+	json_string(&j, "direction", from ? "from_card" : "to_card");
+	json_string(&j, "buffer", r->common ? "common" : "user");
+	json_u64(&j, "offset", r->offset);
+	json_u64(&j, "length", r->length);
+	json_u64(&j, "bytes", r->bytes);
+	json_u64(&j, "transfers", r->transfers);
+	json_double(&j, "seconds", r->seconds);
+	json_double(&j, "elapsed_seconds", r->elapsed);
+	json_double(&j, "mb_per_s", bmctl_mb_per_s(r->bytes, r->seconds));
+	if (r->op != BMCTL_OP_FILL && r->pattern != BMCTL_PATTERN_SEED &&
+	    r->pattern != BMCTL_PATTERN_BYTE)
+		json_string(&j, "file", r->file);
+	pattern_object(&j, r);
+	if (r->op == BMCTL_OP_VERIFY && !r->error) {
+		json_bool(&j, "match", !r->mismatches);
+		json_u64(&j, "mismatched_bytes", r->mismatches);
+		if (r->mismatches) {
+			json_u64(&j, "first_mismatch_offset",
+				 r->first_mismatch);
+			json_u64(&j, "expected", r->expected);
+			json_u64(&j, "actual", r->actual);
+		} else {
+			json_null(&j, "first_mismatch_offset");
+		}
+	}
+	if (r->error) {
+		error_object(&j, r->error);
+		json_u64(&j, "card_status", r->card_status);
+		json_string(&j, "card_status_name",
+			    bm_card_status_name(r->card_model,
+						r->card_status));
+	}
+	json_object_end(&j);
+	json_finish(&j);
+}
+
 const struct bmctl_print_ops bmctl_json_ops = {
 	.list = json_list,
 	.info = json_info,
 	.help = json_help,
 	.version = json_version,
+	.transfer = json_transfer,
 	.error = json_error,
 };

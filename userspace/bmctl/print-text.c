@@ -160,14 +160,14 @@ static void help_general(struct bmctl_ctx *ctx)
 		"Show and drive busmaster DMA cards (/dev/busmasterN).\n\n"
 		"commands:\n");
 	for (k = 0; k < ctx->ncmds; k++)
-		fprintf(f, "  %-8s %-10s %s\n", ctx->cmds[k].name,
-			ctx->cmds[k].args, ctx->cmds[k].help);
+		fprintf(f, "  %-8s %s\n", ctx->cmds[k].name,
+			ctx->cmds[k].help);
 	fprintf(f, "\noptions (before or after the command):\n");
 	for (k = 0; k < ctx->nopts; k++)
 		fprintf(f, "  %-10s %-3s %s\n", ctx->opts[k].name,
 			ctx->opts[k].short_name ? ctx->opts[k].short_name : "",
 			ctx->opts[k].help);
-	fprintf(f, "\nSee 'bmctl help COMMAND' for one command.\n"
+	fprintf(f, "\nSee 'bmctl help COMMAND' for a command's arguments and examples.\n"
 		"Exit status: 0 on success, 1 on any failure.\n");
 }
 
@@ -190,10 +190,73 @@ static void text_version(struct bmctl_ctx *ctx)
 		BMCTL_VERSION, bm_version(), BUSMASTER_ABI_VERSION);
 }
 
+/* "with seed 7", "with byte 0x5a", "with x.bin" */
+static void pattern_text(const struct bmctl_xfer_report *r, char *buf,
+			 size_t len)
+{
+	switch (r->pattern) {
+	case BMCTL_PATTERN_SEED:
+		snprintf(buf, len, "seed %llu", (unsigned long long)r->seed);
+		break;
+	case BMCTL_PATTERN_BYTE:
+		snprintf(buf, len, "byte 0x%02x", r->byte);
+		break;
+	default:
+		snprintf(buf, len, "%s", r->file ? r->file : "?");
+		break;
+	}
+}
+
+static void text_transfer(struct bmctl_ctx *ctx,
+			  const struct bmctl_xfer_report *r)
+{
+	FILE *f = r->data_on_stdout ? ctx->err : ctx->out;
+	const char *card = *r->pci_slot ? r->pci_slot : r->device;
+	char bytes[BM_SIZE_STR_LEN], pat[PATH_MAX + 32], stats[96];
+
+	if (r->error) {
+		text_error(ctx, r->error);
+		return;
+	}
+	bmctl_human_size(r->bytes, bytes, sizeof(bytes));
+	pattern_text(r, pat, sizeof(pat));
+	snprintf(stats, sizeof(stats), "%llu card transfer%s, %.0f MB/s",
+		 (unsigned long long)r->transfers, r->transfers == 1 ? "" : "s",
+		 bmctl_mb_per_s(r->bytes, r->seconds));
+	switch (r->op) {
+	case BMCTL_OP_WRITE:
+		fprintf(f, "wrote %s to card %s at offset %#llx in %s\n",
+			bytes, card, (unsigned long long)r->offset, stats);
+		break;
+	case BMCTL_OP_READ:
+		fprintf(f, "read %s from card %s at offset %#llx in %s\n",
+			bytes, card, (unsigned long long)r->offset, stats);
+		break;
+	case BMCTL_OP_FILL:
+		fprintf(f, "filled %s of card %s at offset %#llx with %s in %s\n",
+			bytes, card, (unsigned long long)r->offset, pat, stats);
+		break;
+	case BMCTL_OP_VERIFY:
+		if (!r->mismatches) {
+			fprintf(f, "verified %s of card %s at offset %#llx against %s: identical (%s)\n",
+				bytes, card, (unsigned long long)r->offset, pat,
+				stats);
+			break;
+		}
+		fprintf(f, "mismatch: %llu of %s of card %s at offset %#llx differ from %s; the first at card offset %#llx (expected 0x%02x, read 0x%02x)\n",
+			(unsigned long long)r->mismatches, bytes, card,
+			(unsigned long long)r->offset, pat,
+			(unsigned long long)r->first_mismatch, r->expected,
+			r->actual);
+		break;
+	}
+}
+
 const struct bmctl_print_ops bmctl_text_ops = {
 	.list = text_list,
 	.info = text_info,
 	.help = text_help,
 	.version = text_version,
+	.transfer = text_transfer,
 	.error = text_error,
 };

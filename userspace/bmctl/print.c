@@ -110,3 +110,44 @@ void bmctl_usage_line(FILE *f, const struct bmctl_cmd *cmd)
 	fprintf(f, "bmctl [--json] %s%s%s", cmd->name, *cmd->args ? " " : "",
 		cmd->args);
 }
+
+const char *bmctl_op_name(enum bmctl_xfer_op op)
+{
+	static const char *const names[] = {
+		[BMCTL_OP_WRITE] = "write",
+		[BMCTL_OP_READ] = "read",
+		[BMCTL_OP_FILL] = "fill",
+		[BMCTL_OP_VERIFY] = "verify",
+	};
+
+	return (unsigned int)op < sizeof(names) / sizeof(names[0]) ?
+	       names[op] : "?";
+}
+
+double bmctl_mb_per_s(uint64_t bytes, double seconds)
+{
+	return seconds > 0 ? (double)bytes / 1e6 / seconds : 0;
+}
+
+void bmctl_human_size(uint64_t v, char *buf, size_t len)
+{
+	static const char *const units[] = {
+		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
+	};
+	unsigned int u = 0;
+
+	if (v < 1024) {
+		snprintf(buf, len, "%llu byte%s", (unsigned long long)v,
+			 v == 1 ? "" : "s");
+		return;
+	}
+	while (u + 1 < sizeof(units) / sizeof(units[0]) &&
+	       v >> (10 * (u + 2)))
+		u++;
+	if (!(v & ((1ULL << (10 * (u + 1))) - 1)))
+		snprintf(buf, len, "%llu %s",
+			 (unsigned long long)(v >> (10 * (u + 1))), units[u]);
+	else
+		snprintf(buf, len, "%.1f %s",
+			 (double)v / (double)(1ULL << (10 * (u + 1))), units[u]);
+}

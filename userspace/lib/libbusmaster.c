@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "libbusmaster.h"
@@ -343,6 +344,443 @@ int bm_info(int fd, struct busmaster_info *info)
 	info->pci_slot[sizeof(info->pci_slot) - 1] = '\0';
 	info->driver_version[sizeof(info->driver_version) - 1] = '\0';
 	return 0;
+}
+
+/* ---- transfers ---- */
+
+int bm_transfer(int fd, struct busmaster_transfer *t)
+{
+	if (!t)
+		return set_errno(EINVAL);
+	t->size = sizeof(*t);
+	return ioctl(fd, BUSMASTER_IOCTL_TRANSFER, t) < 0 ? -1 : 0;
+}
+
+/* Copy what the kernel wrote back into as much of @res as its size allows */
+static void fill_result(struct bm_result *res,
+			const struct busmaster_transfer *t)
+{
+	struct bm_result r = {
+		.size = res->size,
+		.card_status = t->card_status,
+		.bytes_done = t->bytes_done,
+		.transfers = t->transfers,
+	};
+	size_t n = res->size < sizeof(r) ? res->size : sizeof(r);
+
+	memcpy(res, &r, n);
+}
+
+static int xfer(int fd, uint32_t flags, uint32_t handle, uint64_t addr,
+		uint64_t len, uint64_t card_offset, struct bm_result *res)
+{
+	struct busmaster_transfer t = {
+		.flags = flags,
+		.handle = handle,
+		.addr = addr,
+		.length = len,
+		.card_offset = card_offset,
+	};
+	int ret, err;
+
+	if (res && res->size < BM_RESULT_SIZE_V1)
+		return set_errno(EINVAL);
+	ret = bm_transfer(fd, &t);
+	err = errno;
+	if (res)
+		fill_result(res, &t);
+	errno = err;
+	return ret;
+}
+
+int bm_write(int fd, const void *buf, uint64_t len, uint64_t card_offset,
+	     struct bm_result *res)
+{
+	return xfer(fd, 0, 0, (uint64_t)(uintptr_t)buf, len, card_offset,
+		    res);
+}
+
+int bm_read(int fd, void *buf, uint64_t len, uint64_t card_offset,
+	    struct bm_result *res)
+{
+	return xfer(fd, BUSMASTER_XFER_FROM_CARD, 0, (uint64_t)(uintptr_t)buf,
+		    len, card_offset, res);
+}
+
+int bm_common_alloc(int fd, uint64_t len, uint32_t *handle,
+		    uint64_t *mmap_offset)
+{
+	struct busmaster_common_alloc a = {
+		.size = sizeof(a),
+		.length = len,
+	};
+
+	if (!handle || !mmap_offset)
+		return set_errno(EINVAL);
+	if (ioctl(fd, BUSMASTER_IOCTL_COMMON_ALLOC, &a) < 0)
+		return -1;
+	*handle = a.handle;
+	*mmap_offset = a.mmap_offset;
+	return 0;
+}
+
+void *bm_common_map(int fd, uint64_t mmap_offset, size_t len)
+{
+	void *p;
+
+	if (!len || mmap_offset > (uint64_t)INT64_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)mmap_offset);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int bm_common_unmap(void *addr, size_t len)
+{
+	if (!addr)
+		return set_errno(EINVAL);
+	return munmap(addr, len);
+}
+
+int bm_common_free(int fd, uint32_t handle)
+{
+	struct busmaster_common_free f = {
+		.size = sizeof(f),
+		.handle = handle,
+	};
+
+	return ioctl(fd, BUSMASTER_IOCTL_COMMON_FREE, &f) < 0 ? -1 : 0;
+}
+
+int bm_common_write(int fd, uint32_t handle, uint64_t buf_offset,
+		    uint64_t len, uint64_t card_offset, struct bm_result *res)
+{
+	return xfer(fd, BUSMASTER_XFER_COMMON, handle, buf_offset, len,
+		    card_offset, res);
+}
+
+int bm_common_read(int fd, uint32_t handle, uint64_t buf_offset,
+		   uint64_t len, uint64_t card_offset, struct bm_result *res)
+{
+	return xfer(fd, BUSMASTER_XFER_COMMON | BUSMASTER_XFER_FROM_CARD,
+		    handle, buf_offset, len, card_offset, res);
+}
+
+/* Completion codes of our card, docs/card-datasheet.md section 7.1 */
+static const struct {
+	uint32_t code;
+	const char *name;
+	const char *meaning;
+} card_codes[] = {
+	{ 0x81, "ERR_FLAGS", "reserved descriptor flags set" },
+	{ 0x82, "ERR_SEGS", "too many segments in one transfer" },
+	{ 0x83, "ERR_LENGTH", "segment length 0 or above the card's maximum" },
+	{ 0x84, "ERR_ALIGN", "address, card offset or length misaligned" },
+	{ 0x85, "ERR_RANGE", "beyond the card's memory" },
+	{ 0x86, "ERR_HOST", "the bus rejected a host-memory access" },
+	{ 0x87, "ERR_INJECTED", "fault injection" },
+	{ 0x88, "ERR_ABORTED", "an earlier segment of the transfer failed" },
+};
+
+static int card_code(uint32_t model, uint32_t status)
+{
+	size_t k;
+
+	if (model != BUSMASTER_MODEL_CARD)
+		return -1;
+	for (k = 0; k < ARRAY_SIZE(card_codes); k++)
+		if (card_codes[k].code == status)
+			return (int)k;
+	return -1;
+}
+
+const char *bm_card_status_name(uint32_t model, uint32_t status)
+{
+	int k = card_code(model, status);
+
+	return k < 0 ? NULL : card_codes[k].name;
+}
+
+static bool xfer_from_card(const struct busmaster_transfer *t)
+{
+	return t && (t->flags & BUSMASTER_XFER_FROM_CARD);
+}
+
+static bool xfer_common(const struct busmaster_transfer *t)
+{
+	return t && (t->flags & BUSMASTER_XFER_COMMON);
+}
+
+/* EINVAL: which of the documented causes applies, as far as we can tell */
+static int einval_msg(const struct busmaster_transfer *t,
+		      const struct busmaster_info *info, char *buf, size_t len)
+{
+	uint32_t align = info ? info->alignment : 0;
+
+	if (t && !t->length)
+		return snprintf(buf, len, "nothing to move (length 0)");
+	if (align > 1 && (!t || t->addr % align || t->length % align ||
+			  t->card_offset % align))
+		return snprintf(buf, len,
+				"the card needs %u-byte alignment of address, length and card offset",
+				align);
+	if (t && !xfer_common(t) && t->addr + t->length < t->addr)
+		return snprintf(buf, len,
+				"the buffer's address range wraps around");
+	if (t && !xfer_common(t) && t->handle)
+		return snprintf(buf, len,
+				"a common buffer handle without the common-buffer flag");
+	return snprintf(buf, len,
+			"the driver refused the request (length 0, a wrapping address range, misalignment, unknown flags or non-zero reserved fields)");
+}
+
+static int erange_msg(const struct busmaster_transfer *t,
+		      const struct busmaster_info *info, char *buf, size_t len)
+{
+	char mem[BM_SIZE_STR_LEN];
+	bool card_fits;
+
+	if (!info)
+		return snprintf(buf, len, "%s",
+				xfer_common(t) ?
+				"beyond the card's memory or the common buffer" :
+				"beyond the card's memory");
+	bm_format_size(info->card_mem_size, mem, sizeof(mem));
+	card_fits = t && t->card_offset <= info->card_mem_size &&
+		    t->length <= info->card_mem_size - t->card_offset;
+	if (xfer_common(t) && card_fits)
+		return snprintf(buf, len, "beyond the common buffer");
+	return snprintf(buf, len, "beyond the card's memory (the card has %s)",
+			mem);
+}
+
+static int eio_msg(const struct busmaster_transfer *t,
+		   const struct busmaster_info *info, char *buf, size_t len)
+{
+	uint32_t status = t ? t->card_status : 0;
+	int k = card_code(info ? info->card_model : BUSMASTER_MODEL_CARD,
+			  status);
+
+	if (!status)
+		return snprintf(buf, len, "the card failed the transfer");
+	if (k < 0)
+		return snprintf(buf, len,
+				"the card failed the transfer with status 0x%x",
+				status);
+	return snprintf(buf, len,
+			"the card failed the transfer with status 0x%x (%s: %s)",
+			status, card_codes[k].name, card_codes[k].meaning);
+}
+
+int bm_strerror_transfer(int err, const struct busmaster_transfer *t,
+			 const struct busmaster_info *info, char *buf,
+			 size_t len)
+{
+	const char *msg = NULL;
+	int n = 0;
+
+	if (!buf)
+		return set_errno(EINVAL);
+	switch (err) {
+	case EINVAL:
+		n = einval_msg(t, info, buf, len);
+		break;
+	case ERANGE:
+		n = erange_msg(t, info, buf, len);
+		break;
+	case EIO:
+		n = eio_msg(t, info, buf, len);
+		break;
+	case EFAULT:
+		msg = xfer_from_card(t) ? "the buffer is not writable memory" :
+		      t ? "the buffer is not readable memory" :
+			  "the buffer is not mapped (or not writable, for a read)";
+		break;
+	case ENOENT:
+		msg = "no such common buffer in this file";
+		break;
+	case ETIMEDOUT:
+		msg = "the card did not finish in time and was reset";
+		break;
+	case EINTR:
+		msg = "interrupted by a signal (the card transfer in progress was finished first)";
+		break;
+	case ENODEV:
+		msg = "the card was removed";
+		break;
+	case ENOTTY:
+		msg = "not a busmaster card, or a driver without transfers";
+		break;
+	case E2BIG:
+		msg = "the driver is older than this library and refused its request";
+		break;
+	case ENOMEM:
+		msg = "not enough memory to lock and map the buffer (see ulimit -l)";
+		break;
+	case EBADF:
+		msg = "the card is not open for reading and writing";
+		break;
+	default:
+		msg = strerror(err);
+		break;
+	}
+	if (msg)
+		n = snprintf(buf, len, "%s", msg);
+	if (n < 0 || (size_t)n >= len)
+		return set_errno(ENOSPC);
+	return 0;
+}
+
+const char *bm_strerror_common(int err)
+{
+	switch (err) {
+	case ENOMEM:
+		return "no contiguous memory within the card's reach";
+	case EMFILE:
+		return "too many common buffers in this file";
+	case EINVAL:
+		return "the length is 0 or above the common buffer maximum";
+	case ENOENT:
+		return "no such common buffer in this file";
+	case EBUSY:
+		return "a transfer on the common buffer is in progress";
+	case ENODEV:
+		return "the card was removed";
+	case ENOTTY:
+		return "not a busmaster card, or a driver without common buffers";
+	default:
+		return strerror(err);
+	}
+}
+
+/* ---- test patterns ---- */
+
+/* splitmix64's output function (Steele, Lea, Flood 2014) */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+#define GOLDEN_GAMMA 0x9e3779b97f4a7c15ULL
+
+uint64_t bm_pattern_word(uint64_t seed, uint64_t index)
+{
+	return mix64(mix64(seed) + (index + 1) * GOLDEN_GAMMA);
+}
+
+/* Byte @offset of the pattern of @seed, given its key mix64(@seed) */
+static inline uint8_t pattern_byte(uint64_t key, uint64_t offset)
+{
+	uint64_t w = mix64(key + (offset / 8 + 1) * GOLDEN_GAMMA);
+
+	return (uint8_t)(w >> (8 * (offset % 8)));
+}
+
+void bm_pattern_fill(void *buf, size_t len, uint64_t seed, uint64_t offset)
+{
+	uint64_t key = mix64(seed), w;
+	uint8_t *p = buf;
+	size_t i = 0, k;
+
+	/* up to the next word boundary, then whole words, then the tail */
+	for (; i < len && (offset + i) % 8; i++)
+		p[i] = pattern_byte(key, offset + i);
+	for (; len - i >= 8; i += 8) {
+		w = mix64(key + ((offset + i) / 8 + 1) * GOLDEN_GAMMA);
+		for (k = 0; k < 8; k++)
+			p[i + k] = (uint8_t)(w >> (8 * k));
+	}
+	for (; i < len; i++)
+		p[i] = pattern_byte(key, offset + i);
+}
+
+/* Count the bytes of @a that differ from @b, noting the first */
+static uint64_t count_diff(const uint8_t *a, const uint8_t *b, size_t n,
+			   uint64_t base, uint64_t *first)
+{
+	uint64_t bad = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (a[i] == b[i])
+			continue;
+		if (*first == UINT64_MAX)
+			*first = base + i;
+		bad++;
+	}
+	return bad;
+}
+
+/*
+ * Compare @buf with what @gen writes, a block at a time, so no pattern
+ * needs the size of @buf.
+ */
+static uint64_t check_blocks(const uint8_t *buf, size_t len,
+			     void (*gen)(uint8_t *blk, size_t n, uint64_t at,
+					 const void *arg),
+			     const void *arg, uint64_t *first)
+{
+	uint8_t blk[4096];
+	uint64_t bad = 0, f = UINT64_MAX;
+	size_t i, n;
+
+	for (i = 0; i < len; i += n) {
+		n = len - i < sizeof(blk) ? len - i : sizeof(blk);
+		gen(blk, n, i, arg);
+		if (!memcmp(buf + i, blk, n))
+			continue;
+		bad += count_diff(buf + i, blk, n, i, &f);
+	}
+	if (first)
+		*first = bad ? f : len;
+	return bad;
+}
+
+struct seed_arg {
+	uint64_t seed;
+	uint64_t offset;
+};
+
+static void gen_seed(uint8_t *blk, size_t n, uint64_t at, const void *arg)
+{
+	const struct seed_arg *a = arg;
+
+	bm_pattern_fill(blk, n, a->seed, a->offset + at);
+}
+
+static void gen_byte(uint8_t *blk, size_t n, uint64_t at, const void *arg)
+{
+	(void)at;
+	memset(blk, *(const uint8_t *)arg, n);
+}
+
+uint64_t bm_pattern_check(const void *buf, size_t len, uint64_t seed,
+			  uint64_t offset, uint64_t *first)
+{
+	struct seed_arg a = { seed, offset };
+
+	return check_blocks(buf, len, gen_seed, &a, first);
+}
+
+uint64_t bm_pattern_check_byte(const void *buf, size_t len, uint8_t byte,
+			       uint64_t *first)
+{
+	return check_blocks(buf, len, gen_byte, &byte, first);
+}
+
+uint64_t bm_buf_compare(const void *a, const void *b, size_t len,
+			uint64_t *first)
+{
+	uint64_t bad, f = UINT64_MAX;
+
+	bad = memcmp(a, b, len) ? count_diff(a, b, len, 0, &f) : 0;
+	if (first)
+		*first = bad ? f : len;
+	return bad;
 }
 
 /* ---- parsing and naming ---- */

@@ -166,6 +166,274 @@ int bm_open_device(const char *spec, int flags, char *path, size_t len);
  */
 int bm_info(int fd, struct busmaster_info *info);
 
+/* ---- transfers ---- */
+
+/**
+ * struct bm_result - what a transfer did, also when it failed
+ * @size: in: sizeof(struct bm_result) as the caller was built with
+ *	(BM_RESULT_INIT sets it); the library writes only the fields that fit
+ *	in @size, so newer libraries can append fields. Below
+ *	BM_RESULT_SIZE_V1 the call fails with EINVAL before any ioctl.
+ * @card_status: the card's completion code for the failing segment (card
+ *	model specific, see bm_card_status_name(); 0 when the card reported
+ *	no error)
+ * @bytes_done: bytes moved, in order from the start of the request
+ * @transfers: card transfers the request was split into
+ *
+ * Fields are only ever appended.
+ */
+struct bm_result {
+	uint32_t size;
+	uint32_t card_status;
+	uint64_t bytes_done;
+	uint64_t transfers;
+};
+
+#define BM_RESULT_SIZE_V1	24
+#define BM_RESULT_INIT		{ .size = sizeof(struct bm_result) }
+
+/* A buffer this long holds any message bm_strerror_transfer() builds */
+#define BM_ERR_STR_LEN		256
+
+/**
+ * bm_transfer() - BUSMASTER_IOCTL_TRANSFER as it is: move a buffer to or
+ * from on-card memory and wait for it
+ * @fd: an open card (O_RDWR)
+ * @t: the request; this function sets @t->size, the caller the rest
+ *	(flags, handle, addr, length, card_offset, timeout_ms; reserved 0).
+ *	The kernel writes bytes_done, card_status and transfers back, also
+ *	on failure.
+ *
+ * Return: 0, or -1 with errno from ioctl(2) (see <linux/busmaster.h>:
+ * EINVAL, ERANGE, ENOENT, EFAULT, EIO, ETIMEDOUT, EINTR, ...).
+ */
+int bm_transfer(int fd, struct busmaster_transfer *t);
+
+/**
+ * bm_write() - move @len bytes at @buf to on-card memory at @card_offset
+ * @fd: an open card (O_RDWR)
+ * @buf: the bytes; with a card alignment above 1 (INFO), @buf, @len and
+ *	@card_offset must be multiples of it
+ * @len: bytes to move, at least 1
+ * @card_offset: byte offset in on-card memory
+ * @res: NULL, or filled with what was done, also on failure (when the
+ *	ioctl was issued; on EINVAL for @res itself it is left alone)
+ *
+ * One BUSMASTER_IOCTL_TRANSFER with the driver's default timeout; the
+ * driver splits it into card transfers.
+ *
+ * Return: 0, or -1 with errno as for bm_transfer(); EINVAL also for a
+ * @res whose size is below BM_RESULT_SIZE_V1.
+ */
+int bm_write(int fd, const void *buf, uint64_t len, uint64_t card_offset,
+	     struct bm_result *res);
+
+/**
+ * bm_read() - move @len bytes of on-card memory at @card_offset to @buf
+ * @fd: an open card (O_RDWR)
+ * @buf: where to store them; must be writable memory (EFAULT otherwise,
+ *	before any DMA)
+ * @len: as for bm_write()
+ * @card_offset: as for bm_write()
+ * @res: as for bm_write()
+ *
+ * Return: as for bm_write().
+ */
+int bm_read(int fd, void *buf, uint64_t len, uint64_t card_offset,
+	    struct bm_result *res);
+
+/**
+ * bm_common_alloc() - BUSMASTER_IOCTL_COMMON_ALLOC: a common buffer
+ * (AllocateCommonBuffer), memory the CPU and the card share
+ * @fd: an open card
+ * @len: bytes, 1 to BUSMASTER_COMMON_MAX; the driver rounds up to pages
+ * @handle: on success, names the buffer in this file (never 0)
+ * @mmap_offset: on success, what to give bm_common_map()
+ *
+ * The buffer belongs to @fd: bm_common_free() or close() frees it.
+ *
+ * Return: 0, or -1 with errno from ioctl(2): ENOMEM (no contiguous memory
+ * within the card's reach), EMFILE (BUSMASTER_COMMON_PER_FILE buffers
+ * already), EINVAL (@len 0 or above BUSMASTER_COMMON_MAX).
+ */
+int bm_common_alloc(int fd, uint64_t len, uint32_t *handle,
+		    uint64_t *mmap_offset);
+
+/**
+ * bm_common_map() - map a common buffer into this process
+ * @fd: the card the buffer was allocated on
+ * @mmap_offset: what bm_common_alloc() returned
+ * @len: bytes to map, 1 up to the buffer's rounded-up size
+ *
+ * Maps it readable, writable and shared. The mapping keeps the memory
+ * until bm_common_unmap(), even after bm_common_free().
+ *
+ * Return: the address, or NULL with errno from mmap(2) (EINVAL for @len 0
+ * or beyond the buffer).
+ */
+void *bm_common_map(int fd, uint64_t mmap_offset, size_t len);
+
+/**
+ * bm_common_unmap() - undo bm_common_map()
+ * @addr: what bm_common_map() returned
+ * @len: the length given to bm_common_map()
+ *
+ * Return: 0, or -1 with errno from munmap(2).
+ */
+int bm_common_unmap(void *addr, size_t len);
+
+/**
+ * bm_common_free() - BUSMASTER_IOCTL_COMMON_FREE
+ * @fd: the card the buffer was allocated on
+ * @handle: what bm_common_alloc() returned
+ *
+ * Return: 0, or -1 with errno ENOENT (no such buffer in this file) or
+ * EBUSY (a transfer on it is in progress).
+ */
+int bm_common_free(int fd, uint32_t handle);
+
+/**
+ * bm_common_write() - move @len bytes of common buffer @handle, from
+ * @buf_offset on, to on-card memory at @card_offset
+ * @fd: the card the buffer was allocated on (O_RDWR)
+ * @handle: what bm_common_alloc() returned
+ * @buf_offset: byte offset in the common buffer
+ * @len: bytes to move, at least 1
+ * @card_offset: byte offset in on-card memory
+ * @res: as for bm_write()
+ *
+ * Return: as for bm_write(); ENOENT (no buffer @handle), ERANGE also for
+ * @buf_offset + @len beyond the buffer.
+ */
+int bm_common_write(int fd, uint32_t handle, uint64_t buf_offset,
+		    uint64_t len, uint64_t card_offset, struct bm_result *res);
+
+/**
+ * bm_common_read() - move @len bytes of on-card memory at @card_offset to
+ * common buffer @handle at @buf_offset
+ * @fd: as for bm_common_write()
+ * @handle: as for bm_common_write()
+ * @buf_offset: as for bm_common_write()
+ * @len: as for bm_common_write()
+ * @card_offset: as for bm_common_write()
+ * @res: as for bm_write()
+ *
+ * Return: as for bm_common_write().
+ */
+int bm_common_read(int fd, uint32_t handle, uint64_t buf_offset,
+		   uint64_t len, uint64_t card_offset, struct bm_result *res);
+
+/**
+ * bm_strerror_transfer() - say for a person why a transfer failed
+ * @err: the errno of bm_transfer(), bm_write(), bm_read(),
+ *	bm_common_write() or bm_common_read()
+ * @t: NULL, or the request as issued: flags, addr, length, card_offset
+ *	and card_status are used (for bm_write() and friends, fill those
+ *	from the arguments and struct bm_result)
+ * @info: NULL, or the card's INFO (bm_info()): names the card's memory
+ *	size, alignment and completion codes
+ * @buf: where to store the NUL-terminated message, such as "beyond the
+ *	card's memory (the card has 1 MiB)"; it names neither the device
+ *	nor the operation, which the caller knows better
+ * @len: size of @buf (BM_ERR_STR_LEN is always enough)
+ *
+ * Each errno <linux/busmaster.h> documents for TRANSFER gets a message
+ * that names the problem; other values get strerror(@err).
+ *
+ * Return: 0, or -1 with errno ENOSPC (@buf too short; it holds a
+ * truncated message).
+ */
+int bm_strerror_transfer(int err, const struct busmaster_transfer *t,
+			 const struct busmaster_info *info, char *buf,
+			 size_t len);
+
+/**
+ * bm_strerror_common() - say for a person why bm_common_alloc() or
+ * bm_common_free() failed
+ * @err: its errno
+ *
+ * Return: a static message, such as "no contiguous memory within the
+ * card's reach"; strerror(@err) for errors without a special meaning.
+ */
+const char *bm_strerror_common(int err);
+
+/**
+ * bm_card_status_name() - name of a card completion code (card_status)
+ * @model: enum busmaster_card_model, such as busmaster_info.card_model
+ * @status: the code
+ *
+ * Return: the datasheet's name ("ERR_HOST"), or NULL for a code this
+ * library does not know for @model (edu reports no codes).
+ */
+const char *bm_card_status_name(uint32_t model, uint32_t status);
+
+/* ---- test patterns ---- */
+
+/**
+ * bm_pattern_word() - word @index of the pattern of @seed
+ * @seed: any value; different seeds give unrelated patterns
+ * @index: byte offset / 8
+ *
+ * The pattern is defined on absolute byte offsets, so any sub-range can be
+ * regenerated on its own: byte o of the pattern is byte (o % 8) of
+ * bm_pattern_word(@seed, o / 8) in little-endian order. A word is
+ * splitmix64's output function applied to k + (@index + 1) *
+ * 0x9e3779b97f4a7c15, where k is that function applied to @seed.
+ *
+ * Return: the word.
+ */
+uint64_t bm_pattern_word(uint64_t seed, uint64_t index);
+
+/**
+ * bm_pattern_fill() - fill @buf with bytes @offset .. @offset + @len - 1
+ * of the pattern of @seed
+ * @buf: where to store them
+ * @len: bytes
+ * @seed: as for bm_pattern_word()
+ * @offset: pattern offset of @buf[0] (usually the card offset)
+ */
+void bm_pattern_fill(void *buf, size_t len, uint64_t seed, uint64_t offset);
+
+/**
+ * bm_pattern_check() - compare @buf with bytes @offset .. of the pattern
+ * of @seed
+ * @buf: the bytes to check
+ * @len: their number
+ * @seed: as for bm_pattern_word()
+ * @offset: as for bm_pattern_fill()
+ * @first: NULL, or set to the index in @buf of the first differing byte
+ *	(@len when none differs)
+ *
+ * Return: the number of bytes that differ (0: @buf holds the pattern).
+ */
+uint64_t bm_pattern_check(const void *buf, size_t len, uint64_t seed,
+			  uint64_t offset, uint64_t *first);
+
+/**
+ * bm_pattern_check_byte() - compare @buf with the constant byte @byte
+ * (the pattern of memset())
+ * @buf: as for bm_pattern_check()
+ * @len: as for bm_pattern_check()
+ * @byte: the expected value of every byte
+ * @first: as for bm_pattern_check()
+ *
+ * Return: as for bm_pattern_check().
+ */
+uint64_t bm_pattern_check_byte(const void *buf, size_t len, uint8_t byte,
+			       uint64_t *first);
+
+/**
+ * bm_buf_compare() - compare two buffers byte by byte
+ * @a: one
+ * @b: the other
+ * @len: bytes in each
+ * @first: as for bm_pattern_check()
+ *
+ * Return: as for bm_pattern_check().
+ */
+uint64_t bm_buf_compare(const void *a, const void *b, size_t len,
+			uint64_t *first);
+
 /* ---- parsing and naming ---- */
 
 /**

@@ -104,6 +104,78 @@ grep -q '^bmctl .* (libbusmaster .*, busmaster ABI [0-9]*)$' "$tmp/out"; point $
 expect 0 "" -V
 expect 1 "bmctl: --bogus: not a device" info -- --bogus
 
+# transfer commands: options are checked before any device is looked for
+nodev="bmctl: no busmaster cards found $nomod"
+printf 'data' >"$tmp/in"
+expect 1 "$nodev" write "$tmp/in"
+expect 1 "$nodev" write --common -o 4k -l 2 "$tmp/in"
+expect 1 "$nodev" read -l 4k "$tmp/x"
+expect 1 "$nodev" fill -l 64M --byte 0x5a
+expect 1 "$nodev" fill -l 64M --seed 7 --common
+expect 1 "$nodev" verify -l 0x1000 --seed 7
+expect 1 "$nodev" verify --file "$tmp/in"
+expect 1 "bmctl: /dev/busmaster3: No such file or directory $nomod" fill -d 3 -l 4k --byte 0
+expect 1 "bmctl: /dev/busmaster3: No such file or directory $nomod" write --device=/dev/busmaster3 "$tmp/in"
+expect 1 "bmctl: /dev/busmaster3: No such file or directory $nomod" info -d 3
+expect 1 "bmctl: 00:05.0: no busmaster card has this PCI address" read -d 00:05.0 -l 4k "$tmp/x"
+expect 1 "bmctl: foo: not a device" verify -d foo -l 4k --byte 0
+[ ! -e "$tmp/x" ]; point $? "read without a card creates no output file"
+expect 1 "bmctl: $tmp/missing: No such file or directory" write "$tmp/missing"
+: >"$tmp/empty"
+expect 1 "bmctl: $tmp/empty: the file is empty: nothing to write" write "$tmp/empty"
+expect 1 "bmctl: $tmp/in: has 4 bytes, less than the 1 KiB asked for" write -l 1k "$tmp/in"
+expect 1 "bmctl: read: --length (-l) is required (see 'bmctl help read')" read "$tmp/x"
+expect 1 "bmctl: fill: --length (-l) is required" fill --byte 0
+expect 1 "bmctl: verify: --length (-l) is required" verify --seed 1
+expect 1 "bmctl: read: -l '4x': not a size (use 4096, 4k, 64M or 0x1000)" read -l 4x "$tmp/x"
+expect 1 "bmctl: read: --length '1.5M': not a size" read --length=1.5M "$tmp/x"
+expect 1 "bmctl: write: -o '-4k': not a size" write -o -4k "$tmp/in"
+expect 1 "bmctl: fill: --offset '16E': more than 2^64 bytes" fill --offset 16E -l 1 --byte 0
+expect 1 "bmctl: fill: -l must be at least 1" fill -l 0 --byte 0
+expect 1 "bmctl: read: offset + length is beyond 2^64" read -o 0xffffffffffffffff -l 2 "$tmp/x"
+expect 1 "bmctl: read: option '-l' needs a value" read -l
+expect 1 "bmctl: fill: option '--seed' needs a value" fill -l 4k --seed
+expect 1 "bmctl: fill: give a pattern: --byte 0xNN or --seed N" fill -l 4k
+expect 1 "bmctl: verify: give what to compare with: --byte 0xNN, --seed N or --file FILE" verify -l 4k
+expect 1 "bmctl: fill: --byte and --seed conflict: give one pattern" fill -l 4k --byte 1 --seed 2
+expect 1 "bmctl: verify: --seed and --file conflict: give one pattern" verify -l 4k --seed 2 --file "$tmp/in"
+expect 1 "bmctl: fill: --byte '0x100': not a byte" fill -l 4k --byte 0x100
+expect 1 "bmctl: fill: --seed 'x': not a seed" fill -l 4k --seed x
+expect 1 "bmctl: fill: unknown option '--file' (see 'bmctl help fill')" fill -l 4k --file "$tmp/in"
+expect 1 "bmctl: write: unknown option '--bogus' (see 'bmctl help write')" write --bogus "$tmp/in"
+expect 1 "bmctl: write: unknown option '--common=1'" write --common=1 "$tmp/in"
+expect 1 "bmctl: fill: unexpected argument 'extra'" fill -l 4k --byte 0 extra
+expect 1 "bmctl: write: too many arguments" write "$tmp/in" "$tmp/in"
+for f in "" "-"; do
+	# shellcheck disable=SC2086
+	expect 1 "" --json read -l 4k $f
+	grep -q '"message": "read: with --json, stdout carries the JSON: give a FILE' "$tmp/out"
+	point $? "read${f:+ $f} --json refuses stdout for data"
+done
+expect 1 "bmctl: verify: --length (-l) is required when --file is not a regular file" verify --file - </dev/null
+expect 1 "bmctl: -- no such file" write -- "-- no such file"
+for c in write read fill verify; do
+	expect 0 "" help $c
+	grep -q "^usage: bmctl \[--json\] $c " "$tmp/out" &&
+		grep -q "^Examples:" "$tmp/out" && grep -q -- "--common" "$tmp/out"
+	point $? "help $c: usage, --common, examples"
+done
+expect 0 "" help
+for c in write read fill verify; do
+	grep -q "^  $c " "$tmp/out"; point $? "help lists $c"
+done
+
+for args in "write $tmp/in" "read -l 4k $tmp/x" "fill -l 64M --seed 1" \
+	    "verify -l 4k --byte 0" "fill -l 4k" "fill -l 4x --byte 0" \
+	    "fill -l 4k --byte 1 --seed 2" "read --bogus" "read -l 4k" \
+	    "fill -d /dev/busmaster3 -l 4k --byte 0" "write $tmp/missing"; do
+	# shellcheck disable=SC2086
+	expect_json 1 $args
+done
+for c in write read fill verify; do
+	expect_json 0 help $c
+done
+
 for args in "info" "info /dev/busmaster3" "info 00:04.0" "info foo" \
 	    "info /dev/null" "info 1 2" "info --bogus" "frob" "help frob" \
 	    "--bogus list"; do

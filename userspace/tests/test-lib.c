@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,239 @@ static void test_open_device(struct test_state *t)
 	      "bm_info(NULL) fails with EINVAL");
 }
 
+/* ---- transfers, without a card ---- */
+
+static void test_pattern(struct test_state *t)
+{
+	static uint8_t whole[8192], part[8192];
+	static const struct { uint64_t off; size_t len; } subs[] = {
+		{ 0, 1 }, { 1, 7 }, { 3, 13 }, { 8, 8 }, { 7, 4096 },
+		{ 4093, 4099 }, { 8191, 1 }, { 0, 8192 },
+	};
+	uint64_t first, base = 0x100000 - 5, w;
+	bool all = true;
+	size_t k, i;
+
+	/* the definition, pinned: an independent splitmix64 gives these */
+	CHECK(t, bm_pattern_word(0, 0) == 0xe220a8397b1dcdafULL &&
+		 bm_pattern_word(1, 0) == 0xbfef8030ddc2d772ULL &&
+		 bm_pattern_word(42, 1000) == 0xd810b893b111893aULL,
+	      "bm_pattern_word() matches its documented definition");
+	bm_pattern_fill(part, 8, 42, 8000);
+	w = bm_pattern_word(42, 1000);
+	for (i = 0; i < 8; i++)
+		all &= part[i] == (uint8_t)(w >> (8 * i));
+	CHECK(t, all, "pattern bytes are the word in little-endian order");
+
+	bm_pattern_fill(whole, sizeof(whole), 7, base);
+	for (k = 0; k < ARRAY_SIZE(subs); k++) {
+		memset(part, 0, sizeof(part));
+		bm_pattern_fill(part, subs[k].len, 7, base + subs[k].off);
+		CHECK(t, !memcmp(part, whole + subs[k].off, subs[k].len) &&
+			 !bm_pattern_check(whole + subs[k].off, subs[k].len,
+					   7, base + subs[k].off, &first) &&
+			 first == subs[k].len,
+		      "pattern sub-range at +%llu, %zu bytes regenerates identically",
+		      (unsigned long long)subs[k].off, subs[k].len);
+	}
+	bm_pattern_fill(part, sizeof(part), 8, base);
+	CHECK(t, bm_pattern_check(part, sizeof(part), 7, base, &first) >
+		 sizeof(part) * 9 / 10 && first < 8,
+	      "different seeds give different patterns (most bytes differ)");
+	bm_pattern_fill(part, sizeof(part), 7, base + 8);
+	CHECK(t, memcmp(part, whole, sizeof(part)),
+	      "the pattern depends on the offset (not a repeating block)");
+	bm_pattern_fill(part, sizeof(part), 7 + 0x9e3779b97f4a7c15ULL, base);
+	CHECK(t, memcmp(part + 8, whole, 64),
+	      "seeds a golden-ratio step apart are not shifted copies");
+
+	memcpy(part, whole, sizeof(whole));
+	part[100] ^= 1;
+	part[5000] ^= 0xff;
+	CHECK(t, bm_pattern_check(part, sizeof(part), 7, base, &first) == 2 &&
+	      first == 100, "bm_pattern_check() counts 2 bad bytes, first 100");
+	CHECK(t, bm_buf_compare(part, whole, sizeof(part), &first) == 2 &&
+		 first == 100, "bm_buf_compare() counts 2, first 100");
+	CHECK(t, bm_buf_compare(whole, whole, sizeof(whole), &first) == 0 &&
+		 first == sizeof(whole), "bm_buf_compare() same: 0, first = len");
+	memset(part, 0x5a, sizeof(part));
+	CHECK(t, bm_pattern_check_byte(part, sizeof(part), 0x5a, &first) == 0 &&
+		 first == sizeof(part), "bm_pattern_check_byte() all equal");
+	part[4096] = 0;
+	part[8191] = 0;
+	CHECK(t, bm_pattern_check_byte(part, sizeof(part), 0x5a, &first) == 2 &&
+		 first == 4096, "bm_pattern_check_byte() 2 bad, first 4096");
+	CHECK(t, bm_pattern_check_byte(part, 0, 0x5a, NULL) == 0,
+	      "empty range: nothing differs");
+}
+
+static const struct busmaster_info card_info = {
+	.card_model = BUSMASTER_MODEL_CARD,
+	.alignment = 8,
+	.card_mem_size = 1 << 20,
+};
+
+struct strerror_case {
+	int err;
+	uint32_t flags;
+	uint64_t addr, length, card_offset;
+	uint32_t card_status;
+	const struct busmaster_info *info;
+	const char *want;
+};
+
+static const struct busmaster_info edu_info = {
+	.card_model = BUSMASTER_MODEL_EDU,
+	.alignment = 1,
+	.card_mem_size = 4096,
+};
+
+static const struct strerror_case strerror_cases[] = {
+	{ ERANGE, 0, 0, 4096, 1 << 20, 0, &card_info,
+	  "beyond the card's memory (the card has 1 MiB)" },
+	{ ERANGE, BUSMASTER_XFER_COMMON, 0, 4096, 1 << 20, 0, &card_info,
+	  "beyond the card's memory (the card has 1 MiB)" },
+	{ ERANGE, BUSMASTER_XFER_COMMON, 8192, 4096, 0, 0, &card_info,
+	  "beyond the common buffer" },
+	{ ERANGE, 0, 0, 8192, 0, 0, &edu_info,
+	  "beyond the card's memory (the card has 4 KiB)" },
+	{ ERANGE, 0, 0, 1, 0, 0, NULL, "beyond the card's memory" },
+	{ EINVAL, 0, 4, 16, 0, 0, &card_info,
+	  "the card needs 8-byte alignment of address, length and card offset" },
+	{ EINVAL, 0, 0, 16, 0, 0, NULL, "the driver refused the request" },
+	{ EINVAL, 0, 4096, 0, 0, 0, &card_info, "nothing to move (length 0)" },
+	{ EINVAL, 0, UINT64_MAX - 7, 16, 0, 0, &card_info,
+	  "the buffer's address range wraps around" },
+	{ EFAULT, BUSMASTER_XFER_FROM_CARD, 0, 1, 0, 0, &card_info,
+	  "the buffer is not writable memory" },
+	{ EFAULT, 0, 0, 1, 0, 0, &card_info,
+	  "the buffer is not readable memory" },
+	{ ETIMEDOUT, 0, 0, 1, 0, 0, &card_info,
+	  "the card did not finish in time and was reset" },
+	{ EIO, 0, 0, 1, 0, 0x86, &card_info,
+	  "the card failed the transfer with status 0x86 (ERR_HOST: the bus rejected a host-memory access)" },
+	{ EIO, 0, 0, 1, 0, 0x87, &card_info, "(ERR_INJECTED: fault injection)" },
+	{ EIO, 0, 0, 1, 0, 0x99, &card_info,
+	  "the card failed the transfer with status 0x99" },
+	{ EIO, 0, 0, 1, 0, 0x86, &edu_info,
+	  "the card failed the transfer with status 0x86" },
+	{ EIO, 0, 0, 1, 0, 0, &card_info, "the card failed the transfer" },
+	{ ENOENT, BUSMASTER_XFER_COMMON, 0, 1, 0, 0, &card_info,
+	  "no such common buffer in this file" },
+	{ EINTR, 0, 0, 1, 0, 0, &card_info, "interrupted by a signal" },
+	{ ENODEV, 0, 0, 1, 0, 0, &card_info, "the card was removed" },
+	{ ENOTTY, 0, 0, 1, 0, 0, NULL, "not a busmaster card" },
+	{ E2BIG, 0, 0, 1, 0, 0, NULL, "the driver is older" },
+	{ ENOMEM, 0, 0, 1, 0, 0, NULL, "not enough memory to lock" },
+	{ ENOSPC, 0, 0, 1, 0, 0, NULL, "No space left on device" },
+};
+
+static void test_strerror(struct test_state *t)
+{
+	char buf[BM_ERR_STR_LEN];
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(strerror_cases); k++) {
+		const struct strerror_case *c = &strerror_cases[k];
+		struct busmaster_transfer x = {
+			.flags = c->flags, .addr = c->addr,
+			.length = c->length, .card_offset = c->card_offset,
+			.card_status = c->card_status,
+		};
+		int ret = bm_strerror_transfer(c->err, &x, c->info, buf,
+					       sizeof(buf));
+
+		CHECK(t, ret == 0 && strstr(buf, c->want),
+		      "bm_strerror_transfer(%s) names \"%s\"",
+		      strerror(c->err), c->want);
+		if (ret || !strstr(buf, c->want))
+			printf("# got: %s\n", buf);
+	}
+	CHECK(t, !bm_strerror_transfer(EINVAL, NULL, &card_info, buf,
+				       sizeof(buf)) &&
+		 strstr(buf, "8-byte alignment"),
+	      "bm_strerror_transfer(EINVAL) without a request: alignment");
+	CHECK(t, !bm_strerror_transfer(EFAULT, NULL, NULL, buf, sizeof(buf)) &&
+		 strstr(buf, "not mapped"),
+	      "bm_strerror_transfer(EFAULT) without a request");
+	errno = 0;
+	CHECK(t, bm_strerror_transfer(ETIMEDOUT, NULL, NULL, buf, 8) == -1 &&
+		 errno == ENOSPC && strlen(buf) == 7,
+	      "bm_strerror_transfer() short buffer: ENOSPC, truncated");
+	CHECK(t, strstr(bm_strerror_common(ENOMEM), "contiguous") &&
+		 strstr(bm_strerror_common(EMFILE), "too many") &&
+		 strstr(bm_strerror_common(EBUSY), "in progress") &&
+		 strstr(bm_strerror_common(ENOENT), "no such common buffer") &&
+		 strstr(bm_strerror_common(EINVAL), "length"),
+	      "bm_strerror_common() names each documented errno");
+	CHECK(t, streq(bm_card_status_name(BUSMASTER_MODEL_CARD, 0x86),
+		       "ERR_HOST") &&
+		 streq(bm_card_status_name(BUSMASTER_MODEL_CARD, 0x81),
+		       "ERR_FLAGS") &&
+		 streq(bm_card_status_name(BUSMASTER_MODEL_CARD, 0x88),
+		       "ERR_ABORTED") &&
+		 !bm_card_status_name(BUSMASTER_MODEL_CARD, 0x01) &&
+		 !bm_card_status_name(BUSMASTER_MODEL_EDU, 0x86),
+	      "bm_card_status_name()");
+}
+
+static void test_transfer_calls(struct test_state *t)
+{
+	struct bm_result res = BM_RESULT_INIT, small = { .size = 16 };
+	struct busmaster_transfer x = { .length = 1 };
+	uint64_t off = 1;
+	uint32_t handle = 9;
+	char buf[16] = "";
+	int fd;
+
+	res.bytes_done = 77;
+	errno = 0;
+	CHECK(t, bm_write(-1, buf, sizeof(buf), 0, &res) == -1 &&
+		 errno == EBADF && res.bytes_done == 0 &&
+		 res.size == sizeof(res),
+	      "bm_write(-1) fails with EBADF; result filled, size kept");
+	small.bytes_done = 5;
+	errno = 0;
+	CHECK(t, bm_read(-1, buf, sizeof(buf), 0, &small) == -1 &&
+		 errno == EINVAL && small.bytes_done == 5,
+	      "bm_read() with a result below BM_RESULT_SIZE_V1: EINVAL");
+	CHECK(t, BM_RESULT_SIZE_V1 <= sizeof(struct bm_result),
+	      "BM_RESULT_SIZE_V1 fits struct bm_result");
+	errno = 0;
+	CHECK(t, bm_read(-1, buf, sizeof(buf), 0, NULL) == -1 &&
+		 errno == EBADF, "bm_read(-1, no result) fails with EBADF");
+	fd = open("/dev/null", O_RDWR);
+	errno = 0;
+	CHECK(t, bm_transfer(fd, &x) == -1 && errno == ENOTTY &&
+		 x.size == sizeof(x),
+	      "bm_transfer(not a card) fails with ENOTTY, sets size");
+	errno = 0;
+	CHECK(t, bm_common_write(fd, 1, 0, 16, 0, &res) == -1 &&
+		 errno == ENOTTY, "bm_common_write(not a card): ENOTTY");
+	errno = 0;
+	CHECK(t, bm_common_read(fd, 1, 0, 16, 0, NULL) == -1 &&
+		 errno == ENOTTY, "bm_common_read(not a card): ENOTTY");
+	errno = 0;
+	CHECK(t, bm_common_alloc(fd, 4096, &handle, &off) == -1 &&
+		 errno == ENOTTY && handle == 9 && off == 1,
+	      "bm_common_alloc(not a card): ENOTTY, outputs untouched");
+	errno = 0;
+	CHECK(t, bm_common_free(fd, 1) == -1 && errno == ENOTTY,
+	      "bm_common_free(not a card): ENOTTY");
+	errno = 0;
+	CHECK(t, !bm_common_map(fd, 0, 0) && errno == EINVAL,
+	      "bm_common_map(length 0): NULL, EINVAL");
+	if (fd >= 0)
+		close(fd);
+	errno = 0;
+	CHECK(t, !bm_common_map(-1, 0, 4096) && errno == EBADF,
+	      "bm_common_map(-1): NULL, EBADF");
+	errno = 0;
+	CHECK(t, bm_transfer(0, NULL) == -1 && errno == EINVAL &&
+		 bm_common_alloc(0, 1, NULL, &off) == -1,
+	      "NULL arguments: EINVAL");
+}
+
 int main(void)
 {
 	struct test_state t = { 0, 0 };
@@ -344,5 +578,8 @@ int main(void)
 	test_dev_path(&t);
 	test_list_dir(&t);
 	test_open_device(&t);
+	test_pattern(&t);
+	test_strerror(&t);
+	test_transfer_calls(&t);
 	return test_done(&t);
 }

@@ -255,11 +255,123 @@ static void test_json(struct test_state *t, const char *dir)
 	free(s);
 }
 
+static void test_transfer(struct test_state *t, const char *dir)
+{
+	struct bmctl_error e = { "/dev/busmaster0", 110,
+				 "write of 64 MiB at card offset 0x0: the card did not finish in time and was reset, after 1.5 MiB",
+				 NULL };
+	struct bmctl_xfer_report r = {
+		.op = BMCTL_OP_WRITE, .device = "/dev/busmaster0",
+		.pci_slot = "0000:00:05.0", .offset = 0, .length = 64 << 20,
+		.bytes = 64 << 20, .transfers = 17, .seconds = 0.082643,
+		.elapsed = 0.1, .file = "fw.bin",
+	};
+	struct output o;
+	char *s;
+
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, has(s, "wrote 64 MiB to card 0000:00:05.0 at offset 0 in 17 card transfers, 812 MB/s\n"),
+	      "text write summary");
+	free(s);
+
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, dir, "write.json");
+	CHECK(t, has(s, "\"bytes\": 67108864") && has(s, "\"transfers\": 17") &&
+		 has(s, "\"seconds\": 0.082643") &&
+		 has(s, "\"mb_per_s\": 812.") &&
+		 has(s, "\"device\": \"/dev/busmaster0\"") &&
+		 has(s, "\"offset\": 0") &&
+		 has(s, "\"direction\": \"to_card\"") &&
+		 has(s, "\"buffer\": \"user\"") && !strstr(s, "\"error\""),
+	      "json write: bytes, transfers, seconds, mb_per_s, device, offset, direction");
+	free(s);
+
+	r.op = BMCTL_OP_VERIFY;
+	r.pattern = BMCTL_PATTERN_SEED;
+	r.seed = 7;
+	r.mismatches = 12;
+	r.first_mismatch = 0x1234;
+	r.expected = 0x5a;
+	r.transfers = 1;
+	r.common = true;
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, has(s, "mismatch: 12 of 64 MiB of card 0000:00:05.0 at offset 0 differ from seed 7; the first at card offset 0x1234 (expected 0x5a, read 0x00)\n"),
+	      "text verify mismatch: first offset and count");
+	free(s);
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, dir, "verify-mismatch.json");
+	CHECK(t, has(s, "\"match\": false") &&
+		 has(s, "\"mismatched_bytes\": 12") &&
+		 has(s, "\"first_mismatch_offset\": 4660") &&
+		 has(s, "\"direction\": \"from_card\"") &&
+		 has(s, "\"buffer\": \"common\"") && has(s, "\"seed\": 7"),
+	      "json verify mismatch");
+	free(s);
+
+	r.op = BMCTL_OP_READ;
+	r.pattern = BMCTL_PATTERN_NONE;
+	r.data_on_stdout = true;
+	r.file = "-";
+	out_begin(&o, &bmctl_text_ops);
+	o.ctx.out = stdout;	/* must stay empty: the data goes there */
+	bmctl_text_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, has(s, "read 64 MiB from card 0000:00:05.0 at offset 0 in 1 card transfer, "),
+	      "text read to stdout: summary on the error stream, 1 transfer");
+	free(s);
+
+	r.op = BMCTL_OP_WRITE;
+	r.bytes = 3 << 19;
+	r.card_status = 0x86;
+	r.card_model = BUSMASTER_MODEL_CARD;
+	r.error = &e;
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, s && !strcmp(s, "bmctl: /dev/busmaster0: write of 64 MiB at card offset 0x0: the card did not finish in time and was reset, after 1.5 MiB\n"),
+	      "text failure: device, operation, reason, bytes before");
+	free(s);
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, dir, "write-error.json");
+	CHECK(t, has(s, "\"bytes\": 1572864") && has(s, "\"errno\": 110") &&
+		 has(s, "\"card_status_name\": \"ERR_HOST\"") &&
+		 has(s, "\"error\": {"),
+	      "json failure: bytes moved, errno, card status");
+	free(s);
+}
+
+static void test_human(struct test_state *t)
+{
+	static const struct { uint64_t v; const char *s; } cases[] = {
+		{ 0, "0 bytes" }, { 1, "1 byte" }, { 1023, "1023 bytes" },
+		{ 1024, "1 KiB" }, { 1536 << 10, "1.5 MiB" },
+		{ 64ULL << 20, "64 MiB" }, { 3000000, "2.9 MiB" },
+		{ UINT64_MAX, "16.0 EiB" },
+	};
+	char buf[BM_SIZE_STR_LEN];
+	size_t k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		bmctl_human_size(cases[k].v, buf, sizeof(buf));
+		CHECK(t, !strcmp(buf, cases[k].s), "bmctl_human_size(%llu) = %s",
+		      (unsigned long long)cases[k].v, cases[k].s);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct test_state t = { 0, 0 };
 
 	test_text(&t);
 	test_json(&t, argc > 1 ? argv[1] : NULL);
+	test_transfer(&t, argc > 1 ? argv[1] : NULL);
+	test_human(&t);
 	return test_done(&t);
 }
