@@ -13,7 +13,7 @@
 KERNELS ?= 6.1 6.12
 LANES ?=
 RUN_KERNEL ?= 6.1
-RUN_LANE ?= edu-28-msi
+RUN_LANE ?= card-mixed
 export KERNELS LANES
 
 .PHONY: all run check module userspace selftests clean

@@ -60,11 +60,12 @@ fi
 
 case $LANE_MODE in
 run)
-	# The demonstration: what a user sees.
-	for cmd in "bmctl list" "bmctl info" "bmctl --json info"; do
+	# The demonstration: what a user sees; the lane's LANE_DEMO lines.
+	while IFS= read -r cmd; do
+		[ -n "$cmd" ] || continue
 		echo "\$ $cmd"
-		$cmd
-	done
+		sh -c "$cmd"
+	done </etc/busmaster/demo
 	;;
 check)
 	# LANE_TESTS: the selftests this lane runs (default: all of them).

@@ -18,7 +18,8 @@ outdir=${4:?}
 
 . "$("$BM_TOP/vm/fetch-kernel.sh" "$series")"
 LANE_QEMU=stock LANE_MEM=6G LANE_SMP=2 LANE_MODPARAMS= LANE_EXPECT= LANE_TIMEOUT=900
-LANE_TESTS= LANE_ENV=
+LANE_TESTS= LANE_ENV= LANE_DEMO="bmctl list
+bmctl info"
 . "$lane_file"
 lane=$(basename "$lane_file" .lane)
 
@@ -58,6 +59,7 @@ LANE_TESTS='$LANE_TESTS'
 LANE_ENV='$LANE_ENV'
 EOF
 printf '%s\n' "$LANE_EXPECT" >"$root/etc/busmaster/expect"
+printf '%s\n' "$LANE_DEMO" >"$root/etc/busmaster/demo"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$outdir/initramfs.cpio.gz"
 
 rm -f "$outdir/console.log" "$outdir/results.log"

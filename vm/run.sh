@@ -5,7 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 series=${1:-6.1}
-lane=${2:-edu-28-msi}
+lane=${2:-card-mixed}
 need_pkgs gcc make libc6-dev busybox-static cpio gzip qemu-system-x86
 
 "$BM_TOP/vm/build-module.sh" "$series" >/dev/null
