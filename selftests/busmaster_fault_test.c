@@ -94,19 +94,6 @@ FIXTURE_TEARDOWN(faulty)
 	close(self->fd);
 }
 
-static int xfer(int fd, void *buf, uint64_t len, uint64_t card_off, uint32_t flags,
-		uint64_t timeout_ms, struct busmaster_transfer *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->size = sizeof(*t);
-	t->flags = flags;
-	t->addr = (uintptr_t)buf;
-	t->length = len;
-	t->card_offset = card_off;
-	t->timeout_ms = timeout_ms;
-	return ioctl(fd, BUSMASTER_IOCTL_TRANSFER, t);
-}
-
 static uint8_t *pattern(size_t len, unsigned int seed)
 {
 	uint8_t *p = aligned_alloc(PAGE, (len + PAGE - 1) / PAGE * PAGE);
@@ -148,7 +135,7 @@ TEST_F(faulty, failure_part_way_reports_exact_bytes_done)
 	ASSERT_NE(NULL, src);
 	memset(self->bar, 0, len);
 	ASSERT_EQ(0, fi_write(self->id, "fail_nth", nth));
-	EXPECT_EQ(-1, xfer(self->fd, src, len, 0, 0, 0, &t));
+	EXPECT_EQ(-1, bm_xfer(self->fd, src, len, 0, 0, 0, &t));
 	EXPECT_EQ(EIO, errno);
 	EXPECT_EQ(expect, t.bytes_done) TH_LOG("descriptor %u of a %llu-byte request failed",
 					       nth, (unsigned long long)len);
@@ -159,7 +146,7 @@ TEST_F(faulty, failure_part_way_reports_exact_bytes_done)
 						  (unsigned long long)b);
 	}
 	/* The card goes on with the next request. */
-	EXPECT_EQ(0, xfer(self->fd, src, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, bm_xfer(self->fd, src, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(0, memcmp(self->bar, src, len));
 	free(src);
 }
@@ -174,13 +161,13 @@ TEST_F(faulty, stalled_card_times_out_and_recovers)
 	ASSERT_NE(NULL, src);
 	ASSERT_NE(NULL, dst);
 	ASSERT_EQ(0, fi_write(self->id, "stall", 0xff));
-	EXPECT_EQ(-1, xfer(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 300, &t));
+	EXPECT_EQ(-1, bm_xfer(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 300, &t));
 	EXPECT_EQ(ETIMEDOUT, errno);
 	EXPECT_EQ(0, t.bytes_done);
 	ASSERT_EQ(0, fi_write(self->id, "stall", 0));
 
-	ASSERT_EQ(0, xfer(self->fd, src, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
-	ASSERT_EQ(0, xfer(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
+	ASSERT_EQ(0, bm_xfer(self->fd, src, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, bm_xfer(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
 	EXPECT_EQ(0, memcmp(src, dst, len));
 	EXPECT_EQ(0, memcmp(self->bar, src, len));
 	free(src);
@@ -210,7 +197,7 @@ TEST_F(faulty, signal_ends_request_between_card_transfers)
 	/* 100 ms a card transfer: the request takes several seconds. */
 	ASSERT_EQ(0, fi_write(self->id, "latency_ns", 100 * 1000 * 1000));
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
-	ret = xfer(self->fd, src, len, 0, 0, 0, &t);
+	ret = bm_xfer(self->fd, src, len, 0, 0, 0, &t);
 	EXPECT_EQ(-1, ret);
 	EXPECT_EQ(EINTR, errno) TH_LOG("%s", strerror(errno));
 	EXPECT_LT(0, t.bytes_done) TH_LOG("the signal came before any transfer?");

@@ -64,28 +64,11 @@ static int card_info(int id, struct busmaster_info *info)
 	return fd;
 }
 
-static int xfer(int fd, void *buf, uint64_t len, uint64_t card_off, uint32_t flags,
-		struct busmaster_transfer *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->size = sizeof(*t);
-	t->flags = flags;
-	t->addr = (uintptr_t)buf;
-	t->length = len;
-	t->card_offset = card_off;
-	return ioctl(fd, BUSMASTER_IOCTL_TRANSFER, t);
-}
-
 static int is_lying(const struct busmaster_info *info)
 {
 	const char *slot = getenv("BUSMASTER_LYING_SLOT");
 
 	return slot && !strcmp(slot, info->pci_slot);
-}
-
-static uint64_t align_down(uint64_t v, uint64_t a)
-{
-	return v / a * a;
 }
 
 /* Card -> memory into a page above 4 GiB, on every card that needs help. */
@@ -118,13 +101,13 @@ TEST(card_writes_above_4g_through_bounce_buffers)
 			close(fd);
 			continue;	/* reaches the page directly, or must not write */
 		}
-		count = align_down(info.card_mem_size < PAGE ? info.card_mem_size : PAGE,
+		count = bm_align_down(info.card_mem_size < PAGE ? info.card_mem_size : PAGE,
 				   info.alignment);
 		for (size_t b = 0; b < count; b++)
 			src[b] = (uint8_t)rand_r(&seed);
 		memset(high, 0, PAGE);
-		ASSERT_EQ(0, xfer(fd, src, count, 0, 0, &t)) TH_LOG("%s", strerror(errno));
-		ASSERT_EQ(0, xfer(fd, high, count, 0, BUSMASTER_XFER_FROM_CARD, &t))
+		ASSERT_EQ(0, bm_xfer(fd, src, count, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+		ASSERT_EQ(0, bm_xfer(fd, high, count, 0, BUSMASTER_XFER_FROM_CARD, 0, &t))
 			TH_LOG("%s: %s", info.pci_slot, strerror(errno));
 		/* Right when the ioctl returns: unmapping copied it back. */
 		EXPECT_EQ(0, memcmp(high, src, count))
@@ -162,8 +145,8 @@ static void *worker_run(void *arg)
 		for (uint64_t b = 0; b < w->len; b++)
 			src[b] = (uint8_t)rand_r(&w->seed);
 		memset(dst, 0, w->len);
-		if (xfer(w->fd, src, w->len, w->card_off, 0, &t) ||
-		    xfer(w->fd, dst, w->len, w->card_off, BUSMASTER_XFER_FROM_CARD, &t) ||
+		if (bm_xfer(w->fd, src, w->len, w->card_off, 0, 0, &t) ||
+		    bm_xfer(w->fd, dst, w->len, w->card_off, BUSMASTER_XFER_FROM_CARD, 0, &t) ||
 		    memcmp(src, dst, w->len))
 			w->failures++;
 	}
@@ -210,11 +193,11 @@ TEST(more_transfers_than_map_registers_wait_and_succeed)
 			continue;
 		}
 		/* Each wants most of the pool: they cannot all hold it at once. */
-		slice = align_down(info.card_mem_size / NTHREADS, info.alignment);
+		slice = bm_align_down(info.card_mem_size / NTHREADS, info.alignment);
 		len = (info.map_registers - 1) * PAGE;
 		if (len > slice)
 			len = slice;
-		len = align_down(len, info.alignment);
+		len = bm_align_down(len, info.alignment);
 		waits = debugfs_counter(ids[i], "map_register_waits");
 		for (int k = 0; k < NTHREADS; k++) {
 			w[k] = (struct worker){ .fd = fd, .card_off = k * slice,
@@ -278,7 +261,7 @@ TEST(lying_card_reads_somewhere_else)
 	ASSERT_NE(MAP_FAILED, bar);
 	memset(bar, 0, PAGE);
 
-	ASSERT_EQ(0, xfer(fd, high, PAGE, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, bm_xfer(fd, high, PAGE, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
 	EXPECT_NE(0, memcmp(bar, high, PAGE))
 		TH_LOG("the lying card read the right bytes from %#llx: the test could not fail",
 		       (unsigned long long)phys);

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,26 @@ static inline int bm_info(int fd, struct busmaster_info *info)
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	return ioctl(fd, BUSMASTER_IOCTL_INFO, info);
+}
+
+/* BUSMASTER_IOCTL_TRANSFER of a user buffer; @t gets the results. */
+static inline int bm_xfer(int fd, void *buf, uint64_t len, uint64_t card_off,
+			  uint32_t flags, uint64_t timeout_ms,
+			  struct busmaster_transfer *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->size = sizeof(*t);
+	t->flags = flags;
+	t->addr = (uintptr_t)buf;
+	t->length = len;
+	t->card_offset = card_off;
+	t->timeout_ms = timeout_ms;
+	return ioctl(fd, BUSMASTER_IOCTL_TRANSFER, t);
+}
+
+static inline uint64_t bm_align_down(uint64_t v, uint64_t a)
+{
+	return v / a * a;
 }
 
 /* Open the card at PCI address @slot; return the fd or -1. */

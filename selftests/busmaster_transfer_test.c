@@ -59,18 +59,6 @@ static void card_close(struct card *c)
 		close(c->fd);
 }
 
-static int transfer(struct card *c, void *buf, uint64_t len, uint64_t card_off,
-		    uint32_t flags, struct busmaster_transfer *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->size = sizeof(*t);
-	t->flags = flags;
-	t->addr = (uintptr_t)buf;
-	t->length = len;
-	t->card_offset = card_off;
-	return ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, t);
-}
-
 static void fill_random(uint8_t *p, size_t len, unsigned int *seed)
 {
 	for (size_t i = 0; i < len; i++)
@@ -132,7 +120,7 @@ static void round_trip(struct __test_metadata *_metadata, struct card *c,
 	fill_random(src, span, &seed);
 	memset(dst, 0xee, span);
 
-	ASSERT_EQ(0, transfer(c, src + src_off, len, card_off, 0, &t))
+	ASSERT_EQ(0, bm_xfer(c->fd, src + src_off, len, card_off, 0, 0, &t))
 		TH_LOG("%s: to card, %llu bytes at +%llu: %s (done %llu, card status %#x)",
 		       c->info.pci_slot, (unsigned long long)len,
 		       (unsigned long long)src_off, strerror(errno),
@@ -145,8 +133,8 @@ static void round_trip(struct __test_metadata *_metadata, struct card *c,
 					  c->info.pci_slot, bad, (unsigned long long)len);
 	}
 
-	ASSERT_EQ(0, transfer(c, dst + dst_off, len, card_off,
-			      BUSMASTER_XFER_FROM_CARD, &t))
+	ASSERT_EQ(0, bm_xfer(c->fd, dst + dst_off, len, card_off,
+			      BUSMASTER_XFER_FROM_CARD, 0, &t))
 		TH_LOG("%s: from card: %s", c->info.pci_slot, strerror(errno));
 	EXPECT_EQ(len, t.bytes_done);
 	bad = first_diff(dst + dst_off, src + src_off, len);
@@ -164,16 +152,15 @@ static void round_trip(struct __test_metadata *_metadata, struct card *c,
 	munmap(dst, span);
 }
 
-static uint64_t align_down(uint64_t v, uint64_t a)
-{
-	return v / a * a;
-}
-
-/* Odd sizes and offsets: 1 byte, a page +- 1, many pages, crossing pages. */
+/*
+ * Odd sizes and offsets: 1 byte, a page +- 1, many pages, crossing pages,
+ * tens of MiB where the card has the memory.
+ */
 TEST_F(cards, round_trips_of_odd_sizes)
 {
 	const uint64_t sizes[] = { 1, 3, 511, PAGE - 1, PAGE, PAGE + 1,
-				   3 * PAGE + 5, 64 * 1024 + 3, 1024 * 1024 + 17 };
+				   3 * PAGE + 5, 64 * 1024 + 3, 1024 * 1024 + 17,
+				   24 * 1024 * 1024 + 9 };
 
 	for (int i = 0; i < self->n; i++) {
 		struct card *c = &self->c[i];
@@ -183,13 +170,13 @@ TEST_F(cards, round_trips_of_odd_sizes)
 			       c->info.card_mem_size : c->info.card_mem_size / 2;
 
 		for (unsigned int s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-			uint64_t len = align_down(sizes[s], a);
-			uint64_t card_off = align_down((s * 37) % 509, a);
+			uint64_t len = bm_align_down(sizes[s], a);
+			uint64_t card_off = bm_align_down((s * 37) % 509, a);
 
 			if (!len || card_off + len > max)
 				continue;
-			round_trip(_metadata, c, len, align_down(PAGE - 3 * s - 1, a),
-				   align_down(5 * s + 1, a), card_off, 1000 + s);
+			round_trip(_metadata, c, len, bm_align_down(PAGE - 3 * s - 1, a),
+				   bm_align_down(5 * s + 1, a), card_off, 1000 + s);
 		}
 	}
 }
@@ -200,17 +187,17 @@ TEST_F(cards, split_by_map_registers_and_card_limits)
 	for (int i = 0; i < self->n; i++) {
 		struct card *c = &self->c[i];
 		uint64_t budget = (uint64_t)c->info.map_registers * PAGE;
-		uint64_t len = align_down(budget * 2 + 3 * PAGE + 100, c->info.alignment);
+		uint64_t len = bm_align_down(budget * 2 + 3 * PAGE + 100, c->info.alignment);
 		struct busmaster_transfer t;
 		uint8_t *buf;
 		unsigned int seed = 7;
 
 		if (len > c->info.card_mem_size)
-			len = align_down(c->info.card_mem_size, c->info.alignment);
+			len = bm_align_down(c->info.card_mem_size, c->info.alignment);
 		buf = malloc(len);
 		ASSERT_NE(NULL, buf);
 		fill_random(buf, len, &seed);
-		ASSERT_EQ(0, transfer(c, buf, len, 0, 0, &t))
+		ASSERT_EQ(0, bm_xfer(c->fd, buf, len, 0, 0, 0, &t))
 			TH_LOG("%s: %s", c->info.pci_slot, strerror(errno));
 		EXPECT_EQ(len, t.bytes_done);
 		/* At least one card transfer per budget-sized chunk. */
@@ -231,18 +218,18 @@ TEST_F(cards, read_only_memory_refused_for_card_to_memory)
 {
 	for (int i = 0; i < self->n; i++) {
 		struct card *c = &self->c[i];
-		uint64_t len = align_down(c->info.card_mem_size < PAGE ?
+		uint64_t len = bm_align_down(c->info.card_mem_size < PAGE ?
 					  c->info.card_mem_size : PAGE, c->info.alignment);
 		uint8_t *ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 				   -1, 0);
 		struct busmaster_transfer t;
 
 		ASSERT_NE(MAP_FAILED, ro);
-		EXPECT_EQ(-1, transfer(c, ro, len, 0, BUSMASTER_XFER_FROM_CARD, &t));
+		EXPECT_EQ(-1, bm_xfer(c->fd, ro, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
 		EXPECT_EQ(EFAULT, errno);
 		EXPECT_EQ(0, t.bytes_done);
 		/* Memory -> card from it is fine: the card only reads it. */
-		EXPECT_EQ(0, transfer(c, ro, len, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(0, bm_xfer(c->fd, ro, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
 		if (c->bar)
 			EXPECT_EQ(-1, first_diff(c->bar, ro, len));
 		munmap(ro, PAGE);
@@ -276,24 +263,24 @@ TEST_F(cards, bad_requests_are_refused)
 		EXPECT_EQ(EINVAL, errno) TH_LOG("reserved");
 		EXPECT_EQ(0, t.bytes_done) TH_LOG("a refused call wrote back");
 
-		EXPECT_EQ(-1, transfer(c, buf, 0, 0, 0, &t));
+		EXPECT_EQ(-1, bm_xfer(c->fd, buf, 0, 0, 0, 0, &t));
 		EXPECT_EQ(EINVAL, errno) TH_LOG("zero length");
-		EXPECT_EQ(-1, transfer(c, (void *)(uintptr_t)(UINT64_MAX - a + 1), 2 * a, 0, 0, &t));
+		EXPECT_EQ(-1, bm_xfer(c->fd, (void *)(uintptr_t)(UINT64_MAX - a + 1), 2 * a, 0, 0, 0, &t));
 		EXPECT_EQ(EINVAL, errno) TH_LOG("address + length overflows");
-		EXPECT_EQ(-1, transfer(c, buf, a, mem, 0, &t));
+		EXPECT_EQ(-1, bm_xfer(c->fd, buf, a, mem, 0, 0, &t));
 		EXPECT_EQ(ERANGE, errno) TH_LOG("card offset at the end of card memory");
-		EXPECT_EQ(-1, transfer(c, buf, mem + a, 0, 0, &t));
+		EXPECT_EQ(-1, bm_xfer(c->fd, buf, mem + a, 0, 0, 0, &t));
 		EXPECT_EQ(ERANGE, errno) TH_LOG("longer than card memory");
-		EXPECT_EQ(-1, transfer(c, buf, a, UINT64_MAX - a + 1, 0, &t));
+		EXPECT_EQ(-1, bm_xfer(c->fd, buf, a, UINT64_MAX - a + 1, 0, 0, &t));
 		EXPECT_EQ(ERANGE, errno) TH_LOG("card offset + length overflows");
-		EXPECT_EQ(-1, transfer(c, NULL, a, 0, 0, &t));
+		EXPECT_EQ(-1, bm_xfer(c->fd, NULL, a, 0, 0, 0, &t));
 		EXPECT_EQ(EFAULT, errno) TH_LOG("unmapped address");
 		if (a > 1) {
-			EXPECT_EQ(-1, transfer(c, buf + 1, a, 0, 0, &t));
+			EXPECT_EQ(-1, bm_xfer(c->fd, buf + 1, a, 0, 0, 0, &t));
 			EXPECT_EQ(EINVAL, errno) TH_LOG("misaligned address");
-			EXPECT_EQ(-1, transfer(c, buf, a + 1, 0, 0, &t));
+			EXPECT_EQ(-1, bm_xfer(c->fd, buf, a + 1, 0, 0, 0, &t));
 			EXPECT_EQ(EINVAL, errno) TH_LOG("misaligned length");
-			EXPECT_EQ(-1, transfer(c, buf, a, 1, 0, &t));
+			EXPECT_EQ(-1, bm_xfer(c->fd, buf, a, 1, 0, 0, &t));
 			EXPECT_EQ(EINVAL, errno) TH_LOG("misaligned card offset");
 		}
 		if (c->bar) {
@@ -343,9 +330,9 @@ TEST_F(cards, common_buffer_both_directions_through_mmap)
 	for (int i = 0; i < self->n; i++) {
 		struct card *c = &self->c[i];
 		uint64_t a = c->info.alignment;
-		uint64_t len = align_down(c->info.card_mem_size < 3 * PAGE + 100 ?
+		uint64_t len = bm_align_down(c->info.card_mem_size < 3 * PAGE + 100 ?
 					  c->info.card_mem_size / 2 : 3 * PAGE + 100, a);
-		uint64_t size = 2 * len + 2 * PAGE, half = align_down(size / 2, a);
+		uint64_t size = 2 * len + 2 * PAGE, half = bm_align_down(size / 2, a);
 		struct busmaster_common_alloc ca;
 		struct busmaster_transfer t;
 		unsigned int seed = 99;
@@ -378,6 +365,26 @@ TEST_F(cards, common_buffer_both_directions_through_mmap)
 		EXPECT_EQ(ENOENT, errno) TH_LOG("a freed handle still works");
 		ASSERT_EQ(0, munmap(map, size));
 	}
+}
+
+/* A mapping outlives close(): it is still the card's memory, and valid. */
+TEST_F(cards, common_buffer_mapping_outlives_close)
+{
+	struct card *c = &self->c[self->n - 1];
+	struct busmaster_common_alloc ca;
+	unsigned int seed = 3;
+	uint8_t *map, copy[PAGE];
+	int fd = bm_open_id(c->id, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, common_alloc(fd, PAGE, &ca));
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, ca.mmap_offset);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, close(fd));
+	fill_random(map, PAGE, &seed);
+	memcpy(copy, map, PAGE);
+	EXPECT_EQ(0, memcmp(copy, map, PAGE));
+	ASSERT_EQ(0, munmap(map, PAGE));
 }
 
 TEST_F(cards, common_buffer_bad_requests)
