@@ -37,17 +37,18 @@ static enum busmaster_bounce bm_choose_bounce(struct device *dev,
 	return BUSMASTER_BOUNCE_MAP_REGISTERS;
 }
 
+/* The bounce strategy, and why the card got it, for the probe message. */
 const char *bm_bounce_name(enum busmaster_bounce bounce)
 {
 	switch (bounce) {
 	case BUSMASTER_BOUNCE_NONE:
-		return "none";
+		return "none (the card reaches all memory)";
 	case BUSMASTER_BOUNCE_IOMMU:
-		return "IOMMU";
+		return "none (an IOMMU translates)";
 	case BUSMASTER_BOUNCE_SWIOTLB:
-		return "swiotlb";
+		return "swiotlb (memory beyond the card's reach; swiotlb within it)";
 	case BUSMASTER_BOUNCE_MAP_REGISTERS:
-		return "map registers";
+		return "map registers (swiotlb beyond the card's reach too)";
 	}
 	return "?";
 }

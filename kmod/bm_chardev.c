@@ -27,6 +27,7 @@ static int bm_open(struct inode *inode, struct file *file)
 	bm_dev_get(bm);
 	bf->bm = bm;
 	xa_init_flags(&bf->commons, XA_FLAGS_ALLOC1);
+	xa_init_flags(&bf->regs, XA_FLAGS_ALLOC1);
 	file->private_data = bf;
 	return 0;
 }
@@ -35,6 +36,7 @@ static int bm_release(struct inode *inode, struct file *file)
 {
 	struct bm_file *bf = file->private_data;
 
+	bm_reg_release_all(bf);
 	bm_common_release_all(bf);
 	bm_dev_put(bf->bm);
 	kfree(bf);
@@ -122,6 +124,14 @@ static const struct bm_ioctl_op bm_ioctl_ops[] = {
 		    struct busmaster_common_alloc, mmap_offset),
 	BM_IOCTL_OP(BUSMASTER_CMD_COMMON_FREE, bm_ioctl_common_free,
 		    struct busmaster_common_free, reserved),
+	BM_IOCTL_OP(BUSMASTER_CMD_REGISTER, bm_ioctl_register,
+		    struct busmaster_register, reserved),
+	BM_IOCTL_OP(BUSMASTER_CMD_UNREGISTER, bm_ioctl_unregister,
+		    struct busmaster_unregister, reserved),
+	BM_IOCTL_OP(BUSMASTER_CMD_SYNC, bm_ioctl_sync, struct busmaster_sync,
+		    length),
+	BM_IOCTL_OP(BUSMASTER_CMD_TRANSFERV, bm_ioctl_transferv,
+		    struct busmaster_transferv, transfers),
 };
 
 /* Big enough for the argument of any command. */
@@ -130,6 +140,10 @@ union bm_ioctl_buffer {
 	struct busmaster_transfer transfer;
 	struct busmaster_common_alloc common_alloc;
 	struct busmaster_common_free common_free;
+	struct busmaster_register reg;
+	struct busmaster_unregister unreg;
+	struct busmaster_sync sync;
+	struct busmaster_transferv transferv;
 };
 
 static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)

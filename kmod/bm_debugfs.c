@@ -4,9 +4,12 @@
  *
  * What the driver holds right now (pinned pages, map registers in use,
  * common buffers) and a few totals, so a test can prove nothing leaked;
- * and the card model's fault injection. Debug interface: no ABI promise.
+ * the in-kernel self-test; and the card model's fault injection. Debug
+ * interface: no ABI promise.
  */
 #include <linux/debugfs.h>
+#include <linux/random.h>
+#include <linux/vmalloc.h>
 
 #include "busmaster.h"
 
@@ -21,6 +24,49 @@ void bm_debugfs_module_exit(void)
 {
 	debugfs_remove_recursive(bm_debugfs_root);
 }
+
+/*
+ * kernel_selftest: writing N moves N random bytes of vmalloc()ed memory to
+ * card offset 0 and back through the transfer engine (the kernel-memory
+ * path) and fails with EIO unless they come back equal; reading gives the
+ * length the last successful run verified.
+ */
+static int bm_kselftest_get(void *data, u64 *val)
+{
+	struct bm_dev *bm = data;
+
+	*val = READ_ONCE(bm->kselftest_verified);
+	return 0;
+}
+
+static int bm_kselftest_set(void *data, u64 len)
+{
+	struct bm_dev *bm = data;
+	u8 *src, *dst;
+	int ret;
+
+	len = round_down(min_t(u64, len, bm->adapter.card_mem_size),
+			 bm->adapter.alignment);
+	if (!len || len > SZ_64M)
+		return -EINVAL;
+	src = vmalloc(len);
+	dst = vzalloc(len);
+	ret = -ENOMEM;
+	if (src && dst) {
+		get_random_bytes(src, len);
+		ret = bm_transfer_kernel(bm, src, len, 0, false);
+		if (!ret)
+			ret = bm_transfer_kernel(bm, dst, len, 0, true);
+		if (!ret && memcmp(src, dst, len))
+			ret = -EIO;
+	}
+	WRITE_ONCE(bm->kselftest_verified, ret ? 0 : len);
+	vfree(dst);
+	vfree(src);
+	return ret;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(bm_kselftest_fops, bm_kselftest_get,
+			 bm_kselftest_set, "%llu\n");
 
 /* Context: probe, after the card is set up. */
 void bm_debugfs_add(struct bm_dev *bm)
@@ -38,6 +84,8 @@ void bm_debugfs_add(struct bm_dev *bm)
 	debugfs_create_atomic_t("common_buffers", 0444, dir,
 				&st->common_buffers);
 	debugfs_create_atomic_t("transfers", 0444, dir, &st->transfers);
+	debugfs_create_file_unsafe("kernel_selftest", 0600, dir, bm,
+				   &bm_kselftest_fops);
 	if (bm->ops->debugfs_init)
 		bm->ops->debugfs_init(bm, dir);
 }

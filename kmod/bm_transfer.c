@@ -19,7 +19,10 @@
  * pages as the HAL copies to and from the MDL's pages.
  *
  * Splitting at the map-register budget and the card's limits is automatic,
- * as KMDF's is; bytes_done reports what completed, in order.
+ * as KMDF's is; bytes_done reports what completed, in order. The same page
+ * engine serves pages pinned per request (TRANSFER, TRANSFERV), pages
+ * pinned once (registered buffers, when they cannot stay mapped) and kernel
+ * memory (MmBuildMdlForNonPagedPool's case, bm_transfer_kernel()).
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -27,6 +30,7 @@
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "busmaster.h"
 
@@ -35,38 +39,8 @@ module_param_named(timeout_ms, bm_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms,
 		 "Default time one card transfer may take before the card is reset (ms)");
 
-/**
- * struct bm_request - one TRANSFER ioctl in progress (NT: one IRP)
- * @bm: the card
- * @from_card: card -> memory
- * @chan: which of @bm->chan_lock serializes this direction
- * @dir: the DMA API direction for the host side
- * @card_offset: where the next card transfer starts in card memory
- * @timeout: jiffies one card transfer may take
- * @pages: pinned pages of the current chunk
- * @bytes_done: bytes completed, from the start of the request
- * @card_status: the card's code for a failing segment
- * @transfers: card transfers submitted
- * @error: the first error; nothing more is submitted after it
- * @xfer: the card transfer being filled
- */
-struct bm_request {
-	struct bm_dev *bm;
-	bool from_card;
-	int chan;
-	enum dma_data_direction dir;
-	u64 card_offset;
-	unsigned long timeout;
-	struct page **pages;
-	u64 bytes_done;
-	u32 card_status;
-	u32 transfers;
-	int error;
-	struct bm_xfer xfer;
-};
-
 /* Submit the card transfer filled so far and wait for it. */
-static void bm_flush(struct bm_request *rq)
+void bm_flush(struct bm_request *rq)
 {
 	struct bm_dev *bm = rq->bm;
 	struct bm_xfer *x = &rq->xfer;
@@ -113,7 +87,7 @@ static void bm_flush(struct bm_request *rq)
 }
 
 /* Append a bus address range to card transfers, cut to the card's limits. */
-static void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len)
+void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len)
 {
 	const struct bm_adapter *ad = &rq->bm->adapter;
 	struct bm_xfer *x = &rq->xfer;
@@ -160,9 +134,32 @@ static void bm_unpin(struct bm_request *rq, unsigned int npages)
 	atomic_sub(npages, &rq->bm->stats.pinned_pages);
 }
 
+/* Feed the bus addresses of [offset, offset + len) of a mapped sg_table. */
+void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
+		     u64 len)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		u64 seg = sg_dma_len(sg), n;
+
+		if (offset >= seg) {
+			offset -= seg;
+			continue;
+		}
+		n = min(seg - offset, len);
+		bm_feed(rq, sg_dma_address(sg) + offset, n);
+		offset = 0;
+		len -= n;
+		if (!len)
+			break;
+	}
+}
+
 /* The DMA API maps the pages: directly, through an IOMMU or via swiotlb. */
-static void bm_chunk_mapped(struct bm_request *rq, u64 uaddr, u64 len,
-			    unsigned int npages)
+static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
+			    unsigned int off, u64 len)
 {
 	struct device *dev = &rq->bm->pdev->dev;
 	/*
@@ -172,13 +169,11 @@ static void bm_chunk_mapped(struct bm_request *rq, u64 uaddr, u64 len,
 	unsigned int max_seg = max_t(unsigned int, PAGE_SIZE,
 				     round_down(dma_get_max_seg_size(dev), PAGE_SIZE));
 	struct sg_table sgt;
-	struct scatterlist *sg;
-	unsigned int i;
 	int ret;
 
-	ret = sg_alloc_table_from_pages_segment(&sgt, rq->pages, npages,
-						offset_in_page(uaddr), len,
-						max_seg, GFP_KERNEL);
+	ret = sg_alloc_table_from_pages_segment(&sgt, pages,
+						DIV_ROUND_UP(off + len, PAGE_SIZE),
+						off, len, max_seg, GFP_KERNEL);
 	if (ret) {
 		rq->error = ret;
 		return;
@@ -188,8 +183,7 @@ static void bm_chunk_mapped(struct bm_request *rq, u64 uaddr, u64 len,
 		rq->error = ret == -EINVAL ? -EIO : ret;
 		goto free;
 	}
-	for_each_sgtable_dma_sg(&sgt, sg, i)
-		bm_feed(rq, sg_dma_address(sg), sg_dma_len(sg));
+	bm_feed_sgtable(rq, &sgt, 0, len);
 	bm_flush(rq);
 	/* FlushAdapterBuffers: bounced data reaches the user's pages here. */
 	dma_unmap_sgtable(dev, &sgt, rq->dir, 0);
@@ -197,96 +191,108 @@ free:
 	sg_free_table(&sgt);
 }
 
-/* Copy between the pinned pages and a map-register run, as the HAL does. */
-static void bm_copy_pages(struct bm_request *rq, u64 uaddr, void *bounce,
+/* Copy between pages and a map-register run, as the HAL does. */
+static void bm_copy_pages(struct page **pages, unsigned int off, void *bounce,
 			  u64 len, bool to_pages)
 {
-	unsigned int off = offset_in_page(uaddr), i = 0;
-
 	while (len) {
 		unsigned int n = min_t(u64, len, PAGE_SIZE - off);
 
 		if (to_pages)
-			memcpy_to_page(rq->pages[i], off, bounce, n);
+			memcpy_to_page(*pages, off, bounce, n);
 		else
-			memcpy_from_page(bounce, rq->pages[i], off, n);
+			memcpy_from_page(bounce, *pages, off, n);
 		bounce += n;
 		len -= n;
 		off = 0;
-		i++;
+		pages++;
 	}
 }
 
 /* The card cannot reach swiotlb: bounce through the driver's map registers. */
-static void bm_chunk_mapreg(struct bm_request *rq, u64 uaddr, u64 len)
+static void bm_chunk_mapreg(struct bm_request *rq, struct page **pages,
+			    unsigned int off, u64 len)
 {
 	struct bm_adapter *ad = &rq->bm->adapter;
-	unsigned int pages = DIV_ROUND_UP(len, PAGE_SIZE);
+	unsigned int nregs = DIV_ROUND_UP(len, PAGE_SIZE);
 	u64 before = rq->bytes_done;
+	void *bounce;
 	long first;
 
-	first = bm_mapreg_get(rq->bm, pages);
+	first = bm_mapreg_get(rq->bm, nregs);
 	if (first < 0) {
 		rq->error = first;
 		return;
 	}
+	bounce = ad->pool_cpu + (first << PAGE_SHIFT);
 	if (!rq->from_card)
-		bm_copy_pages(rq, uaddr, ad->pool_cpu + (first << PAGE_SHIFT),
-			      len, false);
+		bm_copy_pages(pages, off, bounce, len, false);
 	bm_feed(rq, ad->pool_dma + (first << PAGE_SHIFT), len);
 	bm_flush(rq);
 	if (rq->from_card)
-		bm_copy_pages(rq, uaddr, ad->pool_cpu + (first << PAGE_SHIFT),
-			      rq->bytes_done - before, true);
-	bm_mapreg_put(rq->bm, first, pages);
+		bm_copy_pages(pages, off, bounce, rq->bytes_done - before, true);
+	bm_mapreg_put(rq->bm, first, nregs);
 }
 
-/* Check the request against the card before touching anything. */
-static int bm_transfer_check(const struct bm_adapter *ad,
-			     const struct busmaster_transfer *t)
+/* One chunk, at most the map-register budget, of pages the caller holds. */
+static void bm_chunk(struct bm_request *rq, struct page **pages,
+		     unsigned int off, u64 len)
 {
-	u64 end;
+	u64 before = rq->bytes_done;
 
-	if (t->flags & ~(BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON) ||
-	    t->reserved)
-		return -EINVAL;
-	if (!(t->flags & BUSMASTER_XFER_COMMON) && t->handle)
-		return -EINVAL;
-	if (!t->length || check_add_overflow(t->addr, t->length, &end))
-		return -EINVAL;
-	if (!(t->flags & BUSMASTER_XFER_COMMON) && end > TASK_SIZE)
-		return -EINVAL;
-	if (!IS_ALIGNED(t->addr | t->length | t->card_offset, ad->alignment))
-		return -EINVAL;
-	if (check_add_overflow(t->card_offset, t->length, &end) ||
-	    end > ad->card_mem_size)
-		return -ERANGE;
-	return 0;
+	if (rq->bm->adapter.bounce == BUSMASTER_BOUNCE_MAP_REGISTERS)
+		bm_chunk_mapreg(rq, pages, off, len);
+	else
+		bm_chunk_mapped(rq, pages, off, len);
+	/* A short card transfer without an error is a card bug. */
+	if (!rq->error && rq->bytes_done - before != len)
+		rq->error = -EIO;
 }
 
-/* The user's pages, chunk by chunk within the map-register budget. */
-static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 length)
+/* The largest chunk starting at in-page offset @off the budget allows. */
+static u64 bm_chunk_len(struct bm_request *rq, unsigned int off, u64 left)
 {
-	const struct bm_adapter *ad = &rq->bm->adapter;
-	u64 budget = (u64)ad->map_registers << PAGE_SHIFT;
+	u64 budget = (u64)rq->bm->adapter.map_registers << PAGE_SHIFT;
 
-	while (rq->bytes_done < length && !rq->error) {
-		u64 uaddr = addr + rq->bytes_done;
-		u64 len = min(length - rq->bytes_done,
-			      budget - offset_in_page(uaddr));
+	return min(left, budget - off);
+}
+
+/**
+ * bm_transfer_pages - move @len bytes of pages the caller holds (pinned or
+ * kernel memory), starting @off bytes into the first page
+ * @rq: the request; its card offset advances
+ * @pages: the pages
+ * @off: byte offset into @pages[0]; may exceed a page
+ * @len: bytes
+ */
+void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
+		       u64 len)
+{
+	while (len && !rq->error) {
+		struct page **first = pages + (off >> PAGE_SHIFT);
+		unsigned int in_page = offset_in_page(off);
+		u64 n = bm_chunk_len(rq, in_page, len);
+
+		bm_chunk(rq, first, in_page, n);
+		off += n;
+		len -= n;
+	}
+}
+
+/* User memory, pinned chunk by chunk for the time of its card transfers. */
+static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
+{
+	while (len && !rq->error) {
+		u64 n = bm_chunk_len(rq, offset_in_page(addr), len);
 		unsigned int npages;
 
-		rq->error = bm_pin(rq, uaddr, len, &npages);
+		rq->error = bm_pin(rq, addr, n, &npages);
 		if (rq->error)
 			break;
-		if (ad->bounce == BUSMASTER_BOUNCE_MAP_REGISTERS)
-			bm_chunk_mapreg(rq, uaddr, len);
-		else
-			bm_chunk_mapped(rq, uaddr, len, npages);
+		bm_chunk(rq, rq->pages, offset_in_page(addr), n);
 		bm_unpin(rq, npages);
-		/* A short card transfer without an error is a card bug. */
-		if (!rq->error && rq->bytes_done != uaddr + len - addr)
-			rq->error = -EIO;
+		addr += n;
+		len -= n;
 	}
 }
 
@@ -297,10 +303,69 @@ static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 length)
 static void bm_transfer_common(struct bm_request *rq, struct bm_common *c,
 			       u64 offset, u64 length)
 {
+	u64 before = rq->bytes_done;
+
 	bm_feed(rq, c->dma + offset, length);
 	bm_flush(rq);
-	if (!rq->error && rq->bytes_done != length)
+	if (!rq->error && rq->bytes_done - before != length)
 		rq->error = -EIO;
+}
+
+/*
+ * Check what every request checks, before touching anything: @addr and
+ * @len within @limit (a buffer's size: ERANGE past it; the user address
+ * space: EINVAL), alignment, the card range.
+ */
+static int bm_check_range(const struct bm_adapter *ad, u64 addr, u64 len,
+			  u64 card_offset, u64 limit)
+{
+	u64 end;
+
+	if (!len || check_add_overflow(addr, len, &end))
+		return -EINVAL;
+	if (end > limit)
+		return limit == TASK_SIZE ? -EINVAL : -ERANGE;
+	if (!IS_ALIGNED(addr | len | card_offset, ad->alignment))
+		return -EINVAL;
+	if (check_add_overflow(card_offset, len, &end) ||
+	    end > ad->card_mem_size)
+		return -ERANGE;
+	return 0;
+}
+
+/**
+ * bm_request_init - set up a request
+ * @rq: the request
+ * @bm: the card
+ * @from_card: card -> memory
+ * @card_offset: where in card memory it starts
+ * @timeout_ms: time one card transfer may take (0: the module's default)
+ * Return: 0 or -ENOMEM; bm_request_fini() in either case.
+ */
+int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
+		    u64 card_offset, u64 timeout_ms)
+{
+	const struct bm_adapter *ad = &bm->adapter;
+
+	memset(rq, 0, sizeof(*rq));
+	rq->bm = bm;
+	rq->from_card = from_card;
+	rq->chan = from_card && ad->dma_channels > 1;
+	rq->dir = from_card ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
+	rq->card_offset = card_offset;
+	rq->timeout = msecs_to_jiffies(timeout_ms ?: READ_ONCE(bm_timeout_ms));
+	init_completion(&rq->xfer.done);
+	rq->pages = kvmalloc_array(ad->map_registers, sizeof(*rq->pages),
+				   GFP_KERNEL);
+	rq->xfer.segs = kvmalloc_array(ad->max_segments, sizeof(*rq->xfer.segs),
+				       GFP_KERNEL);
+	return rq->pages && rq->xfer.segs ? 0 : -ENOMEM;
+}
+
+void bm_request_fini(struct bm_request *rq)
+{
+	kvfree(rq->xfer.segs);
+	kvfree(rq->pages);
 }
 
 /**
@@ -314,53 +379,121 @@ static void bm_transfer_common(struct bm_request *rq, struct bm_common *c,
  */
 int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond)
 {
+	const u32 known = BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
+			  BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC;
 	struct busmaster_transfer *t = arg;
+	const u32 buffer = t->flags & (BUSMASTER_XFER_COMMON |
+				       BUSMASTER_XFER_REGISTERED);
 	struct bm_dev *bm = bf->bm;
-	const struct bm_adapter *ad = &bm->adapter;
-	struct bm_request rq = { .bm = bm };
+	bool from_card = t->flags & BUSMASTER_XFER_FROM_CARD;
 	struct bm_common *common = NULL;
+	struct bm_reg *reg = NULL;
+	struct bm_request rq;
+	u64 limit = TASK_SIZE;
 	int ret;
 
-	ret = bm_transfer_check(ad, t);
-	if (ret)
-		return ret;
-	if (t->flags & BUSMASTER_XFER_COMMON) {
+	if (t->flags & ~known || t->reserved ||
+	    buffer == (BUSMASTER_XFER_COMMON | BUSMASTER_XFER_REGISTERED) ||
+	    (!buffer && t->handle) ||
+	    (t->flags & BUSMASTER_XFER_NO_SYNC &&
+	     buffer != BUSMASTER_XFER_REGISTERED))
+		return -EINVAL;
+	if (buffer == BUSMASTER_XFER_COMMON) {
 		common = bm_common_get(bf, t->handle);
 		if (!common)
 			return -ENOENT;
-		if (t->addr + t->length > common->size) {
-			bm_common_put(common);
-			return -ERANGE;
-		}
+		limit = common->size;
+	} else if (buffer == BUSMASTER_XFER_REGISTERED) {
+		reg = bm_reg_get(bf, t->handle);
+		if (!reg)
+			return -ENOENT;
+		limit = reg->length;
+		ret = -EPERM;
+		if (from_card && !reg->card_writes)
+			goto out;
 	}
-
-	rq.from_card = t->flags & BUSMASTER_XFER_FROM_CARD;
-	rq.chan = rq.from_card && ad->dma_channels > 1;
-	rq.dir = rq.from_card ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
-	rq.card_offset = t->card_offset;
-	rq.timeout = msecs_to_jiffies(t->timeout_ms ?: READ_ONCE(bm_timeout_ms));
-	init_completion(&rq.xfer.done);
-	rq.pages = kvmalloc_array(ad->map_registers, sizeof(*rq.pages), GFP_KERNEL);
-	rq.xfer.segs = kvmalloc_array(ad->max_segments, sizeof(*rq.xfer.segs),
-				      GFP_KERNEL);
-	if (!rq.pages || !rq.xfer.segs) {
-		ret = -ENOMEM;
+	ret = bm_check_range(&bm->adapter, t->addr, t->length, t->card_offset,
+			     limit);
+	if (ret)
 		goto out;
-	}
 
-	*respond = true;
-	if (common)
-		bm_transfer_common(&rq, common, t->addr, t->length);
-	else
-		bm_transfer_user(&rq, t->addr, t->length);
-	ret = rq.error;
-	t->bytes_done = rq.bytes_done;
-	t->card_status = rq.card_status;
-	t->transfers = rq.transfers;
+	ret = bm_request_init(&rq, bm, from_card, t->card_offset, t->timeout_ms);
+	if (!ret) {
+		*respond = true;
+		if (common)
+			bm_transfer_common(&rq, common, t->addr, t->length);
+		else if (reg)
+			bm_transfer_registered(&rq, reg, t->addr, t->length,
+					       !(t->flags & BUSMASTER_XFER_NO_SYNC));
+		else
+			bm_transfer_user(&rq, t->addr, t->length);
+		ret = rq.error;
+		t->bytes_done = rq.bytes_done;
+		t->card_status = rq.card_status;
+		t->transfers = rq.transfers;
+	}
+	bm_request_fini(&rq);
 out:
-	kvfree(rq.xfer.segs);
-	kvfree(rq.pages);
 	if (common)
 		bm_common_put(common);
+	if (reg)
+		bm_reg_put(reg);
+	return ret;
+}
+
+/**
+ * bm_ioctl_transferv - BUSMASTER_IOCTL_TRANSFERV: several user ranges (NT's
+ * chained MDLs) to or from one contiguous card range, in order
+ * @bf: the file
+ * @arg: struct busmaster_transferv, copied in
+ * @respond: set when the output fields are to be copied back, even on error
+ *
+ * Context: process context, @bf->bm->lifetime held for read, card present.
+ * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
+ */
+int bm_ioctl_transferv(struct bm_file *bf, void *arg, bool *respond)
+{
+	struct busmaster_transferv *tv = arg;
+	const struct bm_adapter *ad = &bf->bm->adapter;
+	struct busmaster_iovec *iov;
+	struct bm_request rq;
+	u64 card = tv->card_offset;
+	unsigned int i;
+	int ret;
+
+	if (tv->flags & ~BUSMASTER_XFER_FROM_CARD || tv->reserved ||
+	    !tv->count || tv->count > BUSMASTER_IOV_MAX)
+		return -EINVAL;
+	iov = kvmalloc_array(tv->count, sizeof(*iov), GFP_KERNEL);
+	if (!iov)
+		return -ENOMEM;
+	if (copy_from_user(iov, u64_to_user_ptr(tv->iov),
+			   array_size(tv->count, sizeof(*iov)))) {
+		ret = -EFAULT;
+		goto free;
+	}
+	/* Every piece checked, and the card range as a whole, before any DMA. */
+	for (i = 0; i < tv->count; i++) {
+		ret = bm_check_range(ad, iov[i].addr, iov[i].length, card,
+				     TASK_SIZE);
+		if (ret)
+			goto free;
+		card += iov[i].length;
+	}
+
+	ret = bm_request_init(&rq, bf->bm, tv->flags & BUSMASTER_XFER_FROM_CARD,
+			      tv->card_offset, tv->timeout_ms);
+	if (!ret) {
+		*respond = true;
+		for (i = 0; i < tv->count && !rq.error; i++)
+			bm_transfer_user(&rq, iov[i].addr, iov[i].length);
+		ret = rq.error;
+		tv->bytes_done = rq.bytes_done;
+		tv->card_status = rq.card_status;
+		tv->transfers = rq.transfers;
+	}
+	bm_request_fini(&rq);
+free:
+	kvfree(iov);
 	return ret;
 }

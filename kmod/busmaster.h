@@ -10,6 +10,8 @@
  *                 pin, map, split into card transfers, wait, unmap, unpin
  *   bm_mapreg.c   the map-register pool for cards below 32 bits
  *   bm_common.c   common buffers (AllocateCommonBuffer) and their mmap()
+ *   bm_registered.c registered buffers: pinned and mapped once, partial
+ *                 ranges, explicit sync; and the kernel-memory path
  *   bm_debugfs.c  /sys/kernel/debug/busmaster/busmasterN: counters, faults
  *   bm_edu.c      QEMU's "edu" card: its registers, behind struct bm_card_ops
  *   bm_card.c     our busmaster card (docs/card-datasheet.md), the same way
@@ -24,6 +26,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
+#include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -191,6 +194,7 @@ struct bm_stats {
  * @chan_lock: one card transfer at a time per direction (index 1: card ->
  *	memory, when the card has a second channel for it)
  * @stats: counters, see struct bm_stats
+ * @kselftest_verified: bytes the last in-kernel self-test verified
  * @debugfs: this card's debugfs folder
  * @misc: the char device
  * @kref: one reference for the PCI binding, one per open file
@@ -213,6 +217,7 @@ struct bm_dev {
 	char slot[16];
 	struct mutex chan_lock[2];	/* a transfer per direction */
 	struct bm_stats stats;
+	u64 kselftest_verified;
 	struct dentry *debugfs;
 	struct miscdevice misc;
 	struct kref kref;
@@ -239,9 +244,70 @@ struct bm_common {
 };
 
 /**
+ * struct bm_reg - a registered buffer: user pages pinned long-term and,
+ * where the DMA API can, mapped once (NT: an MDL kept with its
+ * scatter/gather list built once, BuildScatterGatherList)
+ * @kref: the file's handle and each transfer on it hold one
+ * @bm: the card (a reference is held)
+ * @dev: the device it is mapped for (a reference is held)
+ * @mm: the owner's mm, whose pinned_vm was charged (mmgrab()ed)
+ * @pages: the pinned pages
+ * @npages: how many
+ * @offset: where the buffer starts in @pages[0]
+ * @length: bytes
+ * @card_writes: pinned writable: the card may write it
+ * @mapped: @sgt is mapped (not for cards that bounce through map registers)
+ * @sgt: the pages as an sg_table, mapped DMA_BIDIRECTIONAL when @mapped
+ */
+struct bm_reg {
+	struct kref kref;
+	struct bm_dev *bm;
+	struct device *dev;
+	struct mm_struct *mm;
+	struct page **pages;
+	unsigned int npages;
+	unsigned int offset;
+	u64 length;
+	bool card_writes;
+	bool mapped;
+	struct sg_table sgt;
+};
+
+/**
+ * struct bm_request - one transfer request in progress (NT: one IRP)
+ * @bm: the card
+ * @from_card: card -> memory
+ * @chan: which of @bm->chan_lock serializes this direction
+ * @dir: the DMA API direction for the host side
+ * @card_offset: where the next card transfer starts in card memory
+ * @timeout: jiffies one card transfer may take
+ * @pages: room for the pages of one chunk (map_registers entries)
+ * @bytes_done: bytes completed, from the start of the request
+ * @card_status: the card's code for a failing segment
+ * @transfers: card transfers submitted
+ * @error: the first error; nothing more is submitted after it
+ * @xfer: the card transfer being filled
+ */
+struct bm_request {
+	struct bm_dev *bm;
+	bool from_card;
+	int chan;
+	enum dma_data_direction dir;
+	u64 card_offset;
+	unsigned long timeout;
+	struct page **pages;
+	u64 bytes_done;
+	u32 card_status;
+	u32 transfers;
+	int error;
+	struct bm_xfer xfer;
+};
+
+/**
  * struct bm_file - one open file of /dev/busmasterN
  * @bm: the card; the file holds a reference
  * @commons: this file's common buffers by handle
+ * @regs: this file's registered buffers by handle
  *
  * Per-file state lives here so that many files, and later many requests
  * per file, proceed independently; a handle means nothing in another file.
@@ -249,6 +315,7 @@ struct bm_common {
 struct bm_file {
 	struct bm_dev *bm;
 	struct xarray commons;
+	struct xarray regs;
 };
 
 /* bm_main.c */
@@ -263,7 +330,29 @@ const char *bm_bounce_name(enum busmaster_bounce bounce);
 
 /* bm_transfer.c */
 extern unsigned int bm_timeout_ms;
+int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
+		    u64 card_offset, u64 timeout_ms);
+void bm_request_fini(struct bm_request *rq);
+void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len);
+void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
+		     u64 len);
+void bm_flush(struct bm_request *rq);
+void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
+		       u64 len);
 int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond);
+int bm_ioctl_transferv(struct bm_file *bf, void *arg, bool *respond);
+
+/* bm_registered.c */
+int bm_ioctl_register(struct bm_file *bf, void *arg, bool *respond);
+int bm_ioctl_unregister(struct bm_file *bf, void *arg, bool *respond);
+int bm_ioctl_sync(struct bm_file *bf, void *arg, bool *respond);
+struct bm_reg *bm_reg_get(struct bm_file *bf, u32 handle);
+void bm_reg_put(struct bm_reg *reg);
+void bm_reg_release_all(struct bm_file *bf);
+void bm_transfer_registered(struct bm_request *rq, struct bm_reg *reg,
+			    u64 offset, u64 len, bool sync);
+int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
+		       u64 card_offset, bool from_card);
 
 /* bm_mapreg.c */
 int bm_mapreg_init(struct bm_dev *bm, unsigned int pages);

@@ -40,6 +40,10 @@ enum {
 	BUSMASTER_CMD_TRANSFER,
 	BUSMASTER_CMD_COMMON_ALLOC,
 	BUSMASTER_CMD_COMMON_FREE,
+	BUSMASTER_CMD_REGISTER,
+	BUSMASTER_CMD_UNREGISTER,
+	BUSMASTER_CMD_SYNC,
+	BUSMASTER_CMD_TRANSFERV,
 };
 
 /** enum busmaster_card_model - which card this file drives */
@@ -147,6 +151,8 @@ struct busmaster_info {
 enum {
 	BUSMASTER_XFER_FROM_CARD = 1 << 0,	/* card -> memory; else memory -> card */
 	BUSMASTER_XFER_COMMON = 1 << 1,		/* @addr is an offset in common buffer @handle */
+	BUSMASTER_XFER_REGISTERED = 1 << 2,	/* @addr is an offset in registered @handle */
+	BUSMASTER_XFER_NO_SYNC = 1 << 3,	/* registered only: the caller syncs (SYNC) */
 };
 
 /**
@@ -156,10 +162,11 @@ enum {
  * AdapterControl callback, FlushAdapterBuffers and MmUnlockPages, in one)
  * @size: in: sizeof(struct busmaster_transfer)
  * @flags: in: BUSMASTER_XFER_* bits
- * @handle: in: with BUSMASTER_XFER_COMMON, the common buffer; else 0
+ * @handle: in: with BUSMASTER_XFER_COMMON or _REGISTERED, the buffer; else 0
  * @reserved: in: must be 0
  * @addr: in: user virtual address of the buffer, or with
- *	BUSMASTER_XFER_COMMON the byte offset in the common buffer
+ *	BUSMASTER_XFER_COMMON or _REGISTERED the byte offset in that buffer
+ *	(IoBuildPartialMdl: any sub-range)
  * @length: in: bytes to move, at least 1
  * @card_offset: in: byte offset in on-card memory
  * @timeout_ms: in: time one card transfer may take (0: the driver's default,
@@ -173,13 +180,22 @@ enum {
  * the map-register budget (INFO). With BUSMASTER_XFER_FROM_CARD the pages
  * are pinned writable, so a read-only mapping fails before any DMA.
  *
+ * On a registered buffer the transfer syncs the range it moves (for the
+ * device before, for the CPU after), as FlushAdapterBuffers would; with
+ * BUSMASTER_XFER_NO_SYNC it does not, and the caller owns the syncs
+ * (BUSMASTER_IOCTL_SYNC). Skipping a needed sync is the seed thread's bug:
+ * where the DMA API bounces (a 32-bit card, memory above 4 GiB), what the
+ * card wrote stays in the bounce buffer and the CPU reads stale data.
+ *
  * Errors, besides the common ones (bytes_done tells what completed):
  *  EINVAL     @length 0, @addr + @length overflows, @addr, @length or
  *             @card_offset not a multiple of the card's alignment,
  *             @handle set without BUSMASTER_XFER_COMMON
  *  ERANGE     @card_offset + @length beyond on-card memory, or @addr +
  *             @length beyond the common buffer
- *  ENOENT     no common buffer @handle in this file
+ *  ENOENT     no common or registered buffer @handle in this file
+ *  EPERM      card -> memory into a buffer registered without
+ *             BUSMASTER_REG_CARD_WRITES
  *  EFAULT     the buffer is not mapped (writable, for FROM_CARD)
  *  EIO        the card failed a segment (@card_status says how)
  *  ETIMEDOUT  a card transfer did not finish in time; the card was reset
@@ -246,11 +262,148 @@ struct busmaster_common_free {
 	__u32 reserved;
 };
 
+/* busmaster_register.flags */
+enum {
+	BUSMASTER_REG_CARD_WRITES = 1 << 0,	/* the card may write it: pinned writable */
+};
+
+/**
+ * struct busmaster_register - BUSMASTER_IOCTL_REGISTER: pin and map a user
+ * buffer once for many transfers (BuildScatterGatherList's reuse: the
+ * scatter/gather list is built once, in the driver's memory)
+ * @size: in: sizeof(struct busmaster_register)
+ * @flags: in: BUSMASTER_REG_* bits
+ * @addr: in: user virtual address
+ * @length: in: bytes, 1 to BUSMASTER_REGISTER_MAX
+ * @handle: out: names the buffer in this file (never 0)
+ * @reserved: in: must be 0
+ *
+ * The pages are pinned long-term (FOLL_LONGTERM) and charged to the
+ * process's RLIMIT_MEMLOCK (mm->pinned_vm, as io_uring, RDMA and VFIO do)
+ * unless it has CAP_IPC_LOCK; they are mapped for the card once. The
+ * kernel refuses long-term pins of some memory: file mappings that need
+ * writeback (kernels from 6.5 on, writable pins), fsdax; such a buffer
+ * fails with EFAULT. Anonymous memory, shmem/tmpfs and hugetlbfs work.
+ *
+ * Errors: EINVAL (flags, length, overflow, alignment), EFAULT (not mapped,
+ * not writable with BUSMASTER_REG_CARD_WRITES, or no long-term pin allowed
+ * there), ENOMEM (over RLIMIT_MEMLOCK, or no bounce space for the mapping),
+ * EMFILE (BUSMASTER_REGISTER_PER_FILE buffers already). Nothing stays
+ * pinned or charged after a failure.
+ */
+struct busmaster_register {
+	__u32 size;
+	__u32 flags;
+	__u64 addr;
+	__u64 length;
+	__u32 handle;
+	__u32 reserved;
+};
+
+#define BUSMASTER_REGISTER_MAX		0x40000000ULL	/* 1 GiB */
+#define BUSMASTER_REGISTER_PER_FILE	64
+
+/**
+ * struct busmaster_unregister - BUSMASTER_IOCTL_UNREGISTER
+ * @size: in: sizeof(struct busmaster_unregister)
+ * @flags: in: must be 0
+ * @handle: in: what REGISTER returned
+ * @reserved: in: must be 0
+ *
+ * The handle goes at once; a transfer on the buffer already running keeps
+ * it until it finishes, then the pages are unmapped, unpinned and
+ * uncharged. Closing the file unregisters everything. Errors: ENOENT.
+ */
+struct busmaster_unregister {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 reserved;
+};
+
+/* busmaster_sync.flags: exactly one */
+enum {
+	BUSMASTER_SYNC_FOR_DEVICE = 1 << 0,	/* the CPU wrote; the card reads next */
+	BUSMASTER_SYNC_FOR_CPU = 1 << 1,	/* the card wrote; the CPU reads next */
+};
+
+/**
+ * struct busmaster_sync - BUSMASTER_IOCTL_SYNC: KeFlushIoBuffers /
+ * FlushAdapterBuffers for a range of a registered buffer:
+ * dma_sync_*_for_device() or dma_sync_*_for_cpu()
+ * @size: in: sizeof(struct busmaster_sync)
+ * @flags: in: one BUSMASTER_SYNC_* bit
+ * @handle: in: the registered buffer
+ * @reserved: in: must be 0
+ * @offset: in: where the range starts in the buffer
+ * @length: in: bytes, at least 1
+ *
+ * Only callers of BUSMASTER_XFER_NO_SYNC need it. Granularity is a page:
+ * the whole pages the range touches are synced, so the CPU and the card
+ * must not use the same page at the same time.
+ * Errors: EINVAL, ERANGE (beyond the buffer), ENOENT.
+ */
+struct busmaster_sync {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 reserved;
+	__u64 offset;
+	__u64 length;
+};
+
+/** struct busmaster_iovec - one piece of a vectored transfer (chained MDLs) */
+struct busmaster_iovec {
+	__u64 addr;
+	__u64 length;
+};
+
+#define BUSMASTER_IOV_MAX	1024
+
+/**
+ * struct busmaster_transferv - BUSMASTER_IOCTL_TRANSFERV: one request over
+ * several user ranges (chained MDLs) to or from one contiguous card range
+ * @size: in: sizeof(struct busmaster_transferv)
+ * @flags: in: BUSMASTER_XFER_FROM_CARD or 0
+ * @count: in: entries at @iov, 1 to BUSMASTER_IOV_MAX
+ * @reserved: in: must be 0
+ * @iov: in: user pointer to @count struct busmaster_iovec; each length at
+ *	least 1, aligned as a TRANSFER's
+ * @card_offset: in: where the first piece goes in card memory; the pieces
+ *	follow one another
+ * @timeout_ms: in: as for TRANSFER
+ * @bytes_done: out: bytes moved, in order across the pieces, also on failure
+ * @card_status: out: as for TRANSFER
+ * @transfers: out: card transfers the request took
+ *
+ * Errors: as TRANSFER; EINVAL also for a @count out of range or a piece of
+ * length 0; ERANGE when the pieces together pass the end of card memory.
+ */
+struct busmaster_transferv {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 reserved;
+	__u64 iov;
+	__u64 card_offset;
+	__u64 timeout_ms;
+
+	__u64 bytes_done;
+	__u32 card_status;
+	__u32 transfers;
+};
+
 #define BUSMASTER_IOCTL_INFO	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_INFO)
 #define BUSMASTER_IOCTL_TRANSFER _IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_TRANSFER)
 #define BUSMASTER_IOCTL_COMMON_ALLOC \
 	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_COMMON_ALLOC)
 #define BUSMASTER_IOCTL_COMMON_FREE \
 	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_COMMON_FREE)
+#define BUSMASTER_IOCTL_REGISTER _IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_REGISTER)
+#define BUSMASTER_IOCTL_UNREGISTER \
+	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_UNREGISTER)
+#define BUSMASTER_IOCTL_SYNC	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_SYNC)
+#define BUSMASTER_IOCTL_TRANSFERV \
+	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_TRANSFERV)
 
 #endif /* _UAPI_LINUX_BUSMASTER_H */

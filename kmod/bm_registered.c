@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster: registered buffers, and DMA from kernel memory.
+ *
+ * A process that streams the same buffer again and again registers it
+ * once: the pages are pinned long-term (FOLL_LONGTERM), charged to its
+ * RLIMIT_MEMLOCK through mm->pinned_vm as RDMA, io_uring and VFIO do, and
+ * mapped for the card once with dma_map_sgtable(). Transfers then move any
+ * sub-range of it (IoBuildPartialMdl) with no pinning or mapping, and sync
+ * the range they move -- KeFlushIoBuffers / FlushAdapterBuffers -- unless
+ * the caller asks to do it with BUSMASTER_IOCTL_SYNC.
+ *
+ * Cards that bounce through the driver's map registers cannot keep a
+ * mapping: their registered pages are copied through map registers at
+ * transfer time, as the HAL does at MapTransfer time; syncs are moot there.
+ *
+ * bm_transfer_kernel() runs the same engine over vmalloc()ed memory
+ * (MmBuildMdlForNonPagedPool's case), for the in-kernel self-test.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "busmaster.h"
+
+/* Charge @npages to the owner's RLIMIT_MEMLOCK, as ib_umem_get() does. */
+static int bm_charge_pinned(struct mm_struct *mm, unsigned long npages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+
+	if (atomic64_add_return(npages, &mm->pinned_vm) > limit &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void bm_reg_release(struct kref *kref)
+{
+	struct bm_reg *reg = container_of(kref, struct bm_reg, kref);
+
+	/* Transfers synced what the CPU may read; do not copy stale data back. */
+	if (reg->mapped)
+		dma_unmap_sgtable(reg->dev, &reg->sgt, DMA_BIDIRECTIONAL,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+	sg_free_table(&reg->sgt);
+	unpin_user_pages_dirty_lock(reg->pages, reg->npages, reg->card_writes);
+	atomic_sub(reg->npages, &reg->bm->stats.pinned_pages);
+	atomic64_sub(reg->npages, &reg->mm->pinned_vm);
+	mmdrop(reg->mm);
+	kvfree(reg->pages);
+	put_device(reg->dev);
+	bm_dev_put(reg->bm);
+	kfree(reg);
+}
+
+void bm_reg_put(struct bm_reg *reg)
+{
+	kref_put(&reg->kref, bm_reg_release);
+}
+
+/**
+ * bm_reg_get - look up a registered buffer of this file, take a reference
+ * @bf: the file
+ * @handle: what REGISTER returned
+ * Return: the buffer, or NULL if this file has none by that handle.
+ */
+struct bm_reg *bm_reg_get(struct bm_file *bf, u32 handle)
+{
+	struct bm_reg *reg;
+
+	xa_lock(&bf->regs);
+	reg = xa_load(&bf->regs, handle);
+	if (reg)
+		kref_get(&reg->kref);
+	xa_unlock(&bf->regs);
+	return reg;
+}
+
+/* Pin, charge and (where the DMA API can) map; undo all of it on failure. */
+static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
+{
+	struct bm_dev *bm = reg->bm;
+	const struct bm_adapter *ad = &bm->adapter;
+	unsigned int max_seg;
+	int got, ret;
+
+	ret = bm_charge_pinned(reg->mm, reg->npages);
+	if (ret)
+		return ret;
+	got = pin_user_pages_fast(addr & PAGE_MASK, reg->npages,
+				  FOLL_LONGTERM | (reg->card_writes ? FOLL_WRITE : 0),
+				  reg->pages);
+	if (got != reg->npages) {
+		if (got > 0)
+			unpin_user_pages(reg->pages, got);
+		ret = got < 0 ? got : -EFAULT;
+		goto uncharge;
+	}
+	/*
+	 * Where swiotlb bounces, keep sg entries to a page, so a sync touches
+	 * only the pages a transfer moved.
+	 */
+	max_seg = ad->bounce == BUSMASTER_BOUNCE_SWIOTLB ? PAGE_SIZE :
+		  max_t(unsigned int, PAGE_SIZE,
+			round_down(dma_get_max_seg_size(reg->dev), PAGE_SIZE));
+	ret = sg_alloc_table_from_pages_segment(&reg->sgt, reg->pages,
+						reg->npages, reg->offset,
+						reg->length, max_seg, GFP_KERNEL);
+	if (ret)
+		goto unpin;
+	if (ad->bounce != BUSMASTER_BOUNCE_MAP_REGISTERS) {
+		/* Bounce space for it all, or nothing: ENOMEM. */
+		ret = dma_map_sgtable(reg->dev, &reg->sgt, DMA_BIDIRECTIONAL, 0);
+		if (ret) {
+			ret = -ENOMEM;
+			goto free;
+		}
+		reg->mapped = true;
+	}
+	atomic_add(reg->npages, &bm->stats.pinned_pages);
+	return 0;
+
+free:
+	sg_free_table(&reg->sgt);
+unpin:
+	unpin_user_pages(reg->pages, reg->npages);
+uncharge:
+	atomic64_sub(reg->npages, &reg->mm->pinned_vm);
+	return ret;
+}
+
+/* BUSMASTER_IOCTL_REGISTER. Context: lifetime held, card present. */
+int bm_ioctl_register(struct bm_file *bf, void *arg, bool *respond)
+{
+	struct busmaster_register *r = arg;
+	struct bm_dev *bm = bf->bm;
+	struct bm_reg *reg;
+	u32 handle;
+	u64 end;
+	int ret;
+
+	if (r->flags & ~BUSMASTER_REG_CARD_WRITES || r->reserved || r->handle)
+		return -EINVAL;
+	if (!r->length || r->length > BUSMASTER_REGISTER_MAX ||
+	    check_add_overflow(r->addr, r->length, &end) || end > TASK_SIZE ||
+	    !IS_ALIGNED(r->addr | r->length, bm->adapter.alignment))
+		return -EINVAL;
+
+	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
+	if (!reg)
+		return -ENOMEM;
+	reg->offset = offset_in_page(r->addr);
+	reg->length = r->length;
+	reg->npages = DIV_ROUND_UP(reg->offset + r->length, PAGE_SIZE);
+	reg->card_writes = r->flags & BUSMASTER_REG_CARD_WRITES;
+	reg->pages = kvmalloc_array(reg->npages, sizeof(*reg->pages), GFP_KERNEL);
+	if (!reg->pages) {
+		kfree(reg);
+		return -ENOMEM;
+	}
+	reg->bm = bm;
+	reg->mm = current->mm;
+	mmgrab(reg->mm);
+	reg->dev = get_device(&bm->pdev->dev);
+	ret = bm_reg_pin_and_map(reg, r->addr);
+	if (ret) {
+		put_device(reg->dev);
+		mmdrop(reg->mm);
+		kvfree(reg->pages);
+		kfree(reg);
+		return ret;
+	}
+	kref_init(&reg->kref);
+	bm_dev_get(bm);
+
+	ret = xa_alloc(&bf->regs, &handle, reg,
+		       XA_LIMIT(1, BUSMASTER_REGISTER_PER_FILE), GFP_KERNEL);
+	if (ret) {
+		bm_reg_put(reg);
+		return ret == -EBUSY ? -EMFILE : ret;
+	}
+	r->handle = handle;
+	return 0;
+}
+
+/* BUSMASTER_IOCTL_UNREGISTER. Context: lifetime held, card present. */
+int bm_ioctl_unregister(struct bm_file *bf, void *arg, bool *respond)
+{
+	struct busmaster_unregister *u = arg;
+	struct bm_reg *reg;
+
+	if (u->flags || u->reserved)
+		return -EINVAL;
+	reg = xa_erase(&bf->regs, u->handle);
+	if (!reg)
+		return -ENOENT;
+	/* A transfer still on it holds a reference: it finishes first. */
+	bm_reg_put(reg);
+	return 0;
+}
+
+/* On close: unregister everything this file registered. */
+void bm_reg_release_all(struct bm_file *bf)
+{
+	unsigned long handle;
+	struct bm_reg *reg;
+
+	xa_for_each(&bf->regs, handle, reg) {
+		xa_erase(&bf->regs, handle);
+		bm_reg_put(reg);
+	}
+	xa_destroy(&bf->regs);
+}
+
+/*
+ * Sync the sg entries (pages, where swiotlb bounces) that [offset,
+ * offset + len) touches, for the device or for the CPU.
+ */
+static void bm_reg_sync(struct bm_reg *reg, u64 offset, u64 len, bool for_cpu)
+{
+	struct scatterlist *sg;
+	u64 pos = 0;
+	unsigned int i;
+
+	if (!reg->mapped)
+		return;
+	for_each_sgtable_sg(&reg->sgt, sg, i) {
+		u64 end = pos + sg->length;
+
+		if (end > offset && pos < offset + len) {
+			if (for_cpu)
+				dma_sync_sg_for_cpu(reg->dev, sg, 1, DMA_BIDIRECTIONAL);
+			else
+				dma_sync_sg_for_device(reg->dev, sg, 1,
+						       DMA_BIDIRECTIONAL);
+		}
+		pos = end;
+		if (pos >= offset + len)
+			break;
+	}
+}
+
+/* BUSMASTER_IOCTL_SYNC. Context: lifetime held, card present. */
+int bm_ioctl_sync(struct bm_file *bf, void *arg, bool *respond)
+{
+	struct busmaster_sync *s = arg;
+	struct bm_reg *reg;
+	u64 end;
+	int ret = 0;
+
+	if (s->reserved ||
+	    (s->flags != BUSMASTER_SYNC_FOR_DEVICE &&
+	     s->flags != BUSMASTER_SYNC_FOR_CPU) ||
+	    !s->length || check_add_overflow(s->offset, s->length, &end))
+		return -EINVAL;
+	reg = bm_reg_get(bf, s->handle);
+	if (!reg)
+		return -ENOENT;
+	if (end > reg->length)
+		ret = -ERANGE;
+	else
+		bm_reg_sync(reg, s->offset, s->length,
+			    s->flags == BUSMASTER_SYNC_FOR_CPU);
+	bm_reg_put(reg);
+	return ret;
+}
+
+/**
+ * bm_transfer_registered - move [@offset, @offset + @len) of a registered
+ * buffer (IoBuildPartialMdl)
+ * @rq: the request
+ * @reg: the buffer, a reference held
+ * @offset: where in the buffer
+ * @len: bytes
+ * @sync: sync the range for the device before, for the CPU after
+ */
+void bm_transfer_registered(struct bm_request *rq, struct bm_reg *reg,
+			    u64 offset, u64 len, bool sync)
+{
+	u64 before = rq->bytes_done;
+
+	if (!reg->mapped) {
+		/* Map registers: copied at transfer time; nothing to sync. */
+		bm_transfer_pages(rq, reg->pages, reg->offset + offset, len);
+		return;
+	}
+	if (sync && !rq->from_card)
+		bm_reg_sync(reg, offset, len, false);
+	bm_feed_sgtable(rq, &reg->sgt, offset, len);
+	bm_flush(rq);
+	if (sync && rq->from_card && rq->bytes_done > before)
+		bm_reg_sync(reg, offset, rq->bytes_done - before, true);
+	if (!rq->error && rq->bytes_done - before != len)
+		rq->error = -EIO;
+}
+
+/**
+ * bm_transfer_kernel - DMA between kernel memory and the card
+ * (MmBuildMdlForNonPagedPool: the same engine, driven by a kernel buffer)
+ * @bm: the card, present (lifetime held or probe/debugfs context)
+ * @buf: vmalloc()ed memory
+ * @len: bytes
+ * @card_offset: where in card memory
+ * @from_card: direction
+ *
+ * Return: 0 or a negative errno; -EIO if less than @len moved.
+ */
+int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
+		       u64 card_offset, bool from_card)
+{
+	unsigned int off = offset_in_page(buf), n, i;
+	struct bm_request rq;
+	struct page **pages;
+	int ret;
+
+	if (!is_vmalloc_addr(buf) || !len ||
+	    card_offset + len > bm->adapter.card_mem_size)
+		return -EINVAL;
+	n = DIV_ROUND_UP(off + len, PAGE_SIZE);
+	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		pages[i] = vmalloc_to_page(buf - off + i * PAGE_SIZE);
+
+	ret = bm_request_init(&rq, bm, from_card, card_offset, 0);
+	if (!ret) {
+		bm_transfer_pages(&rq, pages, off, len);
+		ret = rq.error;
+	}
+	bm_request_fini(&rq);
+	kvfree(pages);
+	return ret;
+}
