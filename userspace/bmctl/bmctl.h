@@ -96,6 +96,11 @@ enum bmctl_pattern {
  * @device: the card's node
  * @pci_slot: its PCI address ("" if unknown)
  * @common: moved through a common buffer, not the user buffer path
+ * @registered: moved through one registered buffer (REGISTER once, then
+ *	TRANSFER with BUSMASTER_XFER_REGISTERED per chunk)
+ * @no_sync: with @registered, BUSMASTER_XFER_NO_SYNC and explicit SYNCs
+ * @buffer_size: bytes of the chunk buffer (user, common or registered)
+ * @requests: TRANSFER requests issued (one per chunk)
  * @offset: card offset of the first byte
  * @length: bytes asked for (for stdin without a length: bytes read)
  * @bytes: bytes moved (verify: read back and compared)
@@ -121,6 +126,10 @@ struct bmctl_xfer_report {
 	const char *device;
 	const char *pci_slot;
 	bool common;
+	bool registered;
+	bool no_sync;
+	uint64_t buffer_size;
+	uint64_t requests;
 	uint64_t offset;
 	uint64_t length;
 	uint64_t bytes;
@@ -228,6 +237,9 @@ extern const struct bmctl_print_ops bmctl_json_ops;
 
 /* "subject: message (hint)", the text of an error without "bmctl: " */
 void bmctl_error_text(const struct bmctl_error *e, char *buf, size_t len);
+/* Print an error through the output backend; returns -1 for "return report(...)". */
+int bmctl_report(struct bmctl_ctx *ctx, const char *subject, int errnum,
+		 const char *msg, const char *hint);
 
 /* What to check after @errnum on a card, or NULL */
 const char *bmctl_errno_hint(int errnum);

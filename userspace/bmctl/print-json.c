@@ -213,7 +213,12 @@ static void json_transfer(struct bmctl_ctx *ctx,
 	json_string(&j, "device", r->device);
 	json_string(&j, "pci_slot", r->pci_slot);
 	json_string(&j, "direction", from ? "from_card" : "to_card");
-	json_string(&j, "buffer", r->common ? "common" : "user");
+	json_string(&j, "buffer", r->registered ? "registered" :
+				  r->common ? "common" : "user");
+	json_u64(&j, "buffer_size", r->buffer_size);
+	if (r->registered)
+		json_string(&j, "sync", r->no_sync ? "explicit" : "transfer");
+	json_u64(&j, "requests", r->requests);
 	json_u64(&j, "offset", r->offset);
 	json_u64(&j, "length", r->length);
 	json_u64(&j, "bytes", r->bytes);

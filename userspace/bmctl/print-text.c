@@ -207,12 +207,32 @@ static void pattern_text(const struct bmctl_xfer_report *r, char *buf,
 	}
 }
 
+/*
+ * " through a registered buffer of 4 MiB (pinned and mapped once for 3
+ * requests)", or "" for the other buffer paths
+ */
+static void via_text(const struct bmctl_xfer_report *r, char *buf,
+		     size_t len)
+{
+	char size[BM_SIZE_STR_LEN];
+
+	buf[0] = '\0';
+	if (!r->registered)
+		return;
+	bmctl_human_size(r->buffer_size, size, sizeof(size));
+	snprintf(buf, len,
+		 " through a registered buffer of %s (pinned and mapped once for %llu request%s%s)",
+		 size, (unsigned long long)r->requests,
+		 r->requests == 1 ? "" : "s",
+		 r->no_sync ? ", synced by bmctl" : "");
+}
+
 static void text_transfer(struct bmctl_ctx *ctx,
 			  const struct bmctl_xfer_report *r)
 {
 	FILE *f = r->data_on_stdout ? ctx->err : ctx->out;
 	const char *card = *r->pci_slot ? r->pci_slot : r->device;
-	char bytes[BM_SIZE_STR_LEN], pat[PATH_MAX + 32], stats[96];
+	char bytes[BM_SIZE_STR_LEN], pat[PATH_MAX + 32], stats[96], via[160];
 
 	if (r->error) {
 		text_error(ctx, r->error);
@@ -220,27 +240,29 @@ static void text_transfer(struct bmctl_ctx *ctx,
 	}
 	bmctl_human_size(r->bytes, bytes, sizeof(bytes));
 	pattern_text(r, pat, sizeof(pat));
+	via_text(r, via, sizeof(via));
 	snprintf(stats, sizeof(stats), "%llu card transfer%s, %.0f MB/s",
 		 (unsigned long long)r->transfers, r->transfers == 1 ? "" : "s",
 		 bmctl_mb_per_s(r->bytes, r->seconds));
 	switch (r->op) {
 	case BMCTL_OP_WRITE:
-		fprintf(f, "wrote %s to card %s at offset %#llx in %s\n",
-			bytes, card, (unsigned long long)r->offset, stats);
+		fprintf(f, "wrote %s to card %s at offset %#llx%s in %s\n",
+			bytes, card, (unsigned long long)r->offset, via, stats);
 		break;
 	case BMCTL_OP_READ:
-		fprintf(f, "read %s from card %s at offset %#llx in %s\n",
-			bytes, card, (unsigned long long)r->offset, stats);
+		fprintf(f, "read %s from card %s at offset %#llx%s in %s\n",
+			bytes, card, (unsigned long long)r->offset, via, stats);
 		break;
 	case BMCTL_OP_FILL:
-		fprintf(f, "filled %s of card %s at offset %#llx with %s in %s\n",
-			bytes, card, (unsigned long long)r->offset, pat, stats);
+		fprintf(f, "filled %s of card %s at offset %#llx with %s%s in %s\n",
+			bytes, card, (unsigned long long)r->offset, pat, via,
+			stats);
 		break;
 	case BMCTL_OP_VERIFY:
 		if (!r->mismatches) {
-			fprintf(f, "verified %s of card %s at offset %#llx against %s: identical (%s)\n",
+			fprintf(f, "verified %s of card %s at offset %#llx against %s%s: identical (%s)\n",
 				bytes, card, (unsigned long long)r->offset, pat,
-				stats);
+				via, stats);
 			break;
 		}
 		fprintf(f, "mismatch: %llu of %s of card %s at offset %#llx differ from %s; the first at card offset %#llx (expected 0x%02x, read 0x%02x)\n",

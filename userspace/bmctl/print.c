@@ -151,3 +151,17 @@ void bmctl_human_size(uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s",
 			 (double)v / (double)(1ULL << (10 * (u + 1))), units[u]);
 }
+
+int bmctl_report(struct bmctl_ctx *ctx, const char *subject, int errnum,
+		 const char *msg, const char *hint)
+{
+	struct bmctl_error e = {
+		.subject = subject,
+		.errnum = errnum,
+		.msg = msg,
+		.hint = hint,
+	};
+
+	ctx->ops->error(ctx, &e);
+	return -1;
+}

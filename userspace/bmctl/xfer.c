@@ -2,7 +2,9 @@
 /*
  * bmctl write, read, fill and verify: move bytes between a file (or a
  * pattern) and a card's memory, in chunks, through the user buffer path
- * (bm_write()/bm_read()) or a common buffer (--common).
+ * (bm_write()/bm_read()), a common buffer (--common), or one buffer
+ * registered once and reused for every chunk (--registered, optionally
+ * with --no-sync: the caller's explicit SYNCs).
  *
  * Order of work: options are checked first (nothing opened), then input
  * files, then the card and its INFO (range and alignment are checked
@@ -30,8 +32,8 @@
 #define PROGRESS_PERIOD	0.1
 
 enum opt_id {
-	OPT_DEVICE, OPT_OFFSET, OPT_LENGTH, OPT_COMMON, OPT_BYTE, OPT_SEED,
-	OPT_FILE,
+	OPT_DEVICE, OPT_OFFSET, OPT_LENGTH, OPT_COMMON, OPT_REGISTERED,
+	OPT_NO_SYNC, OPT_BYTE, OPT_SEED, OPT_FILE,
 };
 
 #define W (1U << BMCTL_OP_WRITE)
@@ -50,6 +52,8 @@ static const struct xfer_opt {
 	{ "--offset", "-o", true, W | R | F | V, OPT_OFFSET },
 	{ "--length", "-l", true, W | R | F | V, OPT_LENGTH },
 	{ "--common", NULL, false, W | R | F | V, OPT_COMMON },
+	{ "--registered", NULL, false, W | R | F | V, OPT_REGISTERED },
+	{ "--no-sync", NULL, false, W | R | F | V, OPT_NO_SYNC },
 	{ "--byte", NULL, true, F | V, OPT_BYTE },
 	{ "--seed", NULL, true, F | V, OPT_SEED },
 	{ "--file", NULL, true, V, OPT_FILE },
@@ -63,6 +67,8 @@ static const struct xfer_opt {
  * @offset: -o, card offset (default 0)
  * @length: -l, or 0 when not given
  * @common: --common
+ * @registered: --registered
+ * @no_sync: --no-sync
  * @pattern: --byte, --seed or --file
  * @byte: --byte's value
  * @seed: --seed's value
@@ -76,6 +82,8 @@ struct xfer_args {
 	uint64_t offset;
 	uint64_t length;
 	bool common;
+	bool registered;
+	bool no_sync;
 	enum bmctl_pattern pattern;
 	uint8_t byte;
 	uint64_t seed;
@@ -97,9 +105,12 @@ struct xfer_args {
  * @io_is_std: @io_fd is stdin or stdout, not to be closed
  * @known_len: the length is known before the first chunk (not so for
  *	stdin without -l)
- * @buf: the chunk buffer: user memory, or the mapped common buffer
+ * @buf: the chunk buffer: user memory (registered or not), or the mapped
+ *	common buffer
  * @chunk: its length
- * @handle: the common buffer, or 0
+ * @handle: the common or registered buffer, or 0
+ * @dma_what: why the last dma() failed when it was not the transfer
+ *	itself (a sync), or NULL
  * @ref: verify --file: the file's bytes of a chunk
  * @start: when the command started (CLOCK_MONOTONIC)
  * @last_progress: when the progress bar was last drawn, or 0
@@ -120,6 +131,8 @@ struct xfer_run {
 	uint8_t *buf;
 	size_t chunk;
 	uint32_t handle;
+	const char *dma_what;
+	char dma_msg[BM_ERR_STR_LEN + 64];
 	uint8_t *ref;
 	double start;
 	double last_progress;
@@ -145,20 +158,6 @@ static int usage_error(struct bmctl_ctx *ctx, const char *name,
 	};
 
 	snprintf(hint, sizeof(hint), "see 'bmctl help %s'", name);
-	ctx->ops->error(ctx, &e);
-	return -1;
-}
-
-static int fail(struct bmctl_ctx *ctx, const char *subject, int errnum,
-		const char *msg, const char *hint)
-{
-	struct bmctl_error e = {
-		.subject = subject,
-		.errnum = errnum,
-		.msg = msg,
-		.hint = hint,
-	};
-
 	ctx->ops->error(ctx, &e);
 	return -1;
 }
@@ -315,6 +314,10 @@ static int parse_args(struct bmctl_ctx *ctx, struct xfer_args *a, int argc,
 		}
 		if (o->id == OPT_COMMON)
 			a->common = true;
+		else if (o->id == OPT_REGISTERED)
+			a->registered = true;
+		else if (o->id == OPT_NO_SYNC)
+			a->no_sync = true;
 		else if (opt_value(ctx, a, o, strncmp(arg, "--", 2) ?
 				   o->short_name : o->name, val))
 			return -1;
@@ -327,6 +330,12 @@ static int check_args(struct bmctl_ctx *ctx, struct xfer_args *a)
 {
 	bool pattern_cmd = a->op == BMCTL_OP_FILL || a->op == BMCTL_OP_VERIFY;
 
+	if (a->common && a->registered)
+		return usage_error(ctx, a->name,
+				   "--common and --registered conflict: give one buffer path");
+	if (a->no_sync && !a->registered)
+		return usage_error(ctx, a->name,
+				   "--no-sync needs --registered: only a registered buffer is synced by its owner");
 	if (pattern_cmd && a->pattern == BMCTL_PATTERN_NONE)
 		return usage_error(ctx, a->name,
 				   a->op == BMCTL_OP_FILL ?
@@ -375,16 +384,16 @@ static int open_input(struct xfer_run *x)
 	} else {
 		x->io_fd = open(file, O_RDONLY | O_CLOEXEC);
 		if (x->io_fd < 0)
-			return fail(x->ctx, file, errno, NULL, NULL);
+			return bmctl_report(x->ctx, file, errno, NULL, NULL);
 	}
 	if (fstat(x->io_fd, &st))
-		return fail(x->ctx, file, errno, NULL, NULL);
+		return bmctl_report(x->ctx, file, errno, NULL, NULL);
 	if (!S_ISREG(st.st_mode))
 		return 0;	/* a pipe or a device: its length is unknown */
 	if (!a->length && !st.st_size) {
 		snprintf(msg, sizeof(msg), "the file is empty: nothing to %s",
 			 a->name);
-		return fail(x->ctx, file, 0, msg, NULL);
+		return bmctl_report(x->ctx, file, 0, msg, NULL);
 	}
 	if (a->length && (uint64_t)st.st_size < a->length) {
 		char have[BM_SIZE_STR_LEN], want[BM_SIZE_STR_LEN];
@@ -393,7 +402,7 @@ static int open_input(struct xfer_run *x)
 		bmctl_human_size(a->length, want, sizeof(want));
 		snprintf(msg, sizeof(msg), "has %s, less than the %s asked for",
 			 have, want);
-		return fail(x->ctx, file, 0, msg, NULL);
+		return bmctl_report(x->ctx, file, 0, msg, NULL);
 	}
 	return 0;
 }
@@ -415,20 +424,20 @@ static int open_card(struct xfer_run *x)
 	x->fd = bm_open_device(spec, O_RDWR, x->card, sizeof(x->card));
 	if (x->fd < 0 && !x->card[0]) {
 		if (!spec)
-			return fail(x->ctx, NULL, errno,
+			return bmctl_report(x->ctx, NULL, errno,
 				    "no busmaster cards found",
 				    "is the busmaster module loaded?");
 		if (errno == EINVAL)
-			return fail(x->ctx, spec, errno, "not a device",
+			return bmctl_report(x->ctx, spec, errno, "not a device",
 				    "use /dev/busmasterN, N, or a PCI address such as 0000:00:04.0");
 		if (errno == ENODEV)
-			return fail(x->ctx, spec, errno,
+			return bmctl_report(x->ctx, spec, errno,
 				    "no busmaster card has this PCI address",
 				    "see 'bmctl list'");
-		return fail(x->ctx, spec, errno, NULL, NULL);
+		return bmctl_report(x->ctx, spec, errno, NULL, NULL);
 	}
 	if (x->fd < 0 || bm_info(x->fd, &x->info))
-		return fail(x->ctx, x->card, errno, NULL,
+		return bmctl_report(x->ctx, x->card, errno, NULL,
 			    bmctl_errno_hint(errno));
 	x->rep.device = x->card;
 	x->rep.pci_slot = x->info.pci_slot;
@@ -443,8 +452,12 @@ static void describe(const struct xfer_run *x, uint64_t len, uint64_t off,
 	memset(t, 0, sizeof(*t));
 	t->flags = (x->a->op == BMCTL_OP_READ || x->a->op == BMCTL_OP_VERIFY ?
 		    BUSMASTER_XFER_FROM_CARD : 0) |
-		   (x->a->common ? BUSMASTER_XFER_COMMON : 0);
-	t->addr = x->a->common ? 0 : (uint64_t)(uintptr_t)x->buf;
+		   (x->a->common ? BUSMASTER_XFER_COMMON : 0) |
+		   (x->a->registered ? BUSMASTER_XFER_REGISTERED : 0) |
+		   (x->a->no_sync ? BUSMASTER_XFER_NO_SYNC : 0);
+	t->handle = x->handle;
+	t->addr = x->a->common || x->a->registered ? 0 :
+		  (uint64_t)(uintptr_t)x->buf;
 	t->length = len;
 	t->card_offset = off;
 	t->card_status = x->rep.card_status;
@@ -524,17 +537,53 @@ static int alloc_common(struct xfer_run *x)
 		err = errno;
 		if (err != ENOMEM || c / 2 < CHUNK_MIN ||
 		    (c / 2) % (x->info.alignment ? x->info.alignment : 1))
-			return fail(x->ctx, x->card, err,
+			return bmctl_report(x->ctx, x->card, err,
 				    "allocating a common buffer",
 				    bm_strerror_common(err));
 		c /= 2;
 	}
 	x->buf = bm_common_map(x->fd, mmap_off, c);
 	if (!x->buf)
-		return fail(x->ctx, x->card, errno,
+		return bmctl_report(x->ctx, x->card, errno,
 			    "mapping the common buffer", NULL);
 	x->chunk = c;
 	return 0;
+}
+
+/*
+ * Register the chunk buffer once (pinned, charged to RLIMIT_MEMLOCK and
+ * mapped for the card until free_buffers()); every chunk then reuses it.
+ * Over the limit, a smaller part of it is registered instead.
+ */
+static int register_buffer(struct xfer_run *x)
+{
+	bool from = x->a->op == BMCTL_OP_READ || x->a->op == BMCTL_OP_VERIFY;
+	uint32_t flags = from ? BUSMASTER_REG_CARD_WRITES : 0;
+	uint64_t align = x->info.alignment ? x->info.alignment : 1;
+	char why[BM_ERR_STR_LEN], size[BM_SIZE_STR_LEN], min[BM_SIZE_STR_LEN];
+	size_t c = x->chunk;
+	int err;
+
+	for (;;) {
+		if (!bm_register(x->fd, x->buf, c, flags, &x->handle))
+			break;
+		err = errno;
+		if (err != ENOMEM || c / 2 < CHUNK_MIN || (c / 2) % align)
+			goto fail;
+		c /= 2;
+	}
+	x->chunk = c;
+	return 0;
+fail:
+	bm_strerror_register(err, why, sizeof(why));
+	bmctl_human_size(x->chunk, size, sizeof(size));
+	bmctl_human_size(c, min, sizeof(min));
+	snprintf(x->msg, sizeof(x->msg), "registering a %s buffer%s%s: %s",
+		 size, c < x->chunk ? ", or one down to " : "",
+		 c < x->chunk ? min : "", why);
+	return bmctl_report(x->ctx, x->card, err, x->msg,
+			    err == ENOMEM ? "raise 'ulimit -l', or leave out --registered" :
+			    NULL);
 }
 
 static int alloc_buffers(struct xfer_run *x, uint64_t total)
@@ -549,13 +598,16 @@ static int alloc_buffers(struct xfer_run *x, uint64_t total)
 	} else {
 		if (posix_memalign(&p, page > 0 ? (size_t)page : 4096,
 				   x->chunk))
-			return fail(x->ctx, NULL, ENOMEM, NULL, NULL);
+			return bmctl_report(x->ctx, NULL, ENOMEM, NULL, NULL);
 		x->buf = p;
+		if (x->a->registered && register_buffer(x))
+			return -1;
 	}
+	x->rep.buffer_size = x->chunk;
 	if (x->a->pattern == BMCTL_PATTERN_FILE) {
 		x->ref = malloc(x->chunk);
 		if (!x->ref)
-			return fail(x->ctx, NULL, ENOMEM, NULL, NULL);
+			return bmctl_report(x->ctx, NULL, ENOMEM, NULL, NULL);
 	}
 	return 0;
 }
@@ -568,6 +620,9 @@ static void free_buffers(struct xfer_run *x)
 		if (x->handle)
 			bm_common_free(x->fd, x->handle);
 	} else {
+		/* unregister before the memory goes back to the allocator */
+		if (x->handle)
+			bm_unregister(x->fd, x->handle);
 		free(x->buf);
 	}
 	free(x->ref);
@@ -623,7 +678,7 @@ static int open_output(struct xfer_run *x)
 	}
 	x->io_fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (x->io_fd < 0)
-		return fail(x->ctx, file, errno, NULL, NULL);
+		return bmctl_report(x->ctx, file, errno, NULL, NULL);
 	return 0;
 }
 
@@ -666,6 +721,50 @@ static void progress(struct xfer_run *x, bool final)
 
 /* ---- the transfer loop ---- */
 
+/*
+ * --no-sync: hand the first @n bytes of the registered buffer to the card
+ * (BUSMASTER_SYNC_FOR_DEVICE) or back to the CPU (_FOR_CPU), as the driver
+ * would around the transfer. Sets @x->dma_what on failure.
+ */
+static int sync_chunk(struct xfer_run *x, size_t n, uint32_t flags)
+{
+	char why[BM_ERR_STR_LEN];
+
+	if (!bm_sync(x->fd, x->handle, 0, n, flags))
+		return 0;
+	bm_strerror_register(errno, why, sizeof(why));
+	snprintf(x->dma_msg, sizeof(x->dma_msg),
+		 "syncing the registered buffer for %s: %s",
+		 flags == BUSMASTER_SYNC_FOR_DEVICE ? "the card" : "the CPU",
+		 why);
+	x->dma_what = x->dma_msg;
+	return -1;
+}
+
+/* One request through the registered buffer, synced by us with --no-sync */
+static int dma_registered(struct xfer_run *x, bool from, size_t n,
+			  uint64_t off, struct bm_result *res)
+{
+	uint32_t xflags = x->a->no_sync ? BUSMASTER_XFER_NO_SYNC : 0;
+	int ret, err;
+
+	if (x->a->no_sync && sync_chunk(x, n, BUSMASTER_SYNC_FOR_DEVICE))
+		return -1;
+	ret = from ? bm_reg_read(x->fd, x->handle, 0, n, off, xflags, res) :
+		     bm_reg_write(x->fd, x->handle, 0, n, off, xflags, res);
+	err = errno;
+	if (!x->a->no_sync || (ret && !res->bytes_done))
+		return ret;
+	/* the CPU takes back what the card touched, also after a failure */
+	if (sync_chunk(x, ret ? res->bytes_done : n, BUSMASTER_SYNC_FOR_CPU)) {
+		if (!ret)
+			return -1;
+		x->dma_what = NULL;	/* the transfer's error comes first */
+	}
+	errno = err;
+	return ret;
+}
+
 /* One request of @n bytes of the chunk buffer at card offset @off */
 static int dma(struct xfer_run *x, size_t n, uint64_t off)
 {
@@ -674,7 +773,11 @@ static int dma(struct xfer_run *x, size_t n, uint64_t off)
 	double t0 = now();
 	int ret, err;
 
-	if (x->a->common)
+	x->dma_what = NULL;
+	x->rep.requests++;
+	if (x->a->registered)
+		ret = dma_registered(x, from, n, off, &res);
+	else if (x->a->common)
 		ret = from ? bm_common_read(x->fd, x->handle, 0, n, off, &res) :
 			     bm_common_write(x->fd, x->handle, 0, n, off, &res);
 	else
@@ -802,7 +905,7 @@ static int run_chunks(struct xfer_run *x)
 				return (int)n;
 		}
 		if (dma(x, (size_t)n, off))
-			return xfer_fail(x, errno, NULL, (size_t)n, off);
+			return xfer_fail(x, errno, x->dma_what, (size_t)n, off);
 		if (x->a->op == BMCTL_OP_READ &&
 		    write_full(x->io_fd, x->buf, (size_t)n)) {
 			char msg[128];
@@ -900,6 +1003,8 @@ int bmctl_xfer_cmd(struct bmctl_ctx *ctx, enum bmctl_xfer_op op, int argc,
 		return -1;
 	x.rep.op = op;
 	x.rep.common = a.common;
+	x.rep.registered = a.registered;
+	x.rep.no_sync = a.no_sync;
 	x.rep.offset = a.offset;
 	x.rep.pattern = a.pattern;
 	x.rep.byte = a.byte;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "libbusmaster.h"
@@ -22,6 +23,8 @@
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define BM_STR_(x) #x
+#define BM_STR(x) BM_STR_(x)
 
 const char *bm_version(void)
 {
@@ -357,14 +360,14 @@ int bm_transfer(int fd, struct busmaster_transfer *t)
 }
 
 /* Copy what the kernel wrote back into as much of @res as its size allows */
-static void fill_result(struct bm_result *res,
-			const struct busmaster_transfer *t)
+static void fill_result(struct bm_result *res, uint32_t card_status,
+			uint64_t bytes_done, uint32_t transfers)
 {
 	struct bm_result r = {
 		.size = res->size,
-		.card_status = t->card_status,
-		.bytes_done = t->bytes_done,
-		.transfers = t->transfers,
+		.card_status = card_status,
+		.bytes_done = bytes_done,
+		.transfers = transfers,
 	};
 	size_t n = res->size < sizeof(r) ? res->size : sizeof(r);
 
@@ -388,7 +391,7 @@ static int xfer(int fd, uint32_t flags, uint32_t handle, uint64_t addr,
 	ret = bm_transfer(fd, &t);
 	err = errno;
 	if (res)
-		fill_result(res, &t);
+		fill_result(res, t.card_status, t.bytes_done, t.transfers);
 	errno = err;
 	return ret;
 }
@@ -468,6 +471,113 @@ int bm_common_read(int fd, uint32_t handle, uint64_t buf_offset,
 		    handle, buf_offset, len, card_offset, res);
 }
 
+/* ---- registered buffers and vectored transfers ---- */
+
+int bm_register(int fd, void *addr, uint64_t len, uint32_t flags,
+		uint32_t *handle)
+{
+	struct busmaster_register r = {
+		.size = sizeof(r),
+		.flags = flags,
+		.addr = (uint64_t)(uintptr_t)addr,
+		.length = len,
+	};
+
+	if (!handle)
+		return set_errno(EINVAL);
+	if (ioctl(fd, BUSMASTER_IOCTL_REGISTER, &r) < 0)
+		return -1;
+	*handle = r.handle;
+	return 0;
+}
+
+int bm_unregister(int fd, uint32_t handle)
+{
+	struct busmaster_unregister u = {
+		.size = sizeof(u),
+		.handle = handle,
+	};
+
+	return ioctl(fd, BUSMASTER_IOCTL_UNREGISTER, &u) < 0 ? -1 : 0;
+}
+
+int bm_sync(int fd, uint32_t handle, uint64_t offset, uint64_t len,
+	    uint32_t flags)
+{
+	struct busmaster_sync y = {
+		.size = sizeof(y),
+		.flags = flags,
+		.handle = handle,
+		.offset = offset,
+		.length = len,
+	};
+
+	return ioctl(fd, BUSMASTER_IOCTL_SYNC, &y) < 0 ? -1 : 0;
+}
+
+int bm_reg_write(int fd, uint32_t handle, uint64_t buf_offset, uint64_t len,
+		 uint64_t card_offset, uint32_t xfer_flags,
+		 struct bm_result *res)
+{
+	if (xfer_flags & ~(uint32_t)BUSMASTER_XFER_NO_SYNC)
+		return set_errno(EINVAL);
+	return xfer(fd, BUSMASTER_XFER_REGISTERED | xfer_flags, handle,
+		    buf_offset, len, card_offset, res);
+}
+
+int bm_reg_read(int fd, uint32_t handle, uint64_t buf_offset, uint64_t len,
+		uint64_t card_offset, uint32_t xfer_flags,
+		struct bm_result *res)
+{
+	if (xfer_flags & ~(uint32_t)BUSMASTER_XFER_NO_SYNC)
+		return set_errno(EINVAL);
+	return xfer(fd, BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_FROM_CARD |
+		    xfer_flags, handle, buf_offset, len, card_offset, res);
+}
+
+int bm_transferv(int fd, struct busmaster_transferv *t)
+{
+	if (!t)
+		return set_errno(EINVAL);
+	t->size = sizeof(*t);
+	return ioctl(fd, BUSMASTER_IOCTL_TRANSFERV, t) < 0 ? -1 : 0;
+}
+
+static int xferv(int fd, uint32_t flags, const struct busmaster_iovec *iov,
+		 unsigned int count, uint64_t card_offset,
+		 struct bm_result *res)
+{
+	struct busmaster_transferv t = {
+		.flags = flags,
+		.count = count,
+		.iov = (uint64_t)(uintptr_t)iov,
+		.card_offset = card_offset,
+	};
+	int ret, err;
+
+	if (!iov || (res && res->size < BM_RESULT_SIZE_V1))
+		return set_errno(EINVAL);
+	ret = bm_transferv(fd, &t);
+	err = errno;
+	if (res)
+		fill_result(res, t.card_status, t.bytes_done, t.transfers);
+	errno = err;
+	return ret;
+}
+
+int bm_writev(int fd, const struct busmaster_iovec *iov, unsigned int count,
+	      uint64_t card_offset, struct bm_result *res)
+{
+	return xferv(fd, 0, iov, count, card_offset, res);
+}
+
+int bm_readv(int fd, const struct busmaster_iovec *iov, unsigned int count,
+	     uint64_t card_offset, struct bm_result *res)
+{
+	return xferv(fd, BUSMASTER_XFER_FROM_CARD, iov, count, card_offset,
+		     res);
+}
+
 /* Completion codes of our card, docs/card-datasheet.md section 7.1 */
 static const struct {
 	uint32_t code;
@@ -513,6 +623,23 @@ static bool xfer_common(const struct busmaster_transfer *t)
 	return t && (t->flags & BUSMASTER_XFER_COMMON);
 }
 
+static bool xfer_registered(const struct busmaster_transfer *t)
+{
+	return t && (t->flags & BUSMASTER_XFER_REGISTERED);
+}
+
+/* @addr is an offset in a common or registered buffer */
+static bool xfer_in_buffer(const struct busmaster_transfer *t)
+{
+	return xfer_common(t) || xfer_registered(t);
+}
+
+/* "common" or "registered", for messages */
+static const char *buffer_kind(const struct busmaster_transfer *t)
+{
+	return xfer_registered(t) ? "registered" : "common";
+}
+
 /* EINVAL: which of the documented causes applies, as far as we can tell */
 static int einval_msg(const struct busmaster_transfer *t,
 		      const struct busmaster_info *info, char *buf, size_t len)
@@ -526,12 +653,20 @@ static int einval_msg(const struct busmaster_transfer *t,
 		return snprintf(buf, len,
 				"the card needs %u-byte alignment of address, length and card offset",
 				align);
-	if (t && !xfer_common(t) && t->addr + t->length < t->addr)
-		return snprintf(buf, len,
+	if (t && t->addr + t->length < t->addr)
+		return snprintf(buf, len, "%s",
+				xfer_in_buffer(t) ?
+				"the buffer offset range wraps around" :
 				"the buffer's address range wraps around");
-	if (t && !xfer_common(t) && t->handle)
+	if (t && !xfer_in_buffer(t) && t->handle)
 		return snprintf(buf, len,
-				"a common buffer handle without the common-buffer flag");
+				"a buffer handle without the common- or registered-buffer flag");
+	if (t && xfer_common(t) && xfer_registered(t))
+		return snprintf(buf, len,
+				"a buffer is either common or registered, not both");
+	if (t && (t->flags & BUSMASTER_XFER_NO_SYNC) && !xfer_registered(t))
+		return snprintf(buf, len,
+				"no-sync applies to registered buffers only");
 	return snprintf(buf, len,
 			"the driver refused the request (length 0, a wrapping address range, misalignment, unknown flags or non-zero reserved fields)");
 }
@@ -543,15 +678,17 @@ static int erange_msg(const struct busmaster_transfer *t,
 	bool card_fits;
 
 	if (!info)
-		return snprintf(buf, len, "%s",
-				xfer_common(t) ?
-				"beyond the card's memory or the common buffer" :
-				"beyond the card's memory");
+		return xfer_in_buffer(t) ?
+		       snprintf(buf, len,
+				"beyond the card's memory or the %s buffer",
+				buffer_kind(t)) :
+		       snprintf(buf, len, "beyond the card's memory");
 	bm_format_size(info->card_mem_size, mem, sizeof(mem));
 	card_fits = t && t->card_offset <= info->card_mem_size &&
 		    t->length <= info->card_mem_size - t->card_offset;
-	if (xfer_common(t) && card_fits)
-		return snprintf(buf, len, "beyond the common buffer");
+	if (xfer_in_buffer(t) && card_fits)
+		return snprintf(buf, len, "beyond the %s buffer",
+				buffer_kind(t));
 	return snprintf(buf, len, "beyond the card's memory (the card has %s)",
 			mem);
 }
@@ -599,7 +736,13 @@ int bm_strerror_transfer(int err, const struct busmaster_transfer *t,
 			  "the buffer is not mapped (or not writable, for a read)";
 		break;
 	case ENOENT:
-		msg = "no such common buffer in this file";
+		msg = xfer_registered(t) ?
+		      "no such registered buffer in this file" :
+		      xfer_common(t) ? "no such common buffer in this file" :
+		      "no such common or registered buffer in this file";
+		break;
+	case EPERM:
+		msg = "the buffer was registered without card-writes (BUSMASTER_REG_CARD_WRITES): the card may not write it";
 		break;
 	case ETIMEDOUT:
 		msg = "the card did not finish in time and was reset";
@@ -653,6 +796,75 @@ const char *bm_strerror_common(int err)
 	default:
 		return strerror(err);
 	}
+}
+
+/* ENOMEM of REGISTER: the process's RLIMIT_MEMLOCK, as it is now */
+static int enomem_register_msg(char *buf, size_t len)
+{
+	char lim[BM_SIZE_STR_LEN];
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl))
+		return snprintf(buf, len,
+				"over RLIMIT_MEMLOCK (ulimit -l), or no bounce space left for the mapping");
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return snprintf(buf, len,
+				"no bounce space left for the mapping, or out of memory (RLIMIT_MEMLOCK is unlimited)");
+	if (rl.rlim_cur % 1024)
+		bm_format_size((uint64_t)rl.rlim_cur, lim, sizeof(lim));
+	else
+		snprintf(lim, sizeof(lim), "%llu KiB",
+			 (unsigned long long)rl.rlim_cur / 1024);
+	return snprintf(buf, len,
+			"over RLIMIT_MEMLOCK (ulimit -l): %s allowed for all the memory this process pins, or no bounce space left for the mapping",
+			lim);
+}
+
+int bm_strerror_register(int err, char *buf, size_t len)
+{
+	const char *msg = NULL;
+	int n = 0;
+
+	if (!buf)
+		return set_errno(EINVAL);
+	switch (err) {
+	case ENOMEM:
+		n = enomem_register_msg(buf, len);
+		break;
+	case EMFILE:
+		msg = "too many registered buffers in this file (at most "
+		      BM_STR(BUSMASTER_REGISTER_PER_FILE) ")";
+		break;
+	case EFAULT:
+		msg = "not mapped, not writable, or memory the kernel will not pin long-term (e.g. a file mapping that needs writeback)";
+		break;
+	case EINVAL:
+		msg = "the driver refused the request (length 0 or above the 1 GiB maximum, a wrapping range, misalignment, unknown flags or non-zero reserved fields)";
+		break;
+	case ERANGE:
+		msg = "beyond the registered buffer";
+		break;
+	case ENOENT:
+		msg = "no such registered buffer in this file";
+		break;
+	case ENODEV:
+		msg = "the card was removed";
+		break;
+	case ENOTTY:
+		msg = "not a busmaster card, or a driver without registered buffers";
+		break;
+	case E2BIG:
+		msg = "the driver is older than this library and refused its request";
+		break;
+	default:
+		msg = strerror(err);
+		break;
+	}
+	if (msg)
+		n = snprintf(buf, len, "%s", msg);
+	if (n < 0 || (size_t)n >= len)
+		return set_errno(ENOSPC);
+	return 0;
 }
 
 /* ---- test patterns ---- */

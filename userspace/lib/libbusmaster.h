@@ -323,13 +323,158 @@ int bm_common_write(int fd, uint32_t handle, uint64_t buf_offset,
 int bm_common_read(int fd, uint32_t handle, uint64_t buf_offset,
 		   uint64_t len, uint64_t card_offset, struct bm_result *res);
 
+/* ---- registered buffers and vectored transfers ---- */
+
+/**
+ * bm_register() - BUSMASTER_IOCTL_REGISTER: pin and map a buffer once,
+ * for many transfers (BuildScatterGatherList's reuse)
+ * @fd: an open card
+ * @addr: the buffer; with a card alignment above 1 (INFO), @addr and @len
+ *	must be multiples of it
+ * @len: bytes, 1 to BUSMASTER_REGISTER_MAX
+ * @flags: 0, or BUSMASTER_REG_CARD_WRITES to let the card write it (needed
+ *	for bm_reg_read(); the pages are pinned writable)
+ * @handle: on success, names the buffer in this file (never 0); untouched
+ *	on failure
+ *
+ * The pages stay pinned, charged to RLIMIT_MEMLOCK (unless the process has
+ * CAP_IPC_LOCK), and mapped for the card until bm_unregister() or close().
+ * Do not free or unmap the buffer before then.
+ *
+ * Return: 0, or -1 with errno EINVAL (@handle NULL) or from ioctl(2):
+ * EINVAL (flags, length, a wrapping range, alignment), EFAULT (not
+ * mapped, not writable with BUSMASTER_REG_CARD_WRITES, or memory the
+ * kernel will not pin long-term), ENOMEM (over RLIMIT_MEMLOCK, or no
+ * bounce space), EMFILE (BUSMASTER_REGISTER_PER_FILE buffers already).
+ * bm_strerror_register() says which for a person.
+ */
+int bm_register(int fd, void *addr, uint64_t len, uint32_t flags,
+		uint32_t *handle);
+
+/**
+ * bm_unregister() - BUSMASTER_IOCTL_UNREGISTER: undo bm_register()
+ * @fd: the card the buffer was registered on
+ * @handle: what bm_register() returned
+ *
+ * The handle goes at once; a transfer on the buffer already running keeps
+ * the pages until it finishes.
+ *
+ * Return: 0, or -1 with errno ENOENT (no such buffer in this file).
+ */
+int bm_unregister(int fd, uint32_t handle);
+
+/**
+ * bm_sync() - BUSMASTER_IOCTL_SYNC: hand a range of a registered buffer to
+ * the card or back to the CPU (KeFlushIoBuffers / FlushAdapterBuffers)
+ * @fd: the card the buffer was registered on
+ * @handle: what bm_register() returned
+ * @offset: where the range starts in the buffer
+ * @len: bytes, at least 1
+ * @flags: exactly one of BUSMASTER_SYNC_FOR_DEVICE (the CPU is done with
+ *	the range; the card uses it next) or BUSMASTER_SYNC_FOR_CPU (the card
+ *	is done; the CPU reads or writes it next)
+ *
+ * Only callers of BUSMASTER_XFER_NO_SYNC need it: FOR_DEVICE before each
+ * such transfer, FOR_CPU after it. The driver syncs whole pages.
+ *
+ * Return: 0, or -1 with errno from ioctl(2): EINVAL (flags, @len 0),
+ * ERANGE (beyond the buffer), ENOENT (no such buffer in this file).
+ */
+int bm_sync(int fd, uint32_t handle, uint64_t offset, uint64_t len,
+	    uint32_t flags);
+
+/**
+ * bm_reg_write() - move @len bytes of registered buffer @handle, from
+ * @buf_offset on, to on-card memory at @card_offset
+ * @fd: the card the buffer was registered on (O_RDWR)
+ * @handle: what bm_register() returned
+ * @buf_offset: byte offset in the buffer (any sub-range: IoBuildPartialMdl)
+ * @len: bytes to move, at least 1
+ * @card_offset: byte offset in on-card memory
+ * @xfer_flags: 0 (the driver syncs the range), or BUSMASTER_XFER_NO_SYNC
+ *	(the caller does, with bm_sync()); other bits are EINVAL
+ * @res: as for bm_write()
+ *
+ * Return: as for bm_write(); ENOENT (no buffer @handle), ERANGE also for
+ * @buf_offset + @len beyond the buffer.
+ */
+int bm_reg_write(int fd, uint32_t handle, uint64_t buf_offset, uint64_t len,
+		 uint64_t card_offset, uint32_t xfer_flags,
+		 struct bm_result *res);
+
+/**
+ * bm_reg_read() - move @len bytes of on-card memory at @card_offset to
+ * registered buffer @handle at @buf_offset
+ * @fd: as for bm_reg_write()
+ * @handle: as for bm_reg_write(); registered with
+ *	BUSMASTER_REG_CARD_WRITES (EPERM otherwise)
+ * @buf_offset: as for bm_reg_write()
+ * @len: as for bm_reg_write()
+ * @card_offset: as for bm_reg_write()
+ * @xfer_flags: as for bm_reg_write()
+ * @res: as for bm_write()
+ *
+ * Return: as for bm_reg_write(); EPERM for a buffer the card may not
+ * write.
+ */
+int bm_reg_read(int fd, uint32_t handle, uint64_t buf_offset, uint64_t len,
+		uint64_t card_offset, uint32_t xfer_flags,
+		struct bm_result *res);
+
+/**
+ * bm_transferv() - BUSMASTER_IOCTL_TRANSFERV as it is: several user ranges
+ * to or from one contiguous card range (chained MDLs)
+ * @fd: an open card (O_RDWR)
+ * @t: the request; this function sets @t->size, the caller the rest
+ *	(flags, count, iov, card_offset, timeout_ms; reserved 0). The kernel
+ *	writes bytes_done, card_status and transfers back, also on failure.
+ *
+ * Return: 0, or -1 with errno from ioctl(2), as for bm_transfer(); EINVAL
+ * also for a count of 0 or above BUSMASTER_IOV_MAX, or a piece of length 0.
+ */
+int bm_transferv(int fd, struct busmaster_transferv *t);
+
+/**
+ * bm_writev() - move the pieces @iov[0..@count-1], in order, to on-card
+ * memory from @card_offset on
+ * @fd: an open card (O_RDWR)
+ * @iov: the pieces (addr: a user pointer as an integer; length at least
+ *	1; both aligned as for bm_write())
+ * @count: pieces, 1 to BUSMASTER_IOV_MAX
+ * @card_offset: where the first piece goes; the others follow it
+ * @res: as for bm_write(); bytes_done counts across the pieces
+ *
+ * One BUSMASTER_IOCTL_TRANSFERV with the driver's default timeout.
+ *
+ * Return: as for bm_transferv(); EINVAL also for @iov NULL or a @res
+ * below BM_RESULT_SIZE_V1.
+ */
+int bm_writev(int fd, const struct busmaster_iovec *iov, unsigned int count,
+	      uint64_t card_offset, struct bm_result *res);
+
+/**
+ * bm_readv() - move on-card memory from @card_offset on into the pieces
+ * @iov[0..@count-1], in order
+ * @fd: as for bm_writev()
+ * @iov: as for bm_writev(); each piece must be writable memory
+ * @count: as for bm_writev()
+ * @card_offset: as for bm_writev()
+ * @res: as for bm_writev()
+ *
+ * Return: as for bm_writev().
+ */
+int bm_readv(int fd, const struct busmaster_iovec *iov, unsigned int count,
+	     uint64_t card_offset, struct bm_result *res);
+
 /**
  * bm_strerror_transfer() - say for a person why a transfer failed
  * @err: the errno of bm_transfer(), bm_write(), bm_read(),
- *	bm_common_write() or bm_common_read()
- * @t: NULL, or the request as issued: flags, addr, length, card_offset
- *	and card_status are used (for bm_write() and friends, fill those
- *	from the arguments and struct bm_result)
+ *	bm_common_write(), bm_common_read(), bm_reg_write(), bm_reg_read(),
+ *	bm_transferv(), bm_writev() or bm_readv()
+ * @t: NULL, or the request as issued: flags, handle, addr, length,
+ *	card_offset and card_status are used (for bm_write() and friends,
+ *	fill those from the arguments and struct bm_result; for a vectored
+ *	transfer, the flags, the total length and the card offset)
  * @info: NULL, or the card's INFO (bm_info()): names the card's memory
  *	size, alignment and completion codes
  * @buf: where to store the NUL-terminated message, such as "beyond the
@@ -356,6 +501,20 @@ int bm_strerror_transfer(int err, const struct busmaster_transfer *t,
  * card's reach"; strerror(@err) for errors without a special meaning.
  */
 const char *bm_strerror_common(int err);
+
+/**
+ * bm_strerror_register() - say for a person why bm_register(),
+ * bm_unregister() or bm_sync() failed
+ * @err: its errno
+ * @buf: where to store the NUL-terminated message, such as "over
+ *	RLIMIT_MEMLOCK (ulimit -l): 64 KiB allowed ..." (ENOMEM reads the
+ *	process's limit with getrlimit(2))
+ * @len: size of @buf (BM_ERR_STR_LEN is always enough)
+ *
+ * Return: 0, or -1 with errno ENOSPC (@buf too short; it holds a
+ * truncated message).
+ */
+int bm_strerror_register(int err, char *buf, size_t len);
 
 /**
  * bm_card_status_name() - name of a card completion code (card_status)

@@ -13,10 +13,23 @@
  *   BM_FAKE_XFER   bytes per card transfer (default 64 KiB)
  *   BM_FAKE_FAIL   card offset at which a transfer fails with EIO and
  *                  card_status 0x86 (ERR_HOST), bytes before it done
- *   BM_FAKE_ERRNO  fail every TRANSFER with this errno (before any byte)
+ *   BM_FAKE_ERRNO  fail every TRANSFER and TRANSFERV with this errno
+ *                  (before any byte)
  *
  * It checks what the driver checks (size, flags, reserved, length,
  * alignment, range, handles), so bmctl's requests are held to the ABI.
+ *
+ * Registered buffers (REGISTER, UNREGISTER, SYNC, TRANSFER with
+ * BUSMASTER_XFER_REGISTERED) are modelled as the DMA API bounces them: the
+ * card reads and writes a shadow copy, which the transfer (or, with
+ * BUSMASTER_XFER_NO_SYNC, only SYNC) copies to and from the user's pages,
+ * so a missing sync gives stale data, as it would under swiotlb. Handles
+ * belong to the file descriptor (close() drops them); pinned pages are
+ * charged to RLIMIT_MEMLOCK as for a process without CAP_IPC_LOCK; a
+ * buffer must be mapped (writable with BUSMASTER_REG_CARD_WRITES), and a
+ * writable shared mapping of a file outside tmpfs is refused with EFAULT
+ * (no long-term pin of memory that needs writeback). Plain and vectored
+ * transfers check their memory the same way (EFAULT).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,18 +40,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/busmaster.h>
+#include <linux/magic.h>
 
 #define MAX_COMMON 8
+#define MAX_REG 256
+#define PAGE 4096ULL
 
 static struct {
 	uint64_t len;
 	void *mem;	/* what the process maps, and the card reads */
 } commons[MAX_COMMON + 1];	/* by handle; 0 unused */
+
+static struct {
+	int fd;		/* the file it belongs to */
+	uint32_t flags;	/* BUSMASTER_REG_* */
+	uint8_t *user;	/* the caller's pages */
+	uint64_t len;
+	uint8_t *shadow; /* what the card reads and writes (the bounce copy) */
+	uint64_t charged; /* bytes of whole pages, against RLIMIT_MEMLOCK */
+} regs[MAX_REG + 1];	/* by handle; 0 unused, shadow NULL: free */
+
+static uint64_t pinned;	/* bytes charged, all files */
 
 static uint64_t env_u64(const char *name, uint64_t def)
 {
@@ -105,13 +134,106 @@ static int fake_info(struct busmaster_info *i)
 	return 0;
 }
 
-static int fake_transfer(struct busmaster_transfer *t)
+/*
+ * Is [@addr, @addr + @len) mapped, readable, and with @write writable?
+ * With @longterm, a writable shared mapping of a file outside tmpfs fails
+ * too (the kernel will not pin it long-term for writing). Read from
+ * /proc/self/maps; the ranges must follow one another without a hole.
+ */
+static int mem_ok(uint64_t addr, uint64_t len, int write, int longterm)
 {
-	uint64_t size, align = env_u64("BM_FAKE_ALIGN", 1);
+	unsigned long long lo, hi, ino;
+	char line[512], perms[8], path[400];
+	uint64_t at = addr, end = addr + len;
+	struct statfs sf;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return 0;
+	while (at < end && fgets(line, sizeof(line), f)) {
+		path[0] = '\0';
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %llu %399s", &lo, &hi,
+			   perms, &ino, path) < 4)
+			continue;
+		if (hi <= at || lo > at)
+			continue;
+		if (perms[0] != 'r' || (write && perms[1] != 'w'))
+			break;
+		if (longterm && write && perms[3] == 's' && ino &&
+		    path[0] == '/' && strncmp(path, "/dev/shm/", 9) &&
+		    (statfs(path, &sf) || sf.f_type != TMPFS_MAGIC))
+			break;
+		at = hi;
+	}
+	fclose(f);
+	return at >= end;
+}
+
+/*
+ * Move @len bytes between @host and card memory at @card_off, one card
+ * transfer of BM_FAKE_XFER bytes at a time, failing at BM_FAKE_FAIL.
+ * Adds to *@done and *@transfers; sets *@status on a failure (-EIO).
+ */
+static int move(uint8_t *host, uint64_t len, uint64_t card_off, int from,
+		__u64 *done, __u32 *status, __u32 *transfers)
+{
 	uint64_t per = env_u64("BM_FAKE_XFER", 64 << 10);
-	uint64_t fail = env_u64("BM_FAKE_FAIL", UINT64_MAX), n;
+	uint64_t fail = env_u64("BM_FAKE_FAIL", UINT64_MAX), n, size, k = 0;
+	uint8_t *mem = card_mem(&size);
+
+	while (k < len) {
+		uint64_t off = card_off + k;
+
+		n = len - k < per ? len - k : per;
+		(*transfers)++;
+		if (fail >= off && fail < off + n) {
+			n = fail - off;
+			*status = 0x86;
+		}
+		if (from)
+			memcpy(host + k, mem + off, n);
+		else
+			memcpy(mem + off, host + k, n);
+		k += n;
+		*done += n;
+		if (*status)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Is @h a buffer registered on file @fd? */
+static int reg_find(int fd, uint32_t h)
+{
+	return h && h <= MAX_REG && regs[h].shadow && regs[h].fd == fd;
+}
+
+/* dma_sync_*_for_device(): the user's bytes to the bounce copy */
+static void reg_to_shadow(uint32_t h, uint64_t off, uint64_t len)
+{
+	memcpy(regs[h].shadow + off, regs[h].user + off, len);
+}
+
+/* dma_sync_*_for_cpu(): what the card wrote, to the user's pages */
+static void reg_to_user(uint32_t h, uint64_t off, uint64_t len)
+{
+	if (regs[h].flags & BUSMASTER_REG_CARD_WRITES)
+		memcpy(regs[h].user + off, regs[h].shadow + off, len);
+}
+
+static int fake_transfer(int fd, struct busmaster_transfer *t)
+{
+	const uint32_t known = BUSMASTER_XFER_FROM_CARD |
+			       BUSMASTER_XFER_COMMON |
+			       BUSMASTER_XFER_REGISTERED |
+			       BUSMASTER_XFER_NO_SYNC;
+	uint64_t size, align = env_u64("BM_FAKE_ALIGN", 1);
 	uint8_t *mem = card_mem(&size), *host;
 	int from = t->flags & BUSMASTER_XFER_FROM_CARD;
+	int reg = t->flags & BUSMASTER_XFER_REGISTERED;
+	int sync = reg && !(t->flags & BUSMASTER_XFER_NO_SYNC);
+	int ret;
 
 	if (t->size < sizeof(*t))
 		return -EINVAL;
@@ -120,10 +242,10 @@ static int fake_transfer(struct busmaster_transfer *t)
 	t->transfers = 0;
 	if (env_u64("BM_FAKE_ERRNO", 0))
 		return -(int)env_u64("BM_FAKE_ERRNO", 0);
-	if (!mem || t->reserved ||
-	    (t->flags & ~(uint32_t)(BUSMASTER_XFER_FROM_CARD |
-				    BUSMASTER_XFER_COMMON)) ||
-	    (t->handle && !(t->flags & BUSMASTER_XFER_COMMON)) ||
+	if (!mem || t->reserved || (t->flags & ~known) ||
+	    ((t->flags & BUSMASTER_XFER_COMMON) && reg) ||
+	    ((t->flags & BUSMASTER_XFER_NO_SYNC) && !reg) ||
+	    (t->handle && !(t->flags & BUSMASTER_XFER_COMMON) && !reg) ||
 	    !t->length || t->addr + t->length < t->addr ||
 	    t->addr % align || t->length % align || t->card_offset % align)
 		return -EINVAL;
@@ -137,27 +259,155 @@ static int fake_transfer(struct busmaster_transfer *t)
 		    t->length > commons[t->handle].len - t->addr)
 			return -ERANGE;
 		host = (uint8_t *)commons[t->handle].mem + t->addr;
+	} else if (reg) {
+		if (!reg_find(fd, t->handle))
+			return -ENOENT;
+		if (from && !(regs[t->handle].flags & BUSMASTER_REG_CARD_WRITES))
+			return -EPERM;
+		if (t->addr > regs[t->handle].len ||
+		    t->length > regs[t->handle].len - t->addr)
+			return -ERANGE;
+		host = regs[t->handle].shadow + t->addr;
+		if (sync)
+			reg_to_shadow(t->handle, t->addr, t->length);
 	} else {
+		if (!mem_ok(t->addr, t->length, from, 0))
+			return -EFAULT;
 		host = (uint8_t *)(uintptr_t)t->addr;
 	}
-	while (t->bytes_done < t->length) {
-		uint64_t off = t->card_offset + t->bytes_done;
+	ret = move(host, t->length, t->card_offset, from, &t->bytes_done,
+		   &t->card_status, &t->transfers);
+	if (sync && from)
+		reg_to_user(t->handle, t->addr, t->bytes_done);
+	return ret;
+}
 
-		n = t->length - t->bytes_done < per ?
-		    t->length - t->bytes_done : per;
-		t->transfers++;
-		if (fail >= off && fail < off + n) {
-			n = fail - off;
-			t->card_status = 0x86;
-		}
-		if (from)
-			memcpy(host + t->bytes_done, mem + off, n);
-		else
-			memcpy(mem + off, host + t->bytes_done, n);
-		t->bytes_done += n;
-		if (t->card_status)
-			return -EIO;
+static int fake_transferv(struct busmaster_transferv *t)
+{
+	uint64_t size, align = env_u64("BM_FAKE_ALIGN", 1), total = 0;
+	const struct busmaster_iovec *iov;
+	int from = t->flags & BUSMASTER_XFER_FROM_CARD;
+	uint32_t k;
+	int ret = 0;
+
+	if (t->size < sizeof(*t))
+		return -EINVAL;
+	t->bytes_done = 0;
+	t->card_status = 0;
+	t->transfers = 0;
+	if (env_u64("BM_FAKE_ERRNO", 0))
+		return -(int)env_u64("BM_FAKE_ERRNO", 0);
+	if (!card_mem(&size) || t->reserved ||
+	    (t->flags & ~(uint32_t)BUSMASTER_XFER_FROM_CARD) || !t->count ||
+	    t->count > BUSMASTER_IOV_MAX || t->card_offset % align)
+		return -EINVAL;
+	iov = (const void *)(uintptr_t)t->iov;
+	if (!mem_ok(t->iov, (uint64_t)t->count * sizeof(*iov), 0, 0))
+		return -EFAULT;
+	for (k = 0; k < t->count; k++) {
+		if (!iov[k].length || iov[k].addr + iov[k].length < iov[k].addr ||
+		    iov[k].addr % align || iov[k].length % align)
+			return -EINVAL;
+		total += iov[k].length;
 	}
+	if (t->card_offset > size || total > size - t->card_offset)
+		return -ERANGE;
+	for (k = 0; k < t->count; k++)
+		if (!mem_ok(iov[k].addr, iov[k].length, from, 0))
+			return -EFAULT;
+	for (k = 0; k < t->count && !ret; k++)
+		ret = move((uint8_t *)(uintptr_t)iov[k].addr, iov[k].length,
+			   t->card_offset + t->bytes_done, from,
+			   &t->bytes_done, &t->card_status, &t->transfers);
+	return ret;
+}
+
+static int fake_register(int fd, struct busmaster_register *r)
+{
+	uint64_t align = env_u64("BM_FAKE_ALIGN", 1), charge;
+	int write = r->flags & BUSMASTER_REG_CARD_WRITES;
+	struct rlimit rl;
+	uint32_t h, mine = 0;
+
+	if (r->size < sizeof(*r) || r->reserved ||
+	    (r->flags & ~(uint32_t)BUSMASTER_REG_CARD_WRITES) || !r->length ||
+	    r->length > BUSMASTER_REGISTER_MAX ||
+	    r->addr + r->length < r->addr || r->addr % align ||
+	    r->length % align)
+		return -EINVAL;
+	for (h = 1; h <= MAX_REG; h++)
+		if (regs[h].shadow && regs[h].fd == fd)
+			mine++;
+	if (mine >= BUSMASTER_REGISTER_PER_FILE)
+		return -EMFILE;
+	if (!mem_ok(r->addr, r->length, write, 1))
+		return -EFAULT;
+	charge = ((r->addr + r->length + PAGE - 1) & ~(PAGE - 1)) -
+		 (r->addr & ~(PAGE - 1));
+	if (!getrlimit(RLIMIT_MEMLOCK, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	    pinned + charge > rl.rlim_cur)
+		return -ENOMEM;
+	for (h = 1; h <= MAX_REG && regs[h].shadow; h++)
+		;
+	if (h > MAX_REG)
+		return -ENOMEM;
+	regs[h].shadow = malloc(r->length);
+	if (!regs[h].shadow)
+		return -ENOMEM;
+	regs[h].fd = fd;
+	regs[h].flags = r->flags;
+	regs[h].user = (uint8_t *)(uintptr_t)r->addr;
+	regs[h].len = r->length;
+	regs[h].charged = charge;
+	pinned += charge;
+	reg_to_shadow(h, 0, r->length);	/* dma_map_sgtable() bounces */
+	r->handle = h;
+	return 0;
+}
+
+static void reg_drop(uint32_t h)
+{
+	pinned -= regs[h].charged;
+	free(regs[h].shadow);
+	memset(&regs[h], 0, sizeof(regs[h]));
+}
+
+static int fake_unregister(int fd, struct busmaster_unregister *u)
+{
+	if (u->size < sizeof(*u) || u->flags || u->reserved)
+		return -EINVAL;
+	if (!reg_find(fd, u->handle))
+		return -ENOENT;
+	/* dma_unmap_sgtable(): what the card wrote reaches the pages */
+	reg_to_user(u->handle, 0, regs[u->handle].len);
+	reg_drop(u->handle);
+	return 0;
+}
+
+static int fake_sync(int fd, struct busmaster_sync *y)
+{
+	uint64_t lo, hi, base;
+
+	if (y->size < sizeof(*y) || y->reserved || !y->length ||
+	    (y->flags != BUSMASTER_SYNC_FOR_DEVICE &&
+	     y->flags != BUSMASTER_SYNC_FOR_CPU) ||
+	    y->offset + y->length < y->offset)
+		return -EINVAL;
+	if (!reg_find(fd, y->handle))
+		return -ENOENT;
+	if (y->offset > regs[y->handle].len ||
+	    y->length > regs[y->handle].len - y->offset)
+		return -ERANGE;
+	/* whole pages of the range, within the buffer */
+	base = (uint64_t)(uintptr_t)regs[y->handle].user;
+	lo = (base + y->offset) & ~(PAGE - 1);
+	hi = (base + y->offset + y->length + PAGE - 1) & ~(PAGE - 1);
+	lo = lo < base ? 0 : lo - base;
+	hi = hi - base > regs[y->handle].len ? regs[y->handle].len : hi - base;
+	if (y->flags == BUSMASTER_SYNC_FOR_DEVICE)
+		reg_to_shadow(y->handle, lo, hi - lo);
+	else
+		reg_to_user(y->handle, lo, hi - lo);
 	return 0;
 }
 
@@ -212,7 +462,19 @@ int ioctl(int fd, unsigned long req, ...)
 		ret = fake_info(arg);
 		break;
 	case BUSMASTER_IOCTL_TRANSFER:
-		ret = fake_transfer(arg);
+		ret = fake_transfer(fd, arg);
+		break;
+	case BUSMASTER_IOCTL_TRANSFERV:
+		ret = fake_transferv(arg);
+		break;
+	case BUSMASTER_IOCTL_REGISTER:
+		ret = fake_register(fd, arg);
+		break;
+	case BUSMASTER_IOCTL_UNREGISTER:
+		ret = fake_unregister(fd, arg);
+		break;
+	case BUSMASTER_IOCTL_SYNC:
+		ret = fake_sync(fd, arg);
 		break;
 	case BUSMASTER_IOCTL_COMMON_ALLOC:
 		ret = fake_common_alloc(arg);
@@ -254,4 +516,16 @@ int munmap(void *addr, size_t len)
 		if (commons[h].mem == addr)
 			return 0;
 	return (int)syscall(SYS_munmap, addr, len);
+}
+
+/* Closing the file unregisters its buffers */
+int close(int fd)
+{
+	uint32_t h;
+
+	if (fd >= 0 && is_card(fd))
+		for (h = 1; h <= MAX_REG; h++)
+			if (regs[h].shadow && regs[h].fd == fd)
+				reg_drop(h);
+	return (int)syscall(SYS_close, fd);
 }

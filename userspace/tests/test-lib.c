@@ -453,6 +453,16 @@ static const struct strerror_case strerror_cases[] = {
 	{ EIO, 0, 0, 1, 0, 0, &card_info, "the card failed the transfer" },
 	{ ENOENT, BUSMASTER_XFER_COMMON, 0, 1, 0, 0, &card_info,
 	  "no such common buffer in this file" },
+	{ ENOENT, BUSMASTER_XFER_REGISTERED, 0, 1, 0, 0, &card_info,
+	  "no such registered buffer in this file" },
+	{ ERANGE, BUSMASTER_XFER_REGISTERED, 8192, 4096, 0, 0, &card_info,
+	  "beyond the registered buffer" },
+	{ EPERM, BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_FROM_CARD, 0, 8,
+	  0, 0, &card_info, "the buffer was registered without card-writes" },
+	{ EINVAL, BUSMASTER_XFER_NO_SYNC, 0, 8, 0, 0, &card_info,
+	  "no-sync applies to registered buffers only" },
+	{ EINVAL, BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_COMMON, 0, 8, 0,
+	  0, &card_info, "either common or registered" },
 	{ EINTR, 0, 0, 1, 0, 0, &card_info, "interrupted by a signal" },
 	{ ENODEV, 0, 0, 1, 0, 0, &card_info, "the card was removed" },
 	{ ENOTTY, 0, 0, 1, 0, 0, NULL, "not a busmaster card" },
@@ -499,6 +509,27 @@ static void test_strerror(struct test_state *t)
 		 strstr(bm_strerror_common(ENOENT), "no such common buffer") &&
 		 strstr(bm_strerror_common(EINVAL), "length"),
 	      "bm_strerror_common() names each documented errno");
+	CHECK(t, !bm_strerror_register(EMFILE, buf, sizeof(buf)) &&
+		 strstr(buf, "too many registered buffers in this file (at most 64)"),
+	      "bm_strerror_register(EMFILE)");
+	CHECK(t, !bm_strerror_register(EFAULT, buf, sizeof(buf)) &&
+		 strstr(buf, "not mapped, not writable, or memory the kernel will not pin long-term (e.g. a file mapping that needs writeback)"),
+	      "bm_strerror_register(EFAULT)");
+	CHECK(t, !bm_strerror_register(ENOMEM, buf, sizeof(buf)) &&
+		 (strstr(buf, "over RLIMIT_MEMLOCK (ulimit -l): ") ||
+		  strstr(buf, "RLIMIT_MEMLOCK is unlimited")),
+	      "bm_strerror_register(ENOMEM) names RLIMIT_MEMLOCK");
+	CHECK(t, !bm_strerror_register(ENOENT, buf, sizeof(buf)) &&
+		 strstr(buf, "no such registered buffer") &&
+		 !bm_strerror_register(ERANGE, buf, sizeof(buf)) &&
+		 strstr(buf, "beyond the registered buffer") &&
+		 !bm_strerror_register(EINVAL, buf, sizeof(buf)) &&
+		 strstr(buf, "1 GiB maximum"),
+	      "bm_strerror_register(ENOENT, ERANGE, EINVAL)");
+	errno = 0;
+	CHECK(t, bm_strerror_register(EMFILE, buf, 8) == -1 &&
+		 errno == ENOSPC && strlen(buf) == 7,
+	      "bm_strerror_register() short buffer: ENOSPC, truncated");
 	CHECK(t, streq(bm_card_status_name(BUSMASTER_MODEL_CARD, 0x86),
 		       "ERR_HOST") &&
 		 streq(bm_card_status_name(BUSMASTER_MODEL_CARD, 0x81),
@@ -556,15 +587,36 @@ static void test_transfer_calls(struct test_state *t)
 	errno = 0;
 	CHECK(t, !bm_common_map(fd, 0, 0) && errno == EINVAL,
 	      "bm_common_map(length 0): NULL, EINVAL");
-	if (fd >= 0)
-		close(fd);
 	errno = 0;
 	CHECK(t, !bm_common_map(-1, 0, 4096) && errno == EBADF,
 	      "bm_common_map(-1): NULL, EBADF");
 	errno = 0;
+	CHECK(t, bm_register(fd, buf, sizeof(buf), 0, &handle) == -1 &&
+		 errno == ENOTTY && handle == 9,
+	      "bm_register(not a card): ENOTTY, handle untouched");
+	errno = 0;
+	CHECK(t, bm_unregister(fd, 1) == -1 && errno == ENOTTY &&
+		 bm_sync(fd, 1, 0, 1, BUSMASTER_SYNC_FOR_CPU) == -1 &&
+		 errno == ENOTTY, "bm_unregister(), bm_sync(not a card): ENOTTY");
+	errno = 0;
+	CHECK(t, bm_reg_write(fd, 1, 0, 16, 0, 0, &res) == -1 &&
+		 errno == ENOTTY && bm_reg_read(fd, 1, 0, 16, 0,
+						BUSMASTER_XFER_NO_SYNC, NULL) == -1 &&
+		 errno == ENOTTY, "bm_reg_write(), bm_reg_read(not a card): ENOTTY");
+	errno = 0;
+	CHECK(t, bm_writev(fd, &(struct busmaster_iovec){ 0, 1 }, 1, 0,
+			   &small) == -1 && errno == EINVAL,
+	      "bm_writev() with a short result: EINVAL");
+	errno = 0;
+	CHECK(t, bm_readv(fd, &(struct busmaster_iovec){ 0, 1 }, 1, 0,
+			  &res) == -1 && errno == ENOTTY,
+	      "bm_readv(not a card): ENOTTY");
+	errno = 0;
 	CHECK(t, bm_transfer(0, NULL) == -1 && errno == EINVAL &&
 		 bm_common_alloc(0, 1, NULL, &off) == -1,
 	      "NULL arguments: EINVAL");
+	if (fd >= 0)
+		close(fd);
 }
 
 int main(void)

@@ -345,6 +345,33 @@ static void test_transfer(struct test_state *t, const char *dir)
 		 has(s, "\"error\": {"),
 	      "json failure: bytes moved, errno, card status");
 	free(s);
+
+	r.op = BMCTL_OP_FILL;
+	r.error = NULL;
+	r.data_on_stdout = false;
+	r.pattern = BMCTL_PATTERN_BYTE;
+	r.byte = 0;
+	r.common = false;
+	r.registered = true;
+	r.no_sync = true;
+	r.buffer_size = 4 << 20;
+	r.requests = 16;
+	r.bytes = 64 << 20;
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, has(s, "filled 64 MiB of card 0000:00:05.0 at offset 0 with byte 0x00 through a registered buffer of 4 MiB (pinned and mapped once for 16 requests, synced by bmctl) in 1 card transfer, "),
+	      "text fill through a registered buffer");
+	free(s);
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, dir, "fill-registered.json");
+	CHECK(t, has(s, "\"buffer\": \"registered\"") &&
+		 has(s, "\"buffer_size\": 4194304") &&
+		 has(s, "\"sync\": \"explicit\"") &&
+		 has(s, "\"requests\": 16"),
+	      "json fill through a registered buffer: buffer, size, sync, requests");
+	free(s);
 }
 
 static void test_human(struct test_state *t)

@@ -42,9 +42,13 @@ card="$tmp/card"
 mkfifo "$tmp/fifo"
 export BM_FAKE_CARD="$card" BM_FAKE_MEM="$tmp/mem" BM_FAKE_SIZE=$((8 << 20))
 
-# run ARGS...: bmctl with the fake card; status in $got
+# run ARGS...: bmctl with the fake card (and ulimit -l $memlock, if set);
+# status in $got
 run() {
-	LD_PRELOAD=$fake "$bmctl" "$@" >"$tmp/out" 2>"$tmp/err"
+	(
+		[ -z "${memlock:-}" ] || ulimit -l "$memlock"
+		LD_PRELOAD=$fake exec "$bmctl" "$@"
+	) >"$tmp/out" 2>"$tmp/err"
 	got=$?
 }
 
@@ -106,6 +110,47 @@ expect 0 "identical" verify -d "$card" -o 1M --file "$tmp/odd"
 jexpect 0 direction=to_card buffer=common bytes=300001 offset=0 -- \
 	write --common -d "$card" - <"$tmp/odd"
 jexpect 0 match=true -- verify --common -d "$card" -l 300001 --file - <"$tmp/odd"
+
+# registered buffer path: one buffer registered once, every chunk through it
+expect 0 "wrote 2.9 MiB to card 0000:00:05.0 at offset 0x3000 through a registered buffer of 2.9 MiB (pinned and mapped once for 1 request) in 46 card transfers" \
+	write --registered -d "$card" -o 12k "$tmp/in"
+expect 0 "through a registered buffer" \
+	read --registered -d "$card" -o 12k -l 3000000 "$tmp/back"
+cmp -s "$tmp/in" "$tmp/back"; point $? "--registered: read gives back what write wrote"
+expect 0 "identical" verify --registered -d "$card" -o 12k --file "$tmp/in"
+expect 0 "filled 8 MiB of card 0000:00:05.0 at offset 0 with seed 9 through a registered buffer of 4 MiB (pinned and mapped once for 2 requests) in 128 card transfers" \
+	fill --registered -d "$card" -l 8M --seed 9
+expect 0 "identical" verify -d "$card" -l 8M --seed 9
+expect 0 "against seed 9 through a registered buffer of 4 MiB (pinned and mapped once for 2 requests): identical" \
+	verify --registered -d "$card" -l 8M --seed 9
+# --no-sync: the fake bounces like swiotlb, so a missed SYNC would show
+expect 0 "(pinned and mapped once for 2 requests, synced by bmctl)" \
+	fill --registered --no-sync -d "$card" -l 8M --seed 10
+expect 0 "identical" verify --registered --no-sync -d "$card" -l 8M --seed 10
+expect 0 "identical" verify -d "$card" -o 777 -l 3333 --seed 10
+jexpect 0 buffer=registered buffer_size=4194304 sync=explicit requests=2 match=true -- \
+	verify --registered --no-sync -d "$card" -l 8M --seed 10
+expect 0 "" write --registered --no-sync -d "$card" -o 1M "$tmp/odd"
+expect 0 "" read --registered --no-sync -d "$card" -o 1M -l 300001 "$tmp/back"
+cmp -s "$tmp/odd" "$tmp/back"; point $? "--registered --no-sync: read gives back what write wrote"
+jexpect 0 buffer=registered buffer_size=300001 sync=transfer requests=1 bytes=300001 -- \
+	write --registered -d "$card" - <"$tmp/odd"
+# over RLIMIT_MEMLOCK: a smaller buffer, or (none fits) a clear refusal
+memlock=64
+expect 0 "through a registered buffer of 64 KiB (pinned and mapped once for 16 requests)" \
+	fill --registered -d "$card" -l 1M --byte 3
+memlock=0
+expect 1 "registering a 1 MiB buffer, or one down to 4 KiB: over RLIMIT_MEMLOCK (ulimit -l): 0 KiB allowed" \
+	fill --registered -d "$card" -l 1M --byte 3
+jexpect 1 error.errno=12 -- fill --registered -d "$card" -l 1M --byte 3
+memlock=
+expect 1 "bmctl: write: --common and --registered conflict: give one buffer path" \
+	write --registered --common -d "$card" "$tmp/in"
+jexpect 1 error.subject=verify -- verify --common --registered -d "$card" -l 1M --seed 1
+expect 1 "bmctl: fill: --no-sync needs --registered" \
+	fill --no-sync -d "$card" -l 1M --seed 1
+BM_FAKE_FAIL=200000 jexpect 1 bytes=200000 buffer=registered error.errno=5 card_status_name=ERR_HOST -- \
+	read --registered --no-sync -d "$card" -l 1M "$tmp/back"
 
 # patterns: fill with one path, verify with the other and at a sub-range
 expect 0 "filled 8 MiB of card 0000:00:05.0 at offset 0 with seed 7 in 128 card transfers" \

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libbusmaster's registered buffers, SYNC and vectored transfers against
+ * fake-card.so (LD_PRELOAD, BM_FAKE_CARD naming the node): the calls fill
+ * the ABI's structs right, and each documented errno comes back. The real
+ * driver is tested by the selftests in the guest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "libbusmaster.h"
+#include "test.h"
+
+#define LEN (64 << 10)
+
+static int open_card(void)
+{
+	const char *card = getenv("BM_FAKE_CARD");
+
+	return card ? bm_open_path(card, O_RDWR) : -1;
+}
+
+/* The calls on a happy path: register, move sub-ranges both ways, unregister */
+static void test_round_trip(struct test_state *t, int fd)
+{
+	struct bm_result res = BM_RESULT_INIT;
+	uint8_t *a = aligned_alloc(4096, LEN), *b = aligned_alloc(4096, LEN);
+	uint32_t ha = 0, hb = 0;
+
+	bm_pattern_fill(a, LEN, 11, 0);
+	memset(b, 0, LEN);
+	CHECK(t, !bm_register(fd, a, LEN, 0, &ha) && ha,
+	      "bm_register(to card) gives a handle");
+	CHECK(t, !bm_register(fd, b, LEN, BUSMASTER_REG_CARD_WRITES, &hb) &&
+		 hb && hb != ha, "bm_register(card writes) gives another");
+	CHECK(t, !bm_reg_write(fd, ha, 4096, 8192, 0x10000, 0, &res) &&
+		 res.bytes_done == 8192 && res.transfers >= 1,
+	      "bm_reg_write() of a partial range: bytes_done, transfers");
+	CHECK(t, !bm_reg_read(fd, hb, 100, 8192, 0x10000, 0, &res) &&
+		 res.bytes_done == 8192 && !memcmp(b + 100, a + 4096, 8192),
+	      "bm_reg_read() into another offset gives the bytes back");
+	errno = 0;
+	CHECK(t, bm_reg_read(fd, ha, 0, 16, 0, 0, &res) == -1 &&
+		 errno == EPERM,
+	      "bm_reg_read() into a buffer without card-writes: EPERM");
+	errno = 0;
+	CHECK(t, bm_reg_write(fd, ha, LEN - 8, 16, 0, 0, NULL) == -1 &&
+		 errno == ERANGE, "bm_reg_write() past the buffer: ERANGE");
+	errno = 0;
+	CHECK(t, bm_reg_write(fd, ha, 0, 16, 0, BUSMASTER_XFER_FROM_CARD,
+			      NULL) == -1 && errno == EINVAL,
+	      "bm_reg_write() with a flag other than NO_SYNC: EINVAL");
+	CHECK(t, !bm_unregister(fd, ha) && !bm_unregister(fd, hb),
+	      "bm_unregister() both");
+	errno = 0;
+	CHECK(t, bm_unregister(fd, ha) == -1 && errno == ENOENT,
+	      "bm_unregister() twice: ENOENT");
+	errno = 0;
+	CHECK(t, bm_reg_write(fd, ha, 0, 16, 0, 0, NULL) == -1 &&
+		 errno == ENOENT, "bm_reg_write() after unregister: ENOENT");
+	free(a);
+	free(b);
+}
+
+/* NO_SYNC: without SYNC the card sees stale bytes (the fake bounces) */
+static void test_sync(struct test_state *t, int fd)
+{
+	uint8_t *a = aligned_alloc(4096, LEN), *b = aligned_alloc(4096, LEN);
+	uint32_t ha, hb;
+
+	memset(a, 1, LEN);
+	memset(b, 0, LEN);
+	bm_register(fd, a, LEN, 0, &ha);
+	bm_register(fd, b, LEN, BUSMASTER_REG_CARD_WRITES, &hb);
+	memset(a, 2, LEN);	/* after registration: not yet synced */
+	bm_reg_write(fd, ha, 0, 4096, 0, BUSMASTER_XFER_NO_SYNC, NULL);
+	bm_reg_read(fd, hb, 0, 4096, 0, 0, NULL);
+	CHECK(t, b[0] == 1,
+	      "NO_SYNC without SYNC: the card read the stale bounce copy");
+	CHECK(t, !bm_sync(fd, ha, 0, 4096, BUSMASTER_SYNC_FOR_DEVICE) &&
+		 !bm_reg_write(fd, ha, 0, 4096, 0, BUSMASTER_XFER_NO_SYNC,
+			       NULL),
+	      "bm_sync(FOR_DEVICE), then the NO_SYNC write");
+	memset(b, 0, LEN);
+	CHECK(t, !bm_reg_read(fd, hb, 0, 4096, 0, BUSMASTER_XFER_NO_SYNC,
+			      NULL) && b[0] == 0,
+	      "NO_SYNC read without SYNC: the CPU does not see it yet");
+	CHECK(t, !bm_sync(fd, hb, 0, 4096, BUSMASTER_SYNC_FOR_CPU) &&
+		 b[0] == 2 && b[4095] == 2,
+	      "bm_sync(FOR_CPU): now it does");
+	errno = 0;
+	CHECK(t, bm_sync(fd, hb, 0, 1, BUSMASTER_SYNC_FOR_CPU |
+			 BUSMASTER_SYNC_FOR_DEVICE) == -1 && errno == EINVAL,
+	      "bm_sync() with both directions: EINVAL");
+	errno = 0;
+	CHECK(t, bm_sync(fd, hb, 0, 0, BUSMASTER_SYNC_FOR_CPU) == -1 &&
+		 errno == EINVAL, "bm_sync() of 0 bytes: EINVAL");
+	errno = 0;
+	CHECK(t, bm_sync(fd, hb, LEN, 1, BUSMASTER_SYNC_FOR_CPU) == -1 &&
+		 errno == ERANGE, "bm_sync() past the buffer: ERANGE");
+	errno = 0;
+	CHECK(t, bm_sync(fd, 0, 0, 1, BUSMASTER_SYNC_FOR_CPU) == -1 &&
+		 errno == ENOENT, "bm_sync() of handle 0: ENOENT");
+	bm_unregister(fd, ha);
+	bm_unregister(fd, hb);
+	free(a);
+	free(b);
+}
+
+static void test_register_errors(struct test_state *t, int fd)
+{
+	struct busmaster_register r = { .size = sizeof(r), .length = 4096 };
+	uint8_t *a = aligned_alloc(4096, LEN);
+	uint32_t h[BUSMASTER_REGISTER_PER_FILE + 1], handle = 77;
+	struct rlimit old, low;
+	char msg[BM_ERR_STR_LEN];
+	void *ro;
+	int fd2, k, n;
+
+	errno = 0;
+	CHECK(t, bm_register(fd, a, 4096, 0x80, &handle) == -1 &&
+		 errno == EINVAL && handle == 77,
+	      "bm_register(unknown flag): EINVAL, handle untouched");
+	errno = 0;
+	CHECK(t, bm_register(fd, a, 0, 0, &handle) == -1 && errno == EINVAL,
+	      "bm_register(length 0): EINVAL");
+	errno = 0;
+	CHECK(t, bm_register(fd, a, 4096, 0, NULL) == -1 && errno == EINVAL,
+	      "bm_register(handle NULL): EINVAL");
+	r.addr = (uintptr_t)a;
+	r.reserved = 1;
+	errno = 0;
+	CHECK(t, ioctl(fd, BUSMASTER_IOCTL_REGISTER, &r) == -1 &&
+		 errno == EINVAL, "REGISTER with reserved set: EINVAL");
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(t, !bm_register(fd, ro, 4096, 0, &handle) &&
+		 !bm_unregister(fd, handle),
+	      "bm_register(read-only memory, card reads it): fine");
+	errno = 0;
+	CHECK(t, bm_register(fd, ro, 4096, BUSMASTER_REG_CARD_WRITES,
+			     &handle) == -1 && errno == EFAULT,
+	      "bm_register(read-only memory, card writes): EFAULT");
+	munmap(ro, 4096);
+	errno = 0;
+	CHECK(t, bm_register(fd, ro, 4096, 0, &handle) == -1 &&
+		 errno == EFAULT, "bm_register(unmapped memory): EFAULT");
+
+	/* handles belong to their file */
+	fd2 = open_card();
+	bm_register(fd, a, 4096, 0, &handle);
+	errno = 0;
+	CHECK(t, fd2 >= 0 && bm_unregister(fd2, handle) == -1 &&
+	      errno == ENOENT && bm_reg_write(fd2, handle, 0, 1, 0, 0,
+					       NULL) == -1 && errno == ENOENT,
+	      "another file's handle: ENOENT");
+	bm_unregister(fd, handle);
+
+	/* BUSMASTER_REGISTER_PER_FILE, then EMFILE; close() drops them */
+	for (k = n = 0; k < BUSMASTER_REGISTER_PER_FILE; k++)
+		n += !bm_register(fd2, a + (k % 16) * 4096, 4096, 0, &h[k]);
+	errno = 0;
+	CHECK(t, n == BUSMASTER_REGISTER_PER_FILE &&
+		 bm_register(fd2, a, 4096, 0, &h[k]) == -1 && errno == EMFILE,
+	      "%d buffers per file, then EMFILE", BUSMASTER_REGISTER_PER_FILE);
+	CHECK(t, !bm_register(fd, a, 4096, 0, &handle) &&
+		 !bm_unregister(fd, handle), "another file may still register");
+	close(fd2);
+
+	/* RLIMIT_MEMLOCK: the pages a buffer spans are charged */
+	getrlimit(RLIMIT_MEMLOCK, &old);
+	low = old;
+	low.rlim_cur = 8192;
+	setrlimit(RLIMIT_MEMLOCK, &low);
+	CHECK(t, !bm_register(fd, a, 8192, 0, &handle),
+	      "bm_register() of 2 pages under a 2-page RLIMIT_MEMLOCK");
+	errno = 0;
+	CHECK(t, bm_register(fd, a + 8192, 4096, 0, &h[0]) == -1 &&
+		 errno == ENOMEM, "one page more: ENOMEM");
+	CHECK(t, !bm_strerror_register(ENOMEM, msg, sizeof(msg)) &&
+		 strstr(msg, "over RLIMIT_MEMLOCK (ulimit -l): 8 KiB allowed"),
+	      "bm_strerror_register(ENOMEM) names the limit");
+	printf("# %s\n", msg);
+	bm_unregister(fd, handle);
+	CHECK(t, !bm_register(fd, a + 8192, 4096, 0, &handle) &&
+		 !bm_unregister(fd, handle), "unregister uncharges");
+	setrlimit(RLIMIT_MEMLOCK, &old);
+	free(a);
+}
+
+static void test_vectored(struct test_state *t, int fd)
+{
+	uint8_t src[3000], dst[3000];
+	struct busmaster_iovec w[3] = {
+		{ (uintptr_t)src, 1000 },
+		{ (uintptr_t)(src + 2000), 1000 },
+		{ (uintptr_t)(src + 1000), 1000 },
+	};
+	struct busmaster_iovec r[2] = {
+		{ (uintptr_t)dst, 1 },
+		{ (uintptr_t)(dst + 1), 2999 },
+	};
+	struct busmaster_transferv tv = { .count = 0 };
+	struct bm_result res = BM_RESULT_INIT;
+	void *ro;
+
+	bm_pattern_fill(src, sizeof(src), 5, 0);
+	CHECK(t, !bm_writev(fd, w, 3, 0x20000, &res) && res.bytes_done == 3000,
+	      "bm_writev() of 3 pieces");
+	CHECK(t, !bm_readv(fd, r, 2, 0x20000, &res) && res.bytes_done == 3000 &&
+		 !memcmp(dst, src, 1000) && !memcmp(dst + 1000, src + 2000, 1000) &&
+		 !memcmp(dst + 2000, src + 1000, 1000),
+	      "bm_readv() gives the pieces back in order");
+	errno = 0;
+	CHECK(t, bm_writev(fd, w, 0, 0, NULL) == -1 && errno == EINVAL,
+	      "bm_writev(count 0): EINVAL");
+	errno = 0;
+	CHECK(t, bm_writev(fd, w, BUSMASTER_IOV_MAX + 1, 0, NULL) == -1 &&
+		 errno == EINVAL, "bm_writev(count above IOV_MAX): EINVAL");
+	errno = 0;
+	CHECK(t, bm_writev(fd, NULL, 1, 0, NULL) == -1 && errno == EINVAL,
+	      "bm_writev(NULL): EINVAL");
+	w[1].length = 0;
+	errno = 0;
+	CHECK(t, bm_writev(fd, w, 3, 0, NULL) == -1 && errno == EINVAL,
+	      "bm_writev() with a piece of 0 bytes: EINVAL");
+	w[1].length = 1000;
+	errno = 0;
+	CHECK(t, bm_writev(fd, w, 3, (1 << 20) - 2999, &res) == -1 &&
+		 errno == ERANGE && res.bytes_done == 0,
+	      "bm_writev() past the card's memory: ERANGE, nothing moved");
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	r[1].addr = (uintptr_t)ro;
+	errno = 0;
+	CHECK(t, bm_readv(fd, r, 2, 0, NULL) == -1 && errno == EFAULT,
+	      "bm_readv() into read-only memory: EFAULT");
+	munmap(ro, 4096);
+	tv.flags = BUSMASTER_XFER_COMMON;
+	tv.count = 1;
+	tv.iov = (uintptr_t)w;
+	errno = 0;
+	CHECK(t, bm_transferv(fd, &tv) == -1 && errno == EINVAL &&
+		 tv.size == sizeof(tv),
+	      "bm_transferv() with a flag other than FROM_CARD: EINVAL");
+}
+
+int main(void)
+{
+	struct test_state t = { 0, 0 };
+	int fd = open_card();
+
+	if (fd < 0) {
+		printf("1..0 # SKIP no fake card (BM_FAKE_CARD)\n");
+		return 0;
+	}
+	test_round_trip(&t, fd);
+	test_sync(&t, fd);
+	test_register_errors(&t, fd);
+	test_vectored(&t, fd);
+	close(fd);
+	return test_done(&t);
+}
