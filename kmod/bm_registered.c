@@ -81,26 +81,41 @@ struct bm_reg *bm_reg_get(struct bm_file *bf, u32 handle)
 	return reg;
 }
 
+static int bm_reg_pin(struct bm_reg *reg, u64 addr, unsigned int flags)
+{
+	int got = pin_user_pages_fast(addr & PAGE_MASK, reg->npages,
+				      FOLL_LONGTERM | flags, reg->pages);
+
+	if (got == reg->npages)
+		return 0;
+	if (got > 0)
+		unpin_user_pages(reg->pages, got);
+	return got < 0 ? got : -EFAULT;
+}
+
 /* Pin, charge and (where the DMA API can) map; undo all of it on failure. */
 static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 {
 	struct bm_dev *bm = reg->bm;
 	const struct bm_adapter *ad = &bm->adapter;
 	unsigned int max_seg;
-	int got, ret;
+	int ret;
 
 	ret = bm_charge_pinned(reg->mm, reg->npages);
 	if (ret)
 		return ret;
-	got = pin_user_pages_fast(addr & PAGE_MASK, reg->npages,
-				  FOLL_LONGTERM | (reg->card_writes ? FOLL_WRITE : 0),
-				  reg->pages);
-	if (got != reg->npages) {
-		if (got > 0)
-			unpin_user_pages(reg->pages, got);
-		ret = got < 0 ? got : -EFAULT;
+	/*
+	 * Even when the card only reads, pin writable where the mapping allows
+	 * it: before 6.2 a read-only long-term pin of private memory not yet
+	 * written pins the shared zero page, and the process's later writes
+	 * land in a copy the card never sees. Read-only mappings fall back to
+	 * a read-only pin (their content cannot change under the card).
+	 */
+	ret = bm_reg_pin(reg, addr, FOLL_WRITE);
+	if (ret == -EFAULT && !reg->card_writes)
+		ret = bm_reg_pin(reg, addr, 0);
+	if (ret)
 		goto uncharge;
-	}
 	/*
 	 * Where swiotlb bounces, keep sg entries to a page, so a sync touches
 	 * only the pages a transfer moved.

@@ -315,6 +315,35 @@ TEST_F(cards, skipping_the_sync_leaves_stale_data_where_it_bounces)
 		SKIP(return, "no card bouncing through swiotlb above 4 GiB");
 }
 
+/*
+ * Registered before it is written: the card must read what the process
+ * writes afterwards (a read-only pin of untouched memory would pin the
+ * shared zero page on older kernels, and the card would read zeros).
+ */
+TEST_F(cards, registered_before_written)
+{
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		uint64_t len = card_budget(c, 4 * PAGE);
+		uint8_t *buf = anon(4 * PAGE), *back = anon(4 * PAGE);
+		struct busmaster_transfer t;
+		uint32_t h;
+
+		ASSERT_NE(NULL, buf);
+		ASSERT_NE(NULL, back);
+		ASSERT_EQ(0, reg(c->fd, buf, len, 0, &h)) TH_LOG("%s", strerror(errno));
+		fill_random(buf, len, 51 + i);
+		ASSERT_EQ(0, reg_xfer(c->fd, h, 0, len, 0, 0, &t));
+		ASSERT_EQ(0, bm_xfer(c->fd, back, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
+		EXPECT_EQ(0, memcmp(back, buf, len))
+			TH_LOG("%s: the card did not see what was written after registering",
+			       c->info.pci_slot);
+		EXPECT_EQ(0, unreg(c->fd, h));
+		munmap(buf, 4 * PAGE);
+		munmap(back, 4 * PAGE);
+	}
+}
+
 TEST_F(cards, bad_registrations_and_syncs)
 {
 	struct card *c = &self->c[0];
