@@ -190,7 +190,8 @@ enum {
  * Errors, besides the common ones (bytes_done tells what completed):
  *  EINVAL     @length 0, @addr + @length overflows, @addr, @length or
  *             @card_offset not a multiple of the card's alignment,
- *             @handle set without BUSMASTER_XFER_COMMON
+ *             @handle set without BUSMASTER_XFER_COMMON or _REGISTERED,
+ *             both of those, or BUSMASTER_XFER_NO_SYNC without _REGISTERED
  *  ERANGE     @card_offset + @length beyond on-card memory, or @addr +
  *             @length beyond the common buffer
  *  ENOENT     no common or registered buffer @handle in this file
