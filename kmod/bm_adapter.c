@@ -53,6 +53,12 @@ const char *bm_bounce_name(enum busmaster_bounce bounce)
 	return "?";
 }
 
+/*
+ * Pages one request pins at a time, whatever the card could take: 16 MiB,
+ * so one ioctl cannot hold gigabytes of a process's memory pinned.
+ */
+#define BM_PIN_PAGES_MAX	4096
+
 /* Pages a transfer of the card's maximum length spans at worst. */
 static u32 bm_span_pages(const struct bm_adapter *ad)
 {
@@ -61,7 +67,7 @@ static u32 bm_span_pages(const struct bm_adapter *ad)
 	/* Without merging, each segment is at most one page of a user buffer. */
 	if (ad->scatter_gather)
 		pages = min_t(u64, pages, ad->max_segments);
-	return min_t(u64, pages, U32_MAX);
+	return min_t(u64, pages, BM_PIN_PAGES_MAX);
 }
 
 /**
@@ -105,8 +111,14 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 	}
 	ad->dma_addr_bits = bits;
 
-	/* Neither can fail for a PCI device (6.11 made them return void). */
-	dma_set_max_seg_size(dev, min_t(u64, ad->max_segment_size, UINT_MAX));
+	/*
+	 * Neither can fail for a PCI device (6.11 made them return void). The
+	 * DMA layer gets whole pages (scatterlists hold pages; edu's segments
+	 * are 4095 bytes); bm_feed() cuts to the card's own limit.
+	 */
+	dma_set_max_seg_size(dev, max_t(u64, PAGE_SIZE,
+					round_down(min_t(u64, ad->max_segment_size,
+							 UINT_MAX), PAGE_SIZE)));
 	/* swiotlb keeps bounce addresses as aligned as the card needs. */
 	if (ad->alignment > 1)
 		dma_set_min_align_mask(dev, ad->alignment - 1);

@@ -138,6 +138,11 @@ static int bmc_init(struct bm_dev *bm)
 	/* A whole transfer fits in the ring, with the empty slot to spare. */
 	card->ring_entries = max_t(u32, BMC_RING_MIN,
 				   roundup_pow_of_two(max_segs + 1));
+	if (card->ring_entries > bmc_read(bm, BMC_RING_MAX)) {
+		pci_err(pdev, "MAX_SEGS %u does not fit in a ring of RING_MAX\n",
+			max_segs);
+		return -EIO;
+	}
 	spin_lock_init(&card->lock);
 	/*
 	 * Mapped but not claimed: a claimed BAR cannot be mmapped through
@@ -349,6 +354,13 @@ static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x)
 	u32 c;
 
 	spin_lock_irqsave(&card->lock, irqflags);
+	/* Completed while we gave up waiting: nothing to stop. */
+	for (c = 0; c < card->nchan && card->chan[c].inflight != x; c++)
+		;
+	if (c == card->nchan) {
+		spin_unlock_irqrestore(&card->lock, irqflags);
+		return;
+	}
 	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
 	for (c = 0; c < card->nchan; c++) {
 		struct bmc_chan *ch = &card->chan[c];
@@ -448,6 +460,7 @@ static int bmc_selftest(struct bm_dev *bm)
 static void bmc_reset(struct bm_dev *bm)
 {
 	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
+	bmc_read(bm, BMC_ENGINE_STATUS);	/* flush the posted write */
 }
 
 /*

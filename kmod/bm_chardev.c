@@ -43,16 +43,18 @@ static int bm_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * Not under bm->lifetime: mmap_lock is held here, and transfers take
+ * mmap_lock (pinning, faults) under lifetime. A common buffer holds its
+ * own device reference.
+ */
 static int bm_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct bm_file *bf = file->private_data;
-	struct bm_dev *bm = bf->bm;
-	int ret;
 
-	down_read(&bm->lifetime);
-	ret = bm->pdev ? bm_common_mmap(bf, vma) : -ENODEV;
-	up_read(&bm->lifetime);
-	return ret;
+	if (!READ_ONCE(bf->bm->pdev))
+		return -ENODEV;
+	return bm_common_mmap(bf, vma);
 }
 
 /*
@@ -76,9 +78,9 @@ static int bm_ioctl_info(struct bm_file *bf, void *arg, bool *respond)
 	info->pci_revision = pdev->revision;
 	info->irq_mode = bm->irq_mode;
 	info->irq_vectors = bm->irq_vectors;
-	strscpy(info->pci_slot, bm->slot, sizeof(info->pci_slot));
-	strscpy(info->driver_version, BM_DRV_VERSION,
-		sizeof(info->driver_version));
+	strscpy_pad(info->pci_slot, bm->slot, sizeof(info->pci_slot));
+	strscpy_pad(info->driver_version, BM_DRV_VERSION,
+		    sizeof(info->driver_version));
 
 	info->card_addr_bits = ad->card_addr_bits;
 	info->dma_addr_bits = ad->dma_addr_bits;
@@ -174,6 +176,8 @@ static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return -EFAULT;
 	if (usize < op->min_size)
 		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	ret = copy_struct_from_user(&buf, op->size, argp, usize);
 	if (ret)
 		return ret;

@@ -73,7 +73,9 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, bool *respond)
 		return -ENOMEM;
 	c->size = PAGE_ALIGN(a->length);
 	c->dev = get_device(&bm->pdev->dev);
-	c->cpu = dma_alloc_coherent(c->dev, c->size, &c->dma, GFP_KERNEL);
+	/* Beyond the page allocator's largest order this is ENOMEM, not a WARN. */
+	c->cpu = dma_alloc_coherent(c->dev, c->size, &c->dma,
+				    GFP_KERNEL | __GFP_NOWARN);
 	if (!c->cpu) {
 		put_device(c->dev);
 		kfree(c);
@@ -151,12 +153,12 @@ static const struct vm_operations_struct bm_common_vm_ops = {
  */
 int bm_common_mmap(struct bm_file *bf, struct vm_area_struct *vma)
 {
-	u32 handle = vma->vm_pgoff >> BM_MMAP_HANDLE_SHIFT;
+	unsigned long handle = vma->vm_pgoff >> BM_MMAP_HANDLE_SHIFT;
 	struct bm_common *c;
 	int ret;
 
 	/* A private copy would not be the memory the card sees. */
-	if (!(vma->vm_flags & VM_SHARED))
+	if (!(vma->vm_flags & VM_MAYSHARE) || handle > U32_MAX)
 		return -EINVAL;
 	c = bm_common_get(bf, handle);
 	if (!c)

@@ -44,12 +44,14 @@
 
 /**
  * struct bm_edu - edu's private state
- * @lock: protects @inflight against the interrupt handler
+ * @lock: protects @inflight and @broken against the interrupt handler
  * @inflight: the transfer the card is running, NULL when idle
+ * @broken: a DMA never finished: edu cannot abort it, so no more are started
  */
 struct bm_edu {
-	spinlock_t lock;	/* inflight vs the IRQ */
+	spinlock_t lock;	/* inflight, broken vs the IRQ */
 	struct bm_xfer *inflight;
+	bool broken;
 };
 
 static unsigned int edu_addr_bits = 28;
@@ -111,8 +113,9 @@ static u32 bm_edu_irq(struct bm_dev *bm)
 	if (status & EDU_IRQ_DMA) {
 		spin_lock(&edu->lock);
 		x = edu->inflight;
-		edu->inflight = NULL;
-		if (x) {
+		/* A late interrupt of a cancelled DMA must not complete the next. */
+		if (x && !(readl(bm->regs + EDU_REG_DMA_CMD) & EDU_DMA_RUN)) {
+			edu->inflight = NULL;
 			/* edu reports no errors: a finished DMA moved it all. */
 			x->bytes_done = x->length;
 			complete(&x->done);
@@ -159,6 +162,10 @@ static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
 	if (WARN_ON_ONCE(x->nsegs != 1))
 		return -EINVAL;
 	spin_lock_irqsave(&edu->lock, flags);
+	if (edu->broken) {
+		spin_unlock_irqrestore(&edu->lock, flags);
+		return -EIO;
+	}
 	edu->inflight = x;
 	writeq(x->from_card ? card : host, bm->regs + EDU_REG_DMA_SRC);
 	writeq(x->from_card ? host : card, bm->regs + EDU_REG_DMA_DST);
@@ -172,15 +179,20 @@ static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
 static void bm_edu_cancel(struct bm_dev *bm, struct bm_xfer *x)
 {
 	struct bm_edu *edu = bm->card;
+	bool stuck = bm_edu_wait_idle(bm);
 	unsigned long flags;
 
-	if (bm_edu_wait_idle(bm))
-		pci_err(bm->pdev, "edu: a DMA did not finish\n");
 	spin_lock_irqsave(&edu->lock, flags);
+	if (stuck) {
+		pci_err(bm->pdev, "edu: a DMA did not finish; no more DMA on this card\n");
+		edu->broken = true;
+	}
 	if (edu->inflight == x) {
 		edu->inflight = NULL;
 		x->error = -ETIMEDOUT;
 	}
+	/* Its completion, if it came, is stale now. */
+	writel(EDU_IRQ_DMA, bm->regs + EDU_REG_IRQ_ACK);
 	spin_unlock_irqrestore(&edu->lock, flags);
 }
 

@@ -174,6 +174,8 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	kref_init(&bm->kref);
 	init_rwsem(&bm->lifetime);
 	init_completion(&bm->irq_seen);
+	INIT_LIST_HEAD(&bm->reg_list);
+	mutex_init(&bm->reg_list_lock);
 	mutex_init(&bm->chan_lock[0]);
 	mutex_init(&bm->chan_lock[1]);
 	bm->pdev = pdev;
@@ -248,6 +250,7 @@ static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_debugfs:
 	bm_debugfs_remove(bm);
+	pci_set_drvdata(pdev, NULL);
 err_irq:
 	ops->reset(bm);
 	bm_irq_teardown(bm, pdev);
@@ -268,6 +271,8 @@ static void bm_remove(struct pci_dev *pdev)
 	bm_debugfs_remove(bm);
 	down_write(&bm->lifetime);
 	bm->ops->reset(bm);
+	/* What open files still registered loses its mapping with the device. */
+	bm_reg_unmap_all(bm);
 	bm->pdev = NULL;
 	up_write(&bm->lifetime);
 

@@ -17,6 +17,7 @@
  * bm_transfer_kernel() runs the same engine over vmalloc()ed memory
  * (MmBuildMdlForNonPagedPool's case), for the in-kernel self-test.
  */
+#include <linux/backing-dev.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -39,14 +40,42 @@ static int bm_charge_pinned(struct mm_struct *mm, unsigned long npages)
 	return 0;
 }
 
+/* Transfers synced what the CPU may read; do not copy stale data back. */
+static void bm_reg_unmap(struct bm_reg *reg)
+{
+	lockdep_assert_held(&reg->bm->reg_list_lock);
+	if (reg->mapped)
+		dma_unmap_sgtable(reg->dev, &reg->sgt, reg->dir,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+	reg->mapped = false;
+}
+
+/**
+ * bm_reg_unmap_all - unmap every registered buffer of the card
+ * @bm: the card, being removed: reset, and no transfer running
+ *
+ * The files keep their handles (transfers now fail with ENODEV) and the
+ * pages stay pinned until the handles go; the DMA mappings go now, while
+ * the device they belong to still exists.
+ */
+void bm_reg_unmap_all(struct bm_dev *bm)
+{
+	struct bm_reg *reg;
+
+	mutex_lock(&bm->reg_list_lock);
+	list_for_each_entry(reg, &bm->reg_list, node)
+		bm_reg_unmap(reg);
+	mutex_unlock(&bm->reg_list_lock);
+}
+
 static void bm_reg_release(struct kref *kref)
 {
 	struct bm_reg *reg = container_of(kref, struct bm_reg, kref);
 
-	/* Transfers synced what the CPU may read; do not copy stale data back. */
-	if (reg->mapped)
-		dma_unmap_sgtable(reg->dev, &reg->sgt, DMA_BIDIRECTIONAL,
-				  DMA_ATTR_SKIP_CPU_SYNC);
+	mutex_lock(&reg->bm->reg_list_lock);
+	list_del(&reg->node);
+	bm_reg_unmap(reg);
+	mutex_unlock(&reg->bm->reg_list_lock);
 	sg_free_table(&reg->sgt);
 	unpin_user_pages_dirty_lock(reg->pages, reg->npages, reg->card_writes);
 	atomic_sub(reg->npages, &reg->bm->stats.pinned_pages);
@@ -81,6 +110,35 @@ struct bm_reg *bm_reg_get(struct bm_file *bf, u32 handle)
 	return reg;
 }
 
+/*
+ * May [start, end) be pinned writable for long? It must be mapped and
+ * writable, and no shared mapping of a file the kernel writes back: a
+ * long-term writable pin there defeats dirty tracking (6.5 refuses it in
+ * GUP; 6.1 does not, so the driver does). Return -EFAULT when unmapped.
+ */
+static int bm_reg_writable(struct mm_struct *mm, u64 start, u64 end, bool *ok)
+{
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	*ok = true;
+	mmap_read_lock(mm);
+	while (start < end) {
+		vma = vma_lookup(mm, start);
+		if (!vma) {
+			ret = -EFAULT;
+			break;
+		}
+		if (!(vma->vm_flags & VM_WRITE) ||
+		    (vma->vm_file && (vma->vm_flags & VM_SHARED) &&
+		     mapping_can_writeback(vma->vm_file->f_mapping)))
+			*ok = false;
+		start = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
 static int bm_reg_pin(struct bm_reg *reg, u64 addr, unsigned int flags)
 {
 	int got = pin_user_pages_fast(addr & PAGE_MASK, reg->npages,
@@ -98,31 +156,34 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 {
 	struct bm_dev *bm = reg->bm;
 	const struct bm_adapter *ad = &bm->adapter;
+	size_t max_map = dma_max_mapping_size(reg->dev);
 	unsigned int max_seg;
+	bool writable;
 	int ret;
 
+	ret = bm_reg_writable(reg->mm, addr, addr + reg->length, &writable);
+	if (!ret && reg->card_writes && !writable)
+		ret = -EFAULT;
+	if (ret)
+		return ret;
 	ret = bm_charge_pinned(reg->mm, reg->npages);
 	if (ret)
 		return ret;
 	/*
-	 * Even when the card only reads, pin writable where the mapping allows
-	 * it: before 6.2 a read-only long-term pin of private memory not yet
+	 * Even when the card only reads, pin writable where that is allowed:
+	 * before 6.2 a read-only long-term pin of private memory not yet
 	 * written pins the shared zero page, and the process's later writes
-	 * land in a copy the card never sees. Read-only mappings fall back to
-	 * a read-only pin (their content cannot change under the card).
+	 * land in a copy the card never sees. Elsewhere a read-only pin: the
+	 * memory cannot change under the card, or is shared page cache.
 	 */
-	ret = bm_reg_pin(reg, addr, FOLL_WRITE);
-	if (ret == -EFAULT && !reg->card_writes)
-		ret = bm_reg_pin(reg, addr, 0);
+	ret = bm_reg_pin(reg, addr, writable ? FOLL_WRITE : 0);
 	if (ret)
 		goto uncharge;
-	/*
-	 * Where swiotlb bounces, keep sg entries to a page, so a sync touches
-	 * only the pages a transfer moved.
-	 */
-	max_seg = ad->bounce == BUSMASTER_BOUNCE_SWIOTLB ? PAGE_SIZE :
-		  max_t(unsigned int, PAGE_SIZE,
-			round_down(dma_get_max_seg_size(reg->dev), PAGE_SIZE));
+	/* Segments no longer than one bounce mapping may be. */
+	max_seg = dma_get_max_seg_size(reg->dev);
+	if (max_map < max_seg)
+		max_seg = max_t(unsigned int, PAGE_SIZE,
+				round_down(max_map, PAGE_SIZE));
 	ret = sg_alloc_table_from_pages_segment(&reg->sgt, reg->pages,
 						reg->npages, reg->offset,
 						reg->length, max_seg, GFP_KERNEL);
@@ -130,7 +191,8 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 		goto unpin;
 	if (ad->bounce != BUSMASTER_BOUNCE_MAP_REGISTERS) {
 		/* Bounce space for it all, or nothing: ENOMEM. */
-		ret = dma_map_sgtable(reg->dev, &reg->sgt, DMA_BIDIRECTIONAL, 0);
+		ret = dma_map_sgtable(reg->dev, &reg->sgt, reg->dir,
+				      DMA_ATTR_NO_WARN);
 		if (ret) {
 			ret = -ENOMEM;
 			goto free;
@@ -173,12 +235,14 @@ int bm_ioctl_register(struct bm_file *bf, void *arg, bool *respond)
 	reg->length = r->length;
 	reg->npages = DIV_ROUND_UP(reg->offset + r->length, PAGE_SIZE);
 	reg->card_writes = r->flags & BUSMASTER_REG_CARD_WRITES;
+	reg->dir = reg->card_writes ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
 	reg->pages = kvmalloc_array(reg->npages, sizeof(*reg->pages), GFP_KERNEL);
 	if (!reg->pages) {
 		kfree(reg);
 		return -ENOMEM;
 	}
 	reg->bm = bm;
+	INIT_LIST_HEAD(&reg->node);
 	reg->mm = current->mm;
 	mmgrab(reg->mm);
 	reg->dev = get_device(&bm->pdev->dev);
@@ -192,6 +256,9 @@ int bm_ioctl_register(struct bm_file *bf, void *arg, bool *respond)
 	}
 	kref_init(&reg->kref);
 	bm_dev_get(bm);
+	mutex_lock(&bm->reg_list_lock);
+	list_add(&reg->node, &bm->reg_list);
+	mutex_unlock(&bm->reg_list_lock);
 
 	ret = xa_alloc(&bf->regs, &handle, reg,
 		       XA_LIMIT(1, BUSMASTER_REGISTER_PER_FILE), GFP_KERNEL);
@@ -233,29 +300,35 @@ void bm_reg_release_all(struct bm_file *bf)
 }
 
 /*
- * Sync the sg entries (pages, where swiotlb bounces) that [offset,
- * offset + len) touches, for the device or for the CPU.
+ * Sync exactly the bytes [offset, offset + len), for the device or for the
+ * CPU: partial syncs of the mapped segments, so bytes outside the range --
+ * which the CPU or the other direction may be using -- are not touched.
  */
 static void bm_reg_sync(struct bm_reg *reg, u64 offset, u64 len, bool for_cpu)
 {
 	struct scatterlist *sg;
-	u64 pos = 0;
 	unsigned int i;
 
 	if (!reg->mapped)
 		return;
-	for_each_sgtable_sg(&reg->sgt, sg, i) {
-		u64 end = pos + sg->length;
+	for_each_sgtable_dma_sg(&reg->sgt, sg, i) {
+		u64 seg = sg_dma_len(sg), n;
 
-		if (end > offset && pos < offset + len) {
-			if (for_cpu)
-				dma_sync_sg_for_cpu(reg->dev, sg, 1, DMA_BIDIRECTIONAL);
-			else
-				dma_sync_sg_for_device(reg->dev, sg, 1,
-						       DMA_BIDIRECTIONAL);
+		if (offset >= seg) {
+			offset -= seg;
+			continue;
 		}
-		pos = end;
-		if (pos >= offset + len)
+		n = min(seg - offset, len);
+		if (for_cpu)
+			dma_sync_single_for_cpu(reg->dev, sg_dma_address(sg) + offset,
+						n, reg->dir);
+		else
+			dma_sync_single_for_device(reg->dev,
+						   sg_dma_address(sg) + offset,
+						   n, reg->dir);
+		offset = 0;
+		len -= n;
+		if (!len)
 			break;
 	}
 }
@@ -278,6 +351,8 @@ int bm_ioctl_sync(struct bm_file *bf, void *arg, bool *respond)
 		return -ENOENT;
 	if (end > reg->length)
 		ret = -ERANGE;
+	else if (s->flags == BUSMASTER_SYNC_FOR_CPU && !reg->card_writes)
+		ret = -EPERM;	/* nothing to bring back, nothing may be written */
 	else
 		bm_reg_sync(reg, s->offset, s->length,
 			    s->flags == BUSMASTER_SYNC_FOR_CPU);

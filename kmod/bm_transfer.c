@@ -26,6 +26,7 @@
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
@@ -35,9 +36,27 @@
 #include "busmaster.h"
 
 unsigned int bm_timeout_ms = 5000;
-module_param_named(timeout_ms, bm_timeout_ms, uint, 0644);
+
+static int bm_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret = kstrtouint(val, 0, &ms);
+
+	if (ret)
+		return ret;
+	if (!ms || ms > BUSMASTER_TIMEOUT_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(bm_timeout_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops bm_timeout_ops = {
+	.set = bm_timeout_set,
+	.get = param_get_uint,
+};
+module_param_cb(timeout_ms, &bm_timeout_ops, &bm_timeout_ms, 0644);
 MODULE_PARM_DESC(timeout_ms,
-		 "Default time one card transfer may take before the card is reset (ms)");
+		 "Default time one card transfer may take before the card is reset (ms, 1..600000)");
 
 /* Submit the card transfer filled so far and wait for it. */
 void bm_flush(struct bm_request *rq)
@@ -393,6 +412,7 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond)
 	int ret;
 
 	if (t->flags & ~known || t->reserved ||
+	    t->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS ||
 	    buffer == (BUSMASTER_XFER_COMMON | BUSMASTER_XFER_REGISTERED) ||
 	    (!buffer && t->handle) ||
 	    (t->flags & BUSMASTER_XFER_NO_SYNC &&
@@ -462,6 +482,7 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, bool *respond)
 	int ret;
 
 	if (tv->flags & ~BUSMASTER_XFER_FROM_CARD || tv->reserved ||
+	    tv->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS ||
 	    !tv->count || tv->count > BUSMASTER_IOV_MAX)
 		return -EINVAL;
 	iov = kvmalloc_array(tv->count, sizeof(*iov), GFP_KERNEL);

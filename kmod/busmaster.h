@@ -195,6 +195,8 @@ struct bm_stats {
  *	memory, when the card has a second channel for it)
  * @stats: counters, see struct bm_stats
  * @kselftest_verified: bytes the last in-kernel self-test verified
+ * @reg_list: registered buffers of all files, for remove() to unmap
+ * @reg_list_lock: protects @reg_list and each buffer's @mapped
  * @debugfs: this card's debugfs folder
  * @misc: the char device
  * @kref: one reference for the PCI binding, one per open file
@@ -218,6 +220,8 @@ struct bm_dev {
 	struct mutex chan_lock[2];	/* a transfer per direction */
 	struct bm_stats stats;
 	u64 kselftest_verified;
+	struct list_head reg_list;
+	struct mutex reg_list_lock;	/* reg_list, and bm_reg.mapped */
 	struct dentry *debugfs;
 	struct miscdevice misc;
 	struct kref kref;
@@ -256,8 +260,11 @@ struct bm_common {
  * @offset: where the buffer starts in @pages[0]
  * @length: bytes
  * @card_writes: pinned writable: the card may write it
- * @mapped: @sgt is mapped (not for cards that bounce through map registers)
- * @sgt: the pages as an sg_table, mapped DMA_BIDIRECTIONAL when @mapped
+ * @mapped: @sgt is mapped (not for cards that bounce through map
+ *	registers, nor after remove())
+ * @dir: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE when the card may not write it
+ * @sgt: the pages as an sg_table, mapped when @mapped
+ * @node: in @bm->reg_list, so remove() can unmap what files still hold
  */
 struct bm_reg {
 	struct kref kref;
@@ -270,7 +277,9 @@ struct bm_reg {
 	u64 length;
 	bool card_writes;
 	bool mapped;
+	enum dma_data_direction dir;
 	struct sg_table sgt;
+	struct list_head node;
 };
 
 /**
@@ -349,6 +358,7 @@ int bm_ioctl_sync(struct bm_file *bf, void *arg, bool *respond);
 struct bm_reg *bm_reg_get(struct bm_file *bf, u32 handle);
 void bm_reg_put(struct bm_reg *reg);
 void bm_reg_release_all(struct bm_file *bf);
+void bm_reg_unmap_all(struct bm_dev *bm);
 void bm_transfer_registered(struct bm_request *rq, struct bm_reg *reg,
 			    u64 offset, u64 len, bool sync);
 int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,

@@ -223,6 +223,19 @@ TEST_F(card, info_size_larger_than_kernel)
 	EXPECT_EQ(0, big.info.abi_version);
 }
 
+/* A size past a page is refused before the kernel reads that far. */
+TEST_F(card, info_size_over_a_page_is_e2big)
+{
+	size_t len = 2 * 4096;
+	struct busmaster_info *info = calloc(1, len);
+
+	ASSERT_NE(NULL, info);
+	info->size = len;
+	EXPECT_EQ(-1, ioctl(self->fd, BUSMASTER_IOCTL_INFO, info));
+	EXPECT_EQ(E2BIG, errno);
+	free(info);
+}
+
 /* An older caller's shorter struct gets exactly the bytes it asked for. */
 TEST_F(card, info_size_minimum_is_served)
 {

@@ -305,6 +305,15 @@ TEST_F(cards, skipping_the_sync_leaves_stale_data_where_it_bounces)
 		fill_random(buf, PAGE, 34);
 		ASSERT_EQ(0, reg_xfer(c->fd, h, 0, PAGE, 0, 0, &t));
 		EXPECT_EQ(0, memcmp(c->bar, buf, PAGE));
+
+		/* Exactly the bytes moved: the CPU's bytes around them survive. */
+		fill_random(buf, PAGE, 35);
+		memcpy(old, buf, PAGE);
+		ASSERT_EQ(0, reg_xfer(c->fd, h, 1000, 200, 0, BUSMASTER_XFER_FROM_CARD, &t));
+		EXPECT_EQ(0, memcmp(buf + 1000, c->bar, 200));
+		EXPECT_EQ(0, memcmp(buf, old, 1000)) TH_LOG("bytes before the range reverted");
+		EXPECT_EQ(0, memcmp(buf + 1200, old + 1200, PAGE - 1200))
+			TH_LOG("bytes after the range reverted");
 		EXPECT_EQ(0, unreg(c->fd, h));
 		munmap(buf, PAGE);
 		free(want);
@@ -378,6 +387,14 @@ TEST_F(cards, bad_registrations_and_syncs)
 		EXPECT_EQ(-1, reg(c->fd, buf + 1, PAGE, 0, &h));
 		EXPECT_EQ(EINVAL, errno) TH_LOG("misaligned");
 	}
+	/* Device memory (a VM_PFNMAP mapping) cannot be pinned at all. */
+	for (int i = 0; i < self->n; i++) {
+		if (!self->c[i].bar)
+			continue;
+		EXPECT_EQ(-1, reg(c->fd, self->c[i].bar, PAGE, 0, &h));
+		EXPECT_EQ(EFAULT, errno) TH_LOG("a card's BAR registered");
+		break;
+	}
 
 	/* Read-only memory is fine for the card to read, never to write. */
 	ASSERT_EQ(0, reg(c->fd, ro, PAGE, 0, &h)) TH_LOG("%s", strerror(errno));
@@ -390,6 +407,9 @@ TEST_F(cards, bad_registrations_and_syncs)
 	EXPECT_EQ(EINVAL, errno) TH_LOG("no sync direction");
 	EXPECT_EQ(-1, sync_range(c->fd, h, PAGE - a, 2 * a, BUSMASTER_SYNC_FOR_CPU));
 	EXPECT_EQ(ERANGE, errno);
+	EXPECT_EQ(-1, sync_range(c->fd, h, 0, a, BUSMASTER_SYNC_FOR_CPU));
+	EXPECT_EQ(EPERM, errno) TH_LOG("FOR_CPU would write memory the card may not");
+	EXPECT_EQ(0, sync_range(c->fd, h, 0, a, BUSMASTER_SYNC_FOR_DEVICE));
 	memset(&t, 0, sizeof(t));
 	t.size = sizeof(t);
 	t.flags = BUSMASTER_XFER_NO_SYNC;

@@ -275,6 +275,8 @@ TEST_F(cards, bad_requests_are_refused)
 		EXPECT_EQ(ERANGE, errno) TH_LOG("card offset + length overflows");
 		EXPECT_EQ(-1, bm_xfer(c->fd, NULL, a, 0, 0, 0, &t));
 		EXPECT_EQ(EFAULT, errno) TH_LOG("unmapped address");
+		EXPECT_EQ(-1, bm_xfer(c->fd, buf, a, 0, 0, BUSMASTER_TIMEOUT_MAX_MS + 1, &t));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("timeout over BUSMASTER_TIMEOUT_MAX_MS");
 		if (a > 1) {
 			EXPECT_EQ(-1, bm_xfer(c->fd, buf + 1, a, 0, 0, 0, &t));
 			EXPECT_EQ(EINVAL, errno) TH_LOG("misaligned address");

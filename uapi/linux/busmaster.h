@@ -147,6 +147,8 @@ struct busmaster_info {
 	__u32 map_registers;
 };
 
+#define BUSMASTER_TIMEOUT_MAX_MS	600000	/* 10 minutes */
+
 /* busmaster_transfer.flags */
 enum {
 	BUSMASTER_XFER_FROM_CARD = 1 << 0,	/* card -> memory; else memory -> card */
@@ -169,8 +171,9 @@ enum {
  *	(IoBuildPartialMdl: any sub-range)
  * @length: in: bytes to move, at least 1
  * @card_offset: in: byte offset in on-card memory
- * @timeout_ms: in: time one card transfer may take (0: the driver's default,
- *	the timeout_ms module parameter); past it the card is reset
+ * @timeout_ms: in: time one card transfer may take, at most
+ *	BUSMASTER_TIMEOUT_MAX_MS (0: the driver's default, the timeout_ms
+ *	module parameter); past it the card is reset
  * @bytes_done: out: bytes moved, in order from the start, also on failure
  * @card_status: out: the card's completion code for the failing segment
  *	(card model specific, 0 when the card reported no error)
@@ -188,7 +191,8 @@ enum {
  * card wrote stays in the bounce buffer and the CPU reads stale data.
  *
  * Errors, besides the common ones (bytes_done tells what completed):
- *  EINVAL     @length 0, @addr + @length overflows, @addr, @length or
+ *  EINVAL     @length 0, @addr + @length overflows, @timeout_ms over
+ *             BUSMASTER_TIMEOUT_MAX_MS, @addr, @length or
  *             @card_offset not a multiple of the card's alignment,
  *             @handle set without BUSMASTER_XFER_COMMON or _REGISTERED,
  *             both of those, or BUSMASTER_XFER_NO_SYNC without _REGISTERED
@@ -339,10 +343,9 @@ enum {
  * @offset: in: where the range starts in the buffer
  * @length: in: bytes, at least 1
  *
- * Only callers of BUSMASTER_XFER_NO_SYNC need it. Granularity is a page:
- * the whole pages the range touches are synced, so the CPU and the card
- * must not use the same page at the same time.
- * Errors: EINVAL, ERANGE (beyond the buffer), ENOENT.
+ * Only callers of BUSMASTER_XFER_NO_SYNC need it. Exactly the bytes of the
+ * range are synced. Errors: EINVAL, ERANGE (beyond the buffer), ENOENT,
+ * EPERM (FOR_CPU on a buffer registered without BUSMASTER_REG_CARD_WRITES).
  */
 struct busmaster_sync {
 	__u32 size;
