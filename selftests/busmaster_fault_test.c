@@ -50,7 +50,6 @@ FIXTURE_SETUP(faulty)
 {
 	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
 	char path[128];
-	int barfd;
 
 	self->fd = -1;
 	for (int i = 0; i < n; i++) {
@@ -73,14 +72,8 @@ FIXTURE_SETUP(faulty)
 	}
 	if (self->fd < 0)
 		SKIP(return, "no card with fault injection (debugfs fail_nth; needs root)");
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2",
-		 self->info.pci_slot);
-	barfd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
-	ASSERT_LE(0, barfd);
-	self->bar = mmap(NULL, self->info.card_mem_size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED, barfd, 0);
-	ASSERT_NE(MAP_FAILED, self->bar);
-	close(barfd);
+	self->bar = bm_map_card_mem(&self->info);
+	ASSERT_NE(NULL, self->bar) TH_LOG("card memory BAR: %s", strerror(errno));
 }
 
 FIXTURE_TEARDOWN(faulty)

@@ -38,8 +38,6 @@ FIXTURE_SETUP(cards)
 		SKIP(return, "no /dev/busmaster*");
 	for (int i = 0; i < self->n; i++) {
 		struct card *c = &self->c[i];
-		char path[128];
-		int fd;
 
 		c->id = ids[i];
 		c->fd = bm_open_id(ids[i], O_RDWR);
@@ -48,14 +46,8 @@ FIXTURE_SETUP(cards)
 		c->bar = NULL;
 		if (!(c->info.caps & BUSMASTER_CAP_CARD_MEM_BAR))
 			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2",
-			 c->info.pci_slot);
-		fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
-		ASSERT_LE(0, fd);
-		c->bar = mmap(NULL, c->info.card_mem_size, PROT_READ | PROT_WRITE,
-			      MAP_SHARED, fd, 0);
-		ASSERT_NE(MAP_FAILED, c->bar);
-		close(fd);
+		c->bar = bm_map_card_mem(&c->info);
+		ASSERT_NE(NULL, c->bar) TH_LOG("card memory BAR: %s", strerror(errno));
 	}
 }
 

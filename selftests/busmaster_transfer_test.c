@@ -26,9 +26,6 @@ struct card {
 
 static int card_open(struct card *c, int id)
 {
-	char path[128];
-	int fd;
-
 	memset(c, 0, sizeof(*c));
 	c->id = id;
 	c->fd = bm_open_id(id, O_RDWR);
@@ -36,18 +33,10 @@ static int card_open(struct card *c, int id)
 		return -1;
 	if (!(c->info.caps & BUSMASTER_CAP_CARD_MEM_BAR))
 		return 0;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2",
-		 c->info.pci_slot);
-	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
-	if (fd < 0)
-		return errno == EACCES ? 0 : -1;	/* not root: round trips only */
 	c->bar_len = c->info.card_mem_size;
-	c->bar = mmap(NULL, c->bar_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (c->bar == MAP_FAILED) {
-		c->bar = NULL;
-		return -1;
-	}
+	c->bar = bm_map_card_mem(&c->info);
+	if (!c->bar && errno != EACCES)
+		return -1;	/* without root: round trips only */
 	return 0;
 }
 
