@@ -12,6 +12,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "busmaster.h"
@@ -25,6 +26,8 @@ static void bm_common_release(struct kref *kref)
 	struct bm_common *c = container_of(kref, struct bm_common, kref);
 
 	dma_free_coherent(c->dev, c->size, c->cpu, c->dma);
+	bm_uncharge_pinned(c->mm, c->size >> PAGE_SHIFT);
+	mmdrop(c->mm);
 	atomic_dec(&c->bm->stats.common_buffers);
 	put_device(c->dev);
 	bm_dev_put(c->bm);
@@ -72,12 +75,22 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, bool *respond)
 	if (!c)
 		return -ENOMEM;
 	c->size = PAGE_ALIGN(a->length);
+	/* Locked memory on the process's behalf: charged like a pin. */
+	ret = bm_charge_pinned(current->mm, c->size >> PAGE_SHIFT);
+	if (ret) {
+		kfree(c);
+		return ret;
+	}
+	c->mm = current->mm;
+	mmgrab(c->mm);
 	c->dev = get_device(&bm->pdev->dev);
 	/* Beyond the page allocator's largest order this is ENOMEM, not a WARN. */
 	c->cpu = dma_alloc_coherent(c->dev, c->size, &c->dma,
 				    GFP_KERNEL | __GFP_NOWARN);
 	if (!c->cpu) {
 		put_device(c->dev);
+		bm_uncharge_pinned(c->mm, c->size >> PAGE_SHIFT);
+		mmdrop(c->mm);
 		kfree(c);
 		return -ENOMEM;
 	}

@@ -27,8 +27,14 @@
 
 #include "busmaster.h"
 
-/* Charge @npages to the owner's RLIMIT_MEMLOCK, as ib_umem_get() does. */
-static int bm_charge_pinned(struct mm_struct *mm, unsigned long npages)
+/**
+ * bm_charge_pinned - charge @npages to @mm's RLIMIT_MEMLOCK, as
+ * ib_umem_get() does; bm_uncharge_pinned() gives them back
+ * @mm: the owner, which the caller keeps (mmgrab()) until it uncharges
+ * @npages: pages
+ * Return: 0, or -ENOMEM past the limit without CAP_IPC_LOCK.
+ */
+int bm_charge_pinned(struct mm_struct *mm, unsigned long npages)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 
@@ -38,6 +44,11 @@ static int bm_charge_pinned(struct mm_struct *mm, unsigned long npages)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void bm_uncharge_pinned(struct mm_struct *mm, unsigned long npages)
+{
+	atomic64_sub(npages, &mm->pinned_vm);
 }
 
 /* Transfers synced what the CPU may read; do not copy stale data back. */
@@ -79,7 +90,7 @@ static void bm_reg_release(struct kref *kref)
 	sg_free_table(&reg->sgt);
 	unpin_user_pages_dirty_lock(reg->pages, reg->npages, reg->card_writes);
 	atomic_sub(reg->npages, &reg->bm->stats.pinned_pages);
-	atomic64_sub(reg->npages, &reg->mm->pinned_vm);
+	bm_uncharge_pinned(reg->mm, reg->npages);
 	mmdrop(reg->mm);
 	kvfree(reg->pages);
 	put_device(reg->dev);
@@ -207,7 +218,7 @@ free:
 unpin:
 	unpin_user_pages(reg->pages, reg->npages);
 uncharge:
-	atomic64_sub(reg->npages, &reg->mm->pinned_vm);
+	bm_uncharge_pinned(reg->mm, reg->npages);
 	return ret;
 }
 

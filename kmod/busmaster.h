@@ -234,6 +234,7 @@ struct bm_dev {
  * @bm: the card (a reference is held)
  * @dev: the device it was allocated for (a reference is held, so the
  *	memory can be freed after remove())
+ * @mm: the allocating process, charged for it under RLIMIT_MEMLOCK
  * @cpu: kernel address
  * @dma: bus address, within the card's reach
  * @size: bytes, whole pages
@@ -242,6 +243,7 @@ struct bm_common {
 	struct kref kref;
 	struct bm_dev *bm;
 	struct device *dev;
+	struct mm_struct *mm;
 	void *cpu;
 	dma_addr_t dma;
 	size_t size;
@@ -352,6 +354,8 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond);
 int bm_ioctl_transferv(struct bm_file *bf, void *arg, bool *respond);
 
 /* bm_registered.c */
+int bm_charge_pinned(struct mm_struct *mm, unsigned long npages);
+void bm_uncharge_pinned(struct mm_struct *mm, unsigned long npages);
 int bm_ioctl_register(struct bm_file *bf, void *arg, bool *respond);
 int bm_ioctl_unregister(struct bm_file *bf, void *arg, bool *respond);
 int bm_ioctl_sync(struct bm_file *bf, void *arg, bool *respond);

@@ -449,6 +449,7 @@ TEST_F(cards, memlock_limit_is_enforced)
 		struct rlimit lim = { 16 * PAGE, 16 * PAGE };
 		uint8_t *buf = anon(64 * PAGE);
 		int fd = bm_open_id(c->id, O_RDWR);	/* this process's own file */
+		struct busmaster_common_alloc ca = { 0 };
 		uint32_t h1, h2, h3;
 
 		/* Opened as root; then no CAP_IPC_LOCK, and a 16-page limit. */
@@ -463,12 +464,18 @@ TEST_F(cards, memlock_limit_is_enforced)
 			_exit(13);	/* exactly at the limit */
 		if (unreg(fd, h1) || reg(fd, buf + 32 * PAGE, 8 * PAGE, 0, &h3))
 			_exit(14);	/* unregistering gives the charge back */
+		ca.size = sizeof(ca);
+		ca.length = PAGE;
+		if (!ioctl(fd, BUSMASTER_IOCTL_COMMON_ALLOC, &ca) || errno != ENOMEM)
+			_exit(15);	/* common buffers count too: 17 > 16 */
+		if (unreg(fd, h3) || ioctl(fd, BUSMASTER_IOCTL_COMMON_ALLOC, &ca))
+			_exit(16);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("step %d failed (10 setup, 11 within, 12 over, 13 at, 14 after unregister)",
+		TH_LOG("step %d failed (10 setup, 11 within, 12 over, 13 at, 14 after unregister, 15/16 common buffers)",
 		       WEXITSTATUS(status));
 }
 

@@ -235,7 +235,9 @@ struct busmaster_transfer {
  *
  * The buffer belongs to the file: freed by COMMON_FREE or on close. A
  * mapping keeps the memory until it is unmapped, even after the free.
- * Errors: ENOMEM (no such contiguous memory within the card's reach),
+ * It is locked memory, charged to the process's RLIMIT_MEMLOCK as a
+ * registered buffer is. Errors: ENOMEM (over RLIMIT_MEMLOCK without
+ * CAP_IPC_LOCK, or no such contiguous memory within the card's reach),
  * EMFILE (BUSMASTER_COMMON_PER_FILE buffers already), EINVAL (length).
  */
 struct busmaster_common_alloc {
