@@ -45,7 +45,10 @@ static int fi_write(int id, const char *name, unsigned long long val)
 	return ret;
 }
 
-/* Prefer a card that bounces through map registers: its segments are known. */
+/*
+ * Prefer a card that bounces through map registers (its segments are
+ * known), then the one with the smallest card transfers (most of them).
+ */
 FIXTURE_SETUP(faulty)
 {
 	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
@@ -60,7 +63,10 @@ FIXTURE_SETUP(faulty)
 		ASSERT_EQ(0, bm_info(fd, &info));
 		fi_path(path, sizeof(path), ids[i], "fail_nth");
 		if (access(path, W_OK) ||
-		    (self->fd >= 0 && info.bounce != BUSMASTER_BOUNCE_MAP_REGISTERS)) {
+		    (self->fd >= 0 &&
+		     (self->info.bounce == BUSMASTER_BOUNCE_MAP_REGISTERS ||
+		      (info.bounce != BUSMASTER_BOUNCE_MAP_REGISTERS &&
+		       info.max_transfer_size >= self->info.max_transfer_size)))) {
 			close(fd);
 			continue;
 		}

@@ -18,7 +18,7 @@ outdir=${4:?}
 
 . "$("$BM_TOP/vm/fetch-kernel.sh" "$series")"
 LANE_QEMU=stock LANE_MEM=6G LANE_SMP=2 LANE_MODPARAMS= LANE_EXPECT= LANE_TIMEOUT=900
-LANE_TESTS= LANE_ENV= LANE_DEMO="bmctl list
+LANE_TESTS= LANE_ENV= LANE_APPEND= LANE_DEMO="bmctl list
 bmctl info"
 . "$lane_file"
 lane=$(basename "$lane_file" .lane)
@@ -66,7 +66,7 @@ rm -f "$outdir/console.log" "$outdir/results.log"
 cmd=("${qemu[@]}" -machine q35 -accel tcg -smp "$LANE_SMP" -m "$LANE_MEM"
 	-nodefaults -display none -no-reboot
 	-kernel "$VMLINUZ" -initrd "$outdir/initramfs.cpio.gz"
-	-append "console=ttyS0 panic=-1 rdinit=/init"
+	-append "console=ttyS0 panic=-1 rdinit=/init $LANE_APPEND"
 	-serial "file:$outdir/console.log")
 if [ "$mode" = run ]; then
 	cmd+=(-serial stdio)
