@@ -8,6 +8,7 @@
 #ifndef _BM_COMPAT_H
 #define _BM_COMPAT_H
 
+#include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/version.h>
 
@@ -31,6 +32,17 @@ static inline void __iomem *bm_iomap_bar(struct pci_dev *pdev, int bar,
 	if (ret)
 		return IOMEM_ERR_PTR(ret);
 	return pcim_iomap_table(pdev)[bar];
+#endif
+}
+
+/* 6.3 made vma->vm_flags read-only outside vm_flags_set() and friends. */
+static inline void bm_vm_flags_set(struct vm_area_struct *vma,
+				   unsigned long flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
 #endif
 }
 

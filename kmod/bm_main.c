@@ -174,6 +174,8 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	kref_init(&bm->kref);
 	init_rwsem(&bm->lifetime);
 	init_completion(&bm->irq_seen);
+	INIT_LIST_HEAD(&bm->common_list);
+	mutex_init(&bm->common_lock);
 	INIT_LIST_HEAD(&bm->reg_list);
 	mutex_init(&bm->reg_list_lock);
 	mutex_init(&bm->chan_lock[0]);
@@ -271,8 +273,12 @@ static void bm_remove(struct pci_dev *pdev)
 	bm_debugfs_remove(bm);
 	down_write(&bm->lifetime);
 	bm->ops->reset(bm);
-	/* What open files still registered loses its mapping with the device. */
+	/*
+	 * What open files still hold loses its DMA side with the device:
+	 * registered buffers their mapping, common buffers their memory.
+	 */
 	bm_reg_unmap_all(bm);
+	bm_common_free_all(bm);
 	bm->pdev = NULL;
 	up_write(&bm->lifetime);
 

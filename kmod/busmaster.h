@@ -195,6 +195,9 @@ struct bm_stats {
  *	memory, when the card has a second channel for it)
  * @stats: counters, see struct bm_stats
  * @kselftest_verified: bytes the last in-kernel self-test verified
+ * @common_list: common buffers of all files, for remove() to free
+ * @common_lock: protects @common_list and each buffer's memory (cpu,
+ *	mapping) against remove() and the mmap fault handler
  * @reg_list: registered buffers of all files, for remove() to unmap
  * @reg_list_lock: protects @reg_list and each buffer's @mapped
  * @debugfs: this card's debugfs folder
@@ -220,6 +223,8 @@ struct bm_dev {
 	struct mutex chan_lock[2];	/* a transfer per direction */
 	struct bm_stats stats;
 	u64 kselftest_verified;
+	struct list_head common_list;
+	struct mutex common_lock;	/* common_list, bm_common.cpu, .mapping */
 	struct list_head reg_list;
 	struct mutex reg_list_lock;	/* reg_list, and bm_reg.mapped */
 	struct dentry *debugfs;
@@ -235,15 +240,21 @@ struct bm_dev {
  * @dev: the device it was allocated for (a reference is held, so the
  *	memory can be freed after remove())
  * @mm: the allocating process, charged for it under RLIMIT_MEMLOCK
- * @cpu: kernel address
+ * @cpu: kernel address; NULL once remove() freed it
  * @dma: bus address, within the card's reach
  * @size: bytes, whole pages
+ * @handle: its handle in the owning file (the mmap offset's high bits)
+ * @mapping: the device file's address_space once mapped, to zap on remove()
+ * @node: in @bm->common_list
  */
 struct bm_common {
 	struct kref kref;
 	struct bm_dev *bm;
 	struct device *dev;
 	struct mm_struct *mm;
+	u32 handle;
+	struct address_space *mapping;
+	struct list_head node;
 	void *cpu;
 	dma_addr_t dma;
 	size_t size;
@@ -379,6 +390,7 @@ int bm_ioctl_common_free(struct bm_file *bf, void *arg, bool *respond);
 struct bm_common *bm_common_get(struct bm_file *bf, u32 handle);
 void bm_common_put(struct bm_common *c);
 void bm_common_release_all(struct bm_file *bf);
+void bm_common_free_all(struct bm_dev *bm);
 int bm_common_mmap(struct bm_file *bf, struct vm_area_struct *vma);
 
 /* bm_debugfs.c */

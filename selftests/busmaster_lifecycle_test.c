@@ -94,4 +94,46 @@ TEST(card_removed_under_an_open_file)
 	EXPECT_EQ(0, close(reopened));
 }
 
+/*
+ * A common buffer mapped when its card goes: the process may still touch
+ * the mapping (or be killed by SIGBUS), and unmapping it later must not
+ * hurt the kernel -- the DMA memory belonged to a device that is gone.
+ */
+TEST(common_buffer_mapped_across_removal)
+{
+	struct busmaster_common_alloc ca = { .size = sizeof(ca), .length = 4096 };
+	struct busmaster_info info;
+	char path[128], slot[16];
+	int ids[BM_MAX_CARDS];
+	int fd, reopened = -1;
+	void *map;
+
+	if (!bm_list_cards(ids, BM_MAX_CARDS))
+		SKIP(return, "no /dev/busmaster*");
+	fd = bm_open_id(ids[0], O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bm_info(fd, &info));
+	memcpy(slot, info.pci_slot, sizeof(slot));
+	ASSERT_EQ(0, ioctl(fd, BUSMASTER_IOCTL_COMMON_ALLOC, &ca));
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, ca.mmap_offset);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, close(fd));
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", slot);
+	ASSERT_EQ(0, write_sysfs(path, "1"));
+	/* Unmapping now frees what is left; the kernel log must stay clean. */
+	EXPECT_EQ(0, munmap(map, 4096));
+
+	ASSERT_EQ(0, write_sysfs("/sys/bus/pci/rescan", "1"));
+	for (int i = 0; i < 100 && reopened < 0; i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		reopened = bm_open_slot(slot, &info);
+		if (reopened < 0)
+			nanosleep(&ts, NULL);
+	}
+	ASSERT_LE(0, reopened) TH_LOG("%s did not come back after rescan", slot);
+	close(reopened);
+}
+
 TEST_HARNESS_MAIN
