@@ -19,11 +19,13 @@
  *  EFAULT  the argument cannot be read or written
  *  EINVAL  @size below the command's minimum, unknown @flags bits,
  *          non-zero reserved fields
- *  E2BIG   @size larger than the kernel knows and the extra bytes not zero
+ *  E2BIG   @size larger than the kernel knows and the extra bytes not
+ *          zero, or larger than a page
  *  ENODEV  the card was removed; only close() is useful now
  *
- * Commands with results that matter on failure (TRANSFER's bytes_done) write
- * their output fields back on failure too; the others write nothing back.
+ * Commands with results that matter on failure (TRANSFER's and TRANSFERV's
+ * bytes_done) write their output fields back on failure too, once the
+ * request passed its checks; the others write nothing back on failure.
  */
 #ifndef _UAPI_LINUX_BUSMASTER_H
 #define _UAPI_LINUX_BUSMASTER_H
