@@ -25,6 +25,23 @@ static int write_sysfs(const char *path, const char *value)
 	return ret;
 }
 
+/* After a rescan, wait for the card at @slot to come back; its fd or -1. */
+static int wait_for_card(const char *slot, struct busmaster_info *info)
+{
+	int fd = -1;
+
+	if (write_sysfs("/sys/bus/pci/rescan", "1"))
+		return -1;
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		fd = bm_open_slot(slot, info);
+		if (fd < 0)
+			nanosleep(&ts, NULL);
+	}
+	return fd;
+}
+
 TEST(module_stays_while_a_file_is_open)
 {
 	int ids[BM_MAX_CARDS];
@@ -54,7 +71,7 @@ TEST(card_removed_under_an_open_file)
 	char path[128], node[64], slot[16];
 	int ids[BM_MAX_CARDS];
 	struct stat st;
-	int fd, reopened = -1;
+	int fd, reopened;
 
 	if (!bm_list_cards(ids, BM_MAX_CARDS))
 		SKIP(return, "no /dev/busmaster*");
@@ -79,14 +96,7 @@ TEST(card_removed_under_an_open_file)
 	EXPECT_EQ(0, close(fd));
 
 	/* Bring it back, and it works as before. */
-	ASSERT_EQ(0, write_sysfs("/sys/bus/pci/rescan", "1"));
-	for (int i = 0; i < 100 && reopened < 0; i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-
-		reopened = bm_open_slot(slot, &again);
-		if (reopened < 0)
-			nanosleep(&ts, NULL);
-	}
+	reopened = wait_for_card(slot, &again);
 	ASSERT_LE(0, reopened) TH_LOG("%s did not come back after rescan", slot);
 	EXPECT_EQ(info.card_model, again.card_model);
 	EXPECT_EQ(info.dma_addr_bits, again.dma_addr_bits);
@@ -105,7 +115,7 @@ TEST(common_buffer_mapped_across_removal)
 	struct busmaster_info info;
 	char path[128], slot[16];
 	int ids[BM_MAX_CARDS];
-	int fd, reopened = -1;
+	int fd, reopened;
 	void *map;
 
 	if (!bm_list_cards(ids, BM_MAX_CARDS))
@@ -124,14 +134,7 @@ TEST(common_buffer_mapped_across_removal)
 	/* Unmapping now frees what is left; the kernel log must stay clean. */
 	EXPECT_EQ(0, munmap(map, 4096));
 
-	ASSERT_EQ(0, write_sysfs("/sys/bus/pci/rescan", "1"));
-	for (int i = 0; i < 100 && reopened < 0; i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-
-		reopened = bm_open_slot(slot, &info);
-		if (reopened < 0)
-			nanosleep(&ts, NULL);
-	}
+	reopened = wait_for_card(slot, &info);
 	ASSERT_LE(0, reopened) TH_LOG("%s did not come back after rescan", slot);
 	close(reopened);
 }
