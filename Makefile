@@ -10,7 +10,7 @@
 # Both install what they need with apt-get (as root) and cache downloads and
 # builds in $(BM_CACHE) (default ~/.cache/busmaster) and build/.
 
-KERNELS ?= 6.1 6.12
+KERNELS ?= 6.1 6.12 debug
 LANES ?=
 RUN_KERNEL ?= 6.1
 RUN_LANE ?= card-mixed

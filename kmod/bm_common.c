@@ -137,9 +137,13 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, bool *respond)
 	bm_dev_get(bm);
 	c->bm = bm;
 	atomic_inc(&bm->stats.common_buffers);
+	if (bm_planted(BM_DEFECT_LOCK_ORDER))
+		mutex_lock(&bm->reg_list_lock);
 	mutex_lock(&bm->common_lock);
 	list_add(&c->node, &bm->common_list);
 	mutex_unlock(&bm->common_lock);
+	if (bm_planted(BM_DEFECT_LOCK_ORDER))
+		mutex_unlock(&bm->reg_list_lock);
 
 	ret = xa_alloc(&bf->commons, &handle, c,
 		       XA_LIMIT(1, BUSMASTER_COMMON_PER_FILE), GFP_KERNEL);
@@ -165,6 +169,9 @@ int bm_ioctl_common_free(struct bm_file *bf, void *arg, bool *respond)
 	if (!c)
 		return -ENOENT;
 	bm_common_put(c);
+	/* Planted defect: read what the put just freed (never 0 bytes). */
+	if (bm_planted(BM_DEFECT_USE_AFTER_FREE) && !READ_ONCE(c->size))
+		pr_warn("a common buffer of no size\n");
 	return 0;
 }
 

@@ -30,6 +30,11 @@ static char *irq_mode = "auto";
 module_param(irq_mode, charp, 0444);
 MODULE_PARM_DESC(irq_mode, "Interrupt mode: auto (MSI-X, MSI, INTx), msix, msi or intx");
 
+unsigned int bm_plant_defects;
+module_param_named(plant_defects, bm_plant_defects, uint, 0444);
+MODULE_PARM_DESC(plant_defects,
+		 "Test only: plant known defects (BM_DEFECT_* mask) so the debug kernel's negative control can show its instruments see them");
+
 #define BM_MAP_REGISTERS_MIN	2
 #define BM_MAP_REGISTERS_MAX	4096
 #define BM_IRQ_TEST_TIMEOUT	(2 * HZ)

@@ -92,7 +92,8 @@ static void bm_reg_release(struct kref *kref)
 	atomic_sub(reg->npages, &reg->bm->stats.pinned_pages);
 	bm_uncharge_pinned(reg->mm, reg->npages);
 	mmdrop(reg->mm);
-	kvfree(reg->pages);
+	if (!bm_planted(BM_DEFECT_LEAK))
+		kvfree(reg->pages);
 	put_device(reg->dev);
 	bm_dev_put(reg->bm);
 	kfree(reg);
@@ -267,9 +268,13 @@ int bm_ioctl_register(struct bm_file *bf, void *arg, bool *respond)
 	}
 	kref_init(&reg->kref);
 	bm_dev_get(bm);
+	if (bm_planted(BM_DEFECT_LOCK_ORDER))
+		mutex_lock(&bm->common_lock);
 	mutex_lock(&bm->reg_list_lock);
 	list_add(&reg->node, &bm->reg_list);
 	mutex_unlock(&bm->reg_list_lock);
+	if (bm_planted(BM_DEFECT_LOCK_ORDER))
+		mutex_unlock(&bm->common_lock);
 
 	ret = xa_alloc(&bf->regs, &handle, reg,
 		       XA_LIMIT(1, BUSMASTER_REGISTER_PER_FILE), GFP_KERNEL);

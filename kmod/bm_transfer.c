@@ -205,7 +205,8 @@ static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
 	bm_feed_sgtable(rq, &sgt, 0, len);
 	bm_flush(rq);
 	/* FlushAdapterBuffers: bounced data reaches the user's pages here. */
-	dma_unmap_sgtable(dev, &sgt, rq->dir, 0);
+	dma_unmap_sgtable(dev, &sgt, bm_planted(BM_DEFECT_DMA_DIRECTION) ?
+			  DMA_BIDIRECTIONAL : rq->dir, 0);
 free:
 	sg_free_table(&sgt);
 }

@@ -340,6 +340,23 @@ struct bm_file {
 	struct xarray regs;
 };
 
+/*
+ * Known defects the debug lane's negative control plants (module parameter
+ * plant_defects, a mask; 0 in every other lane): each is a bug the stock
+ * suite cannot see and one of the debug kernel's instruments must report.
+ */
+#define BM_DEFECT_USE_AFTER_FREE	BIT(0)	/* COMMON_FREE reads the freed buffer: KASAN */
+#define BM_DEFECT_LEAK			BIT(1)	/* a registered buffer's page array is lost: kmemleak */
+#define BM_DEFECT_LOCK_ORDER		BIT(2)	/* the two buffer-list locks, both orders: lockdep */
+#define BM_DEFECT_DMA_DIRECTION		BIT(3)	/* unmap with the wrong direction: DMA-API debug */
+
+extern unsigned int bm_plant_defects;
+
+static inline bool bm_planted(unsigned int defect)
+{
+	return unlikely(READ_ONCE(bm_plant_defects) & defect);
+}
+
 /* bm_main.c */
 void bm_dev_get(struct bm_dev *bm);
 void bm_dev_put(struct bm_dev *bm);

@@ -189,6 +189,27 @@ static inline int bm_open_slot(const char *slot, struct busmaster_info *info)
 	return -1;
 }
 
+/*
+ * A counter of card @id in /sys/kernel/debug/busmaster/busmasterN/, or -1
+ * when it cannot be read (no debugfs, not root).
+ */
+static inline long bm_debugfs_read(int id, const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/busmaster/busmaster%d/%s",
+		 id, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%li", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 static inline const char *bm_model_name(unsigned int model)
 {
 	switch (model) {

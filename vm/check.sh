@@ -4,13 +4,35 @@
 # the selftests run inside. Ends with "N passed, N failed, N skipped" and
 # exits 1 if anything failed.
 #
-#   KERNELS="6.1 6.12"   guest kernels to boot (default: both)
-#   LANES="edu-28-msi"   lanes to boot, names of vm/lanes/*.lane (default: all)
+#   KERNELS="6.1 6.12 debug"  guest kernels to boot (default: all three;
+#                        debug is built from source, vm/build-debug-kernel.sh)
+#   LANES="edu-28-msi"   lanes to boot, names of vm/lanes/*.lane (default:
+#                        every lane on Debian's kernels, DEBUG_LANES on debug)
+#   DEBUG_LANES="..."    the lanes the debug kernel boots by default: one of
+#                        each card shape, and the negative control
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-KERNELS=${KERNELS:-6.1 6.12}
-LANES=${LANES:-$(cd "$BM_TOP/vm/lanes" && ls *.lane | sed 's/\.lane$//' | tr '\n' ' ')}
+KERNELS=${KERNELS:-6.1 6.12 debug}
+LANES=${LANES:-}
+DEBUG_LANES=${DEBUG_LANES:-card-mixed card-iommu edu-28-msi debug-control}
+
+# lanes_for SERIES: the lanes a kernel boots. debug-* lanes need the debug
+# kernel's instruments and run there alone.
+lanes_for() {
+	local all l
+	if [ -n "$LANES" ]; then
+		all=$LANES
+	elif [ "$1" = debug ]; then
+		all=$DEBUG_LANES
+	else
+		all=$(cd "$BM_TOP/vm/lanes" && ls *.lane | sed 's/\.lane$//')
+	fi
+	for l in $all; do
+		case $l in debug-*) [ "$1" = debug ] || continue ;; esac
+		echo "$l"
+	done
+}
 results=$BM_BUILD/results.txt
 logs=$BM_BUILD/logs
 mkdir -p "$BM_BUILD"
@@ -93,7 +115,10 @@ module_w1() {
 }
 
 # --- Guests -----------------------------------------------------------------
-console_bad='WARNING:|BUG:|Oops|general protection|Call Trace|lockdep|KASAN|UBSAN|possible recursive locking|INFO: task .* blocked|Kernel panic'
+# SLUB's own reports (slub_debug) say "BUG kmalloc-96 (...): Poison
+# overwritten", without a colon after BUG; kmemleak, DMA-API debug and
+# debugobjects have their own words.
+console_bad='WARNING:|BUG:|BUG [a-z]|Oops|general protection|Call Trace|lockdep|KASAN|UBSAN|KFENCE|possible recursive locking|INFO: task .* blocked|Kernel panic|Poison overwritten|Object corrupt|Redzone|suspected memory leak|DMA-API|ODEBUG|list_add corruption|list_del corruption'
 
 for series in $KERNELS; do
 	check "static/module builds with W=1 on $series" module_w1 "$series"
@@ -101,7 +126,7 @@ for series in $KERNELS; do
 		record FAIL "$series/guests" "not booted: the module did not build"
 		continue
 	fi
-	for lane in $LANES; do
+	for lane in $(lanes_for "$series"); do
 		lane_file=$BM_TOP/vm/lanes/$lane.lane
 		[ -f "$lane_file" ] || die "no lane $lane (vm/lanes/$lane.lane)"
 		out=$logs/$series/$lane
@@ -114,7 +139,18 @@ for series in $KERNELS; do
 		touch "$out/results.log" "$out/console.log"
 		awk -v prefix="$series/$lane" -f "$BM_TOP/vm/parse-results.awk" \
 			"$out/results.log" >>"$results"
-		if grep -Eq "$console_bad" "$out/console.log"; then
+		# A negative control must make the kernel report each planted
+		# defect; any other lane must make it report nothing.
+		expect_reports=$(. "$lane_file"; printf '%s' "${LANE_EXPECT_REPORTS:-}")
+		if [ -n "$expect_reports" ]; then
+			while IFS= read -r re; do
+				if grep -Eq "$re" "$out/console.log"; then
+					record PASS "$series/$lane/reported: $re"
+				else
+					record FAIL "$series/$lane/reported: $re" "the kernel did not report a planted defect"
+				fi
+			done <<<"$expect_reports"
+		elif grep -Eq "$console_bad" "$out/console.log"; then
 			record FAIL "$series/$lane/kernel-log" "the kernel reported a problem"
 		else
 			record PASS "$series/$lane/kernel-log"

@@ -2,17 +2,20 @@
 # fetch-kernel.sh SERIES -- download one of Debian's guest kernels and its
 # headers into the cache and print the path of its kernel.env.
 #
-# SERIES is 6.1 (bookworm's default kernel) or 6.12 (bookworm's 6.12 series).
+# SERIES is 6.1 (bookworm's default kernel) or 6.12 (bookworm's 6.12 series);
+# debug is the debug kernel vm/build-debug-kernel.sh builds.
 # The packages are unpacked with dpkg-deb -x, never installed, so the host's
 # /boot and /lib/modules stay untouched.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-series=${1:?usage: fetch-kernel.sh 6.1|6.12}
+series=${1:?usage: fetch-kernel.sh 6.1|6.12|debug}
 case $series in
 6.1) meta=linux-image-amd64 ;;
 6.12) meta=linux-image-6.12-amd64 ;;
-*) die "unknown kernel series '$series' (known: 6.1 6.12)" ;;
+# Not Debian's binary: built from Debian's 6.12 source with the instruments.
+debug) exec "$BM_TOP/vm/build-debug-kernel.sh" ;;
+*) die "unknown kernel series '$series' (known: 6.1 6.12 debug)" ;;
 esac
 
 need_pkgs dpkg-dev gcc make bc flex bison libelf-dev libssl-dev

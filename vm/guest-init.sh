@@ -50,6 +50,14 @@ no_cards() { ! ls /dev/busmaster* >/dev/null 2>&1; }
 
 say "begin kernel=$(uname -r) lane=$LANE_NAME mode=$LANE_MODE"
 
+# kmemleak (the debug kernel): report what boot left now and forget it, so
+# that what the last scan finds was leaked while the driver ran.
+kmemleak=/sys/kernel/debug/kmemleak
+if [ -w $kmemleak ]; then
+	echo scan >$kmemleak
+	echo clear >$kmemleak
+fi
+
 # A first load and unload proves probe and remove mirror each other.
 step insmod insmod /lib/busmaster.ko $LANE_MODPARAMS
 if [ "$LANE_MODE" = check ]; then
@@ -82,6 +90,18 @@ esac
 
 step rmmod rmmod busmaster
 step nodes-gone no_cards
+# An object is reported once it has been unreferenced for 5 s: wait, scan.
+if [ -w $kmemleak ]; then
+	sleep 6
+	echo scan >$kmemleak
+	leaked=$(grep -c '^unreferenced object' $kmemleak)
+	if [ "$leaked" -eq 0 ]; then
+		say "step ok kmemleak"
+	else
+		say "step fail kmemleak: $leaked unreferenced objects"
+		head -n 60 $kmemleak
+	fi
+fi
 # Let the console drain whatever the unload printed before the host reads it.
 dmesg | tail -n 5 >/dev/null
 say end

@@ -18,7 +18,7 @@ outdir=${4:?}
 
 . "$("$BM_TOP/vm/fetch-kernel.sh" "$series")"
 LANE_QEMU=stock LANE_MEM=6G LANE_SMP=2 LANE_MODPARAMS= LANE_EXPECT= LANE_TIMEOUT=900
-LANE_TESTS= LANE_ENV= LANE_APPEND= LANE_DEMO="bmctl list
+LANE_TESTS= LANE_ENV= LANE_APPEND= LANE_EXPECT_REPORTS= LANE_DEMO="bmctl list
 bmctl info"
 . "$lane_file"
 lane=$(basename "$lane_file" .lane)
@@ -62,11 +62,20 @@ printf '%s\n' "$LANE_EXPECT" >"$root/etc/busmaster/expect"
 printf '%s\n' "$LANE_DEMO" >"$root/etc/busmaster/demo"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$outdir/initramfs.cpio.gz"
 
+# What every boot turns on to see more. The debug kernel has its own
+# instruments (every KASAN report, not just the first); Debian's kernels
+# get SLUB's poisoning and redzones. Both report a task blocked for 30 s.
+case $KSERIES in
+debug) see="kasan_multi_shot" ;;
+*) see="slub_debug=FZPU" ;;
+esac
+see="$see sysctl.kernel.hung_task_timeout_secs=30"
+
 rm -f "$outdir/console.log" "$outdir/results.log"
 cmd=("${qemu[@]}" -machine q35 -accel tcg -smp "$LANE_SMP" -m "$LANE_MEM"
 	-nodefaults -display none -no-reboot
 	-kernel "$VMLINUZ" -initrd "$outdir/initramfs.cpio.gz"
-	-append "console=ttyS0 panic=-1 rdinit=/init $LANE_APPEND"
+	-append "console=ttyS0 panic=-1 rdinit=/init $see $LANE_APPEND"
 	-serial "file:$outdir/console.log")
 if [ "$mode" = run ]; then
 	cmd+=(-serial stdio)

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Calls that create something (COMMON_ALLOC, REGISTER) against an opener
+ * who attacks them: a handle is published only once its object is finished
+ * and the answer reached the caller; a refused call leaves nothing held;
+ * a limit is checked before the expensive work.
+ *
+ * The races here show nothing to userspace when they go wrong: they exist
+ * so that the debug kernel's KASAN, and slub_debug on the stock kernels,
+ * see the use-after-free they would cause. The harness fails the run on
+ * any such report.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "busmaster_test.h"
+
+#define PAGE		4096UL
+#define RACE_SECONDS	3
+
+struct card {
+	int id, fd;
+	struct busmaster_info info;
+};
+
+FIXTURE(cards) {
+	int n;
+	struct card c[BM_MAX_CARDS];
+};
+
+FIXTURE_SETUP(cards)
+{
+	int ids[BM_MAX_CARDS];
+
+	self->n = bm_list_cards(ids, BM_MAX_CARDS);
+	if (!self->n)
+		SKIP(return, "no /dev/busmaster*");
+	for (int i = 0; i < self->n; i++) {
+		self->c[i].id = ids[i];
+		self->c[i].fd = bm_open_id(ids[i], O_RDWR);
+		ASSERT_LE(0, self->c[i].fd);
+		ASSERT_EQ(0, bm_info(self->c[i].fd, &self->c[i].info));
+	}
+}
+
+FIXTURE_TEARDOWN(cards)
+{
+	for (int i = 0; i < self->n; i++)
+		close(self->c[i].fd);
+}
+
+static int common_alloc(int fd, uint64_t len, struct busmaster_common_alloc *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->length = len;
+	return ioctl(fd, BUSMASTER_IOCTL_COMMON_ALLOC, a);
+}
+
+static int common_free(int fd, uint32_t handle)
+{
+	struct busmaster_common_free f = { .size = sizeof(f), .handle = handle };
+
+	return ioctl(fd, BUSMASTER_IOCTL_COMMON_FREE, &f);
+}
+
+static int reg_buffer(int fd, void *buf, uint64_t len, struct busmaster_register *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->flags = BUSMASTER_REG_CARD_WRITES;
+	r->addr = (uintptr_t)buf;
+	r->length = len;
+	return ioctl(fd, BUSMASTER_IOCTL_REGISTER, r);
+}
+
+static int unreg_buffer(int fd, uint32_t handle)
+{
+	struct busmaster_unregister u = { .size = sizeof(u), .handle = handle };
+
+	return ioctl(fd, BUSMASTER_IOCTL_UNREGISTER, &u);
+}
+
+/* One thread creates on a file while another destroys handles 1..8. */
+struct race {
+	int fd;
+	bool common;		/* COMMON_ALLOC/FREE, else REGISTER/UNREGISTER */
+	void *buf;		/* what REGISTER pins */
+	atomic_bool stop;
+	atomic_long made, destroyed, bad;
+	int bad_errno;
+};
+
+static void *race_create(void *arg)
+{
+	struct race *r = arg;
+
+	while (!atomic_load(&r->stop)) {
+		struct busmaster_common_alloc a;
+		struct busmaster_register reg;
+		int ret = r->common ? common_alloc(r->fd, PAGE, &a) :
+				      reg_buffer(r->fd, r->buf, PAGE, &reg);
+
+		if (!ret)
+			atomic_fetch_add(&r->made, 1);
+		else if (errno != EMFILE)
+			r->bad_errno = errno, atomic_fetch_add(&r->bad, 1);
+	}
+	return NULL;
+}
+
+static void *race_destroy(void *arg)
+{
+	struct race *r = arg;
+
+	for (uint32_t h = 1; !atomic_load(&r->stop); h = h % 8 + 1) {
+		int ret = r->common ? common_free(r->fd, h) : unreg_buffer(r->fd, h);
+
+		if (!ret)
+			atomic_fetch_add(&r->destroyed, 1);
+		else if (errno != ENOENT)
+			r->bad_errno = errno, atomic_fetch_add(&r->bad, 1);
+	}
+	return NULL;
+}
+
+static void run_race(struct __test_metadata *_metadata, struct card *c, bool common)
+{
+	struct race r = { .common = common };
+	pthread_t creator, destroyer;
+
+	r.fd = bm_open_id(c->id, O_RDWR);
+	ASSERT_LE(0, r.fd);
+	r.buf = aligned_alloc(PAGE, PAGE);
+	ASSERT_NE(NULL, r.buf);
+	memset(r.buf, 0x5a, PAGE);
+	ASSERT_EQ(0, pthread_create(&creator, NULL, race_create, &r));
+	ASSERT_EQ(0, pthread_create(&destroyer, NULL, race_destroy, &r));
+	sleep(RACE_SECONDS);
+	atomic_store(&r.stop, true);
+	pthread_join(creator, NULL);
+	pthread_join(destroyer, NULL);
+	EXPECT_EQ(0, atomic_load(&r.bad)) TH_LOG("unexpected errno %d", r.bad_errno);
+	/* Both sides must have run for the race to mean anything. */
+	EXPECT_LT(0, atomic_load(&r.made));
+	EXPECT_LT(0, atomic_load(&r.destroyed));
+	TH_LOG("busmaster%d %s: %ld created, %ld destroyed in %d s", c->id,
+	       common ? "common buffers" : "registered buffers",
+	       atomic_load(&r.made), atomic_load(&r.destroyed), RACE_SECONDS);
+	close(r.fd);
+	free(r.buf);
+}
+
+/* COMMON_FREE on another thread never meets a half-built buffer. */
+TEST_F(cards, common_alloc_races_common_free)
+{
+	for (int i = 0; i < self->n; i++)
+		run_race(_metadata, &self->c[i], true);
+}
+
+/* UNREGISTER on another thread never meets a half-built buffer. */
+TEST_F(cards, register_races_unregister)
+{
+	for (int i = 0; i < self->n; i++)
+		run_race(_metadata, &self->c[i], false);
+}
+
+/* The process's VmPin (pinned and locked-for-DMA memory), in kB. */
+static long vm_pin_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* An argument struct on a page made read-only once it is filled in. */
+static void *readonly_arg(void *src, size_t len)
+{
+	void *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		return NULL;
+	memcpy(page, src, len);
+	if (mprotect(page, PAGE, PROT_READ)) {
+		munmap(page, PAGE);
+		return NULL;
+	}
+	return page;
+}
+
+/*
+ * The answer cannot be copied back: the call fails with EFAULT and keeps
+ * nothing (no pin, no charge, no buffer, no handle left behind).
+ */
+TEST_F(cards, refused_answer_keeps_nothing)
+{
+	const uint64_t len = 1 << 20;
+	uint8_t *buf = aligned_alloc(PAGE, len);
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0xa5, len);
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		long pin0 = vm_pin_kb();
+		long pinned0 = bm_debugfs_read(c->id, "pinned_pages");
+		long common0 = bm_debugfs_read(c->id, "common_buffers");
+		struct busmaster_register r = {
+			.size = sizeof(r), .addr = (uintptr_t)buf, .length = len,
+		};
+		struct busmaster_common_alloc a = { .size = sizeof(a), .length = len };
+		void *ro;
+
+		ASSERT_LE(0, pin0) TH_LOG("no VmPin in /proc/self/status");
+		ro = readonly_arg(&r, sizeof(r));
+		ASSERT_NE(NULL, ro);
+		EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_REGISTER, ro));
+		EXPECT_EQ(EFAULT, errno);
+		munmap(ro, PAGE);
+		EXPECT_EQ(pin0, vm_pin_kb());
+		if (pinned0 >= 0)
+			EXPECT_EQ(pinned0, bm_debugfs_read(c->id, "pinned_pages"));
+		/* Whatever handle it would have had names nothing. */
+		for (uint32_t h = 1; h <= 4; h++) {
+			EXPECT_EQ(-1, unreg_buffer(c->fd, h));
+			EXPECT_EQ(ENOENT, errno);
+		}
+
+		ro = readonly_arg(&a, sizeof(a));
+		ASSERT_NE(NULL, ro);
+		EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_COMMON_ALLOC, ro));
+		EXPECT_EQ(EFAULT, errno);
+		munmap(ro, PAGE);
+		EXPECT_EQ(pin0, vm_pin_kb());
+		if (common0 >= 0)
+			EXPECT_EQ(common0, bm_debugfs_read(c->id, "common_buffers"));
+		for (uint32_t h = 1; h <= 4; h++) {
+			EXPECT_EQ(-1, common_free(c->fd, h));
+			EXPECT_EQ(ENOENT, errno);
+		}
+	}
+	free(buf);
+}
+
+/*
+ * A file full of handles is refused before anything is pinned or
+ * allocated: a 65th REGISTER of memory that is not even mapped says
+ * EMFILE (pinning it first would say EFAULT), and a 65th COMMON_ALLOC of
+ * the largest size says EMFILE (allocating it first: ENOMEM or a wait).
+ */
+TEST_F(cards, limits_come_before_the_work)
+{
+	uint8_t *page = aligned_alloc(PAGE, PAGE);
+	void *hole = mmap(NULL, 1 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+
+	ASSERT_NE(NULL, page);
+	ASSERT_NE(MAP_FAILED, hole);
+	ASSERT_EQ(0, munmap(hole, 1 << 20));	/* an address with nothing behind it */
+	memset(page, 1, PAGE);
+	for (int i = 0; i < self->n; i++) {
+		int fd = bm_open_id(self->c[i].id, O_RDWR);
+		struct busmaster_common_alloc a;
+		struct busmaster_register r;
+
+		ASSERT_LE(0, fd);
+		for (int n = 0; n < BUSMASTER_REGISTER_PER_FILE; n++)
+			ASSERT_EQ(0, reg_buffer(fd, page, PAGE, &r));
+		EXPECT_EQ(-1, reg_buffer(fd, hole, 1 << 20, &r));
+		EXPECT_EQ(EMFILE, errno);
+		for (int n = 0; n < BUSMASTER_COMMON_PER_FILE; n++)
+			ASSERT_EQ(0, common_alloc(fd, PAGE, &a));
+		EXPECT_EQ(-1, common_alloc(fd, BUSMASTER_COMMON_MAX, &a));
+		EXPECT_EQ(EMFILE, errno);
+		close(fd);
+	}
+	free(page);
+}
+
+TEST_HARNESS_MAIN
