@@ -6,7 +6,8 @@
  * and the smallest size an older caller may pass. bm_ioctl() copies the
  * argument in with copy_struct_from_user() and checks the card is still
  * there before any handler runs, and copies the answer back only when the
- * handler succeeded, so a refused call changes nothing.
+ * handler succeeded, so a refused call changes nothing. A call that creates
+ * something publishes its handle only after that copy succeeded.
  */
 #include <linux/fs.h>
 #include <linux/nospec.h>
@@ -43,6 +44,66 @@ static int bm_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/**
+ * bm_handle_reserve - reserve a handle in a file's table, before the object
+ * it will name is built (so a full table costs nothing)
+ * @handles: the table (XA_FLAGS_ALLOC1)
+ * @max: the largest handle allowed
+ * @handle: out: the handle; lookups find nothing there until bm_ioctl()
+ *	publishes the object, and a failing creator calls xa_release()
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EMFILE when @max handles are in use, or -ENOMEM.
+ */
+int bm_handle_reserve(struct xarray *handles, u32 max, u32 *handle)
+{
+	int ret = xa_alloc(handles, handle, NULL, XA_LIMIT(1, max), GFP_KERNEL);
+
+	return ret == -EBUSY ? -EMFILE : ret;
+}
+
+/**
+ * bm_handle_take - remove a published object from a file's table
+ * @handles: the table
+ * @handle: what the caller gave
+ *
+ * A handle still reserved by a call in progress names nothing and stays
+ * reserved: its creator alone publishes or releases it.
+ * Return: the object (the table's reference now the caller's), or NULL.
+ */
+void *bm_handle_take(struct xarray *handles, u32 handle)
+{
+	void *obj;
+
+	xa_lock(handles);
+	obj = xa_load(handles, handle);
+	if (obj)
+		__xa_erase(handles, handle);
+	xa_unlock(handles);
+	return obj;
+}
+
+/*
+ * Publish what the call created once the caller holds its handle, or, if
+ * the answer could not be written back (-EFAULT), release the handle and
+ * destroy the object: the call failed, so it leaves nothing behind.
+ */
+static void bm_ioctl_settle(struct bm_ioctl_ctx *ctx, long ret)
+{
+	if (!ctx->created)
+		return;
+	if (!ret) {
+		/* The slot is reserved: storing there allocates nothing. */
+		void *old = xa_store(ctx->handles, ctx->handle, ctx->created,
+				     GFP_KERNEL);
+
+		WARN_ON_ONCE(xa_is_err(old));
+		return;
+	}
+	xa_release(ctx->handles, ctx->handle);
+	ctx->destroy(ctx->created);
+}
+
 /*
  * Not under bm->lifetime: mmap_lock is held here, and transfers take
  * mmap_lock (pinning, faults) under lifetime. A common buffer holds its
@@ -61,7 +122,7 @@ static int bm_mmap(struct file *file, struct vm_area_struct *vma)
  * BUSMASTER_IOCTL_INFO: report the adapter description.
  * Context: bm->lifetime held for read, the card present.
  */
-static int bm_ioctl_info(struct bm_file *bf, void *arg, bool *respond)
+static int bm_ioctl_info(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_info *info = arg;
 	struct bm_dev *bm = bf->bm;
@@ -102,12 +163,14 @@ static int bm_ioctl_info(struct bm_file *bf, void *arg, bool *respond)
  * @size: sizeof the command's struct as this driver knows it
  * @min_size: offsetofend() of the last field of the command's first version
  * @execute: the handler; returns 0 or a negative errno. The argument is
- *	copied back on success, and on failure if the handler set *@respond.
+ *	copied back on success, and on failure if the handler set
+ *	@ctx->respond; what it created is published after that (struct
+ *	bm_ioctl_ctx).
  */
 struct bm_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
-	int (*execute)(struct bm_file *bf, void *arg, bool *respond);
+	int (*execute)(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 };
 
 #define BM_IOCTL_OP(_nr, _fn, _struct, _last)				\
@@ -155,7 +218,7 @@ static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	void __user *argp = (void __user *)uarg;
 	const struct bm_ioctl_op *op;
 	union bm_ioctl_buffer buf;
-	bool respond = false;
+	struct bm_ioctl_ctx ctx = { };
 	unsigned int nr;
 	u32 usize;
 	long ret;
@@ -186,11 +249,12 @@ static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (!bm->pdev)
 		ret = -ENODEV;
 	else
-		ret = op->execute(bf, &buf, &respond);
+		ret = op->execute(bf, &buf, &ctx);
 	up_read(&bm->lifetime);
 
-	if ((!ret || respond) && copy_to_user(argp, &buf, min(usize, op->size)))
+	if ((!ret || ctx.respond) && copy_to_user(argp, &buf, min(usize, op->size)))
 		ret = -EFAULT;
+	bm_ioctl_settle(&ctx, ret);
 	return ret;
 }
 

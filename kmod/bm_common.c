@@ -96,8 +96,17 @@ struct bm_common *bm_common_get(struct bm_file *bf, u32 handle)
 	return c;
 }
 
-/* BUSMASTER_IOCTL_COMMON_ALLOC. Context: lifetime held, card present. */
-int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, bool *respond)
+static void bm_common_destroy(void *obj)
+{
+	bm_common_put(obj);
+}
+
+/*
+ * BUSMASTER_IOCTL_COMMON_ALLOC: reserve the handle, build the buffer, and
+ * leave it to bm_ioctl() to publish once the caller has the answer.
+ * Context: lifetime held, card present.
+ */
+int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_common_alloc *a = arg;
 	struct bm_dev *bm = bf->bm;
@@ -109,17 +118,19 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, bool *respond)
 		return -EINVAL;
 	if (!a->length || a->length > BUSMASTER_COMMON_MAX)
 		return -EINVAL;
+	ret = bm_handle_reserve(&bf->commons, BUSMASTER_COMMON_PER_FILE, &handle);
+	if (ret)
+		return ret;
 
+	ret = -ENOMEM;
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
-		return -ENOMEM;
+		goto release;
 	c->size = PAGE_ALIGN(a->length);
 	/* Locked memory on the process's behalf: charged like a pin. */
 	ret = bm_charge_pinned(current->mm, c->size >> PAGE_SHIFT);
-	if (ret) {
-		kfree(c);
-		return ret;
-	}
+	if (ret)
+		goto free;
 	c->mm = current->mm;
 	mmgrab(c->mm);
 	c->dev = get_device(&bm->pdev->dev);
@@ -127,11 +138,8 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, bool *respond)
 	c->cpu = dma_alloc_coherent(c->dev, c->size, &c->dma,
 				    GFP_KERNEL | __GFP_NOWARN);
 	if (!c->cpu) {
-		put_device(c->dev);
-		bm_uncharge_pinned(c->mm, c->size >> PAGE_SHIFT);
-		mmdrop(c->mm);
-		kfree(c);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto put;
 	}
 	kref_init(&c->kref);
 	bm_dev_get(bm);
@@ -145,27 +153,35 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, bool *respond)
 	if (bm_planted(BM_DEFECT_LOCK_ORDER))
 		mutex_unlock(&bm->reg_list_lock);
 
-	ret = xa_alloc(&bf->commons, &handle, c,
-		       XA_LIMIT(1, BUSMASTER_COMMON_PER_FILE), GFP_KERNEL);
-	if (ret) {
-		bm_common_put(c);
-		return ret == -EBUSY ? -EMFILE : ret;
-	}
 	c->handle = handle;
 	a->handle = handle;
 	a->mmap_offset = (u64)handle << 32;
+	ctx->handles = &bf->commons;
+	ctx->handle = handle;
+	ctx->created = c;
+	ctx->destroy = bm_common_destroy;
 	return 0;
+
+put:
+	put_device(c->dev);
+	bm_uncharge_pinned(c->mm, c->size >> PAGE_SHIFT);
+	mmdrop(c->mm);
+free:
+	kfree(c);
+release:
+	xa_release(&bf->commons, handle);
+	return ret;
 }
 
 /* BUSMASTER_IOCTL_COMMON_FREE. Context: lifetime held, card present. */
-int bm_ioctl_common_free(struct bm_file *bf, void *arg, bool *respond)
+int bm_ioctl_common_free(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_common_free *f = arg;
 	struct bm_common *c;
 
 	if (f->flags || f->reserved)
 		return -EINVAL;
-	c = xa_erase(&bf->commons, f->handle);
+	c = bm_handle_take(&bf->commons, f->handle);
 	if (!c)
 		return -ENOENT;
 	bm_common_put(c);

@@ -17,7 +17,6 @@
  * bm_transfer_kernel() runs the same engine over vmalloc()ed memory
  * (MmBuildMdlForNonPagedPool's case), for the in-kernel self-test.
  */
-#include <linux/backing-dev.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -49,6 +48,35 @@ int bm_charge_pinned(struct mm_struct *mm, unsigned long npages)
 void bm_uncharge_pinned(struct mm_struct *mm, unsigned long npages)
 {
 	atomic64_sub(npages, &mm->pinned_vm);
+}
+
+/*
+ * Claim the page frames of a card-writable buffer for it alone, or find one
+ * already claimed by another registered buffer of this card: -EBUSY.
+ */
+static int bm_reg_claim(struct bm_reg *reg)
+{
+	struct xarray *xa = &reg->bm->card_writable;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < reg->npages && !ret; i++)
+		ret = xa_insert(xa, page_to_pfn(reg->pages[i]), reg, GFP_KERNEL);
+	if (!ret)
+		return 0;
+	/* Release what this buffer claimed; the page it met is another's. */
+	while (--i > 0)
+		xa_cmpxchg(xa, page_to_pfn(reg->pages[i - 1]), reg, NULL, 0);
+	return ret;
+}
+
+static void bm_reg_unclaim(struct bm_reg *reg)
+{
+	unsigned int i;
+
+	for (i = 0; i < reg->npages; i++)
+		xa_cmpxchg(&reg->bm->card_writable, page_to_pfn(reg->pages[i]),
+			   reg, NULL, 0);
 }
 
 /* Transfers synced what the CPU may read; do not copy stale data back. */
@@ -88,6 +116,8 @@ static void bm_reg_release(struct kref *kref)
 	bm_reg_unmap(reg);
 	mutex_unlock(&reg->bm->reg_list_lock);
 	sg_free_table(&reg->sgt);
+	if (reg->card_writes)
+		bm_reg_unclaim(reg);
 	unpin_user_pages_dirty_lock(reg->pages, reg->npages, reg->card_writes);
 	atomic_sub(reg->npages, &reg->bm->stats.pinned_pages);
 	bm_uncharge_pinned(reg->mm, reg->npages);
@@ -122,35 +152,6 @@ struct bm_reg *bm_reg_get(struct bm_file *bf, u32 handle)
 	return reg;
 }
 
-/*
- * May [start, end) be pinned writable for long? It must be mapped and
- * writable, and no shared mapping of a file the kernel writes back: a
- * long-term writable pin there defeats dirty tracking (6.5 refuses it in
- * GUP; 6.1 does not, so the driver does). Return -EFAULT when unmapped.
- */
-static int bm_reg_writable(struct mm_struct *mm, u64 start, u64 end, bool *ok)
-{
-	struct vm_area_struct *vma;
-	int ret = 0;
-
-	*ok = true;
-	mmap_read_lock(mm);
-	while (start < end) {
-		vma = vma_lookup(mm, start);
-		if (!vma) {
-			ret = -EFAULT;
-			break;
-		}
-		if (!(vma->vm_flags & VM_WRITE) ||
-		    (vma->vm_file && (vma->vm_flags & VM_SHARED) &&
-		     mapping_can_writeback(vma->vm_file->f_mapping)))
-			*ok = false;
-		start = vma->vm_end;
-	}
-	mmap_read_unlock(mm);
-	return ret;
-}
-
 static int bm_reg_pin(struct bm_reg *reg, u64 addr, unsigned int flags)
 {
 	int got = pin_user_pages_fast(addr & PAGE_MASK, reg->npages,
@@ -173,7 +174,7 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 	bool writable;
 	int ret;
 
-	ret = bm_reg_writable(reg->mm, addr, addr + reg->length, &writable);
+	ret = bm_user_writable(addr, reg->length, true, &writable);
 	if (!ret && reg->card_writes && !writable)
 		ret = -EFAULT;
 	if (ret)
@@ -191,6 +192,11 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 	ret = bm_reg_pin(reg, addr, writable ? FOLL_WRITE : 0);
 	if (ret)
 		goto uncharge;
+	if (reg->card_writes) {
+		ret = bm_reg_claim(reg);
+		if (ret)
+			goto unpin;
+	}
 	/* Segments no longer than one bounce mapping may be. */
 	max_seg = dma_get_max_seg_size(reg->dev);
 	if (max_map < max_seg)
@@ -200,11 +206,15 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 						reg->npages, reg->offset,
 						reg->length, max_seg, GFP_KERNEL);
 	if (ret)
-		goto unpin;
+		goto unclaim;
 	if (ad->bounce != BUSMASTER_BOUNCE_MAP_REGISTERS) {
-		/* Bounce space for it all, or nothing: ENOMEM. */
+		/*
+		 * Bounce space for it all, or nothing: ENOMEM. Every transfer
+		 * syncs what it moves (bm_transfer_registered()), or the
+		 * caller does with SYNC: nothing to sync at map time.
+		 */
 		ret = dma_map_sgtable(reg->dev, &reg->sgt, reg->dir,
-				      DMA_ATTR_NO_WARN);
+				      DMA_ATTR_NO_WARN | DMA_ATTR_SKIP_CPU_SYNC);
 		if (ret) {
 			ret = -ENOMEM;
 			goto free;
@@ -216,6 +226,9 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 
 free:
 	sg_free_table(&reg->sgt);
+unclaim:
+	if (reg->card_writes)
+		bm_reg_unclaim(reg);
 unpin:
 	unpin_user_pages(reg->pages, reg->npages);
 uncharge:
@@ -223,8 +236,17 @@ uncharge:
 	return ret;
 }
 
-/* BUSMASTER_IOCTL_REGISTER. Context: lifetime held, card present. */
-int bm_ioctl_register(struct bm_file *bf, void *arg, bool *respond)
+static void bm_reg_destroy(void *obj)
+{
+	bm_reg_put(obj);
+}
+
+/*
+ * BUSMASTER_IOCTL_REGISTER: reserve the handle, pin and map, and leave it
+ * to bm_ioctl() to publish once the caller has the answer.
+ * Context: lifetime held, card present.
+ */
+int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_register *r = arg;
 	struct bm_dev *bm = bf->bm;
@@ -240,32 +262,30 @@ int bm_ioctl_register(struct bm_file *bf, void *arg, bool *respond)
 	    !IS_ALIGNED(r->addr | r->length, bm->adapter.alignment))
 		return -EINVAL;
 
+	ret = bm_handle_reserve(&bf->regs, BUSMASTER_REGISTER_PER_FILE, &handle);
+	if (ret)
+		return ret;
+
+	ret = -ENOMEM;
 	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
 	if (!reg)
-		return -ENOMEM;
+		goto release;
 	reg->offset = offset_in_page(r->addr);
 	reg->length = r->length;
 	reg->npages = DIV_ROUND_UP(reg->offset + r->length, PAGE_SIZE);
 	reg->card_writes = r->flags & BUSMASTER_REG_CARD_WRITES;
 	reg->dir = reg->card_writes ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
 	reg->pages = kvmalloc_array(reg->npages, sizeof(*reg->pages), GFP_KERNEL);
-	if (!reg->pages) {
-		kfree(reg);
-		return -ENOMEM;
-	}
+	if (!reg->pages)
+		goto free;
 	reg->bm = bm;
 	INIT_LIST_HEAD(&reg->node);
 	reg->mm = current->mm;
 	mmgrab(reg->mm);
 	reg->dev = get_device(&bm->pdev->dev);
 	ret = bm_reg_pin_and_map(reg, r->addr);
-	if (ret) {
-		put_device(reg->dev);
-		mmdrop(reg->mm);
-		kvfree(reg->pages);
-		kfree(reg);
-		return ret;
-	}
+	if (ret)
+		goto put;
 	kref_init(&reg->kref);
 	bm_dev_get(bm);
 	if (bm_planted(BM_DEFECT_LOCK_ORDER))
@@ -276,25 +296,33 @@ int bm_ioctl_register(struct bm_file *bf, void *arg, bool *respond)
 	if (bm_planted(BM_DEFECT_LOCK_ORDER))
 		mutex_unlock(&bm->common_lock);
 
-	ret = xa_alloc(&bf->regs, &handle, reg,
-		       XA_LIMIT(1, BUSMASTER_REGISTER_PER_FILE), GFP_KERNEL);
-	if (ret) {
-		bm_reg_put(reg);
-		return ret == -EBUSY ? -EMFILE : ret;
-	}
 	r->handle = handle;
+	ctx->handles = &bf->regs;
+	ctx->handle = handle;
+	ctx->created = reg;
+	ctx->destroy = bm_reg_destroy;
 	return 0;
+
+put:
+	put_device(reg->dev);
+	mmdrop(reg->mm);
+	kvfree(reg->pages);
+free:
+	kfree(reg);
+release:
+	xa_release(&bf->regs, handle);
+	return ret;
 }
 
 /* BUSMASTER_IOCTL_UNREGISTER. Context: lifetime held, card present. */
-int bm_ioctl_unregister(struct bm_file *bf, void *arg, bool *respond)
+int bm_ioctl_unregister(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_unregister *u = arg;
 	struct bm_reg *reg;
 
 	if (u->flags || u->reserved)
 		return -EINVAL;
-	reg = xa_erase(&bf->regs, u->handle);
+	reg = bm_handle_take(&bf->regs, u->handle);
 	if (!reg)
 		return -ENOENT;
 	/* A transfer still on it holds a reference: it finishes first. */
@@ -350,7 +378,7 @@ static void bm_reg_sync(struct bm_reg *reg, u64 offset, u64 len, bool for_cpu)
 }
 
 /* BUSMASTER_IOCTL_SYNC. Context: lifetime held, card present. */
-int bm_ioctl_sync(struct bm_file *bf, void *arg, bool *respond)
+int bm_ioctl_sync(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_sync *s = arg;
 	struct bm_reg *reg;
@@ -395,7 +423,12 @@ void bm_transfer_registered(struct bm_request *rq, struct bm_reg *reg,
 		bm_transfer_pages(rq, reg->pages, reg->offset + offset, len);
 		return;
 	}
-	if (sync && !rq->from_card)
+	/*
+	 * For the device in both directions: what the CPU wrote must reach
+	 * the card, and no dirty cache line may later land on what the card
+	 * writes (non-coherent systems; bounce buffers get the current data).
+	 */
+	if (sync)
 		bm_reg_sync(reg, offset, len, false);
 	bm_feed_sgtable(rq, &reg->sgt, offset, len);
 	bm_flush(rq);

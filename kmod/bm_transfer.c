@@ -10,8 +10,10 @@
  *
  *   pin_user_pages_fast()            (FOLL_WRITE when the card writes memory)
  *   sg_alloc_table_from_pages_segment() + dma_map_sgtable()
+ *   dma_sync_sgtable_for_device()
  *   card transfers of at most max_segments segments each, one after another
- *   dma_unmap_sgtable()              (swiotlb copies bounced data back here)
+ *   dma_sync_sgtable_for_cpu()       (swiotlb copies bounced data back here)
+ *   dma_unmap_sgtable()
  *   unpin_user_pages_dirty_lock()
  *
  * For cards below 32 bits the data goes through the driver's map registers
@@ -24,6 +26,7 @@
  * pinned once (registered buffers, when they cannot stay mapped) and kernel
  * memory (MmBuildMdlForNonPagedPool's case, bm_transfer_kernel()).
  */
+#include <linux/backing-dev.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -153,6 +156,59 @@ static void bm_unpin(struct bm_request *rq, unsigned int npages)
 	atomic_sub(npages, &rq->bm->stats.pinned_pages);
 }
 
+/**
+ * bm_user_writable - may the card write [@addr, @addr + @len) of the
+ * caller's memory?
+ * @addr: user address
+ * @len: bytes
+ * @long_term: for a long-term pin: a shared mapping of a file the kernel
+ *	writes back does not count as writable either (such a pin defeats
+ *	dirty tracking; 6.5 refuses it in GUP, 6.1 does not, so we do)
+ * @writable: out: every page is mapped writable
+ *
+ * Checked before any DMA, so that a request refused for a read-only page
+ * part-way has written nothing. A mapping changed by another thread after
+ * this check still fails the pin, part-way, with an exact bytes_done.
+ *
+ * Context: process context; takes mmap_lock for read (killable).
+ * Return: 0, -EFAULT when part of the range is not mapped, -EINTR when
+ * the caller is being killed.
+ */
+int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	u64 end = addr + len;
+	int ret = 0;
+
+	*writable = true;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while (addr < end) {
+		vma = vma_lookup(mm, addr);
+		if (!vma) {
+			ret = -EFAULT;
+			break;
+		}
+		if (!(vma->vm_flags & VM_WRITE) ||
+		    (long_term && vma->vm_file && (vma->vm_flags & VM_SHARED) &&
+		     mapping_can_writeback(vma->vm_file->f_mapping)))
+			*writable = false;
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* Card -> memory into user pages: all of them writable, or EFAULT now. */
+static int bm_check_user_dest(u64 addr, u64 len)
+{
+	bool writable;
+	int ret = bm_user_writable(addr, len, false, &writable);
+
+	return ret ?: (writable ? 0 : -EFAULT);
+}
+
 /* Feed the bus addresses of [offset, offset + len) of a mapped sg_table. */
 void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
 		     u64 len)
@@ -197,16 +253,26 @@ static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
 		rq->error = ret;
 		return;
 	}
-	ret = dma_map_sgtable(dev, &sgt, rq->dir, 0);
+	/*
+	 * Synced explicitly rather than by map and unmap: two requests (two
+	 * threads of one process, say) may have the card write the same
+	 * memory at once, and the DMA API allows overlapping device-writable
+	 * mappings only to callers that own their syncs. No console message
+	 * when bounce space runs out: any opener could repeat it (ENOMEM).
+	 */
+	ret = dma_map_sgtable(dev, &sgt, rq->dir,
+			      DMA_ATTR_SKIP_CPU_SYNC | DMA_ATTR_NO_WARN);
 	if (ret) {
 		rq->error = ret == -EINVAL ? -EIO : ret;
 		goto free;
 	}
+	dma_sync_sgtable_for_device(dev, &sgt, rq->dir);
 	bm_feed_sgtable(rq, &sgt, 0, len);
 	bm_flush(rq);
 	/* FlushAdapterBuffers: bounced data reaches the user's pages here. */
+	dma_sync_sgtable_for_cpu(dev, &sgt, rq->dir);
 	dma_unmap_sgtable(dev, &sgt, bm_planted(BM_DEFECT_DMA_DIRECTION) ?
-			  DMA_BIDIRECTIONAL : rq->dir, 0);
+			  DMA_BIDIRECTIONAL : rq->dir, DMA_ATTR_SKIP_CPU_SYNC);
 free:
 	sg_free_table(&sgt);
 }
@@ -392,12 +458,13 @@ void bm_request_fini(struct bm_request *rq)
  * bm_ioctl_transfer - BUSMASTER_IOCTL_TRANSFER
  * @bf: the file
  * @arg: struct busmaster_transfer, copied in
- * @respond: set when the output fields are to be copied back, even on error
+ * @ctx: ->respond set when the output fields are to be copied back, even
+ *	on error
  *
  * Context: process context, @bf->bm->lifetime held for read, card present.
  * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
  */
-int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond)
+int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	const u32 known = BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
 			  BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC;
@@ -435,12 +502,14 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond)
 	}
 	ret = bm_check_range(&bm->adapter, t->addr, t->length, t->card_offset,
 			     limit);
+	if (!ret && !buffer && from_card)
+		ret = bm_check_user_dest(t->addr, t->length);
 	if (ret)
 		goto out;
 
 	ret = bm_request_init(&rq, bm, from_card, t->card_offset, t->timeout_ms);
 	if (!ret) {
-		*respond = true;
+		ctx->respond = true;
 		if (common)
 			bm_transfer_common(&rq, common, t->addr, t->length);
 		else if (reg)
@@ -467,12 +536,13 @@ out:
  * chained MDLs) to or from one contiguous card range, in order
  * @bf: the file
  * @arg: struct busmaster_transferv, copied in
- * @respond: set when the output fields are to be copied back, even on error
+ * @ctx: ->respond set when the output fields are to be copied back, even
+ *	on error
  *
  * Context: process context, @bf->bm->lifetime held for read, card present.
  * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
  */
-int bm_ioctl_transferv(struct bm_file *bf, void *arg, bool *respond)
+int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_transferv *tv = arg;
 	const struct bm_adapter *ad = &bf->bm->adapter;
@@ -498,6 +568,8 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, bool *respond)
 	for (i = 0; i < tv->count; i++) {
 		ret = bm_check_range(ad, iov[i].addr, iov[i].length, card,
 				     TASK_SIZE);
+		if (!ret && tv->flags & BUSMASTER_XFER_FROM_CARD)
+			ret = bm_check_user_dest(iov[i].addr, iov[i].length);
 		if (ret)
 			goto free;
 		card += iov[i].length;
@@ -506,7 +578,7 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, bool *respond)
 	ret = bm_request_init(&rq, bf->bm, tv->flags & BUSMASTER_XFER_FROM_CARD,
 			      tv->card_offset, tv->timeout_ms);
 	if (!ret) {
-		*respond = true;
+		ctx->respond = true;
 		for (i = 0; i < tv->count && !rq.error; i++)
 			bm_transfer_user(&rq, iov[i].addr, iov[i].length);
 		ret = rq.error;

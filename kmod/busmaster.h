@@ -200,6 +200,9 @@ struct bm_stats {
  *	mapping) against remove() and the mmap fault handler
  * @reg_list: registered buffers of all files, for remove() to unmap
  * @reg_list_lock: protects @reg_list and each buffer's @mapped
+ * @card_writable: the page frames of every registered buffer the card may
+ *	write, each naming its buffer: the DMA API does not allow two
+ *	device-writable mappings of the same memory, so a second one is EBUSY
  * @debugfs: this card's debugfs folder
  * @misc: the char device
  * @kref: one reference for the PCI binding, one per open file
@@ -227,6 +230,7 @@ struct bm_dev {
 	struct mutex common_lock;	/* common_list, bm_common.cpu, .mapping */
 	struct list_head reg_list;
 	struct mutex reg_list_lock;	/* reg_list, and bm_reg.mapped */
+	struct xarray card_writable;
 	struct dentry *debugfs;
 	struct miscdevice misc;
 	struct kref kref;
@@ -326,6 +330,29 @@ struct bm_request {
 };
 
 /**
+ * struct bm_ioctl_ctx - what an ioctl handler tells bm_ioctl() besides its
+ * errno
+ * @respond: copy the argument back although the handler failed (a
+ *	transfer's bytes_done and card_status)
+ * @handles: set by a handler that created an object: the file's table in
+ *	which it reserved @handle (bm_handle_reserve())
+ * @handle: the reserved handle, already written into the answer
+ * @created: the object, finished but reachable by no other call yet
+ * @destroy: drops @created when the caller cannot be told its handle
+ *
+ * A created object is published under its handle only after the answer
+ * reached the caller: until then no other thread can find it, and a call
+ * whose answer cannot be written back leaves nothing behind.
+ */
+struct bm_ioctl_ctx {
+	bool respond;
+	struct xarray *handles;
+	u32 handle;
+	void *created;
+	void (*destroy)(void *obj);
+};
+
+/**
  * struct bm_file - one open file of /dev/busmasterN
  * @bm: the card; the file holds a reference
  * @commons: this file's common buffers by handle
@@ -345,10 +372,10 @@ struct bm_file {
  * plant_defects, a mask; 0 in every other lane): each is a bug the stock
  * suite cannot see and one of the debug kernel's instruments must report.
  */
-#define BM_DEFECT_USE_AFTER_FREE	BIT(0)	/* COMMON_FREE reads the freed buffer: KASAN */
-#define BM_DEFECT_LEAK			BIT(1)	/* a registered buffer's page array is lost: kmemleak */
-#define BM_DEFECT_LOCK_ORDER		BIT(2)	/* the two buffer-list locks, both orders: lockdep */
-#define BM_DEFECT_DMA_DIRECTION		BIT(3)	/* unmap with the wrong direction: DMA-API debug */
+#define BM_DEFECT_USE_AFTER_FREE BIT(0) /* COMMON_FREE reads the freed buffer: KASAN */
+#define BM_DEFECT_LEAK		BIT(1)	/* a registered buffer's pages array is lost: kmemleak */
+#define BM_DEFECT_LOCK_ORDER	BIT(2)	/* both orders of the buffer-list locks: lockdep */
+#define BM_DEFECT_DMA_DIRECTION	BIT(3)	/* unmap in the wrong direction: DMA-API debug */
 
 extern unsigned int bm_plant_defects;
 
@@ -369,6 +396,7 @@ const char *bm_bounce_name(enum busmaster_bounce bounce);
 
 /* bm_transfer.c */
 extern unsigned int bm_timeout_ms;
+int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable);
 int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 		    u64 card_offset, u64 timeout_ms);
 void bm_request_fini(struct bm_request *rq);
@@ -378,15 +406,15 @@ void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
 void bm_flush(struct bm_request *rq);
 void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
 		       u64 len);
-int bm_ioctl_transfer(struct bm_file *bf, void *arg, bool *respond);
-int bm_ioctl_transferv(struct bm_file *bf, void *arg, bool *respond);
+int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
+int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 
 /* bm_registered.c */
 int bm_charge_pinned(struct mm_struct *mm, unsigned long npages);
 void bm_uncharge_pinned(struct mm_struct *mm, unsigned long npages);
-int bm_ioctl_register(struct bm_file *bf, void *arg, bool *respond);
-int bm_ioctl_unregister(struct bm_file *bf, void *arg, bool *respond);
-int bm_ioctl_sync(struct bm_file *bf, void *arg, bool *respond);
+int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
+int bm_ioctl_unregister(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
+int bm_ioctl_sync(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 struct bm_reg *bm_reg_get(struct bm_file *bf, u32 handle);
 void bm_reg_put(struct bm_reg *reg);
 void bm_reg_release_all(struct bm_file *bf);
@@ -402,8 +430,8 @@ long bm_mapreg_get(struct bm_dev *bm, unsigned int pages);
 void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages);
 
 /* bm_common.c */
-int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, bool *respond);
-int bm_ioctl_common_free(struct bm_file *bf, void *arg, bool *respond);
+int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
+int bm_ioctl_common_free(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 struct bm_common *bm_common_get(struct bm_file *bf, u32 handle);
 void bm_common_put(struct bm_common *c);
 void bm_common_release_all(struct bm_file *bf);
@@ -417,6 +445,8 @@ void bm_debugfs_add(struct bm_dev *bm);
 void bm_debugfs_remove(struct bm_dev *bm);
 
 /* bm_chardev.c */
+int bm_handle_reserve(struct xarray *handles, u32 max, u32 *handle);
+void *bm_handle_take(struct xarray *handles, u32 handle);
 int bm_chardev_register(struct bm_dev *bm);
 void bm_chardev_unregister(struct bm_dev *bm);
 

@@ -66,11 +66,12 @@ static int common_free(int fd, uint32_t handle)
 	return ioctl(fd, BUSMASTER_IOCTL_COMMON_FREE, &f);
 }
 
-static int reg_buffer(int fd, void *buf, uint64_t len, struct busmaster_register *r)
+static int reg_buffer(int fd, void *buf, uint64_t len, uint32_t flags,
+		      struct busmaster_register *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->size = sizeof(*r);
-	r->flags = BUSMASTER_REG_CARD_WRITES;
+	r->flags = flags;
 	r->addr = (uintptr_t)buf;
 	r->length = len;
 	return ioctl(fd, BUSMASTER_IOCTL_REGISTER, r);
@@ -101,7 +102,7 @@ static void *race_create(void *arg)
 		struct busmaster_common_alloc a;
 		struct busmaster_register reg;
 		int ret = r->common ? common_alloc(r->fd, PAGE, &a) :
-				      reg_buffer(r->fd, r->buf, PAGE, &reg);
+				      reg_buffer(r->fd, r->buf, PAGE, 0, &reg);
 
 		if (!ret)
 			atomic_fetch_add(&r->made, 1);
@@ -275,8 +276,8 @@ TEST_F(cards, limits_come_before_the_work)
 
 		ASSERT_LE(0, fd);
 		for (int n = 0; n < BUSMASTER_REGISTER_PER_FILE; n++)
-			ASSERT_EQ(0, reg_buffer(fd, page, PAGE, &r));
-		EXPECT_EQ(-1, reg_buffer(fd, hole, 1 << 20, &r));
+			ASSERT_EQ(0, reg_buffer(fd, page, PAGE, 0, &r));
+		EXPECT_EQ(-1, reg_buffer(fd, hole, 1 << 20, 0, &r));
 		EXPECT_EQ(EMFILE, errno);
 		for (int n = 0; n < BUSMASTER_COMMON_PER_FILE; n++)
 			ASSERT_EQ(0, common_alloc(fd, PAGE, &a));
@@ -285,6 +286,49 @@ TEST_F(cards, limits_come_before_the_work)
 		close(fd);
 	}
 	free(page);
+}
+
+/*
+ * The card may write a page through one registration of a card at a time
+ * (the DMA API allows no overlapping device-writable mappings): a second
+ * card-writable registration overlapping it, from any file, is EBUSY and
+ * keeps nothing; read-only ones may overlap; the page is free again once
+ * its registration goes.
+ */
+TEST_F(cards, card_writable_memory_registers_once)
+{
+	const uint64_t len = 16 * PAGE;
+	uint8_t *buf = aligned_alloc(PAGE, len);
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 7, len);
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		int other = bm_open_id(c->id, O_RDWR);
+		struct busmaster_register r, r2;
+		long pinned0;
+
+		ASSERT_LE(0, other);
+		ASSERT_EQ(0, reg_buffer(c->fd, buf + 4 * PAGE, 8 * PAGE,
+					BUSMASTER_REG_CARD_WRITES, &r));
+		pinned0 = bm_debugfs_read(c->id, "pinned_pages");
+		/* Overlapping the last page only, from another file. */
+		EXPECT_EQ(-1, reg_buffer(other, buf + 11 * PAGE, 4 * PAGE,
+					 BUSMASTER_REG_CARD_WRITES, &r2));
+		EXPECT_EQ(EBUSY, errno);
+		EXPECT_EQ(pinned0, bm_debugfs_read(c->id, "pinned_pages"));
+		/* Not overlapping: fine; read-only and overlapping: fine. */
+		EXPECT_EQ(0, reg_buffer(other, buf, 4 * PAGE,
+					BUSMASTER_REG_CARD_WRITES, &r2));
+		EXPECT_EQ(0, unreg_buffer(other, r2.handle));
+		EXPECT_EQ(0, reg_buffer(other, buf, len, 0, &r2));
+		EXPECT_EQ(0, unreg_buffer(other, r2.handle));
+		/* Once the first goes, the card may write it through another. */
+		EXPECT_EQ(0, unreg_buffer(c->fd, r.handle));
+		EXPECT_EQ(0, reg_buffer(other, buf, len, BUSMASTER_REG_CARD_WRITES, &r2));
+		close(other);
+	}
+	free(buf);
 }
 
 TEST_HARNESS_MAIN

@@ -225,6 +225,52 @@ TEST_F(cards, read_only_memory_refused_for_card_to_memory)
 	}
 }
 
+/*
+ * A read-only page part-way through a card -> memory request fails it
+ * before any DMA: EFAULT, nothing written back into the argument, and not
+ * one byte of the buffer changed (it did: 5 MiB of 8 landed first).
+ */
+TEST_F(cards, read_only_page_part_way_fails_before_any_dma)
+{
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		uint64_t mem = c->info.card_mem_size;
+		uint64_t len = bm_align_down(mem < (8 << 20) ? mem : 8 << 20,
+					     c->info.alignment);
+		uint64_t off = len < 2 * PAGE ? PAGE - len / 2 : 0;
+		uint64_t ro_page = (off + len * 5 / 8) / PAGE * PAGE;
+		size_t map_len = (off + len + PAGE - 1) / PAGE * PAGE;
+		uint8_t *map = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uint8_t *buf = map + bm_align_down(off, c->info.alignment);
+		struct busmaster_transfer t;
+
+		ASSERT_NE(MAP_FAILED, map);
+		ASSERT_LT(ro_page, map_len);
+		memset(map, 0x5c, map_len);
+		if (c->bar)
+			memset((void *)c->bar, 0xc5, len);
+		ASSERT_EQ(0, mprotect(map + ro_page, PAGE, PROT_READ));
+		memset(&t, 0, sizeof(t));
+		t.size = sizeof(t);
+		t.flags = BUSMASTER_XFER_FROM_CARD;
+		t.addr = (uintptr_t)buf;
+		t.length = len;
+		t.bytes_done = 0xdead;
+		EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t));
+		EXPECT_EQ(EFAULT, errno);
+		EXPECT_EQ(0xdead, t.bytes_done) TH_LOG("%s: the refusal wrote back", c->info.pci_slot);
+		for (size_t k = 0; k < map_len; k++)
+			if (map[k] != 0x5c) {
+				EXPECT_EQ(0x5c, map[k]) TH_LOG("%s: byte %zu of %llu written",
+								c->info.pci_slot, k,
+								(unsigned long long)len);
+				break;
+			}
+		munmap(map, map_len);
+	}
+}
+
 /* Every malformed request fails with its errno and moves nothing. */
 TEST_F(cards, bad_requests_are_refused)
 {
@@ -440,6 +486,43 @@ TEST_F(cards, common_buffer_bad_requests)
 	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, c->fd, other.mmap_offset);
 	EXPECT_EQ(MAP_FAILED, p) TH_LOG("another file's mmap offset");
 	close(fd2);	/* frees its buffers */
+	EXPECT_EQ(0, common_free(c->fd, ca.handle));
+}
+
+/*
+ * A mapping of a common buffer is the card's DMA memory mapped without
+ * struct pages: TRANSFER and REGISTER cannot pin it and say EFAULT (the
+ * header says so and points to BUSMASTER_XFER_COMMON), changing nothing.
+ */
+TEST_F(cards, common_buffer_mapping_is_not_a_user_buffer)
+{
+	struct card *c = &self->c[0];
+	struct busmaster_common_alloc ca;
+	struct busmaster_register r = { .size = sizeof(r), .length = PAGE };
+	struct busmaster_transfer t;
+	uint64_t len = bm_align_down(c->info.card_mem_size < PAGE ?
+				     c->info.card_mem_size : PAGE, c->info.alignment);
+	uint8_t *map;
+
+	ASSERT_EQ(0, common_alloc(c->fd, PAGE, &ca));
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd,
+		   (off_t)ca.mmap_offset);
+	ASSERT_NE(MAP_FAILED, map);
+	memset(map, 0x42, PAGE);
+	EXPECT_EQ(-1, bm_xfer(c->fd, map, len, 0, 0, 0, &t));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, bm_xfer(c->fd, map, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
+	EXPECT_EQ(EFAULT, errno);
+	r.addr = (uintptr_t)map;
+	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_REGISTER, &r));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, r.handle);
+	for (size_t k = 0; k < PAGE; k++)
+		if (map[k] != 0x42) {
+			EXPECT_EQ(0x42, map[k]) TH_LOG("byte %zu of the common buffer changed", k);
+			break;
+		}
+	munmap(map, PAGE);
 	EXPECT_EQ(0, common_free(c->fd, ca.handle));
 }
 

@@ -182,8 +182,11 @@ enum {
  * @transfers: out: card transfers the request was split into
  *
  * The request is split into card transfers that fit the card's limits and
- * the map-register budget (INFO). With BUSMASTER_XFER_FROM_CARD the pages
- * are pinned writable, so a read-only mapping fails before any DMA.
+ * the map-register budget (INFO). With BUSMASTER_XFER_FROM_CARD every page
+ * of the range is checked writable before the first byte moves, so a
+ * read-only or unmapped page anywhere in it fails the call with nothing
+ * written; only a mapping another thread changes during the call can fail
+ * it part-way (EFAULT with an exact @bytes_done).
  *
  * On a registered buffer the transfer syncs the range it moves (for the
  * device before, for the CPU after), as FlushAdapterBuffers would; with
@@ -203,7 +206,11 @@ enum {
  *  ENOENT     no common or registered buffer @handle in this file
  *  EPERM      card -> memory into a buffer registered without
  *             BUSMASTER_REG_CARD_WRITES
- *  EFAULT     the buffer is not mapped (writable, for FROM_CARD)
+ *  EFAULT     the buffer is not mapped (writable, for FROM_CARD); also a
+ *             user address inside a mapping of a common buffer: that is
+ *             the card's own DMA memory, mapped without struct pages to
+ *             pin -- use BUSMASTER_XFER_COMMON with its handle instead
+ *  ENOMEM     no bounce space (swiotlb full, a 32-bit card) for a chunk
  *  EIO        the card failed a segment (@card_status says how)
  *  ETIMEDOUT  a card transfer did not finish in time; the card was reset
  *  EINTR      a signal arrived; the transfer in progress was finished first
@@ -240,7 +247,10 @@ struct busmaster_transfer {
  * It is locked memory, charged to the process's RLIMIT_MEMLOCK as a
  * registered buffer is. Errors: ENOMEM (over RLIMIT_MEMLOCK without
  * CAP_IPC_LOCK, or no such contiguous memory within the card's reach),
- * EMFILE (BUSMASTER_COMMON_PER_FILE buffers already), EINVAL (length).
+ * EMFILE (BUSMASTER_COMMON_PER_FILE buffers already: checked before
+ * anything is allocated), EINVAL (length), EFAULT (the answer could not be
+ * written back). The handle and offset are usable once the call returned
+ * them; a failed call leaves no buffer and no charge behind.
  */
 struct busmaster_common_alloc {
 	__u32 size;
@@ -294,11 +304,21 @@ enum {
  * writeback (kernels from 6.5 on, writable pins), fsdax; such a buffer
  * fails with EFAULT. Anonymous memory, shmem/tmpfs and hugetlbfs work.
  *
+ * Memory the card may write is registered so once per card: the DMA API
+ * forbids two device-writable mappings of the same memory (their cache
+ * maintenance would undo each other's data on non-coherent systems), so
+ * registering with BUSMASTER_REG_CARD_WRITES a page that another live
+ * card-writable registration of this card holds, in any file, is EBUSY.
+ *
+ * The handle is usable only once the call has returned it: until then no
+ * other call, on any thread, can find or free the buffer.
+ *
  * Errors: EINVAL (flags, length, overflow, alignment), EFAULT (not mapped,
  * not writable with BUSMASTER_REG_CARD_WRITES, or no long-term pin allowed
- * there), ENOMEM (over RLIMIT_MEMLOCK, or no bounce space for the mapping),
- * EMFILE (BUSMASTER_REGISTER_PER_FILE buffers already). Nothing stays
- * pinned or charged after a failure.
+ * there; or the answer could not be written back), EBUSY (see above),
+ * ENOMEM (over RLIMIT_MEMLOCK, or no bounce space for the mapping), EMFILE
+ * (BUSMASTER_REGISTER_PER_FILE buffers already: checked before anything is
+ * pinned). Nothing stays pinned, charged or registered after a failure.
  */
 struct busmaster_register {
 	__u32 size;
