@@ -16,7 +16,14 @@ RUN_KERNEL ?= 6.1
 RUN_LANE ?= card-mixed
 export KERNELS LANES
 
-.PHONY: all run check module userspace selftests clean
+# make fuzz: the seeded fuzzer alone, long, on the debug kernel; a failure
+# prints its seed, and FUZZ_SEED=... replays it.
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?=
+FUZZ_KERNEL ?= debug
+FUZZ_LANES ?= card-mixed
+
+.PHONY: all run check fuzz module userspace selftests clean
 
 all: module userspace selftests
 
@@ -25,6 +32,12 @@ run:
 
 check:
 	vm/check.sh
+
+fuzz:
+	BM_TESTS=busmaster_fuzz_test BM_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	BM_FUZZ_SEED=$(FUZZ_SEED) BM_TEST_TIMEOUT=$$(($(FUZZ_SECONDS) + 300)) \
+	BM_LANE_TIMEOUT=$$(($(FUZZ_SECONDS) + 900)) \
+	KERNELS="$(FUZZ_KERNEL)" LANES="$(FUZZ_LANES)" vm/check.sh
 
 # The module for every guest kernel, against its Debian headers.
 module:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fetch-ksrc.sh -- take the kernel's own selftest framework (kselftest.h,
-# kselftest_harness.h, lib.mk) and checkpatch.pl from Debian's linux-source
-# package, and print the folder they were unpacked into.
+# kselftest_harness.h, lib.mk), checkpatch.pl and kernel-doc from Debian's
+# linux-source package, and print the folder they were unpacked into.
 #
 # Only these few files are kept (the tarball is ~150 MB); the folder mirrors
 # the kernel tree's layout so lib.mk finds what it includes by relative path.
@@ -13,7 +13,9 @@ need_pkgs xz-utils perl
 apt_ready
 ver=$(candidate_version "$pkg")
 [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no Debian package named $pkg"
-dest=$BM_CACHE/ksrc/$pkg-$ver
+# Bump RECIPE when the list of files below changes.
+RECIPE=2
+dest=$BM_CACHE/ksrc/$pkg-$ver-$RECIPE
 
 if [ ! -f "$dest/.done" ]; then
 	fetch_debs "$BM_CACHE/debs" "$pkg"
@@ -32,6 +34,7 @@ if [ ! -f "$dest/.done" ]; then
 		"$top/tools/testing/selftests/kselftest_harness.h" \
 		"$top/tools/testing/selftests/kselftest" \
 		"$top/scripts/checkpatch.pl" \
+		"$top/scripts/kernel-doc" \
 		"$top/scripts/spelling.txt" \
 		"$top/scripts/const_structs.checkpatch" \
 		"$top/scripts/subarch.include" \

@@ -55,6 +55,7 @@ say "begin kernel=$(uname -r) lane=$LANE_NAME mode=$LANE_MODE"
 kmemleak=/sys/kernel/debug/kmemleak
 if [ -w $kmemleak ]; then
 	echo scan >$kmemleak
+	echo scan >$kmemleak
 	echo clear >$kmemleak
 fi
 
@@ -90,9 +91,11 @@ esac
 
 step rmmod rmmod busmaster
 step nodes-gone no_cards
-# An object is reported once it has been unreferenced for 5 s: wait, scan.
+# An object is reported once it is 5 s old and was unreferenced, and
+# unchanged, in two scans in a row: wait, scan twice.
 if [ -w $kmemleak ]; then
 	sleep 6
+	echo scan >$kmemleak
 	echo scan >$kmemleak
 	leaked=$(grep -c '^unreferenced object' $kmemleak)
 	if [ "$leaked" -eq 0 ]; then

@@ -22,6 +22,13 @@ LANE_TESTS= LANE_ENV= LANE_APPEND= LANE_EXPECT_REPORTS= LANE_DEMO="bmctl list
 bmctl info"
 . "$lane_file"
 lane=$(basename "$lane_file" .lane)
+# Overrides for narrow runs (make fuzz): which selftests, the fuzzer's
+# budget and seed, how long one selftest and the whole guest may take.
+LANE_TESTS=${BM_TESTS:-$LANE_TESTS}
+[ -z "${BM_FUZZ_SECONDS:-}" ] || LANE_ENV="$LANE_ENV BUSMASTER_FUZZ_SECONDS=$BM_FUZZ_SECONDS"
+[ -z "${BM_FUZZ_SEED:-}" ] || LANE_ENV="$LANE_ENV BUSMASTER_FUZZ_SEED=$BM_FUZZ_SEED"
+LANE_TEST_TIMEOUT=${BM_TEST_TIMEOUT:-${LANE_TEST_TIMEOUT:-300}}
+LANE_TIMEOUT=${BM_LANE_TIMEOUT:-$LANE_TIMEOUT}
 
 case $LANE_QEMU in
 stock)
@@ -57,16 +64,21 @@ LANE_MODE='$mode'
 LANE_MODPARAMS='$LANE_MODPARAMS'
 LANE_TESTS='$LANE_TESTS'
 LANE_ENV='$LANE_ENV'
+LANE_TEST_TIMEOUT='$LANE_TEST_TIMEOUT'
 EOF
 printf '%s\n' "$LANE_EXPECT" >"$root/etc/busmaster/expect"
 printf '%s\n' "$LANE_DEMO" >"$root/etc/busmaster/demo"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$outdir/initramfs.cpio.gz"
 
 # What every boot turns on to see more. The debug kernel has its own
-# instruments (every KASAN report, not just the first); Debian's kernels
-# get SLUB's poisoning and redzones. Both report a task blocked for 30 s.
+# instruments: every KASAN report, not just the first; no slab merging (a
+# stray write stays in its own cache, and fail-nth can single out the
+# kmalloc caches); DMA-API debug entries for the largest registered buffer
+# (1 GiB, 262144 pages), so it never has to grow its pool -- a failed
+# growth would switch it off. Debian's kernels get SLUB's poisoning and
+# redzones. Both report a task blocked for 30 s.
 case $KSERIES in
-debug) see="kasan_multi_shot" ;;
+debug) see="kasan_multi_shot slab_nomerge dma_debug_entries=262144" ;;
 *) see="slub_debug=FZPU" ;;
 esac
 see="$see sysctl.kernel.hung_task_timeout_secs=30"
