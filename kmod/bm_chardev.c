@@ -9,6 +9,7 @@
  * handler succeeded, so a refused call changes nothing. A call that creates
  * something publishes its handle only after that copy succeeded.
  */
+#include <linux/error-injection.h>
 #include <linux/fs.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
@@ -62,6 +63,9 @@ int bm_handle_reserve(struct xarray *handles, u32 max, u32 *handle)
 	return ret == -EBUSY ? -EMFILE : ret;
 }
 
+/* fail_function may fail it, so fail-nth tests reach the callers' unwinding. */
+ALLOW_ERROR_INJECTION(bm_handle_reserve, ERRNO);
+
 /**
  * bm_handle_take - remove a published object from a file's table
  * @handles: the table
@@ -69,6 +73,7 @@ int bm_handle_reserve(struct xarray *handles, u32 max, u32 *handle)
  *
  * A handle still reserved by a call in progress names nothing and stays
  * reserved: its creator alone publishes or releases it.
+ * Context: process context; takes the table's lock.
  * Return: the object (the table's reference now the caller's), or NULL.
  */
 void *bm_handle_take(struct xarray *handles, u32 handle)
@@ -97,7 +102,7 @@ static void bm_ioctl_settle(struct bm_ioctl_ctx *ctx, long ret)
 		void *old = xa_store(ctx->handles, ctx->handle, ctx->created,
 				     GFP_KERNEL);
 
-		WARN_ON_ONCE(xa_is_err(old));
+		WARN_ON_ONCE(old);	/* an error, or a published entry */
 		return;
 	}
 	xa_release(ctx->handles, ctx->handle);

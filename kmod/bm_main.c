@@ -46,7 +46,6 @@ static void bm_dev_release(struct kref *kref)
 	struct bm_dev *bm = container_of(kref, struct bm_dev, kref);
 
 	ida_free(&bm_ida, bm->id);
-	xa_destroy(&bm->card_writable);
 	kfree(bm);
 }
 
@@ -184,7 +183,6 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	mutex_init(&bm->common_lock);
 	INIT_LIST_HEAD(&bm->reg_list);
 	mutex_init(&bm->reg_list_lock);
-	xa_init(&bm->card_writable);
 	mutex_init(&bm->chan_lock[0]);
 	mutex_init(&bm->chan_lock[1]);
 	bm->pdev = pdev;

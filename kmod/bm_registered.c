@@ -50,35 +50,6 @@ void bm_uncharge_pinned(struct mm_struct *mm, unsigned long npages)
 	atomic64_sub(npages, &mm->pinned_vm);
 }
 
-/*
- * Claim the page frames of a card-writable buffer for it alone, or find one
- * already claimed by another registered buffer of this card: -EBUSY.
- */
-static int bm_reg_claim(struct bm_reg *reg)
-{
-	struct xarray *xa = &reg->bm->card_writable;
-	unsigned int i;
-	int ret = 0;
-
-	for (i = 0; i < reg->npages && !ret; i++)
-		ret = xa_insert(xa, page_to_pfn(reg->pages[i]), reg, GFP_KERNEL);
-	if (!ret)
-		return 0;
-	/* Release what this buffer claimed; the page it met is another's. */
-	while (--i > 0)
-		xa_cmpxchg(xa, page_to_pfn(reg->pages[i - 1]), reg, NULL, 0);
-	return ret;
-}
-
-static void bm_reg_unclaim(struct bm_reg *reg)
-{
-	unsigned int i;
-
-	for (i = 0; i < reg->npages; i++)
-		xa_cmpxchg(&reg->bm->card_writable, page_to_pfn(reg->pages[i]),
-			   reg, NULL, 0);
-}
-
 /* Transfers synced what the CPU may read; do not copy stale data back. */
 static void bm_reg_unmap(struct bm_reg *reg)
 {
@@ -117,7 +88,7 @@ static void bm_reg_release(struct kref *kref)
 	mutex_unlock(&reg->bm->reg_list_lock);
 	sg_free_table(&reg->sgt);
 	if (reg->card_writes)
-		bm_reg_unclaim(reg);
+		bm_writers_release(reg->pages, reg->npages, reg, true);
 	unpin_user_pages_dirty_lock(reg->pages, reg->npages, reg->card_writes);
 	atomic_sub(reg->npages, &reg->bm->stats.pinned_pages);
 	bm_uncharge_pinned(reg->mm, reg->npages);
@@ -192,8 +163,9 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 	ret = bm_reg_pin(reg, addr, writable ? FOLL_WRITE : 0);
 	if (ret)
 		goto uncharge;
+	/* The card may write it: its pages are this buffer's alone. */
 	if (reg->card_writes) {
-		ret = bm_reg_claim(reg);
+		ret = bm_writers_claim(reg->pages, reg->npages, reg, true);
 		if (ret)
 			goto unpin;
 	}
@@ -228,7 +200,7 @@ free:
 	sg_free_table(&reg->sgt);
 unclaim:
 	if (reg->card_writes)
-		bm_reg_unclaim(reg);
+		bm_writers_release(reg->pages, reg->npages, reg, true);
 unpin:
 	unpin_user_pages(reg->pages, reg->npages);
 uncharge:

@@ -9,11 +9,10 @@
  * request that fits the map-register budget:
  *
  *   pin_user_pages_fast()            (FOLL_WRITE when the card writes memory)
+ *   bm_writers_claim()               (card -> memory: one writer per page)
  *   sg_alloc_table_from_pages_segment() + dma_map_sgtable()
- *   dma_sync_sgtable_for_device()
  *   card transfers of at most max_segments segments each, one after another
- *   dma_sync_sgtable_for_cpu()       (swiotlb copies bounced data back here)
- *   dma_unmap_sgtable()
+ *   dma_unmap_sgtable()              (swiotlb copies bounced data back here)
  *   unpin_user_pages_dirty_lock()
  *
  * For cards below 32 bits the data goes through the driver's map registers
@@ -27,6 +26,7 @@
  * memory (MmBuildMdlForNonPagedPool's case, bm_transfer_kernel()).
  */
 #include <linux/backing-dev.h>
+#include <linux/error-injection.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -171,8 +171,9 @@ static void bm_unpin(struct bm_request *rq, unsigned int npages)
  * this check still fails the pin, part-way, with an exact bytes_done.
  *
  * Context: process context; takes mmap_lock for read (killable).
- * Return: 0, -EFAULT when part of the range is not mapped, -EINTR when
- * the caller is being killed.
+ * Return: 0, -EFAULT when part of the range is not mapped or is a mapping
+ * without pages to pin (VM_IO, VM_PFNMAP), -EINTR when the caller is being
+ * killed.
  */
 int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable)
 {
@@ -186,7 +187,8 @@ int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable)
 		return -EINTR;
 	while (addr < end) {
 		vma = vma_lookup(mm, addr);
-		if (!vma) {
+		/* No struct pages to pin (a common buffer's mapping, a BAR). */
+		if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP)) {
 			ret = -EFAULT;
 			break;
 		}
@@ -198,6 +200,107 @@ int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable)
 	}
 	mmap_read_unlock(mm);
 	return ret;
+}
+
+/*
+ * Pages the card may be writing, by page frame. The DMA API allows no two
+ * device-writable mappings of the same memory at once (on non-coherent
+ * systems the cache maintenance for one undoes the other's data; DMA-API
+ * debug reports it). A registered buffer the card may write holds its
+ * pages for as long as it lives (tagged BM_WRITER_LONG_TERM); a card ->
+ * memory request holds one chunk's pages while the card writes them. A
+ * claim waits for a request's pages, which are soon released, and fails
+ * with EBUSY on a registration's, which may never be.
+ */
+static DEFINE_XARRAY(bm_writers);
+static DECLARE_WAIT_QUEUE_HEAD(bm_writers_wait);
+#define BM_WRITER_LONG_TERM	1	/* xa_tag_pointer() tag */
+
+/* Pages claimed now, for debugfs (writer_pages): back at 0 when idle. */
+atomic_t bm_writer_pages = ATOMIC_INIT(0);
+
+/* Never inlined, so that fail_function can fail it (fail-nth tests). */
+static noinline int bm_writers_insert(unsigned long pfn, void *entry)
+{
+	int ret = xa_insert(&bm_writers, pfn, entry, GFP_KERNEL);
+
+	if (!ret)
+		atomic_inc(&bm_writer_pages);
+	return ret;
+}
+ALLOW_ERROR_INJECTION(bm_writers_insert, ERRNO);
+
+static void bm_writers_drop(struct page **pages, unsigned int npages,
+			    void *entry)
+{
+	unsigned int i;
+
+	for (i = 0; i < npages; i++)
+		if (xa_cmpxchg(&bm_writers, page_to_pfn(pages[i]), entry,
+			       NULL, 0) == entry)
+			atomic_dec(&bm_writer_pages);
+	wake_up_all(&bm_writers_wait);
+}
+
+/**
+ * bm_writers_claim - make @owner the only one the card may write @pages for
+ * @pages: pinned pages
+ * @npages: how many
+ * @owner: the registered buffer or request claiming them
+ * @long_term: a registered buffer (kept until released), not a request
+ *
+ * All or nothing: on a conflict what was claimed is released before
+ * waiting, so two claimants never hold each other's pages.
+ *
+ * Context: process context, may sleep (killable).
+ * Return: 0; -EBUSY when a registered buffer the card may write holds one
+ * of the pages, or a page repeats within @pages (the same memory mapped
+ * twice); -EINTR when killed while waiting; -ENOMEM.
+ */
+int bm_writers_claim(struct page **pages, unsigned int npages, void *owner,
+		     bool long_term)
+{
+	void *entry = xa_tag_pointer(owner, long_term ? BM_WRITER_LONG_TERM : 0);
+
+	for (;;) {
+		unsigned long pfn = 0;
+		unsigned int i;
+		void *held;
+		int ret = 0;
+
+		for (i = 0; i < npages && !ret; i++) {
+			pfn = page_to_pfn(pages[i]);
+			ret = bm_writers_insert(pfn, entry);
+		}
+		if (!ret)
+			return 0;
+		held = xa_load(&bm_writers, pfn);
+		bm_writers_drop(pages, i - 1, entry);
+		if (ret != -EBUSY)
+			return ret;
+		if (held == entry ||
+		    (held && xa_pointer_tag(held) == BM_WRITER_LONG_TERM))
+			return -EBUSY;
+		if (wait_event_killable(bm_writers_wait,
+					xa_load(&bm_writers, pfn) != held))
+			return -EINTR;
+	}
+}
+
+/**
+ * bm_writers_release - end a claim of bm_writers_claim()
+ * @pages: the pages claimed
+ * @npages: how many
+ * @owner: the claimant
+ * @long_term: as claimed
+ *
+ * Context: process context.
+ */
+void bm_writers_release(struct page **pages, unsigned int npages,
+			void *owner, bool long_term)
+{
+	bm_writers_drop(pages, npages,
+			xa_tag_pointer(owner, long_term ? BM_WRITER_LONG_TERM : 0));
 }
 
 /* Card -> memory into user pages: all of them writable, or EFAULT now. */
@@ -253,26 +356,18 @@ static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
 		rq->error = ret;
 		return;
 	}
-	/*
-	 * Synced explicitly rather than by map and unmap: two requests (two
-	 * threads of one process, say) may have the card write the same
-	 * memory at once, and the DMA API allows overlapping device-writable
-	 * mappings only to callers that own their syncs. No console message
-	 * when bounce space runs out: any opener could repeat it (ENOMEM).
-	 */
-	ret = dma_map_sgtable(dev, &sgt, rq->dir,
-			      DMA_ATTR_SKIP_CPU_SYNC | DMA_ATTR_NO_WARN);
+	/* No console message when bounce space runs out: anyone could repeat it. */
+	ret = dma_map_sgtable(dev, &sgt, rq->dir, DMA_ATTR_NO_WARN);
 	if (ret) {
-		rq->error = ret == -EINVAL ? -EIO : ret;
+		/* Out of bounce space (swiotlb says EIO or ENOMEM): ENOMEM. */
+		rq->error = ret == -EINVAL ? -EIO : -ENOMEM;
 		goto free;
 	}
-	dma_sync_sgtable_for_device(dev, &sgt, rq->dir);
 	bm_feed_sgtable(rq, &sgt, 0, len);
 	bm_flush(rq);
 	/* FlushAdapterBuffers: bounced data reaches the user's pages here. */
-	dma_sync_sgtable_for_cpu(dev, &sgt, rq->dir);
 	dma_unmap_sgtable(dev, &sgt, bm_planted(BM_DEFECT_DMA_DIRECTION) ?
-			  DMA_BIDIRECTIONAL : rq->dir, DMA_ATTR_SKIP_CPU_SYNC);
+			  DMA_BIDIRECTIONAL : rq->dir, 0);
 free:
 	sg_free_table(&sgt);
 }
@@ -375,7 +470,13 @@ static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 		rq->error = bm_pin(rq, addr, n, &npages);
 		if (rq->error)
 			break;
-		bm_chunk(rq, rq->pages, offset_in_page(addr), n);
+		if (rq->from_card)
+			rq->error = bm_writers_claim(rq->pages, npages, rq, false);
+		if (!rq->error) {
+			bm_chunk(rq, rq->pages, offset_in_page(addr), n);
+			if (rq->from_card)
+				bm_writers_release(rq->pages, npages, rq, false);
+		}
 		bm_unpin(rq, npages);
 		addr += n;
 		len -= n;

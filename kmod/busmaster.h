@@ -200,9 +200,6 @@ struct bm_stats {
  *	mapping) against remove() and the mmap fault handler
  * @reg_list: registered buffers of all files, for remove() to unmap
  * @reg_list_lock: protects @reg_list and each buffer's @mapped
- * @card_writable: the page frames of every registered buffer the card may
- *	write, each naming its buffer: the DMA API does not allow two
- *	device-writable mappings of the same memory, so a second one is EBUSY
  * @debugfs: this card's debugfs folder
  * @misc: the char device
  * @kref: one reference for the PCI binding, one per open file
@@ -230,7 +227,6 @@ struct bm_dev {
 	struct mutex common_lock;	/* common_list, bm_common.cpu, .mapping */
 	struct list_head reg_list;
 	struct mutex reg_list_lock;	/* reg_list, and bm_reg.mapped */
-	struct xarray card_writable;
 	struct dentry *debugfs;
 	struct miscdevice misc;
 	struct kref kref;
@@ -397,6 +393,11 @@ const char *bm_bounce_name(enum busmaster_bounce bounce);
 /* bm_transfer.c */
 extern unsigned int bm_timeout_ms;
 int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable);
+extern atomic_t bm_writer_pages;
+int bm_writers_claim(struct page **pages, unsigned int npages, void *owner,
+		     bool long_term);
+void bm_writers_release(struct page **pages, unsigned int npages,
+			void *owner, bool long_term);
 int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 		    u64 card_offset, u64 timeout_ms);
 void bm_request_fini(struct bm_request *rq);

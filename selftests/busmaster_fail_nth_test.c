@@ -52,19 +52,38 @@ static int fault_injection_setup(void)
 		{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
 	};
 
+	/*
+	 * The driver's own allocations outside the kmalloc caches (xarray
+	 * nodes) go through these, which fail_function can fail in turn too.
+	 */
+	static const char *const funcs[] = { "bm_handle_reserve", "bm_writers_insert" };
+	const char *ff = "/sys/kernel/debug/fail_function";
 	struct dirent *de;
+	char path[300];
 	int marked = 0;
 	DIR *d;
 
 	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
 		if (write_file(knobs[i][0], knobs[i][1]))
 			return -1;
+	snprintf(path, sizeof(path), "%s/verbose", ff);
+	if (write_file(path, "0"))
+		return -1;
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s/retval", ff, funcs[i]);
+		if (access(path, F_OK)) {
+			snprintf(path, sizeof(path), "%s/inject", ff);
+			if (write_file(path, funcs[i]))
+				return -1;
+			snprintf(path, sizeof(path), "%s/%s/retval", ff, funcs[i]);
+		}
+		if (write_file(path, "-12"))
+			return -1;
+	}
 	d = opendir("/sys/kernel/slab");
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
-		char path[300];
-
 		if (strncmp(de->d_name, "kmalloc-", 8))
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/failslab", de->d_name);
@@ -105,24 +124,9 @@ static bool nth_disarm(int fd)
 
 /* What must be back where it was after a failed step. */
 struct held {
-	long pinned_pages, map_registers_used, common_buffers;
+	long pinned_pages, map_registers_used, common_buffers, writer_pages;
 	long vm_pin_kb, foll_pins;
 };
-
-static long vm_pin_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 /* Pages pinned for DMA system-wide and not yet released. */
 static long foll_pins(void)
@@ -150,7 +154,8 @@ static void held_read(int id, struct held *h)
 	h->pinned_pages = bm_debugfs_read(id, "pinned_pages");
 	h->map_registers_used = bm_debugfs_read(id, "map_registers_used");
 	h->common_buffers = bm_debugfs_read(id, "common_buffers");
-	h->vm_pin_kb = vm_pin_kb();
+	h->writer_pages = bm_debugfs_read_file("/sys/kernel/debug/busmaster/writer_pages");
+	h->vm_pin_kb = bm_vm_pin_kb();
 	h->foll_pins = foll_pins();
 }
 
@@ -365,10 +370,11 @@ static int run_op(struct __test_metadata *_metadata, int nth, struct ctx *c,
 				TH_LOG("%s, allocation %u failed: errno %d", op->name, n, -ret);
 			held_read(c->id, &after);
 			EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)))
-				TH_LOG("%s, allocation %u failed: held before/after: pinned_pages %ld/%ld map_registers_used %ld/%ld common_buffers %ld/%ld VmPin %ld/%ld kB pins %ld/%ld",
+				TH_LOG("%s, allocation %u failed: held before/after: pinned_pages %ld/%ld map_registers_used %ld/%ld common_buffers %ld/%ld writer_pages %ld/%ld VmPin %ld/%ld kB pins %ld/%ld",
 				       op->name, n, before.pinned_pages, after.pinned_pages,
 				       before.map_registers_used, after.map_registers_used,
 				       before.common_buffers, after.common_buffers,
+				       before.writer_pages, after.writer_pages,
 				       before.vm_pin_kb, after.vm_pin_kb,
 				       before.foll_pins, after.foll_pins);
 		} else if (op->undo) {

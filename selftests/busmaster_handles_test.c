@@ -11,6 +11,7 @@
  * any such report.
  */
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -168,22 +169,6 @@ TEST_F(cards, register_races_unregister)
 		run_race(_metadata, &self->c[i], false);
 }
 
-/* The process's VmPin (pinned and locked-for-DMA memory), in kB. */
-static long vm_pin_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* An argument struct on a page made read-only once it is filled in. */
 static void *readonly_arg(void *src, size_t len)
 {
@@ -213,7 +198,7 @@ TEST_F(cards, refused_answer_keeps_nothing)
 	memset(buf, 0xa5, len);
 	for (int i = 0; i < self->n; i++) {
 		struct card *c = &self->c[i];
-		long pin0 = vm_pin_kb();
+		long pin0 = bm_vm_pin_kb();
 		long pinned0 = bm_debugfs_read(c->id, "pinned_pages");
 		long common0 = bm_debugfs_read(c->id, "common_buffers");
 		struct busmaster_register r = {
@@ -228,7 +213,7 @@ TEST_F(cards, refused_answer_keeps_nothing)
 		EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_REGISTER, ro));
 		EXPECT_EQ(EFAULT, errno);
 		munmap(ro, PAGE);
-		EXPECT_EQ(pin0, vm_pin_kb());
+		EXPECT_EQ(pin0, bm_vm_pin_kb());
 		if (pinned0 >= 0)
 			EXPECT_EQ(pinned0, bm_debugfs_read(c->id, "pinned_pages"));
 		/* Whatever handle it would have had names nothing. */
@@ -242,7 +227,7 @@ TEST_F(cards, refused_answer_keeps_nothing)
 		EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_COMMON_ALLOC, ro));
 		EXPECT_EQ(EFAULT, errno);
 		munmap(ro, PAGE);
-		EXPECT_EQ(pin0, vm_pin_kb());
+		EXPECT_EQ(pin0, bm_vm_pin_kb());
 		if (common0 >= 0)
 			EXPECT_EQ(common0, bm_debugfs_read(c->id, "common_buffers"));
 		for (uint32_t h = 1; h <= 4; h++) {
@@ -289,46 +274,130 @@ TEST_F(cards, limits_come_before_the_work)
 }
 
 /*
- * The card may write a page through one registration of a card at a time
- * (the DMA API allows no overlapping device-writable mappings): a second
- * card-writable registration overlapping it, from any file, is EBUSY and
- * keeps nothing; read-only ones may overlap; the page is free again once
- * its registration goes.
+ * The card may write a page through one mapping at a time (the DMA API
+ * allows no overlapping device-writable mappings): a card-writable
+ * registration overlapping another, from any file, is EBUSY and keeps
+ * nothing (pages it claimed before meeting the conflict are let go); so is
+ * a card -> memory transfer into it, and a range mapping one page twice.
+ * Read-only registrations may overlap; the pages are free again once
+ * their registration goes.
  */
-TEST_F(cards, card_writable_memory_registers_once)
+TEST_F(cards, card_writable_memory_has_one_writer)
 {
 	const uint64_t len = 16 * PAGE;
 	uint8_t *buf = aligned_alloc(PAGE, len);
+	int memfd = memfd_create("busmaster", 0);
+	uint8_t *twice;
 
 	ASSERT_NE(NULL, buf);
+	ASSERT_LE(0, memfd);
+	ASSERT_EQ(0, ftruncate(memfd, PAGE));
+	/* One page of memory at two addresses, side by side. */
+	twice = mmap(NULL, 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, twice);
+	ASSERT_NE(MAP_FAILED, mmap(twice, PAGE, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_FIXED, memfd, 0));
+	ASSERT_NE(MAP_FAILED, mmap(twice + PAGE, PAGE, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_FIXED, memfd, 0));
+	memset(twice, 3, PAGE);
 	memset(buf, 7, len);
 	for (int i = 0; i < self->n; i++) {
 		struct card *c = &self->c[i];
 		int other = bm_open_id(c->id, O_RDWR);
+		uint64_t a = c->info.alignment;
 		struct busmaster_register r, r2;
+		struct busmaster_transfer t;
 		long pinned0;
 
 		ASSERT_LE(0, other);
 		ASSERT_EQ(0, reg_buffer(c->fd, buf + 4 * PAGE, 8 * PAGE,
 					BUSMASTER_REG_CARD_WRITES, &r));
 		pinned0 = bm_debugfs_read(c->id, "pinned_pages");
-		/* Overlapping the last page only, from another file. */
-		EXPECT_EQ(-1, reg_buffer(other, buf + 11 * PAGE, 4 * PAGE,
+		/* Pages 2-3 are claimed before page 4 conflicts: let go again. */
+		EXPECT_EQ(-1, reg_buffer(other, buf + 2 * PAGE, 4 * PAGE,
 					 BUSMASTER_REG_CARD_WRITES, &r2));
 		EXPECT_EQ(EBUSY, errno);
 		EXPECT_EQ(pinned0, bm_debugfs_read(c->id, "pinned_pages"));
-		/* Not overlapping: fine; read-only and overlapping: fine. */
-		EXPECT_EQ(0, reg_buffer(other, buf, 4 * PAGE,
+		EXPECT_EQ(0, reg_buffer(other, buf + 2 * PAGE, 2 * PAGE,
 					BUSMASTER_REG_CARD_WRITES, &r2));
 		EXPECT_EQ(0, unreg_buffer(other, r2.handle));
+		/* A card -> memory transfer into it: use the handle instead. */
+		EXPECT_EQ(-1, bm_xfer(other, buf + 11 * PAGE, a, 0,
+				      BUSMASTER_XFER_FROM_CARD, 0, &t));
+		EXPECT_EQ(EBUSY, errno);
+		EXPECT_EQ(0, bm_xfer(other, buf + 11 * PAGE, a, 0, 0, 0, &t));
+		/* Read-only and overlapping: fine. */
 		EXPECT_EQ(0, reg_buffer(other, buf, len, 0, &r2));
 		EXPECT_EQ(0, unreg_buffer(other, r2.handle));
 		/* Once the first goes, the card may write it through another. */
 		EXPECT_EQ(0, unreg_buffer(c->fd, r.handle));
 		EXPECT_EQ(0, reg_buffer(other, buf, len, BUSMASTER_REG_CARD_WRITES, &r2));
+		EXPECT_EQ(0, unreg_buffer(other, r2.handle));
+		/* One page at two addresses in one range. */
+		EXPECT_EQ(-1, reg_buffer(other, twice, 2 * PAGE,
+					 BUSMASTER_REG_CARD_WRITES, &r2));
+		EXPECT_EQ(EBUSY, errno);
+		EXPECT_EQ(0, bm_debugfs_read_file("/sys/kernel/debug/busmaster/writer_pages"));
 		close(other);
 	}
+	munmap(twice, 2 * PAGE);
+	close(memfd);
 	free(buf);
+}
+
+/* Threads reading from the card into one page at once. */
+struct writer {
+	int fd;
+	uint8_t *buf;
+	uint64_t len;
+	int ok, failed, err;
+};
+
+static void *write_same_page(void *arg)
+{
+	struct writer *w = arg;
+	struct busmaster_transfer t;
+
+	for (int k = 0; k < 10; k++)
+		if (bm_xfer(w->fd, w->buf, w->len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t))
+			w->failed++, w->err = errno;
+		else
+			w->ok++;
+	return NULL;
+}
+
+/*
+ * Requests that have the card write the same page at once take turns
+ * rather than map it twice: all succeed, and the page holds the card's
+ * bytes.
+ */
+TEST_F(cards, concurrent_writers_of_a_page_take_turns)
+{
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		uint64_t len = bm_align_down(c->info.card_mem_size < 1024 ?
+					     c->info.card_mem_size : 1024, c->info.alignment);
+		uint8_t *buf = aligned_alloc(PAGE, PAGE), want[1024];
+		struct writer w[4];
+		pthread_t th[4];
+		struct busmaster_transfer t;
+
+		ASSERT_NE(NULL, buf);
+		for (uint64_t k = 0; k < len; k++)
+			want[k] = (uint8_t)(k * 13 + i);
+		ASSERT_EQ(0, bm_xfer(c->fd, want, len, 0, 0, 0, &t));
+		memset(buf, 0, PAGE);
+		for (int k = 0; k < 4; k++) {
+			w[k] = (struct writer){ .fd = c->fd, .buf = buf, .len = len };
+			ASSERT_EQ(0, pthread_create(&th[k], NULL, write_same_page, &w[k]));
+		}
+		for (int k = 0; k < 4; k++) {
+			pthread_join(th[k], NULL);
+			EXPECT_EQ(0, w[k].failed) TH_LOG("%s: errno %d", c->info.pci_slot, w[k].err);
+		}
+		EXPECT_EQ(0, memcmp(buf, want, len));
+		free(buf);
+	}
 }
 
 TEST_HARNESS_MAIN

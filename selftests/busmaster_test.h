@@ -189,25 +189,44 @@ static inline int bm_open_slot(const char *slot, struct busmaster_info *info)
 	return -1;
 }
 
-/*
- * A counter of card @id in /sys/kernel/debug/busmaster/busmasterN/, or -1
- * when it cannot be read (no debugfs, not root).
- */
-static inline long bm_debugfs_read(int id, const char *name)
+/* A number in a debugfs file, or -1 when it cannot be read (not root). */
+static inline long bm_debugfs_read_file(const char *path)
 {
-	char path[128];
 	long v = -1;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/busmaster/busmaster%d/%s",
-		 id, name);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	if (fscanf(f, "%li", &v) != 1)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+/* A counter of card @id in /sys/kernel/debug/busmaster/busmasterN/. */
+static inline long bm_debugfs_read(int id, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/busmaster/busmaster%d/%s",
+		 id, name);
+	return bm_debugfs_read_file(path);
+}
+
+/* The process's VmPin (pages pinned and memory locked for DMA), in kB. */
+static inline long bm_vm_pin_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
 }
 
 static inline const char *bm_model_name(unsigned int model)

@@ -39,7 +39,8 @@ leaks() {
 	# Fold the per-CPU counter deltas first, or /proc/vmstat lags.
 	echo 1 >/proc/sys/vm/stat_refresh
 	pins=$(awk '/^nr_foll_pin_(acquired|released)/ { printf "%s ", $2 }' /proc/vmstat)
-	held=$(cat /sys/kernel/debug/busmaster/*/pinned_pages \
+	held=$(cat /sys/kernel/debug/busmaster/writer_pages \
+		/sys/kernel/debug/busmaster/*/pinned_pages \
 		/sys/kernel/debug/busmaster/*/map_registers_used \
 		/sys/kernel/debug/busmaster/*/common_buffers 2>/dev/null |
 		awk '{ s += $1 } END { print s + 0 }')
@@ -52,6 +53,8 @@ say "begin kernel=$(uname -r) lane=$LANE_NAME mode=$LANE_MODE"
 
 # kmemleak (the debug kernel): report what boot left now and forget it, so
 # that what the last scan finds was leaked while the driver ran.
+# DMA-API debug prints only its first error unless told otherwise.
+[ -w /sys/kernel/debug/dma-api/all_errors ] && echo 1 >/sys/kernel/debug/dma-api/all_errors
 kmemleak=/sys/kernel/debug/kmemleak
 if [ -w $kmemleak ]; then
 	echo scan >$kmemleak

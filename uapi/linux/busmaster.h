@@ -206,6 +206,9 @@ enum {
  *  ENOENT     no common or registered buffer @handle in this file
  *  EPERM      card -> memory into a buffer registered without
  *             BUSMASTER_REG_CARD_WRITES
+ *  EBUSY      card -> memory into a page that a registered buffer the card
+ *             may write holds (BUSMASTER_IOCTL_REGISTER), or a range that
+ *             maps the same page twice
  *  EFAULT     the buffer is not mapped (writable, for FROM_CARD); also a
  *             user address inside a mapping of a common buffer: that is
  *             the card's own DMA memory, mapped without struct pages to
@@ -304,11 +307,14 @@ enum {
  * writeback (kernels from 6.5 on, writable pins), fsdax; such a buffer
  * fails with EFAULT. Anonymous memory, shmem/tmpfs and hugetlbfs work.
  *
- * Memory the card may write is registered so once per card: the DMA API
+ * A card may write a page through one mapping at a time: the DMA API
  * forbids two device-writable mappings of the same memory (their cache
- * maintenance would undo each other's data on non-coherent systems), so
+ * maintenance would undo each other's data on non-coherent systems). So
  * registering with BUSMASTER_REG_CARD_WRITES a page that another live
- * card-writable registration of this card holds, in any file, is EBUSY.
+ * card-writable registration holds (any file, any card), or a range that
+ * maps the same page twice, is EBUSY; a card -> memory TRANSFER into such
+ * a page is EBUSY too (use the registered buffer's handle). Requests that
+ * write the same page at once take turns.
  *
  * The handle is usable only once the call has returned it: until then no
  * other call, on any thread, can find or free the buffer.
