@@ -216,6 +216,8 @@ struct BusmasterCardState {
     /* Properties */
     uint8_t addr_bits;
     uint8_t report_addr_bits;
+    uint32_t report_max_segs;   /* 0: the truth */
+    uint32_t report_ring_max;   /* 0: the truth */
     bool sg;
     bool msi_on;
     bool msix_on;
@@ -806,7 +808,7 @@ static uint64_t bm_mmio_read(void *opaque, hwaddr addr, unsigned size)
         val |= s->msi_on ? BM_CAPS_MSI : 0;
         break;
     case BM_REG_MAX_SEGS:
-        val = bm_max_segs(s);
+        val = s->report_max_segs ? s->report_max_segs : bm_max_segs(s);
         break;
     case BM_REG_MAX_SEG_SIZE:
         val = s->max_seg_size;
@@ -827,7 +829,7 @@ static uint64_t bm_mmio_read(void *opaque, hwaddr addr, unsigned size)
         val = BM_DESC_SIZE;
         break;
     case BM_REG_RING_MAX:
-        val = BM_RING_MAX;
+        val = s->report_ring_max ? s->report_ring_max : BM_RING_MAX;
         break;
     case BM_REG_ENGINE_STATUS:
         val = s->busy ? BM_ENGINE_BUSY : 0;
@@ -1080,6 +1082,10 @@ static Property bm_properties[] = {
     DEFINE_PROP_UINT8("addr_bits", BusmasterCardState, addr_bits, 64),
     DEFINE_PROP_UINT8("report_addr_bits", BusmasterCardState,
                       report_addr_bits, 0),
+    DEFINE_PROP_UINT32("report_max_segs", BusmasterCardState,
+                       report_max_segs, 0),
+    DEFINE_PROP_UINT32("report_ring_max", BusmasterCardState,
+                       report_ring_max, 0),
     DEFINE_PROP_BOOL("sg", BusmasterCardState, sg, true),
     DEFINE_PROP_UINT32("max_segs", BusmasterCardState, max_segs, 256),
     DEFINE_PROP_UINT32("max_seg_size", BusmasterCardState, max_seg_size,

@@ -81,7 +81,7 @@ static int bmc_check_caps(struct bm_dev *bm, u32 addr_bits, u32 nchan,
 		bad = "CHANNELS";
 	else if (!is_power_of_2(align) || align > PAGE_SIZE)
 		bad = "ALIGN";
-	else if (!max_segs)
+	else if (!max_segs || max_segs > BMC_MAX_SEGS_LIMIT)
 		bad = "MAX_SEGS";
 	else if (max_seg < align || !IS_ALIGNED(max_seg, align))
 		bad = "MAX_SEG_SIZE";
@@ -89,8 +89,7 @@ static int bmc_check_caps(struct bm_dev *bm, u32 addr_bits, u32 nchan,
 		bad = "MEM_SIZE";
 	else if (bmc_read(bm, BMC_DESC_SIZE) != sizeof(struct bmc_desc))
 		bad = "DESC_SIZE";
-	else if (bmc_read(bm, BMC_RING_MAX) < BMC_RING_MIN ||
-		 bmc_read(bm, BMC_RING_MAX) <= max_segs)
+	else if (bmc_read(bm, BMC_RING_MAX) != BMC_RING_MAX_VALUE)
 		bad = "RING_MAX";
 	if (bad) {
 		pci_err(bm->pdev, "card reports an impossible %s\n", bad);

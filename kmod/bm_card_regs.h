@@ -59,6 +59,8 @@
 #define BMC_CH_ERR_INDEX	0x1c
 
 #define BMC_MAX_CHANNELS	8
+#define BMC_MAX_SEGS_LIMIT	65535	/* MAX_SEGS never reads more */
+#define BMC_RING_MAX_VALUE	65536	/* what RING_MAX reads */
 
 /* 3.4 Counters, 64-bit LO/HI: read LO first, it latches HI */
 #define BMC_CNT_BYTES		0x080

@@ -69,6 +69,35 @@ TEST(open_close_every_card)
 	}								\
 } while (0)
 
+/*
+ * A card reporting capabilities its datasheet rules out (the lane names it
+ * in BUSMASTER_REFUSED_SLOTS) is refused at probe: the PCI device is there,
+ * no driver is bound to it, and no /dev/busmasterN answers for it.
+ */
+TEST(impossible_capabilities_are_refused)
+{
+	const char *env = getenv("BUSMASTER_REFUSED_SLOTS");
+	char slots[256], *save, *slot;
+
+	if (!env || !*env)
+		SKIP(return, "no card with impossible capabilities here (BUSMASTER_REFUSED_SLOTS)");
+	snprintf(slots, sizeof(slots), "%s", env);
+	for (slot = strtok_r(slots, " ", &save); slot; slot = strtok_r(NULL, " ", &save)) {
+		struct busmaster_info info;
+		char path[128];
+		int fd;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", slot);
+		ASSERT_EQ(0, access(path, F_OK)) TH_LOG("no PCI device %s", slot);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", slot);
+		EXPECT_NE(0, access(path, F_OK)) TH_LOG("%s: a driver took it", slot);
+		fd = bm_open_slot(slot, &info);
+		EXPECT_GT(0, fd) TH_LOG("%s answers as a busmaster card", slot);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 TEST(info_matches_vm_configuration)
 {
 	struct bm_expect_card cards[BM_MAX_CARDS];

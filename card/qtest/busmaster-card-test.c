@@ -288,6 +288,12 @@ static void test_caps_lying(void)
     g_assert_cmpuint(rd(c, REG_FI_DRIVEN_BITS), ==, 32);
     g_assert_cmpuint(rd(c, REG_MAX_SEGS), ==, 17);
     card_stop(c);
+
+    /* Segment and ring limits no real card has: the driver must refuse. */
+    c = card_start("report_max_segs=2147483648,report_ring_max=4294967295");
+    g_assert_cmpuint(rd(c, REG_MAX_SEGS), ==, 0x80000000u);
+    g_assert_cmpuint(rd(c, REG_RING_MAX), ==, 0xffffffffu);
+    card_stop(c);
 }
 
 /* Out-of-range properties make the device fail to realize; QEMU lives. */
