@@ -18,9 +18,9 @@ static struct dentry *bm_debugfs_root;
 void bm_debugfs_module_init(void)
 {
 	bm_debugfs_root = debugfs_create_dir(BM_DRV_NAME, NULL);
-	/* Pages the card may be writing, of all cards (bm_writers_claim()). */
-	debugfs_create_atomic_t("writer_pages", 0444, bm_debugfs_root,
-				&bm_writer_pages);
+	/* User pages mapped for some card now (bm_pages_claim()). */
+	debugfs_create_atomic_t("claimed_pages", 0444, bm_debugfs_root,
+				&bm_claimed_pages);
 }
 
 void bm_debugfs_module_exit(void)

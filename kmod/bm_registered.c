@@ -87,8 +87,7 @@ static void bm_reg_release(struct kref *kref)
 	bm_reg_unmap(reg);
 	mutex_unlock(&reg->bm->reg_list_lock);
 	sg_free_table(&reg->sgt);
-	if (reg->card_writes)
-		bm_writers_release(reg->pages, reg->npages, reg, true);
+	bm_pages_release(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM);
 	unpin_user_pages_dirty_lock(reg->pages, reg->npages, reg->card_writes);
 	atomic_sub(reg->npages, &reg->bm->stats.pinned_pages);
 	bm_uncharge_pinned(reg->mm, reg->npages);
@@ -163,12 +162,10 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 	ret = bm_reg_pin(reg, addr, writable ? FOLL_WRITE : 0);
 	if (ret)
 		goto uncharge;
-	/* The card may write it: its pages are this buffer's alone. */
-	if (reg->card_writes) {
-		ret = bm_writers_claim(reg->pages, reg->npages, reg, true);
-		if (ret)
-			goto unpin;
-	}
+	/* Its pages are this buffer's alone (bm_pages_claim()). */
+	ret = bm_pages_claim(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM);
+	if (ret)
+		goto unpin;
 	/* Segments no longer than one bounce mapping may be. */
 	max_seg = dma_get_max_seg_size(reg->dev);
 	if (max_map < max_seg)
@@ -199,8 +196,7 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 free:
 	sg_free_table(&reg->sgt);
 unclaim:
-	if (reg->card_writes)
-		bm_writers_release(reg->pages, reg->npages, reg, true);
+	bm_pages_release(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM);
 unpin:
 	unpin_user_pages(reg->pages, reg->npages);
 uncharge:

@@ -9,7 +9,7 @@
  * request that fits the map-register budget:
  *
  *   pin_user_pages_fast()            (FOLL_WRITE when the card writes memory)
- *   bm_writers_claim()               (card -> memory: one writer per page)
+ *   bm_pages_claim()                 (one writer, or many readers, a page)
  *   sg_alloc_table_from_pages_segment() + dma_map_sgtable()
  *   card transfers of at most max_segments segments each, one after another
  *   dma_unmap_sgtable()              (swiotlb copies bounced data back here)
@@ -203,104 +203,153 @@ int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable)
 }
 
 /*
- * Pages the card may be writing, by page frame. The DMA API allows no two
- * device-writable mappings of the same memory at once (on non-coherent
- * systems the cache maintenance for one undoes the other's data; DMA-API
- * debug reports it). A registered buffer the card may write holds its
- * pages for as long as it lives (tagged BM_WRITER_LONG_TERM); a card ->
- * memory request holds one chunk's pages while the card writes them. A
- * claim waits for a request's pages, which are soon released, and fails
- * with EBUSY on a registration's, which may never be.
+ * User pages mapped for a card, by page frame. Two rules of the DMA API
+ * make a page's mappings exclusive: no two device-writable mappings of the
+ * same memory at once (on non-coherent systems the cache maintenance for
+ * one undoes the other's data), and a partial sync must name one mapping
+ * (DMA-API debug cannot tell two apart, and neither can the reader). So:
+ *  - a registered buffer holds its pages alone for as long as it lives
+ *    (BM_CLAIM_LONG_TERM): it alone syncs parts of its mapping;
+ *  - a card -> memory request holds one chunk's pages alone while the card
+ *    writes them (BM_CLAIM_EXCLUSIVE);
+ *  - memory -> card requests share pages with each other (BM_CLAIM_SHARED,
+ *    a count): their mappings are never synced in part.
+ * A claim waits for requests, which finish soon, and fails with EBUSY on a
+ * registered buffer, which may never go.
  */
-static DEFINE_XARRAY(bm_writers);
-static DECLARE_WAIT_QUEUE_HEAD(bm_writers_wait);
-#define BM_WRITER_LONG_TERM	1	/* xa_tag_pointer() tag */
+static DEFINE_XARRAY(bm_claims);
+static DECLARE_WAIT_QUEUE_HEAD(bm_claims_wait);
+#define BM_CLAIM_TAG_LONG_TERM	1	/* xa_tag_pointer() tag */
 
-/* Pages claimed now, for debugfs (writer_pages): back at 0 when idle. */
-atomic_t bm_writer_pages = ATOMIC_INIT(0);
+/* Pages claimed now, for debugfs (claimed_pages): back at 0 when idle. */
+atomic_t bm_claimed_pages = ATOMIC_INIT(0);
 
-/* Never inlined, so that fail_function can fail it (fail-nth tests). */
-static noinline int bm_writers_insert(unsigned long pfn, void *entry)
+/* The entry @owner stores for an exclusive claim. */
+static void *bm_claim_entry(void *owner, enum bm_claim mode)
 {
-	int ret = xa_insert(&bm_writers, pfn, entry, GFP_KERNEL);
-
-	if (!ret)
-		atomic_inc(&bm_writer_pages);
-	return ret;
+	return xa_tag_pointer(owner, mode == BM_CLAIM_LONG_TERM ?
+			      BM_CLAIM_TAG_LONG_TERM : 0);
 }
-ALLOW_ERROR_INJECTION(bm_writers_insert, ERRNO);
 
-static void bm_writers_drop(struct page **pages, unsigned int npages,
-			    void *entry)
+/* Swap a page's entry @old for @new; count pages coming and going. */
+static void *bm_claim_cmpxchg(unsigned long pfn, void *old, void *new)
 {
-	unsigned int i;
+	void *was = xa_cmpxchg(&bm_claims, pfn, old, new, GFP_KERNEL);
 
-	for (i = 0; i < npages; i++)
-		if (xa_cmpxchg(&bm_writers, page_to_pfn(pages[i]), entry,
-			       NULL, 0) == entry)
-			atomic_dec(&bm_writer_pages);
-	wake_up_all(&bm_writers_wait);
+	if (was == old && !old && new)
+		atomic_inc(&bm_claimed_pages);
+	else if (was == old && old && !new)
+		atomic_dec(&bm_claimed_pages);
+	return was;
+}
+
+/*
+ * Take one page: 0, or -EBUSY with the conflicting entry in *@held, or
+ * -ENOMEM. Never inlined, so that fail_function can fail it (fail-nth).
+ */
+static noinline int bm_claim_take(unsigned long pfn, void *entry,
+				  enum bm_claim mode, void **held)
+{
+	for (;;) {
+		void *cur = xa_load(&bm_claims, pfn), *was;
+		void *new = entry;
+
+		if (cur && !(mode == BM_CLAIM_SHARED && xa_is_value(cur))) {
+			*held = cur;
+			return -EBUSY;
+		}
+		if (mode == BM_CLAIM_SHARED)
+			new = xa_mk_value(cur ? xa_to_value(cur) + 1 : 1);
+		was = bm_claim_cmpxchg(pfn, cur, new);
+		if (xa_is_err(was))
+			return xa_err(was);
+		if (was == cur)
+			return 0;
+	}
+}
+ALLOW_ERROR_INJECTION(bm_claim_take, ERRNO);
+
+/* Give back one page the caller holds in @mode. */
+static void bm_claim_drop(unsigned long pfn, void *entry, enum bm_claim mode)
+{
+	void *cur, *was;
+
+	if (mode != BM_CLAIM_SHARED) {
+		bm_claim_cmpxchg(pfn, entry, NULL);
+		return;
+	}
+	do {
+		cur = xa_load(&bm_claims, pfn);
+		if (WARN_ON_ONCE(!xa_is_value(cur)))
+			return;
+		was = bm_claim_cmpxchg(pfn, cur, xa_to_value(cur) > 1 ?
+				       xa_mk_value(xa_to_value(cur) - 1) : NULL);
+	} while (was != cur);
 }
 
 /**
- * bm_writers_claim - make @owner the only one the card may write @pages for
+ * bm_pages_claim - claim user pages for a mapping by a card
  * @pages: pinned pages
  * @npages: how many
  * @owner: the registered buffer or request claiming them
- * @long_term: a registered buffer (kept until released), not a request
+ * @mode: enum bm_claim
  *
- * All or nothing: on a conflict what was claimed is released before
+ * All or nothing: on a conflict what was claimed is given back before
  * waiting, so two claimants never hold each other's pages.
  *
  * Context: process context, may sleep (killable).
- * Return: 0; -EBUSY when a registered buffer the card may write holds one
- * of the pages, or a page repeats within @pages (the same memory mapped
- * twice); -EINTR when killed while waiting; -ENOMEM.
+ * Return: 0; -EBUSY when a registered buffer holds one of the pages, or
+ * an exclusive claim meets the same page twice in @pages (one memory
+ * mapped at two addresses); -EINTR when killed while waiting; -ENOMEM.
  */
-int bm_writers_claim(struct page **pages, unsigned int npages, void *owner,
-		     bool long_term)
+int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
+		   enum bm_claim mode)
 {
-	void *entry = xa_tag_pointer(owner, long_term ? BM_WRITER_LONG_TERM : 0);
+	void *entry = bm_claim_entry(owner, mode);
 
 	for (;;) {
 		unsigned long pfn = 0;
+		void *held = NULL;
 		unsigned int i;
-		void *held;
 		int ret = 0;
 
 		for (i = 0; i < npages && !ret; i++) {
 			pfn = page_to_pfn(pages[i]);
-			ret = bm_writers_insert(pfn, entry);
+			ret = bm_claim_take(pfn, entry, mode, &held);
 		}
 		if (!ret)
 			return 0;
-		held = xa_load(&bm_writers, pfn);
-		bm_writers_drop(pages, i - 1, entry);
+		bm_pages_release(pages, i - 1, owner, mode);
 		if (ret != -EBUSY)
 			return ret;
-		if (held == entry ||
-		    (held && xa_pointer_tag(held) == BM_WRITER_LONG_TERM))
+		/* A registration may never let go; our own page repeats. */
+		if (held == entry || (!xa_is_value(held) &&
+				      xa_pointer_tag(held) == BM_CLAIM_TAG_LONG_TERM))
 			return -EBUSY;
-		if (wait_event_killable(bm_writers_wait,
-					xa_load(&bm_writers, pfn) != held))
+		if (wait_event_killable(bm_claims_wait,
+					xa_load(&bm_claims, pfn) != held))
 			return -EINTR;
 	}
 }
 
 /**
- * bm_writers_release - end a claim of bm_writers_claim()
+ * bm_pages_release - end a claim of bm_pages_claim()
  * @pages: the pages claimed
  * @npages: how many
  * @owner: the claimant
- * @long_term: as claimed
+ * @mode: as claimed
  *
  * Context: process context.
  */
-void bm_writers_release(struct page **pages, unsigned int npages,
-			void *owner, bool long_term)
+void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
+		      enum bm_claim mode)
 {
-	bm_writers_drop(pages, npages,
-			xa_tag_pointer(owner, long_term ? BM_WRITER_LONG_TERM : 0));
+	void *entry = bm_claim_entry(owner, mode);
+	unsigned int i;
+
+	for (i = 0; i < npages; i++)
+		bm_claim_drop(page_to_pfn(pages[i]), entry, mode);
+	wake_up_all(&bm_claims_wait);
 }
 
 /* Card -> memory into user pages: all of them writable, or EFAULT now. */
@@ -463,6 +512,8 @@ void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
 /* User memory, pinned chunk by chunk for the time of its card transfers. */
 static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 {
+	enum bm_claim claim = rq->from_card ? BM_CLAIM_EXCLUSIVE : BM_CLAIM_SHARED;
+
 	while (len && !rq->error) {
 		u64 n = bm_chunk_len(rq, offset_in_page(addr), len);
 		unsigned int npages;
@@ -470,12 +521,10 @@ static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 		rq->error = bm_pin(rq, addr, n, &npages);
 		if (rq->error)
 			break;
-		if (rq->from_card)
-			rq->error = bm_writers_claim(rq->pages, npages, rq, false);
+		rq->error = bm_pages_claim(rq->pages, npages, rq, claim);
 		if (!rq->error) {
 			bm_chunk(rq, rq->pages, offset_in_page(addr), n);
-			if (rq->from_card)
-				bm_writers_release(rq->pages, npages, rq, false);
+			bm_pages_release(rq->pages, npages, rq, claim);
 		}
 		bm_unpin(rq, npages);
 		addr += n;

@@ -393,11 +393,18 @@ const char *bm_bounce_name(enum busmaster_bounce bounce);
 /* bm_transfer.c */
 extern unsigned int bm_timeout_ms;
 int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable);
-extern atomic_t bm_writer_pages;
-int bm_writers_claim(struct page **pages, unsigned int npages, void *owner,
-		     bool long_term);
-void bm_writers_release(struct page **pages, unsigned int npages,
-			void *owner, bool long_term);
+/* How a mapping by a card holds its user pages (bm_pages_claim()). */
+enum bm_claim {
+	BM_CLAIM_SHARED,	/* a memory -> card request: with other such */
+	BM_CLAIM_EXCLUSIVE,	/* a card -> memory request: alone, briefly */
+	BM_CLAIM_LONG_TERM,	/* a registered buffer: alone, until released */
+};
+
+extern atomic_t bm_claimed_pages;
+int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
+		   enum bm_claim mode);
+void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
+		      enum bm_claim mode);
 int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 		    u64 card_offset, u64 timeout_ms);
 void bm_request_fini(struct bm_request *rq);

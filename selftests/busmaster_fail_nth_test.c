@@ -56,7 +56,7 @@ static int fault_injection_setup(void)
 	 * The driver's own allocations outside the kmalloc caches (xarray
 	 * nodes) go through these, which fail_function can fail in turn too.
 	 */
-	static const char *const funcs[] = { "bm_handle_reserve", "bm_writers_insert" };
+	static const char *const funcs[] = { "bm_handle_reserve", "bm_claim_take" };
 	const char *ff = "/sys/kernel/debug/fail_function";
 	struct dirent *de;
 	char path[300];
@@ -124,7 +124,7 @@ static bool nth_disarm(int fd)
 
 /* What must be back where it was after a failed step. */
 struct held {
-	long pinned_pages, map_registers_used, common_buffers, writer_pages;
+	long pinned_pages, map_registers_used, common_buffers, claimed_pages;
 	long vm_pin_kb, foll_pins;
 };
 
@@ -154,7 +154,7 @@ static void held_read(int id, struct held *h)
 	h->pinned_pages = bm_debugfs_read(id, "pinned_pages");
 	h->map_registers_used = bm_debugfs_read(id, "map_registers_used");
 	h->common_buffers = bm_debugfs_read(id, "common_buffers");
-	h->writer_pages = bm_debugfs_read_file("/sys/kernel/debug/busmaster/writer_pages");
+	h->claimed_pages = bm_debugfs_read_file("/sys/kernel/debug/busmaster/claimed_pages");
 	h->vm_pin_kb = bm_vm_pin_kb();
 	h->foll_pins = foll_pins();
 }
@@ -370,11 +370,11 @@ static int run_op(struct __test_metadata *_metadata, int nth, struct ctx *c,
 				TH_LOG("%s, allocation %u failed: errno %d", op->name, n, -ret);
 			held_read(c->id, &after);
 			EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)))
-				TH_LOG("%s, allocation %u failed: held before/after: pinned_pages %ld/%ld map_registers_used %ld/%ld common_buffers %ld/%ld writer_pages %ld/%ld VmPin %ld/%ld kB pins %ld/%ld",
+				TH_LOG("%s, allocation %u failed: held before/after: pinned_pages %ld/%ld map_registers_used %ld/%ld common_buffers %ld/%ld claimed_pages %ld/%ld VmPin %ld/%ld kB pins %ld/%ld",
 				       op->name, n, before.pinned_pages, after.pinned_pages,
 				       before.map_registers_used, after.map_registers_used,
 				       before.common_buffers, after.common_buffers,
-				       before.writer_pages, after.writer_pages,
+				       before.claimed_pages, after.claimed_pages,
 				       before.vm_pin_kb, after.vm_pin_kb,
 				       before.foll_pins, after.foll_pins);
 		} else if (op->undo) {

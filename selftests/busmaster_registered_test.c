@@ -416,7 +416,7 @@ TEST_F(cards, bad_registrations_and_syncs)
 	fd2 = bm_open_id(c->id, O_RDWR);
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, reg(fd2, buf, PAGE, 0, &other));
-	ASSERT_EQ(0, reg(fd2, buf, PAGE, 0, &other));
+	ASSERT_EQ(0, reg(fd2, buf + PAGE, PAGE, 0, &other));
 	ASSERT_NE(h, other);
 	EXPECT_EQ(-1, reg_xfer(c->fd, other, 0, a, 0, 0, &t));
 	EXPECT_EQ(ENOENT, errno);

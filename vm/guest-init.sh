@@ -39,7 +39,7 @@ leaks() {
 	# Fold the per-CPU counter deltas first, or /proc/vmstat lags.
 	echo 1 >/proc/sys/vm/stat_refresh
 	pins=$(awk '/^nr_foll_pin_(acquired|released)/ { printf "%s ", $2 }' /proc/vmstat)
-	held=$(cat /sys/kernel/debug/busmaster/writer_pages \
+	held=$(cat /sys/kernel/debug/busmaster/claimed_pages \
 		/sys/kernel/debug/busmaster/*/pinned_pages \
 		/sys/kernel/debug/busmaster/*/map_registers_used \
 		/sys/kernel/debug/busmaster/*/common_buffers 2>/dev/null |

@@ -206,8 +206,8 @@ enum {
  *  ENOENT     no common or registered buffer @handle in this file
  *  EPERM      card -> memory into a buffer registered without
  *             BUSMASTER_REG_CARD_WRITES
- *  EBUSY      card -> memory into a page that a registered buffer the card
- *             may write holds (BUSMASTER_IOCTL_REGISTER), or a range that
+ *  EBUSY      a page of the buffer is registered (BUSMASTER_IOCTL_REGISTER:
+ *             use its handle), or card -> memory through a range that
  *             maps the same page twice
  *  EFAULT     the buffer is not mapped (writable, for FROM_CARD); also a
  *             user address inside a mapping of a common buffer: that is
@@ -307,14 +307,15 @@ enum {
  * writeback (kernels from 6.5 on, writable pins), fsdax; such a buffer
  * fails with EFAULT. Anonymous memory, shmem/tmpfs and hugetlbfs work.
  *
- * A card may write a page through one mapping at a time: the DMA API
- * forbids two device-writable mappings of the same memory (their cache
- * maintenance would undo each other's data on non-coherent systems). So
- * registering with BUSMASTER_REG_CARD_WRITES a page that another live
- * card-writable registration holds (any file, any card), or a range that
- * maps the same page twice, is EBUSY; a card -> memory TRANSFER into such
- * a page is EBUSY too (use the registered buffer's handle). Requests that
- * write the same page at once take turns.
+ * A registered page is the registration's alone, on every card: the DMA
+ * API forbids two device-writable mappings of the same memory (their
+ * cache maintenance would undo each other's data on non-coherent systems)
+ * and a partial sync must name one mapping. So registering a page that a
+ * live registration holds (any file, any card, either direction), or a
+ * range that maps the same page twice, is EBUSY, and so is a TRANSFER of
+ * such a page as plain user memory (use the registered buffer's handle).
+ * Plain requests share pages to read; requests that have the card write
+ * the same page take turns.
  *
  * The handle is usable only once the call has returned it: until then no
  * other call, on any thread, can find or free the buffer.
