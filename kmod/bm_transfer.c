@@ -209,82 +209,81 @@ int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable)
  * one undoes the other's data), and a partial sync must name one mapping
  * (DMA-API debug cannot tell two apart, and neither can the reader). So:
  *  - a registered buffer holds its pages alone for as long as it lives
- *    (BM_CLAIM_LONG_TERM): it alone syncs parts of its mapping;
+ *    (BM_CLAIM_LONG_TERM, marked XA_MARK_0): it alone syncs parts of its
+ *    mapping;
  *  - a card -> memory request holds one chunk's pages alone while the card
  *    writes them (BM_CLAIM_EXCLUSIVE);
- *  - memory -> card requests share pages with each other (BM_CLAIM_SHARED,
- *    a count): their mappings are never synced in part.
- * A claim waits for requests, which finish soon, and fails with EBUSY on a
- * registered buffer, which may never go.
+ *  - memory -> card requests share pages with each other (BM_CLAIM_SHARED:
+ *    a value entry counting them): their mappings are never synced in part.
+ * An exclusive entry is its owner. A claim waits for requests, which
+ * finish soon, and fails with EBUSY on a registered buffer, which may
+ * never go.
  */
 static DEFINE_XARRAY(bm_claims);
 static DECLARE_WAIT_QUEUE_HEAD(bm_claims_wait);
-#define BM_CLAIM_TAG_LONG_TERM	1	/* xa_tag_pointer() tag */
+#define BM_CLAIM_MARK_LONG_TERM	XA_MARK_0
 
 /* Pages claimed now, for debugfs (claimed_pages): back at 0 when idle. */
 atomic_t bm_claimed_pages = ATOMIC_INIT(0);
 
-/* The entry @owner stores for an exclusive claim. */
-static void *bm_claim_entry(void *owner, enum bm_claim mode)
-{
-	return xa_tag_pointer(owner, mode == BM_CLAIM_LONG_TERM ?
-			      BM_CLAIM_TAG_LONG_TERM : 0);
-}
-
-/* Swap a page's entry @old for @new; count pages coming and going. */
-static void *bm_claim_cmpxchg(unsigned long pfn, void *old, void *new)
-{
-	void *was = xa_cmpxchg(&bm_claims, pfn, old, new, GFP_KERNEL);
-
-	if (was == old && !old && new)
-		atomic_inc(&bm_claimed_pages);
-	else if (was == old && old && !new)
-		atomic_dec(&bm_claimed_pages);
-	return was;
-}
-
 /*
- * Take one page: 0, or -EBUSY with the conflicting entry in *@held, or
- * -ENOMEM. Never inlined, so that fail_function can fail it (fail-nth).
+ * Take one page: 0; -EBUSY with the entry in the way in *@held and whether
+ * it is a registered buffer's in *@held_long; -ENOMEM. Never inlined, so
+ * that fail_function can fail it (fail-nth tests).
  */
-static noinline int bm_claim_take(unsigned long pfn, void *entry,
-				  enum bm_claim mode, void **held)
+static noinline int bm_claim_take(unsigned long pfn, void *owner,
+				  enum bm_claim mode, void **held,
+				  bool *held_long)
 {
-	for (;;) {
-		void *cur = xa_load(&bm_claims, pfn), *was;
-		void *new = entry;
+	void *cur, *new, *was;
+	int ret;
 
+	xa_lock(&bm_claims);
+	do {
+		cur = xa_load(&bm_claims, pfn);
 		if (cur && !(mode == BM_CLAIM_SHARED && xa_is_value(cur))) {
 			*held = cur;
-			return -EBUSY;
+			*held_long = xa_get_mark(&bm_claims, pfn,
+						 BM_CLAIM_MARK_LONG_TERM);
+			ret = -EBUSY;
+			break;
 		}
-		if (mode == BM_CLAIM_SHARED)
-			new = xa_mk_value(cur ? xa_to_value(cur) + 1 : 1);
-		was = bm_claim_cmpxchg(pfn, cur, new);
-		if (xa_is_err(was))
-			return xa_err(was);
-		if (was == cur)
-			return 0;
-	}
+		new = mode != BM_CLAIM_SHARED ? owner :
+		      xa_mk_value(cur ? xa_to_value(cur) + 1 : 1);
+		/* May drop the lock to allocate: then look again. */
+		was = __xa_cmpxchg(&bm_claims, pfn, cur, new, GFP_KERNEL);
+		ret = xa_is_err(was) ? xa_err(was) : was == cur ? 0 : -EAGAIN;
+	} while (ret == -EAGAIN);
+	if (!ret && !cur)
+		atomic_inc(&bm_claimed_pages);
+	if (!ret && mode == BM_CLAIM_LONG_TERM)
+		__xa_set_mark(&bm_claims, pfn, BM_CLAIM_MARK_LONG_TERM);
+	xa_unlock(&bm_claims);
+	return ret;
 }
 ALLOW_ERROR_INJECTION(bm_claim_take, ERRNO);
 
 /* Give back one page the caller holds in @mode. */
-static void bm_claim_drop(unsigned long pfn, void *entry, enum bm_claim mode)
+static void bm_claim_drop(unsigned long pfn, void *owner, enum bm_claim mode)
 {
-	void *cur, *was;
+	void *cur, *new = NULL;
 
-	if (mode != BM_CLAIM_SHARED) {
-		bm_claim_cmpxchg(pfn, entry, NULL);
-		return;
-	}
-	do {
-		cur = xa_load(&bm_claims, pfn);
+	xa_lock(&bm_claims);
+	cur = xa_load(&bm_claims, pfn);
+	if (mode == BM_CLAIM_SHARED) {
 		if (WARN_ON_ONCE(!xa_is_value(cur)))
-			return;
-		was = bm_claim_cmpxchg(pfn, cur, xa_to_value(cur) > 1 ?
-				       xa_mk_value(xa_to_value(cur) - 1) : NULL);
-	} while (was != cur);
+			goto out;
+		if (xa_to_value(cur) > 1)
+			new = xa_mk_value(xa_to_value(cur) - 1);
+	} else if (WARN_ON_ONCE(cur != owner)) {
+		goto out;
+	}
+	/* Replacing or erasing an entry allocates nothing. */
+	__xa_store(&bm_claims, pfn, new, 0);
+	if (!new)
+		atomic_dec(&bm_claimed_pages);
+out:
+	xa_unlock(&bm_claims);
 }
 
 /**
@@ -305,9 +304,8 @@ static void bm_claim_drop(unsigned long pfn, void *entry, enum bm_claim mode)
 int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
 		   enum bm_claim mode)
 {
-	void *entry = bm_claim_entry(owner, mode);
-
 	for (;;) {
+		bool held_long = false;
 		unsigned long pfn = 0;
 		void *held = NULL;
 		unsigned int i;
@@ -315,7 +313,7 @@ int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
 
 		for (i = 0; i < npages && !ret; i++) {
 			pfn = page_to_pfn(pages[i]);
-			ret = bm_claim_take(pfn, entry, mode, &held);
+			ret = bm_claim_take(pfn, owner, mode, &held, &held_long);
 		}
 		if (!ret)
 			return 0;
@@ -323,8 +321,7 @@ int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
 		if (ret != -EBUSY)
 			return ret;
 		/* A registration may never let go; our own page repeats. */
-		if (held == entry || (!xa_is_value(held) &&
-				      xa_pointer_tag(held) == BM_CLAIM_TAG_LONG_TERM))
+		if (held_long || held == owner)
 			return -EBUSY;
 		if (wait_event_killable(bm_claims_wait,
 					xa_load(&bm_claims, pfn) != held))
@@ -344,11 +341,10 @@ int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
 void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 		      enum bm_claim mode)
 {
-	void *entry = bm_claim_entry(owner, mode);
 	unsigned int i;
 
 	for (i = 0; i < npages; i++)
-		bm_claim_drop(page_to_pfn(pages[i]), entry, mode);
+		bm_claim_drop(page_to_pfn(pages[i]), owner, mode);
 	wake_up_all(&bm_claims_wait);
 }
 
