@@ -40,6 +40,8 @@ static int write_file(const char *path, const char *val)
  * the rest of the boot. The debug lane boots with slab_nomerge, so each
  * kmalloc cache can be marked alone.
  */
+static char fi_why[400];
+
 static int fault_injection_setup(void)
 {
 	static const char *const knobs[][2] = {
@@ -64,22 +66,31 @@ static int fault_injection_setup(void)
 	DIR *d;
 
 	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
-		if (write_file(knobs[i][0], knobs[i][1]))
+		if (write_file(knobs[i][0], knobs[i][1])) {
+			snprintf(fi_why, sizeof(fi_why), "cannot write %s", knobs[i][0]);
 			return -1;
+		}
 	snprintf(path, sizeof(path), "%s/verbose", ff);
-	if (write_file(path, "0"))
+	if (write_file(path, "0")) {
+		snprintf(fi_why, sizeof(fi_why), "cannot write %s (FAIL_FUNCTION)", path);
 		return -1;
+	}
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s/retval", ff, funcs[i]);
 		if (access(path, F_OK)) {
 			snprintf(path, sizeof(path), "%s/inject", ff);
-			if (write_file(path, funcs[i]))
+			if (write_file(path, funcs[i])) {
+				snprintf(fi_why, sizeof(fi_why), "fail_function refuses %s", funcs[i]);
 				return -1;
+			}
 			snprintf(path, sizeof(path), "%s/%s/retval", ff, funcs[i]);
 		}
-		if (write_file(path, "-12"))
+		if (write_file(path, "0xfffffffffffffff4")) {	/* -ENOMEM, as u64 */
+			snprintf(fi_why, sizeof(fi_why), "cannot write %s", path);
 			return -1;
+		}
 	}
+	snprintf(fi_why, sizeof(fi_why), "no kmalloc cache could be marked in /sys/kernel/slab (slab_nomerge?)");
 	d = opendir("/sys/kernel/slab");
 	if (!d)
 		return -1;
@@ -330,7 +341,7 @@ FIXTURE_SETUP(fail_nth)
 	if (self->nth < 0)
 		SKIP(return, "no /proc/self/task/TID/fail-nth (needs CONFIG_FAULT_INJECTION: the debug kernel)");
 	if (fault_injection_setup())
-		SKIP(return, "cannot set up failslab/fail_page_alloc (needs FAILSLAB, FAIL_PAGE_ALLOC, root, slab_nomerge)");
+		SKIP(return, "fault injection not set up: %s", fi_why);
 	self->n = bm_list_cards(self->ids, BM_MAX_CARDS);
 	if (!self->n)
 		SKIP(return, "no /dev/busmaster*");
