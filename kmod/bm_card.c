@@ -342,42 +342,61 @@ out:
 }
 
 /*
- * @x timed out: reset the card, which stops every channel before it touches
- * memory again, keep what @x completed, fail the other channels' transfers,
- * and bring the channels back empty.
+ * @x timed out: stop its channel alone (datasheet 5.4: once CTRL.ENABLE
+ * reads 0 the channel touches no host memory), keep what @x completed, and
+ * give the channel back its ring, empty. The other channels run on: one
+ * user's timeout is no other user's failure. Only a card that ignores the
+ * stop is reset whole, and the transfers that reset interrupts on other
+ * channels fail with ECANCELED, not with a card error that was not theirs.
  */
 static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x)
 {
 	struct bmc *card = bm->card;
+	struct bmc_chan *ch = NULL;
 	unsigned long irqflags;
 	u32 c;
 
 	spin_lock_irqsave(&card->lock, irqflags);
+	for (c = 0; c < card->nchan; c++)
+		if (card->chan[c].inflight == x)
+			ch = &card->chan[c];
 	/* Completed while we gave up waiting: nothing to stop. */
-	for (c = 0; c < card->nchan && card->chan[c].inflight != x; c++)
-		;
-	if (c == card->nchan) {
+	if (!ch) {
 		spin_unlock_irqrestore(&card->lock, irqflags);
 		return;
 	}
+	writel(0, ch->regs + BMC_CH_CTRL);
+	/* The read flushes the posted write: the channel has stopped. */
+	if (!(readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_ENABLED)) {
+		bmc_collect(card, ch, x);
+		if (!x->error)
+			x->error = -ETIMEDOUT;
+		ch->inflight = NULL;
+		bmc_program_chan(bm, ch);
+		spin_unlock_irqrestore(&card->lock, irqflags);
+		pci_warn(bm->pdev, "channel %td: a transfer timed out: channel stopped\n",
+			 ch - card->chan);
+		return;
+	}
+
 	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
 	for (c = 0; c < card->nchan; c++) {
-		struct bmc_chan *ch = &card->chan[c];
-		struct bm_xfer *other = ch->inflight;
+		struct bmc_chan *other_ch = &card->chan[c];
+		struct bm_xfer *other = other_ch->inflight;
 
 		if (other) {
-			bmc_collect(card, ch, other);
+			bmc_collect(card, other_ch, other);
 			if (!other->error)
-				other->error = other == x ? -ETIMEDOUT : -EIO;
-			ch->inflight = NULL;
+				other->error = other == x ? -ETIMEDOUT : -ECANCELED;
+			other_ch->inflight = NULL;
 			if (other != x)
 				complete(&other->done);
 		}
-		bmc_program_chan(bm, ch);
+		bmc_program_chan(bm, other_ch);
 	}
 	bmc_write(bm, BMC_IRQ_MASK, 0);
 	spin_unlock_irqrestore(&card->lock, irqflags);
-	pci_warn(bm->pdev, "a transfer timed out: card reset\n");
+	pci_warn(bm->pdev, "a transfer timed out and its channel did not stop: card reset\n");
 }
 
 /*

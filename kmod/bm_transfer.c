@@ -59,7 +59,7 @@ static const struct kernel_param_ops bm_timeout_ops = {
 };
 module_param_cb(timeout_ms, &bm_timeout_ops, &bm_timeout_ms, 0644);
 MODULE_PARM_DESC(timeout_ms,
-		 "Default time one card transfer may take before the card is reset (ms, 1..600000)");
+		 "Default time one card transfer may take before its channel is stopped (ms, 1..600000)");
 
 /* Submit the card transfer filled so far and wait for it. */
 void bm_flush(struct bm_request *rq)

@@ -175,7 +175,7 @@ enum {
  * @card_offset: in: byte offset in on-card memory
  * @timeout_ms: in: time one card transfer may take, at most
  *	BUSMASTER_TIMEOUT_MAX_MS (0: the driver's default, the timeout_ms
- *	module parameter); past it the card is reset
+ *	module parameter); past it the transfer's channel is stopped
  * @bytes_done: out: bytes moved, in order from the start, also on failure
  * @card_status: out: the card's completion code for the failing segment
  *	(card model specific, 0 when the card reported no error)
@@ -214,8 +214,13 @@ enum {
  *             the card's own DMA memory, mapped without struct pages to
  *             pin -- use BUSMASTER_XFER_COMMON with its handle instead
  *  ENOMEM     no bounce space (swiotlb full, a 32-bit card) for a chunk
- *  EIO        the card failed a segment (@card_status says how)
- *  ETIMEDOUT  a card transfer did not finish in time; the card was reset
+ *  EIO        the card failed a segment (@card_status says how), or its
+ *             channel halted (@card_status 0)
+ *  ETIMEDOUT  a card transfer did not finish in time; its channel was
+ *             stopped (other channels, other users' requests, run on)
+ *  ECANCELED  another request timed out and its channel would not stop,
+ *             so the whole card was reset under this one: not this
+ *             request's fault; retrying is safe
  *  EINTR      a signal arrived; the transfer in progress was finished first
  */
 struct busmaster_transfer {

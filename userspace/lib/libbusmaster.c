@@ -701,7 +701,7 @@ static int eio_msg(const struct busmaster_transfer *t,
 			  status);
 
 	if (!status)
-		return snprintf(buf, len, "the card failed the transfer");
+		return snprintf(buf, len, "the card failed the transfer (its DMA channel halted)");
 	if (k < 0)
 		return snprintf(buf, len,
 				"the card failed the transfer with status 0x%x",
@@ -745,7 +745,10 @@ int bm_strerror_transfer(int err, const struct busmaster_transfer *t,
 		msg = "the buffer was registered without card-writes (BUSMASTER_REG_CARD_WRITES): the card may not write it";
 		break;
 	case ETIMEDOUT:
-		msg = "the card did not finish in time and was reset";
+		msg = "the card did not finish in time; its DMA channel was stopped";
+		break;
+	case ECANCELED:
+		msg = "another request's timeout reset the card under this one; retrying is safe";
 		break;
 	case EINTR:
 		msg = "interrupted by a signal (the card transfer in progress was finished first)";

@@ -258,7 +258,7 @@ static void test_json(struct test_state *t, const char *dir)
 static void test_transfer(struct test_state *t, const char *dir)
 {
 	struct bmctl_error e = { "/dev/busmaster0", 110,
-				 "write of 64 MiB at card offset 0x0: the card did not finish in time and was reset, after 1.5 MiB",
+				 "write of 64 MiB at card offset 0x0: the card did not finish in time; its DMA channel was stopped, after 1.5 MiB",
 				 NULL };
 	struct bmctl_xfer_report r = {
 		.op = BMCTL_OP_WRITE, .device = "/dev/busmaster0",
@@ -334,7 +334,7 @@ static void test_transfer(struct test_state *t, const char *dir)
 	out_begin(&o, &bmctl_text_ops);
 	bmctl_text_ops.transfer(&o.ctx, &r);
 	s = out_end(&o, NULL, NULL);
-	CHECK(t, s && !strcmp(s, "bmctl: /dev/busmaster0: write of 64 MiB at card offset 0x0: the card did not finish in time and was reset, after 1.5 MiB\n"),
+	CHECK(t, s && !strcmp(s, "bmctl: /dev/busmaster0: write of 64 MiB at card offset 0x0: the card did not finish in time; its DMA channel was stopped, after 1.5 MiB\n"),
 	      "text failure: device, operation, reason, bytes before");
 	free(s);
 	out_begin(&o, &bmctl_json_ops);

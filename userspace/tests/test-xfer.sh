@@ -197,7 +197,7 @@ jexpect 1 bytes=200000 error.errno=5 card_status=134 card_status_name=ERR_HOST -
 	read --common -d "$card" -l 1M "$tmp/back"
 jexpect 1 bytes=200000 -- fill -d "$card" -l 8M --seed 1
 unset BM_FAKE_FAIL
-BM_FAKE_ERRNO=110 expect 1 "fill of 1 MiB at card offset 0x0: the card did not finish in time and was reset; nothing moved" \
+BM_FAKE_ERRNO=110 expect 1 "fill of 1 MiB at card offset 0x0: the card did not finish in time; its DMA channel was stopped; nothing moved" \
 	fill -d "$card" -l 1M --byte 0
 BM_FAKE_ERRNO=14 expect 1 "the buffer is not writable memory" \
 	read -d "$card" -l 1M "$tmp/back"
