@@ -11,7 +11,9 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
+#include <linux/swiotlb.h>
 
+#include "bm_compat.h"
 #include "busmaster.h"
 
 /*
@@ -19,7 +21,9 @@
  * 4 GiB on x86, so a card of 32 address bits or more reaches it and the DMA
  * API bounces for it. A narrower card (24 or 28 bits) does not: mapping for
  * it fails with a kernel warning. Such cards get their own pool of bounce
- * pages inside their mask: the NT HAL's map registers, literally.
+ * pages inside their mask: the NT HAL's map registers, literally. So does a
+ * limited card when swiotlb is not there to bounce (swiotlb=noforce): the
+ * DMA API would warn and fail on the first page beyond its reach.
  */
 #define BM_SWIOTLB_MIN_BITS	32
 
@@ -30,9 +34,15 @@ static enum busmaster_bounce bm_choose_bounce(struct device *dev,
 
 	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
 		return BUSMASTER_BOUNCE_IOMMU;
-	if (!dma_addressing_limited(dev))
+	/* swiotlb=force, or an encrypted guest: every mapping bounces. */
+	if (!dma_addressing_limited(dev) && !is_swiotlb_force_bounce(dev))
 		return BUSMASTER_BOUNCE_NONE;
-	if (bits >= BM_SWIOTLB_MIN_BITS)
+	/*
+	 * A limit on one mapping's size is swiotlb's, there to bounce for
+	 * us; none means swiotlb is off (is_swiotlb_active() is not exported
+	 * everywhere).
+	 */
+	if (bits >= BM_SWIOTLB_MIN_BITS && dma_max_mapping_size(dev) != SIZE_MAX)
 		return BUSMASTER_BOUNCE_SWIOTLB;
 	return BUSMASTER_BOUNCE_MAP_REGISTERS;
 }
@@ -46,9 +56,9 @@ const char *bm_bounce_name(enum busmaster_bounce bounce)
 	case BUSMASTER_BOUNCE_IOMMU:
 		return "none (an IOMMU translates)";
 	case BUSMASTER_BOUNCE_SWIOTLB:
-		return "swiotlb (memory beyond the card's reach; swiotlb within it)";
+		return "swiotlb (memory beyond the card's reach, or swiotlb=force)";
 	case BUSMASTER_BOUNCE_MAP_REGISTERS:
-		return "map registers (swiotlb beyond the card's reach too)";
+		return "map registers (swiotlb beyond the card's reach, or off)";
 	}
 	return "?";
 }
@@ -87,6 +97,7 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 	struct bm_adapter *ad = &bm->adapter;
 	struct device *dev = &bm->pdev->dev;
 	unsigned int bits = ad->card_addr_bits;
+	u64 max_seg;
 	u32 span;
 	int ret;
 
@@ -111,17 +122,22 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 	}
 	ad->dma_addr_bits = bits;
 
-	/*
-	 * Neither can fail for a PCI device (6.11 made them return void). The
-	 * DMA layer gets whole pages (scatterlists hold pages; edu's segments
-	 * are 4095 bytes); bm_feed() cuts to the card's own limit.
-	 */
-	dma_set_max_seg_size(dev, max_t(u64, PAGE_SIZE,
-					round_down(min_t(u64, ad->max_segment_size,
-							 UINT_MAX), PAGE_SIZE)));
 	/* swiotlb keeps bounce addresses as aligned as the card needs. */
 	if (ad->alignment > 1)
 		dma_set_min_align_mask(dev, ad->alignment - 1);
+
+	/*
+	 * Neither can fail for a PCI device (6.11 made them return void). The
+	 * DMA layer gets whole pages (scatterlists hold pages; edu's segments
+	 * are 4095 bytes); bm_feed() cuts to the card's own limit. No segment
+	 * is longer than one bounce mapping may be (256 KiB where swiotlb
+	 * bounces, swiotlb=force included): a longer run of contiguous pages
+	 * would fail to map.
+	 */
+	max_seg = min_t(u64, ad->max_segment_size, dma_max_mapping_size(dev));
+	dma_set_max_seg_size(dev, max_t(u64, PAGE_SIZE,
+					round_down(min_t(u64, max_seg, UINT_MAX),
+						   PAGE_SIZE)));
 
 	ad->bounce = bm_choose_bounce(dev, bits);
 	span = bm_span_pages(ad);
@@ -140,5 +156,8 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 		break;
 	}
 	ad->map_registers = span;
+	/* dma_alloc_coherent() gives one block, of the largest order at most. */
+	ad->common_max = min_t(u64, BUSMASTER_COMMON_MAX,
+			       PAGE_SIZE << BM_MAX_PAGE_ORDER);
 	return 0;
 }

@@ -160,6 +160,7 @@ static int bm_ioctl_info(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx
 	info->card_mem_size = ad->card_mem_size;
 	info->bounce = ad->bounce;
 	info->map_registers = ad->map_registers;
+	info->common_max = ad->common_max;
 	return 0;
 }
 

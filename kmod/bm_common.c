@@ -10,15 +10,21 @@
  * transfer in progress; so a mapping that outlives COMMON_FREE or close()
  * stays valid memory. It cannot outlive the card: DMA memory must be freed
  * while its device exists (behind an IOMMU it is the device's IOVA space),
- * so remove() zaps every mapping and frees it; a later touch is SIGBUS.
- * That is why pages are inserted at fault time, under the lock remove()
- * takes, rather than all at mmap() time.
+ * so remove() revokes every mapping and frees it; a later touch is SIGBUS.
+ *
+ * The process's mapping is the DMA API's own (dma_mmap_coherent(): the
+ * right pages and page protection, decrypted memory under SME/SEV/TDX,
+ * uncached where the card is not coherent). Revoking it is a zap of the
+ * device file's mappings, which cannot see a mapping that mmap() is still
+ * setting up; so remove() first forbids new mappings, then waits for every
+ * process that ever mapped the buffer to leave mmap() (its mmap_lock),
+ * and only then zaps and frees.
  */
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 
 #include "bm_compat.h"
 #include "busmaster.h"
@@ -41,25 +47,54 @@ static void bm_common_free_dma(struct bm_common *c)
 }
 
 /**
- * bm_common_free_all - free the memory of every common buffer of the card
+ * bm_common_free_all - revoke the mappings of every common buffer of the
+ * card and free its memory
  * @bm: the card, being removed: reset, and no transfer running
  *
  * Handles and mappings stay until closed and unmapped; the memory goes now.
+ * Context: process context; takes the mmap_lock of every process that
+ * mapped one of the buffers.
  */
 void bm_common_free_all(struct bm_dev *bm)
 {
-	struct bm_common *c;
+	struct bm_common *c, *next;
+	struct mm_struct *mm;
+	LIST_HEAD(held);
+	unsigned long i;
+
+	/* No new mappings; hold each buffer while we wait for its mappers. */
+	mutex_lock(&bm->common_lock);
+	list_for_each_entry(c, &bm->common_list, node) {
+		c->revoked = true;
+		if (kref_get_unless_zero(&c->kref))
+			list_add(&c->revoke_node, &held);
+	}
+	mutex_unlock(&bm->common_lock);
+	/*
+	 * Their mmap() calls have finished: every mapping is in the file's
+	 * tree for the zap. @mappers no longer grows once revoked.
+	 */
+	list_for_each_entry(c, &held, revoke_node) {
+		xa_for_each(&c->mappers, i, mm) {
+			mmap_write_lock(mm);
+			mmap_write_unlock(mm);
+		}
+	}
 
 	mutex_lock(&bm->common_lock);
 	list_for_each_entry(c, &bm->common_list, node)
 		bm_common_free_dma(c);
 	mutex_unlock(&bm->common_lock);
+	list_for_each_entry_safe(c, next, &held, revoke_node)
+		bm_common_put(c);
 }
 
 static void bm_common_release(struct kref *kref)
 {
 	struct bm_common *c = container_of(kref, struct bm_common, kref);
 	struct bm_dev *bm = c->bm;
+	struct mm_struct *mm;
+	unsigned long i;
 
 	mutex_lock(&bm->common_lock);
 	list_del(&c->node);
@@ -67,6 +102,9 @@ static void bm_common_release(struct kref *kref)
 	mutex_unlock(&bm->common_lock);
 	bm_uncharge_pinned(c->mm, c->size >> PAGE_SHIFT);
 	mmdrop(c->mm);
+	xa_for_each(&c->mappers, i, mm)
+		mmdrop(mm);
+	xa_destroy(&c->mappers);
 	atomic_dec(&c->bm->stats.common_buffers);
 	put_device(c->dev);
 	bm_dev_put(c->bm);
@@ -116,7 +154,7 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 
 	if (a->flags || a->reserved || a->handle)
 		return -EINVAL;
-	if (!a->length || a->length > BUSMASTER_COMMON_MAX)
+	if (!a->length || a->length > bm->adapter.common_max)
 		return -EINVAL;
 	ret = bm_handle_reserve(&bf->commons, BUSMASTER_COMMON_PER_FILE, &handle);
 	if (ret)
@@ -127,6 +165,7 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 	if (!c)
 		goto release;
 	c->size = PAGE_ALIGN(a->length);
+	xa_init(&c->mappers);
 	/* Locked memory on the process's behalf: charged like a pin. */
 	ret = bm_charge_pinned(current->mm, c->size >> PAGE_SHIFT);
 	if (ret)
@@ -134,7 +173,7 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 	c->mm = current->mm;
 	mmgrab(c->mm);
 	c->dev = get_device(&bm->pdev->dev);
-	/* Beyond the page allocator's largest order this is ENOMEM, not a WARN. */
+	/* Fragmented memory: ENOMEM, not a console message anyone can cause. */
 	c->cpu = dma_alloc_coherent(c->dev, c->size, &c->dma,
 				    GFP_KERNEL | __GFP_NOWARN);
 	if (!c->cpu) {
@@ -216,49 +255,55 @@ static void bm_common_vm_close(struct vm_area_struct *vma)
 	bm_common_put(vma->vm_private_data);
 }
 
-/* The page at @off of the buffer, linear or vmap()ed (IOMMU) memory. */
-static struct page *bm_common_page(struct bm_common *c, unsigned long off)
-{
-	void *va = c->cpu + off;
-
-	return is_vmalloc_addr(va) ? vmalloc_to_page(va) : virt_to_page(va);
-}
-
-static vm_fault_t bm_common_vm_fault(struct vm_fault *vmf)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	struct bm_common *c = vma->vm_private_data;
-	unsigned long off = (vmf->pgoff & BM_MMAP_PGOFF_MASK) << PAGE_SHIFT;
-	vm_fault_t ret = VM_FAULT_SIGBUS;
-
-	mutex_lock(&c->bm->common_lock);
-	if (c->cpu && off < c->size)
-		ret = vmf_insert_pfn(vma, vmf->address,
-				     page_to_pfn(bm_common_page(c, off)));
-	mutex_unlock(&c->bm->common_lock);
-	return ret;
-}
-
+/* No ->fault: every page is mapped at mmap(); once revoked, SIGBUS. */
 static const struct vm_operations_struct bm_common_vm_ops = {
 	.open = bm_common_vm_open,
 	.close = bm_common_vm_close,
-	.fault = bm_common_vm_fault,
 };
+
+/* Map it as the DMA API does. Context: common_lock held, not revoked. */
+static int bm_common_map(struct bm_common *c, struct vm_area_struct *vma,
+			 unsigned long first)
+{
+	unsigned long pgoff = vma->vm_pgoff, key = (unsigned long)current->mm;
+	int ret;
+
+	lockdep_assert_held(&c->bm->common_lock);
+	if (!xa_load(&c->mappers, key)) {
+		ret = xa_insert(&c->mappers, key, current->mm, GFP_KERNEL);
+		if (ret)
+			return ret;
+		mmgrab(current->mm);
+	}
+	c->mapping = vma->vm_file->f_mapping;
+	/*
+	 * VM_IO whether the DMA API maps pages or page frames: GUP must
+	 * refuse it either way, this memory is the card's, not the user's.
+	 */
+	bm_vm_flags_set(vma, VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	/* The API reads vm_pgoff as the page offset in the buffer. */
+	vma->vm_pgoff = first;
+	ret = dma_mmap_coherent(c->dev, vma, c->cpu, c->dma, c->size);
+	vma->vm_pgoff = pgoff;	/* the file offset revoking zaps by */
+	return ret;
+}
 
 /**
  * bm_common_mmap - map (part of) a common buffer into the process
  * @bf: the file
  * @vma: the mapping; vm_pgoff encodes handle and page offset in the buffer
  *
- * Pages are inserted as they are touched (bm_common_vm_fault()).
+ * Context: mmap_lock held for write.
  * Return: 0, -EINVAL for a private mapping or an offset naming no buffer,
- * -ENXIO when the mapping runs past the buffer.
+ * -ENXIO when the mapping runs past the buffer, -ENODEV once the card is
+ * gone, -ENOMEM.
  */
 int bm_common_mmap(struct bm_file *bf, struct vm_area_struct *vma)
 {
 	unsigned long handle = vma->vm_pgoff >> BM_MMAP_HANDLE_SHIFT;
 	unsigned long first = vma->vm_pgoff & BM_MMAP_PGOFF_MASK;
 	struct bm_common *c;
+	int ret;
 
 	/* A private copy would not be the memory the card sees. */
 	if (!(vma->vm_flags & VM_MAYSHARE) || handle > U32_MAX)
@@ -271,14 +316,12 @@ int bm_common_mmap(struct bm_file *bf, struct vm_area_struct *vma)
 		return -ENXIO;
 	}
 	mutex_lock(&c->bm->common_lock);
-	if (!c->cpu) {
-		mutex_unlock(&c->bm->common_lock);
-		bm_common_put(c);
-		return -ENODEV;
-	}
-	c->mapping = vma->vm_file->f_mapping;
+	ret = c->cpu && !c->revoked ? bm_common_map(c, vma, first) : -ENODEV;
 	mutex_unlock(&c->bm->common_lock);
-	bm_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	if (ret) {
+		bm_common_put(c);
+		return ret;
+	}
 	vma->vm_private_data = c;
 	vma->vm_ops = &bm_common_vm_ops;
 	return 0;

@@ -35,6 +35,15 @@ static inline void __iomem *bm_iomap_bar(struct pci_dev *pdev, int bar,
 #endif
 }
 
+/* The largest order the page allocator gives: 6.4 and 6.8 renamed it. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define BM_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define BM_MAX_PAGE_ORDER	MAX_ORDER
+#else
+#define BM_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
 /* 6.3 made vma->vm_flags read-only outside vm_flags_set() and friends. */
 static inline void bm_vm_flags_set(struct vm_area_struct *vma,
 				   unsigned long flags)

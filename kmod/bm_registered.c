@@ -5,7 +5,7 @@
  * A process that streams the same buffer again and again registers it
  * once: the pages are pinned long-term (FOLL_LONGTERM), charged to its
  * RLIMIT_MEMLOCK through mm->pinned_vm as RDMA, io_uring and VFIO do, and
- * mapped for the card once with dma_map_sgtable(). Transfers then move any
+ * mapped for the card once (bm_reg_map()). Transfers then move any
  * sub-range of it (IoBuildPartialMdl) with no pinning or mapping, and sync
  * the range they move -- KeFlushIoBuffers / FlushAdapterBuffers -- unless
  * the caller asks to do it with BUSMASTER_IOCTL_SYNC.
@@ -50,11 +50,27 @@ void bm_uncharge_pinned(struct mm_struct *mm, unsigned long npages)
 	atomic64_sub(npages, &mm->pinned_vm);
 }
 
+/* Undo the first @n single mappings of bm_reg_map_runs(). */
+static void bm_reg_unmap_runs(struct bm_reg *reg, unsigned int n)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(&reg->sgt, sg, i) {
+		if (i == n)
+			break;
+		dma_unmap_page_attrs(reg->dev, sg_dma_address(sg), sg_dma_len(sg),
+				     reg->dir, DMA_ATTR_SKIP_CPU_SYNC);
+	}
+}
+
 /* Transfers synced what the CPU may read; do not copy stale data back. */
 static void bm_reg_unmap(struct bm_reg *reg)
 {
 	lockdep_assert_held(&reg->bm->reg_list_lock);
-	if (reg->mapped)
+	if (reg->mapped && reg->runs)
+		bm_reg_unmap_runs(reg, reg->sgt.orig_nents);
+	else if (reg->mapped)
 		dma_unmap_sgtable(reg->dev, &reg->sgt, reg->dir,
 				  DMA_ATTR_SKIP_CPU_SYNC);
 	reg->mapped = false;
@@ -122,16 +138,107 @@ struct bm_reg *bm_reg_get(struct bm_file *bf, u32 handle)
 	return reg;
 }
 
+/*
+ * May this page stay pinned writable long-term? Anonymous memory, shmem
+ * and hugetlb may; page cache of a file the kernel writes back may not (the
+ * pin defeats dirty tracking). 6.5 and later refuse such a pin in GUP;
+ * before, only our look at the VMAs did, and a thread could swap the
+ * mapping between that look and the pin. So look at what was pinned.
+ */
+static bool bm_long_term_writable(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	return folio_test_anon(folio) || folio_test_swapbacked(folio) ||
+	       folio_test_hugetlb(folio);
+}
+
 static int bm_reg_pin(struct bm_reg *reg, u64 addr, unsigned int flags)
 {
 	int got = pin_user_pages_fast(addr & PAGE_MASK, reg->npages,
 				      FOLL_LONGTERM | flags, reg->pages);
+	unsigned int i;
 
-	if (got == reg->npages)
-		return 0;
+	if (got == reg->npages) {
+		for (i = 0; i < got; i++)
+			if ((flags & FOLL_WRITE) &&
+			    !bm_long_term_writable(reg->pages[i]))
+				break;
+		if (i == got)
+			return 0;
+	}
 	if (got > 0)
 		unpin_user_pages(reg->pages, got);
 	return got < 0 ? got : -EFAULT;
+}
+
+/* Does any mapped segment ever need a sync (a bounce page, a non-coherent card)? */
+static bool bm_sgt_needs_sync(struct device *dev, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i)
+		if (dma_need_sync(dev, sg_dma_address(sg)))
+			return true;
+	return false;
+}
+
+/* Each run of contiguous pages (an sg entry) as a single mapping of its own. */
+static int bm_reg_map_runs(struct bm_reg *reg)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(&reg->sgt, sg, i) {
+		dma_addr_t addr = dma_map_page_attrs(reg->dev, sg_page(sg),
+						     sg->offset, sg->length,
+						     reg->dir,
+						     DMA_ATTR_NO_WARN |
+						     DMA_ATTR_SKIP_CPU_SYNC);
+
+		if (dma_mapping_error(reg->dev, addr)) {
+			bm_reg_unmap_runs(reg, i);
+			return -ENOMEM;
+		}
+		sg_dma_address(sg) = addr;
+		sg_dma_len(sg) = sg->length;
+	}
+	reg->sgt.nents = reg->sgt.orig_nents;
+	reg->runs = true;
+	return 0;
+}
+
+/*
+ * Map the buffer for as long as it lives. Transfers move, and callers
+ * sync, any byte range of it; the DMA API allows a partial sync only of a
+ * single mapping, never of a scatterlist's (whose entries an IOMMU may
+ * have merged from several pages). So: one dma_map_sgtable() where no
+ * sync is ever needed (the card reaches the pages coherently: syncs are
+ * skipped), else each run of contiguous pages mapped alone (swiotlb
+ * bounces some of them), synced in exactly the bytes asked for. Bounce
+ * space for it all, or nothing: ENOMEM. Nothing to sync at map time:
+ * every transfer syncs what it moves, or the caller does with SYNC.
+ */
+static int bm_reg_map(struct bm_reg *reg)
+{
+	int ret;
+
+	if (reg->bm->adapter.bounce != BUSMASTER_BOUNCE_SWIOTLB) {
+		ret = dma_map_sgtable(reg->dev, &reg->sgt, reg->dir,
+				      DMA_ATTR_NO_WARN | DMA_ATTR_SKIP_CPU_SYNC);
+		if (ret)
+			return -ENOMEM;
+		if (!bm_sgt_needs_sync(reg->dev, &reg->sgt)) {
+			reg->mapped = true;
+			return 0;
+		}
+		dma_unmap_sgtable(reg->dev, &reg->sgt, reg->dir,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+	}
+	ret = bm_reg_map_runs(reg);
+	reg->mapped = !ret;
+	return ret;
 }
 
 /* Pin, charge and (where the DMA API can) map; undo all of it on failure. */
@@ -139,8 +246,6 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 {
 	struct bm_dev *bm = reg->bm;
 	const struct bm_adapter *ad = &bm->adapter;
-	size_t max_map = dma_max_mapping_size(reg->dev);
-	unsigned int max_seg;
 	bool writable;
 	int ret;
 
@@ -166,29 +271,18 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 	ret = bm_pages_claim(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM);
 	if (ret)
 		goto unpin;
-	/* Segments no longer than one bounce mapping may be. */
-	max_seg = dma_get_max_seg_size(reg->dev);
-	if (max_map < max_seg)
-		max_seg = max_t(unsigned int, PAGE_SIZE,
-				round_down(max_map, PAGE_SIZE));
+	/* Segments no longer than one bounce mapping may be (the adapter's). */
 	ret = sg_alloc_table_from_pages_segment(&reg->sgt, reg->pages,
 						reg->npages, reg->offset,
-						reg->length, max_seg, GFP_KERNEL);
+						reg->length,
+						dma_get_max_seg_size(reg->dev),
+						GFP_KERNEL);
 	if (ret)
 		goto unclaim;
 	if (ad->bounce != BUSMASTER_BOUNCE_MAP_REGISTERS) {
-		/*
-		 * Bounce space for it all, or nothing: ENOMEM. Every transfer
-		 * syncs what it moves (bm_transfer_registered()), or the
-		 * caller does with SYNC: nothing to sync at map time.
-		 */
-		ret = dma_map_sgtable(reg->dev, &reg->sgt, reg->dir,
-				      DMA_ATTR_NO_WARN | DMA_ATTR_SKIP_CPU_SYNC);
-		if (ret) {
-			ret = -ENOMEM;
+		ret = bm_reg_map(reg);
+		if (ret)
 			goto free;
-		}
-		reg->mapped = true;
 	}
 	atomic_add(reg->npages, &bm->stats.pinned_pages);
 	return 0;
@@ -313,15 +407,16 @@ void bm_reg_release_all(struct bm_file *bf)
 
 /*
  * Sync exactly the bytes [offset, offset + len), for the device or for the
- * CPU: partial syncs of the mapped segments, so bytes outside the range --
- * which the CPU or the other direction may be using -- are not touched.
+ * CPU: partial syncs of the single mappings that hold them, so bytes
+ * outside the range -- which the CPU or the other direction may be using --
+ * are not touched. A buffer mapped as one scatterlist never needs one.
  */
 static void bm_reg_sync(struct bm_reg *reg, u64 offset, u64 len, bool for_cpu)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
-	if (!reg->mapped)
+	if (!reg->mapped || !reg->runs)
 		return;
 	for_each_sgtable_dma_sg(&reg->sgt, sg, i) {
 		u64 seg = sg_dma_len(sg), n;

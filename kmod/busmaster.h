@@ -130,6 +130,7 @@ extern const struct bm_card_ops bm_card_ops;
  * @dma_addr_bits: width of the DMA mask set (<= @card_addr_bits)
  * @bounce: enum busmaster_bounce, see bm_adapter_setup()
  * @map_registers: pages one transfer may map at once (NumberOfMapRegisters)
+ * @common_max: bytes a common buffer may have: one contiguous block
  * @pool_cpu: the map-register pool (BUSMASTER_BOUNCE_MAP_REGISTERS only):
  *	@map_registers pages of coherent memory within the card's mask
  * @pool_dma: bus address of @pool_cpu
@@ -151,6 +152,7 @@ struct bm_adapter {
 	u32 dma_addr_bits;
 	enum busmaster_bounce bounce;
 	u32 map_registers;
+	u64 common_max;
 	void *pool_cpu;
 	dma_addr_t pool_dma;
 	unsigned long *pool_map;
@@ -197,7 +199,7 @@ struct bm_stats {
  * @kselftest_verified: bytes the last in-kernel self-test verified
  * @common_list: common buffers of all files, for remove() to free
  * @common_lock: protects @common_list and each buffer's memory (cpu,
- *	mapping) against remove() and the mmap fault handler
+ *	mapping, mappers, revoked) against remove() and mmap()
  * @reg_list: registered buffers of all files, for remove() to unmap
  * @reg_list_lock: protects @reg_list and each buffer's @mapped
  * @debugfs: this card's debugfs folder
@@ -224,7 +226,7 @@ struct bm_dev {
 	struct bm_stats stats;
 	u64 kselftest_verified;
 	struct list_head common_list;
-	struct mutex common_lock;	/* common_list, bm_common.cpu, .mapping */
+	struct mutex common_lock;	/* common_list, bm_common memory and mappings */
 	struct list_head reg_list;
 	struct mutex reg_list_lock;	/* reg_list, and bm_reg.mapped */
 	struct dentry *debugfs;
@@ -245,6 +247,10 @@ struct bm_dev {
  * @size: bytes, whole pages
  * @handle: its handle in the owning file (the mmap offset's high bits)
  * @mapping: the device file's address_space once mapped, to zap on remove()
+ * @mappers: every mm that mapped it (mmgrab()ed), keyed by address:
+ *	remove() waits for their mmap() calls before it zaps
+ * @revoked: remove() began: no new mappings
+ * @revoke_node: in remove()'s list of buffers it holds while it waits
  * @node: in @bm->common_list
  */
 struct bm_common {
@@ -254,6 +260,9 @@ struct bm_common {
 	struct mm_struct *mm;
 	u32 handle;
 	struct address_space *mapping;
+	struct xarray mappers;
+	bool revoked;
+	struct list_head revoke_node;
 	struct list_head node;
 	void *cpu;
 	dma_addr_t dma;
@@ -275,6 +284,8 @@ struct bm_common {
  * @card_writes: pinned writable: the card may write it
  * @mapped: @sgt is mapped (not for cards that bounce through map
  *	registers, nor after remove())
+ * @runs: each entry of @sgt is a single mapping of its own, synced in
+ *	part; else @sgt is mapped as one and never needs a sync
  * @dir: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE when the card may not write it
  * @sgt: the pages as an sg_table, mapped when @mapped
  * @node: in @bm->reg_list, so remove() can unmap what files still hold
@@ -290,6 +301,7 @@ struct bm_reg {
 	u64 length;
 	bool card_writes;
 	bool mapped;
+	bool runs;
 	enum dma_data_direction dir;
 	struct sg_table sgt;
 	struct list_head node;

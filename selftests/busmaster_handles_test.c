@@ -268,7 +268,7 @@ TEST_F(cards, limits_come_before_the_work)
 		EXPECT_EQ(EMFILE, errno);
 		for (int k = 0; k < BUSMASTER_COMMON_PER_FILE; k++)
 			ASSERT_EQ(0, common_alloc(fd, PAGE, &a));
-		EXPECT_EQ(-1, common_alloc(fd, BUSMASTER_COMMON_MAX, &a));
+		EXPECT_EQ(-1, common_alloc(fd, self->c[i].info.common_max, &a));
 		EXPECT_EQ(EMFILE, errno);
 		close(fd);
 	}

@@ -4,8 +4,10 @@
  * card removed under an open file (PutDmaAdapter's case, or surprise removal)
  * leaves the file valid but answering ENODEV until it is closed.
  */
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "kselftest_harness.h"
@@ -115,8 +117,9 @@ TEST(common_buffer_mapped_across_removal)
 	struct busmaster_info info;
 	char path[128], slot[16];
 	int ids[BM_MAX_CARDS];
-	int fd, reopened;
+	int fd, reopened, status;
 	void *map;
+	pid_t pid;
 
 	if (!bm_list_cards(ids, BM_MAX_CARDS))
 		SKIP(return, "no /dev/busmaster*");
@@ -129,8 +132,18 @@ TEST(common_buffer_mapped_across_removal)
 	ASSERT_NE(MAP_FAILED, map);
 	ASSERT_EQ(0, close(fd));
 
+	memset(map, 0x5a, 4096);	/* every page mapped now */
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", slot);
 	ASSERT_EQ(0, write_sysfs(path, "1"));
+	/* The memory went back to the kernel: touching it is SIGBUS, never a read of it. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(*(volatile uint8_t *)map == 0x5a ? 1 : 2);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
+		TH_LOG("a touch after removal: %s %d", WIFSIGNALED(status) ? "signal" : "exit",
+		       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	/* Unmapping now frees what is left; the kernel log must stay clean. */
 	EXPECT_EQ(0, munmap(map, 4096));
 

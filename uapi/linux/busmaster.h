@@ -26,6 +26,14 @@
  * Commands with results that matter on failure (TRANSFER's and TRANSFERV's
  * bytes_done) write their output fields back on failure too, once the
  * request passed its checks; the others write nothing back on failure.
+ *
+ * Who shares what: a card's on-card memory is one resource for every
+ * opener of the card -- any file may read or write any offset of it, and
+ * nothing there separates one user's bytes from another's. The device
+ * node's permissions are the only boundary between users: give a card
+ * only to people who may see and change each other's data on it. Host
+ * memory is not shared: handles belong to the file that made them, and a
+ * transfer reaches only the caller's own memory.
  */
 #ifndef _UAPI_LINUX_BUSMASTER_H
 #define _UAPI_LINUX_BUSMASTER_H
@@ -118,6 +126,10 @@ enum busmaster_bounce {
  * @map_registers: pages one transfer may map at once (NumberOfMapRegisters):
  *	the smaller of what the card's limits span and what the bounce
  *	strategy can hold
+ * @common_max: bytes one common buffer may have on this card, at most
+ *	BUSMASTER_COMMON_MAX: a common buffer is one physically contiguous
+ *	block, and the page allocator gives at most 4 MiB (PAGE_SIZE <<
+ *	MAX_PAGE_ORDER) on kernels without CMA, Debian's among them
  *
  * Newer drivers append fields; @size tells which ones the caller gets.
  */
@@ -147,6 +159,7 @@ struct busmaster_info {
 	__u64 card_mem_size;
 	__u32 bounce;
 	__u32 map_registers;
+	__u64 common_max;
 };
 
 #define BUSMASTER_TIMEOUT_MAX_MS	600000	/* 10 minutes */
@@ -244,7 +257,8 @@ struct busmaster_transfer {
  * mmap() and to move to and from the card with BUSMASTER_XFER_COMMON
  * @size: in: sizeof(struct busmaster_common_alloc)
  * @flags: in: must be 0
- * @length: in: bytes, 1 to BUSMASTER_COMMON_MAX; rounded up to whole pages
+ * @length: in: bytes, 1 to INFO's @common_max (at most
+ *	BUSMASTER_COMMON_MAX); rounded up to whole pages
  * @handle: out: names the buffer in this file (never 0)
  * @reserved: in: must be 0
  * @mmap_offset: out: the offset to give mmap() to map the buffer (length
@@ -256,7 +270,7 @@ struct busmaster_transfer {
  * registered buffer is. Errors: ENOMEM (over RLIMIT_MEMLOCK without
  * CAP_IPC_LOCK, or no such contiguous memory within the card's reach),
  * EMFILE (BUSMASTER_COMMON_PER_FILE buffers already: checked before
- * anything is allocated), EINVAL (length), EFAULT (the answer could not be
+ * anything is allocated), EINVAL (length 0 or over @common_max), EFAULT (the answer could not be
  * written back). The handle and offset are usable once the call returned
  * them; a failed call leaves no buffer and no charge behind.
  */

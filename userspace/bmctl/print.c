@@ -42,6 +42,8 @@ const struct bmctl_field bmctl_info_fields[] = {
 	INFO_FIELD(bounce, ENUM, "bounce strategy", .name = bm_bounce_name),
 	INFO_FIELD(map_registers, UINT,
 		   "map registers (NumberOfMapRegisters)"),
+	INFO_FIELD(common_max, BYTES,
+		   "largest common buffer (AllocateCommonBuffer)"),
 };
 
 const size_t bmctl_info_nfields =

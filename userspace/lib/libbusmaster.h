@@ -246,7 +246,7 @@ int bm_read(int fd, void *buf, uint64_t len, uint64_t card_offset,
  * bm_common_alloc() - BUSMASTER_IOCTL_COMMON_ALLOC: a common buffer
  * (AllocateCommonBuffer), memory the CPU and the card share
  * @fd: an open card
- * @len: bytes, 1 to BUSMASTER_COMMON_MAX; the driver rounds up to pages
+ * @len: bytes, 1 to INFO's common_max; the driver rounds up to pages
  * @handle: on success, names the buffer in this file (never 0)
  * @mmap_offset: on success, what to give bm_common_map()
  *
@@ -254,7 +254,7 @@ int bm_read(int fd, void *buf, uint64_t len, uint64_t card_offset,
  *
  * Return: 0, or -1 with errno from ioctl(2): ENOMEM (no contiguous memory
  * within the card's reach), EMFILE (BUSMASTER_COMMON_PER_FILE buffers
- * already), EINVAL (@len 0 or above BUSMASTER_COMMON_MAX).
+ * already), EINVAL (@len 0 or above INFO's common_max).
  */
 int bm_common_alloc(int fd, uint64_t len, uint32_t *handle,
 		    uint64_t *mmap_offset);

@@ -131,6 +131,7 @@ static int fake_info(struct busmaster_info *i)
 	i->max_segment_size = i->max_transfer_size;
 	i->card_mem_size = size;
 	i->dma_channels = 1;
+	i->common_max = env_u64("BM_FAKE_COMMON_MAX", 4 << 20);
 	return 0;
 }
 
@@ -416,7 +417,7 @@ static int fake_common_alloc(struct busmaster_common_alloc *a)
 	uint32_t h;
 
 	if (a->size < sizeof(*a) || a->flags || a->reserved || !a->length ||
-	    a->length > BUSMASTER_COMMON_MAX)
+	    a->length > env_u64("BM_FAKE_COMMON_MAX", 4 << 20))
 		return -EINVAL;
 	for (h = 1; h <= MAX_COMMON && commons[h].mem; h++)
 		;
