@@ -218,6 +218,7 @@ struct BusmasterCardState {
     uint8_t report_addr_bits;
     uint32_t report_max_segs;   /* 0: the truth */
     uint32_t report_ring_max;   /* 0: the truth */
+    bool report_gone_irq;       /* IRQ_STATUS reads all ones */
     bool sg;
     bool msi_on;
     bool msix_on;
@@ -838,7 +839,8 @@ static uint64_t bm_mmio_read(void *opaque, hwaddr addr, unsigned size)
         val = s->scratch;
         break;
     case BM_REG_IRQ_STATUS:
-        val = s->irq_status;
+        /* What a vanished card reads as; the causes still latch. */
+        val = s->report_gone_irq ? UINT32_MAX : s->irq_status;
         break;
     case BM_REG_IRQ_MASK:
         val = s->irq_mask;
@@ -1086,6 +1088,8 @@ static Property bm_properties[] = {
                        report_max_segs, 0),
     DEFINE_PROP_UINT32("report_ring_max", BusmasterCardState,
                        report_ring_max, 0),
+    DEFINE_PROP_BOOL("report_gone_irq", BusmasterCardState,
+                     report_gone_irq, false),
     DEFINE_PROP_BOOL("sg", BusmasterCardState, sg, true),
     DEFINE_PROP_UINT32("max_segs", BusmasterCardState, max_segs, 256),
     DEFINE_PROP_UINT32("max_seg_size", BusmasterCardState, max_seg_size,

@@ -280,8 +280,13 @@ static u32 bmc_irq(struct bm_dev *bm)
 	struct bmc *card = bm->card;
 	u32 c;
 
-	if (!status)
-		return 0;	/* not ours, or the card's spurious-interrupt test */
+	/*
+	 * 0: not ours, or the card's spurious-interrupt test. All ones: the
+	 * card has gone (a read that no device answered); nothing to
+	 * acknowledge, and no cause is real.
+	 */
+	if (!status || status == U32_MAX)
+		return 0;
 	/* Acknowledge first: a completion racing us raises a new interrupt. */
 	bmc_write(bm, BMC_IRQ_STATUS, status);
 	spin_lock(&card->lock);

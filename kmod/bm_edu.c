@@ -107,8 +107,9 @@ static u32 bm_edu_irq(struct bm_dev *bm)
 	struct bm_edu *edu = bm->card;
 	struct bm_xfer *x;
 
-	if (!status)
-		return 0;	/* a shared INTx line raised by someone else */
+	/* A shared INTx line raised by someone else, or edu has gone (all ones). */
+	if (!status || status == U32_MAX)
+		return 0;
 	writel(status, bm->regs + EDU_REG_IRQ_ACK);
 	if (status & EDU_IRQ_DMA) {
 		spin_lock(&edu->lock);

@@ -212,7 +212,6 @@ static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		goto err_put;
-	pci_set_master(pdev);
 
 	bm->regs = bm_iomap_bar(pdev, 0, BM_DRV_NAME);
 	if (IS_ERR(bm->regs)) {
@@ -224,6 +223,12 @@ static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = ops->init(bm);
 	if (ret)
 		goto err_put;
+	/*
+	 * Bus mastering only now that ->init() reset the card: a card left
+	 * running by the kernel before (kexec, kdump) must not resume DMA
+	 * into memory that kernel gave it.
+	 */
+	pci_set_master(pdev);
 	ret = bm_adapter_setup(bm, max_addr_bits, map_registers);
 	if (ret)
 		goto err_put;

@@ -294,6 +294,12 @@ static void test_caps_lying(void)
     g_assert_cmpuint(rd(c, REG_MAX_SEGS), ==, 0x80000000u);
     g_assert_cmpuint(rd(c, REG_RING_MAX), ==, 0xffffffffu);
     card_stop(c);
+
+    /* IRQ_STATUS reads as a card that has gone; nothing else changes. */
+    c = card_start("report_gone_irq=on");
+    g_assert_cmpuint(rd(c, REG_IRQ_STATUS), ==, 0xffffffffu);
+    g_assert_cmphex(rd(c, REG_ID), ==, 0x424d4331);
+    card_stop(c);
 }
 
 /* Out-of-range properties make the device fail to realize; QEMU lives. */
