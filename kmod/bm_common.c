@@ -29,9 +29,14 @@
 #include "bm_compat.h"
 #include "busmaster.h"
 
-/* mmap offset = handle << 32: the handle in the high bits, the page below. */
-#define BM_MMAP_HANDLE_SHIFT	(32 - PAGE_SHIFT)
-#define BM_MMAP_PGOFF_MASK	((1UL << BM_MMAP_HANDLE_SHIFT) - 1)
+/*
+ * mmap offset = map_id << 32: the buffer in the high bits, the page below.
+ * Every open file of a card shares the device inode's address_space, and
+ * revoking a mapping zaps it by offset: so the offset names the buffer
+ * uniquely on the card, not by its handle, which another file may also use.
+ */
+#define BM_MMAP_ID_SHIFT	(32 - PAGE_SHIFT)
+#define BM_MMAP_PGOFF_MASK	((1UL << BM_MMAP_ID_SHIFT) - 1)
 
 /* Free the DMA memory. Context: bm->common_lock held. */
 static void bm_common_free_dma(struct bm_common *c)
@@ -40,7 +45,7 @@ static void bm_common_free_dma(struct bm_common *c)
 	if (!c->cpu)
 		return;
 	if (c->mapping)
-		unmap_mapping_range(c->mapping, (loff_t)c->handle << 32,
+		unmap_mapping_range(c->mapping, (loff_t)c->map_id << 32,
 				    c->size, 1);
 	dma_free_coherent(c->dev, c->size, c->cpu, c->dma);
 	c->cpu = NULL;
@@ -105,6 +110,7 @@ static void bm_common_release(struct kref *kref)
 	xa_for_each(&c->mappers, i, mm)
 		mmdrop(mm);
 	xa_destroy(&c->mappers);
+	ida_free(&bm->map_ids, c->map_id);
 	atomic_dec(&c->bm->stats.common_buffers);
 	put_device(c->dev);
 	bm_dev_put(c->bm);
@@ -130,6 +136,24 @@ struct bm_common *bm_common_get(struct bm_file *bf, u32 handle)
 	c = xa_load(&bf->commons, handle);
 	if (c)
 		kref_get(&c->kref);
+	xa_unlock(&bf->commons);
+	return c;
+}
+
+/* This file's buffer whose mmap offset is @map_id << 32, referenced. */
+static struct bm_common *bm_common_get_mapped(struct bm_file *bf,
+					      unsigned long map_id)
+{
+	struct bm_common *c;
+	unsigned long handle;
+
+	xa_lock(&bf->commons);
+	xa_for_each(&bf->commons, handle, c) {
+		if (c->map_id == map_id) {
+			kref_get(&c->kref);
+			break;
+		}
+	}
 	xa_unlock(&bf->commons);
 	return c;
 }
@@ -166,10 +190,14 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 		goto release;
 	c->size = PAGE_ALIGN(a->length);
 	xa_init(&c->mappers);
+	ret = ida_alloc_range(&bm->map_ids, 1, INT_MAX, GFP_KERNEL);
+	if (ret < 0)
+		goto free;
+	c->map_id = ret;
 	/* Locked memory on the process's behalf: charged like a pin. */
 	ret = bm_charge_pinned(current->mm, c->size >> PAGE_SHIFT);
 	if (ret)
-		goto free;
+		goto free_id;
 	c->mm = current->mm;
 	mmgrab(c->mm);
 	c->dev = get_device(&bm->pdev->dev);
@@ -192,9 +220,8 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 	if (bm_planted(BM_DEFECT_LOCK_ORDER))
 		mutex_unlock(&bm->reg_list_lock);
 
-	c->handle = handle;
 	a->handle = handle;
-	a->mmap_offset = (u64)handle << 32;
+	a->mmap_offset = (u64)c->map_id << 32;
 	ctx->handles = &bf->commons;
 	ctx->handle = handle;
 	ctx->created = c;
@@ -205,6 +232,8 @@ put:
 	put_device(c->dev);
 	bm_uncharge_pinned(c->mm, c->size >> PAGE_SHIFT);
 	mmdrop(c->mm);
+free_id:
+	ida_free(&bm->map_ids, c->map_id);
 free:
 	kfree(c);
 release:
@@ -291,7 +320,8 @@ static int bm_common_map(struct bm_common *c, struct vm_area_struct *vma,
 /**
  * bm_common_mmap - map (part of) a common buffer into the process
  * @bf: the file
- * @vma: the mapping; vm_pgoff encodes handle and page offset in the buffer
+ * @vma: the mapping; vm_pgoff encodes the buffer's map_id and the page
+ *	offset in the buffer
  *
  * Context: mmap_lock held for write.
  * Return: 0, -EINVAL for a private mapping or an offset naming no buffer,
@@ -300,15 +330,15 @@ static int bm_common_map(struct bm_common *c, struct vm_area_struct *vma,
  */
 int bm_common_mmap(struct bm_file *bf, struct vm_area_struct *vma)
 {
-	unsigned long handle = vma->vm_pgoff >> BM_MMAP_HANDLE_SHIFT;
+	unsigned long id = vma->vm_pgoff >> BM_MMAP_ID_SHIFT;
 	unsigned long first = vma->vm_pgoff & BM_MMAP_PGOFF_MASK;
 	struct bm_common *c;
 	int ret;
 
 	/* A private copy would not be the memory the card sees. */
-	if (!(vma->vm_flags & VM_MAYSHARE) || handle > U32_MAX)
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
-	c = bm_common_get(bf, handle);
+	c = bm_common_get_mapped(bf, id);
 	if (!c)
 		return -EINVAL;
 	if (first + vma_pages(vma) > c->size >> PAGE_SHIFT) {

@@ -46,6 +46,7 @@ static void bm_dev_release(struct kref *kref)
 	struct bm_dev *bm = container_of(kref, struct bm_dev, kref);
 
 	ida_free(&bm_ida, bm->id);
+	ida_destroy(&bm->map_ids);
 	kfree(bm);
 }
 
@@ -179,6 +180,7 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	kref_init(&bm->kref);
 	init_rwsem(&bm->lifetime);
 	init_completion(&bm->irq_seen);
+	ida_init(&bm->map_ids);
 	INIT_LIST_HEAD(&bm->common_list);
 	mutex_init(&bm->common_lock);
 	INIT_LIST_HEAD(&bm->reg_list);

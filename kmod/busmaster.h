@@ -20,6 +20,7 @@
 #define _BUSMASTER_H
 
 #include <linux/completion.h>
+#include <linux/idr.h>
 #include <linux/interrupt.h>
 #include <linux/kref.h>
 #include <linux/miscdevice.h>
@@ -200,6 +201,7 @@ struct bm_stats {
  * @common_list: common buffers of all files, for remove() to free
  * @common_lock: protects @common_list and each buffer's memory (cpu,
  *	mapping, mappers, revoked) against remove() and mmap()
+ * @map_ids: the common buffers' map_ids
  * @reg_list: registered buffers of all files, for remove() to unmap
  * @reg_list_lock: protects @reg_list and each buffer's @mapped
  * @debugfs: this card's debugfs folder
@@ -228,6 +230,7 @@ struct bm_dev {
 	struct list_head common_list;
 	struct mutex common_lock;	/* common_list, bm_common memory and mappings */
 	struct list_head reg_list;
+	struct ida map_ids;
 	struct mutex reg_list_lock;	/* reg_list, and bm_reg.mapped */
 	struct dentry *debugfs;
 	struct miscdevice misc;
@@ -245,7 +248,8 @@ struct bm_dev {
  * @cpu: kernel address; NULL once remove() freed it
  * @dma: bus address, within the card's reach
  * @size: bytes, whole pages
- * @handle: its handle in the owning file (the mmap offset's high bits)
+ * @map_id: names it on the card, unique among all files' buffers: the
+ *	mmap offset is @map_id << 32
  * @mapping: the device file's address_space once mapped, to zap on remove()
  * @mappers: every mm that mapped it (mmgrab()ed), keyed by address:
  *	remove() waits for their mmap() calls before it zaps
@@ -258,7 +262,7 @@ struct bm_common {
 	struct bm_dev *bm;
 	struct device *dev;
 	struct mm_struct *mm;
-	u32 handle;
+	u32 map_id;
 	struct address_space *mapping;
 	struct xarray mappers;
 	bool revoked;

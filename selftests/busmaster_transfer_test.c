@@ -9,6 +9,7 @@
  */
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "busmaster_test.h"
@@ -535,6 +536,48 @@ TEST_F(cards, common_buffer_both_directions_through_mmap)
 		EXPECT_EQ(ENOENT, errno) TH_LOG("a freed handle still works");
 		ASSERT_EQ(0, munmap(map, size));
 	}
+}
+
+/*
+ * Two files of one card each get their first common buffer (handle 1 in
+ * both): one file freeing its buffer must not touch the other's mapping.
+ * (The mmap offset was the handle, and the device file's mappings are
+ * zapped by offset: the other process's mapping was zapped -- SIGBUS.)
+ */
+TEST_F(cards, freeing_a_buffer_leaves_another_files_mapping_alone)
+{
+	struct card *c = &self->c[0];
+	struct busmaster_common_alloc mine, theirs;
+	int other = bm_open_id(c->id, O_RDWR), status;
+	uint8_t *map, *their_map;
+	pid_t pid;
+
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, common_alloc(c->fd, PAGE, &mine));
+	ASSERT_EQ(0, common_alloc(other, PAGE, &theirs));
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, mine.mmap_offset);
+	ASSERT_NE(MAP_FAILED, map);
+	memset(map, 0x3c, PAGE);
+	/* They map theirs too, unmap it, and free it. */
+	their_map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, other,
+			 theirs.mmap_offset);
+	ASSERT_NE(MAP_FAILED, their_map);
+	memset(their_map, 0xc3, PAGE);
+	ASSERT_EQ(0, munmap(their_map, PAGE));
+	ASSERT_EQ(0, common_free(other, theirs.handle));
+	ASSERT_EQ(0, close(other));
+	/* In a child: a SIGBUS here must fail the test, not end it. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(map[0] == 0x3c && map[PAGE - 1] == 0x3c ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("my mapping after another file freed its buffer: %s %d",
+		       WIFSIGNALED(status) ? "signal" : "exit",
+		       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	munmap(map, PAGE);
+	common_free(c->fd, mine.handle);
 }
 
 /*

@@ -262,7 +262,8 @@ struct busmaster_transfer {
  * @handle: out: names the buffer in this file (never 0)
  * @reserved: in: must be 0
  * @mmap_offset: out: the offset to give mmap() to map the buffer (length
- *	up to the rounded-up size, MAP_SHARED)
+ *	up to the rounded-up size, MAP_SHARED); opaque, and valid only for
+ *	this file
  *
  * The buffer belongs to the file: freed by COMMON_FREE or on close. A
  * mapping keeps the memory until it is unmapped, even after the free.
