@@ -348,13 +348,18 @@ void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 	wake_up_all(&bm_claims_wait);
 }
 
-/* Card -> memory into user pages: all of them writable, or EFAULT now. */
-static int bm_check_user_dest(u64 addr, u64 len)
+/*
+ * User memory a request moves: mapped, with pages to pin (GUP-fast pins
+ * the pages the DMA API maps into a common buffer's VM_IO mapping behind
+ * an IOMMU, so the VMAs are looked at first), and for card -> memory all
+ * writable: EFAULT now, before any DMA.
+ */
+static int bm_check_user_range(u64 addr, u64 len, bool from_card)
 {
 	bool writable;
 	int ret = bm_user_writable(addr, len, false, &writable);
 
-	return ret ?: (writable ? 0 : -EFAULT);
+	return ret ?: (writable || !from_card ? 0 : -EFAULT);
 }
 
 /* Feed the bus addresses of [offset, offset + len) of a mapped sg_table. */
@@ -648,8 +653,8 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	}
 	ret = bm_check_range(&bm->adapter, t->addr, t->length, t->card_offset,
 			     limit);
-	if (!ret && !buffer && from_card)
-		ret = bm_check_user_dest(t->addr, t->length);
+	if (!ret && !buffer)
+		ret = bm_check_user_range(t->addr, t->length, from_card);
 	if (ret)
 		goto out;
 
@@ -714,8 +719,9 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	for (i = 0; i < tv->count; i++) {
 		ret = bm_check_range(ad, iov[i].addr, iov[i].length, card,
 				     TASK_SIZE);
-		if (!ret && tv->flags & BUSMASTER_XFER_FROM_CARD)
-			ret = bm_check_user_dest(iov[i].addr, iov[i].length);
+		if (!ret)
+			ret = bm_check_user_range(iov[i].addr, iov[i].length,
+						  tv->flags & BUSMASTER_XFER_FROM_CARD);
 		if (ret)
 			goto free;
 		card += iov[i].length;
