@@ -57,7 +57,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(BusmasterCardState, BUSMASTER_CARD)
 #define BM_REG_ID               0x000
 #define   BM_ID_MAGIC             0x424d4331    /* "BMC1" */
 #define BM_REG_VERSION          0x004
-#define   BM_VERSION              0x00010000    /* datasheet 1.0 */
+#define   BM_VERSION              0x00010001    /* datasheet 1.1 */
 #define BM_REG_ADDR_BITS        0x008
 #define BM_REG_CAPS             0x00c
 #define   BM_CAPS_SG              (1u << 0)
@@ -74,6 +74,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(BusmasterCardState, BUSMASTER_CARD)
 #define BM_REG_MEM_SIZE_HI      0x024
 #define BM_REG_DESC_SIZE        0x028
 #define BM_REG_RING_MAX         0x02c
+#define BM_REG_SEG_BOUNDARY     0x030
 
 /* Control and interrupts */
 #define BM_REG_RESET            0x040
@@ -153,6 +154,7 @@ enum {
     BM_ST_ERR_HOST     = 0x86,
     BM_ST_ERR_INJECTED = 0x87,
     BM_ST_ERR_ABORTED  = 0x88,
+    BM_ST_ERR_BOUNDARY = 0x89,
 };
 
 /* Channel halt codes */
@@ -219,6 +221,7 @@ struct BusmasterCardState {
     uint32_t report_max_segs;   /* 0: the truth */
     uint32_t report_ring_max;   /* 0: the truth */
     bool report_gone_irq;       /* IRQ_STATUS reads all ones */
+    uint8_t seg_boundary_bits;  /* 0: none */
     bool sg;
     bool msi_on;
     bool msix_on;
@@ -446,6 +449,12 @@ static uint32_t bm_desc_run(BusmasterCardState *s, BMChannel *ch,
     }
     if ((d->host_addr & amask) || (d->card_off & amask) || (d->len & amask)) {
         return BM_ST_ERR_ALIGN;
+    }
+    /* The host range stays within one aligned 2^seg_boundary_bits block. */
+    if (s->seg_boundary_bits && s->seg_boundary_bits < 64 &&
+        (d->host_addr >> s->seg_boundary_bits) !=
+        ((d->host_addr + d->len - 1) >> s->seg_boundary_bits)) {
+        return BM_ST_ERR_BOUNDARY;
     }
     if (d->card_off >= s->mem_size || d->len > s->mem_size - d->card_off) {
         return BM_ST_ERR_RANGE;
@@ -832,6 +841,9 @@ static uint64_t bm_mmio_read(void *opaque, hwaddr addr, unsigned size)
     case BM_REG_RING_MAX:
         val = s->report_ring_max ? s->report_ring_max : BM_RING_MAX;
         break;
+    case BM_REG_SEG_BOUNDARY:
+        val = s->seg_boundary_bits;
+        break;
     case BM_REG_ENGINE_STATUS:
         val = s->busy ? BM_ENGINE_BUSY : 0;
         break;
@@ -997,6 +1009,12 @@ static bool bm_check_props(BusmasterCardState *s, Error **errp)
                    "align..2^31 (got %u)", s->max_seg_size);
         return false;
     }
+    if (s->seg_boundary_bits &&
+        (s->seg_boundary_bits < 12 || s->seg_boundary_bits > 63)) {
+        error_setg(errp, "seg_boundary_bits must be 0 or 12..63 (got %u)",
+                   s->seg_boundary_bits);
+        return false;
+    }
     if (!is_power_of_2(s->mem_size) || s->mem_size < 4 * KiB ||
         s->mem_size > 1 * GiB) {
         error_setg(errp, "mem_size must be a power of two in 4K..1G "
@@ -1090,6 +1108,8 @@ static Property bm_properties[] = {
                        report_ring_max, 0),
     DEFINE_PROP_BOOL("report_gone_irq", BusmasterCardState,
                      report_gone_irq, false),
+    DEFINE_PROP_UINT8("seg_boundary_bits", BusmasterCardState,
+                      seg_boundary_bits, 0),
     DEFINE_PROP_BOOL("sg", BusmasterCardState, sg, true),
     DEFINE_PROP_UINT32("max_segs", BusmasterCardState, max_segs, 256),
     DEFINE_PROP_UINT32("max_seg_size", BusmasterCardState, max_seg_size,

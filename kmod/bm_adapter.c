@@ -69,6 +69,24 @@ const char *bm_bounce_name(enum busmaster_bounce bounce)
  */
 #define BM_PIN_PAGES_MAX	4096
 
+/**
+ * bm_sg_max_segment - the longest scatterlist entry to build from pages
+ * @bm: the card
+ *
+ * The DMA layer's segment limit, whole pages (scatterlists hold pages;
+ * edu's segments are 4095 bytes: bm_feed() cuts). Where the card has an
+ * address boundary, one page: a longer run of contiguous pages may cross
+ * it, and without an IOMMU the DMA API maps entries as they are.
+ * Return: bytes, a multiple of PAGE_SIZE.
+ */
+unsigned int bm_sg_max_segment(struct bm_dev *bm)
+{
+	if (bm->adapter.seg_boundary)
+		return PAGE_SIZE;
+	return max_t(unsigned int, PAGE_SIZE,
+		     round_down(dma_get_max_seg_size(&bm->pdev->dev), PAGE_SIZE));
+}
+
 /* Pages a transfer of the card's maximum length spans at worst. */
 static u32 bm_span_pages(const struct bm_adapter *ad)
 {
@@ -135,6 +153,11 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 	 * would fail to map.
 	 */
 	max_seg = min_t(u64, ad->max_segment_size, dma_max_mapping_size(dev));
+	/* The DMA layer keeps IOVAs and bounce slots within the boundary too. */
+	if (ad->seg_boundary) {
+		dma_set_seg_boundary(dev, ad->seg_boundary - 1);
+		max_seg = min(max_seg, ad->seg_boundary);
+	}
 	dma_set_max_seg_size(dev, max_t(u64, PAGE_SIZE,
 					round_down(min_t(u64, max_seg, UINT_MAX),
 						   PAGE_SIZE)));

@@ -71,7 +71,8 @@ static void bmc_write(struct bm_dev *bm, u32 reg, u32 val)
 
 /* Refuse capability values no correct card reports (datasheet 3.1, 11). */
 static int bmc_check_caps(struct bm_dev *bm, u32 addr_bits, u32 nchan,
-			  u32 align, u32 max_segs, u32 max_seg, u64 mem)
+			  u32 align, u32 max_segs, u32 max_seg, u64 mem,
+			  u32 boundary_bits)
 {
 	const char *bad = NULL;
 
@@ -91,6 +92,8 @@ static int bmc_check_caps(struct bm_dev *bm, u32 addr_bits, u32 nchan,
 		bad = "DESC_SIZE";
 	else if (bmc_read(bm, BMC_RING_MAX) != BMC_RING_MAX_VALUE)
 		bad = "RING_MAX";
+	else if (boundary_bits && (boundary_bits < PAGE_SHIFT || boundary_bits > 63))
+		bad = "SEG_BOUNDARY";
 	if (bad) {
 		pci_err(bm->pdev, "card reports an impossible %s\n", bad);
 		return -EIO;
@@ -102,7 +105,7 @@ static int bmc_init(struct bm_dev *bm)
 {
 	struct bm_adapter *ad = &bm->adapter;
 	struct pci_dev *pdev = bm->pdev;
-	u32 id, version, caps, addr_bits, nchan, align, max_segs, max_seg;
+	u32 id, version, caps, addr_bits, nchan, align, max_segs, max_seg, bb;
 	struct bmc *card;
 	u64 mem;
 	int ret;
@@ -126,7 +129,9 @@ static int bmc_init(struct bm_dev *bm)
 	max_segs = bmc_read(bm, BMC_MAX_SEGS);
 	max_seg = bmc_read(bm, BMC_MAX_SEG_SIZE);
 	mem = lo_hi_readq(bm->regs + BMC_MEM_SIZE_LO);
-	ret = bmc_check_caps(bm, addr_bits, nchan, align, max_segs, max_seg, mem);
+	bb = bmc_read(bm, BMC_SEG_BOUNDARY);
+	ret = bmc_check_caps(bm, addr_bits, nchan, align, max_segs, max_seg, mem,
+			     bb);
 	if (ret)
 		return ret;
 
@@ -162,6 +167,7 @@ static int bmc_init(struct bm_dev *bm)
 	ad->max_segment_size = max_seg;
 	ad->max_transfer_size = (u64)ad->max_segments * max_seg;
 	ad->card_mem_size = mem;
+	ad->seg_boundary = bb ? BIT_ULL(bb) : 0;
 	ad->card_mem_bar = true;
 	ad->dma_channels = nchan;
 	/* A vector per channel's DONE cause, and one for ERROR. */

@@ -33,6 +33,7 @@
 #define BMC_MEM_SIZE_HI		0x024
 #define BMC_DESC_SIZE		0x028
 #define BMC_RING_MAX		0x02c
+#define BMC_SEG_BOUNDARY	0x030	/* 1.1: log2 of it, 0 for none */
 
 /* 3.2 Control and interrupts */
 #define BMC_RESET		0x040

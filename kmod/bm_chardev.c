@@ -161,6 +161,7 @@ static int bm_ioctl_info(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx
 	info->bounce = ad->bounce;
 	info->map_registers = ad->map_registers;
 	info->common_max = ad->common_max;
+	info->seg_boundary = ad->seg_boundary;
 	return 0;
 }
 

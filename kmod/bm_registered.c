@@ -271,11 +271,11 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 	ret = bm_pages_claim(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM);
 	if (ret)
 		goto unpin;
-	/* Segments no longer than one bounce mapping may be (the adapter's). */
+	/* Entries as long as the adapter allows (bm_sg_max_segment()). */
 	ret = sg_alloc_table_from_pages_segment(&reg->sgt, reg->pages,
 						reg->npages, reg->offset,
 						reg->length,
-						dma_get_max_seg_size(reg->dev),
+						bm_sg_max_segment(bm),
 						GFP_KERNEL);
 	if (ret)
 		goto unclaim;

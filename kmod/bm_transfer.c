@@ -108,7 +108,11 @@ void bm_flush(struct bm_request *rq)
 	rq->error = ret;
 }
 
-/* Append a bus address range to card transfers, cut to the card's limits. */
+/*
+ * Append a bus address range to card transfers, cut to the card's limits:
+ * segment size, transfer size, and the address boundary no segment may
+ * cross (a run of physically contiguous pages knows nothing of it).
+ */
 void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len)
 {
 	const struct bm_adapter *ad = &rq->bm->adapter;
@@ -117,6 +121,10 @@ void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len)
 	while (len && !rq->error) {
 		u64 piece = min3(len, ad->max_segment_size,
 				 ad->max_transfer_size - x->length);
+
+		if (ad->seg_boundary)
+			piece = min(piece, ad->seg_boundary -
+					   (addr & (ad->seg_boundary - 1)));
 
 		x->segs[x->nsegs].addr = addr;
 		x->segs[x->nsegs].len = piece;
@@ -390,18 +398,13 @@ static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
 			    unsigned int off, u64 len)
 {
 	struct device *dev = &rq->bm->pdev->dev;
-	/*
-	 * Merge contiguous pages up to the card's segment size; the scatterlist
-	 * needs whole pages (edu's segments are 4095 bytes): bm_feed() cuts.
-	 */
-	unsigned int max_seg = max_t(unsigned int, PAGE_SIZE,
-				     round_down(dma_get_max_seg_size(dev), PAGE_SIZE));
 	struct sg_table sgt;
 	int ret;
 
 	ret = sg_alloc_table_from_pages_segment(&sgt, pages,
 						DIV_ROUND_UP(off + len, PAGE_SIZE),
-						off, len, max_seg, GFP_KERNEL);
+						off, len, bm_sg_max_segment(rq->bm),
+						GFP_KERNEL);
 	if (ret) {
 		rq->error = ret;
 		return;

@@ -125,6 +125,8 @@ extern const struct bm_card_ops bm_card_ops;
  * @max_segments: segments per card transfer (1 without scatter/gather)
  * @max_segment_size: bytes per segment
  * @max_transfer_size: bytes per card transfer
+ * @seg_boundary: no segment may cross a multiple of it (a power of two,
+ *	bytes; 0: no such rule)
  * @card_mem_size: on-card memory, bytes
  * @card_mem_bar: on-card memory is visible in a BAR
  * @dma_channels: DMA engines on the card
@@ -146,6 +148,7 @@ struct bm_adapter {
 	u32 max_segments;
 	u64 max_segment_size;
 	u64 max_transfer_size;
+	u64 seg_boundary;
 	u64 card_mem_size;
 	bool card_mem_bar;
 	u32 dma_channels;
@@ -198,10 +201,10 @@ struct bm_stats {
  *	memory, when the card has a second channel for it)
  * @stats: counters, see struct bm_stats
  * @kselftest_verified: bytes the last in-kernel self-test verified
+ * @map_ids: the common buffers' map_ids
  * @common_list: common buffers of all files, for remove() to free
  * @common_lock: protects @common_list and each buffer's memory (cpu,
  *	mapping, mappers, revoked) against remove() and mmap()
- * @map_ids: the common buffers' map_ids
  * @reg_list: registered buffers of all files, for remove() to unmap
  * @reg_list_lock: protects @reg_list and each buffer's @mapped
  * @debugfs: this card's debugfs folder
@@ -227,10 +230,10 @@ struct bm_dev {
 	struct mutex chan_lock[2];	/* a transfer per direction */
 	struct bm_stats stats;
 	u64 kselftest_verified;
+	struct ida map_ids;
 	struct list_head common_list;
 	struct mutex common_lock;	/* common_list, bm_common memory and mappings */
 	struct list_head reg_list;
-	struct ida map_ids;
 	struct mutex reg_list_lock;	/* reg_list, and bm_reg.mapped */
 	struct dentry *debugfs;
 	struct miscdevice misc;
@@ -405,6 +408,7 @@ int bm_wait_irq(struct bm_dev *bm);
 int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 		     unsigned int pool_pages);
 const char *bm_bounce_name(enum busmaster_bounce bounce);
+unsigned int bm_sg_max_segment(struct bm_dev *bm);
 
 /* bm_transfer.c */
 extern unsigned int bm_timeout_ms;

@@ -143,6 +143,7 @@ TEST(info_matches_vm_configuration)
 		EXPECT_FIELD_NUM(c, "irq_vectors", info.irq_vectors);
 		EXPECT_FIELD_STR(c, "bounce", bm_bounce_name(info.bounce));
 		EXPECT_FIELD_NUM(c, "map_registers", info.map_registers);
+		EXPECT_FIELD_NUM(c, "seg_boundary", info.seg_boundary);
 		/* Words the test does not know are a typo in the lane: fail. */
 		EXPECT_EQ(c->nkeys - 1, checked) TH_LOG("%s: unknown keys in the expectation", slot);
 

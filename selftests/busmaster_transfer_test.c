@@ -539,6 +539,101 @@ TEST_F(cards, common_buffer_both_directions_through_mmap)
 }
 
 /*
+ * A card that cannot cross an address boundary (seg_boundary_bits in QEMU:
+ * 64 KiB for the ISA-era card) never gets a segment that does, from user
+ * memory (huge pages where there are: long contiguous runs), a common
+ * buffer (one contiguous block) or a registered buffer; the card fails
+ * such a segment with ERR_BOUNDARY (0x89), so the bytes prove it.
+ */
+TEST_F(cards, segments_never_cross_the_cards_boundary)
+{
+	int tested = 0;
+
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		uint64_t b = c->info.seg_boundary, a = c->info.alignment;
+		uint64_t len = bm_align_down(3 * b + 5, a), off = b - a;
+		struct busmaster_common_alloc ca;
+		struct busmaster_unregister u = { .size = sizeof(u) };
+		struct busmaster_register r;
+		struct busmaster_transfer t;
+		uint8_t *buf, *back, *map;
+		unsigned int seed = 5;
+
+		if (!b)
+			continue;
+		tested++;
+		if (off + len > c->info.card_mem_size)
+			len = bm_align_down(c->info.card_mem_size - off, a);
+		ASSERT_GE(HUGE, off + len);
+		buf = huge_alloc(false);
+		if (!buf)
+			buf = mmap(NULL, HUGE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		back = mmap(NULL, HUGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, buf);
+		ASSERT_NE(MAP_FAILED, back);
+		fill_random(buf, HUGE, &seed);
+
+		/* User memory, both ways. */
+		ASSERT_EQ(0, bm_xfer(c->fd, buf + off, len, off, 0, 0, &t))
+			TH_LOG("%s: %s, card status %#x", c->info.pci_slot, strerror(errno),
+			       t.card_status);
+		if (c->bar)
+			EXPECT_EQ(-1, first_diff(c->bar + off, buf + off, len));
+		ASSERT_EQ(0, bm_xfer(c->fd, back + off, len, off, BUSMASTER_XFER_FROM_CARD,
+				     0, &t))
+			TH_LOG("%s: %s, card status %#x", c->info.pci_slot, strerror(errno),
+			       t.card_status);
+		EXPECT_EQ(-1, first_diff(back + off, buf + off, len));
+
+		/* A common buffer across the lines. */
+		if (4 * b <= c->info.common_max) {
+			ASSERT_EQ(0, common_alloc(c->fd, 4 * b, &ca));
+			map = mmap(NULL, 4 * b, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd,
+				   ca.mmap_offset);
+			ASSERT_NE(MAP_FAILED, map);
+			memset(map, 0, 4 * b);
+			ASSERT_EQ(0, common_transfer(c, ca.handle, off, len > 3 * b - off ?
+						     bm_align_down(3 * b - off, a) : len, off,
+						     BUSMASTER_XFER_FROM_CARD, &t))
+				TH_LOG("%s: common: %s, card status %#x", c->info.pci_slot,
+				       strerror(errno), t.card_status);
+			EXPECT_EQ(-1, first_diff(map + off, buf + off, t.length));
+			munmap(map, 4 * b);
+			common_free(c->fd, ca.handle);
+		}
+
+		/* A registered buffer, to the card again from another place. */
+		memset(&r, 0, sizeof(r));
+		r.size = sizeof(r);
+		r.addr = (uintptr_t)back;
+		r.length = HUGE;
+		fill_random(back, HUGE, &seed);
+		ASSERT_EQ(0, ioctl(c->fd, BUSMASTER_IOCTL_REGISTER, &r)) TH_LOG("%s", strerror(errno));
+		memset(&t, 0, sizeof(t));
+		t.size = sizeof(t);
+		t.flags = BUSMASTER_XFER_REGISTERED;
+		t.handle = r.handle;
+		t.addr = off;
+		t.length = len;
+		t.card_offset = off;
+		ASSERT_EQ(0, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t))
+			TH_LOG("%s: registered: %s, card status %#x", c->info.pci_slot,
+			       strerror(errno), t.card_status);
+		if (c->bar)
+			EXPECT_EQ(-1, first_diff(c->bar + off, back + off, len));
+		u.handle = r.handle;
+		EXPECT_EQ(0, ioctl(c->fd, BUSMASTER_IOCTL_UNREGISTER, &u));
+		munmap(buf, HUGE);
+		munmap(back, HUGE);
+	}
+	if (!tested)
+		SKIP(return, "no card here with a segment boundary (QEMU seg_boundary_bits)");
+}
+
+/*
  * Two files of one card each get their first common buffer (handle 1 in
  * both): one file freeing its buffer must not touch the other's mapping.
  * (The mmap offset was the handle, and the device file's mappings are

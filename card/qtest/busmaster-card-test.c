@@ -33,6 +33,7 @@
 #define REG_MEM_SIZE_HI     0x024
 #define REG_DESC_SIZE       0x028
 #define REG_RING_MAX        0x02c
+#define REG_SEG_BOUNDARY    0x030
 #define REG_RESET           0x040
 #define REG_ENGINE_STATUS   0x044
 #define REG_SCRATCH         0x048
@@ -83,6 +84,7 @@
 #define ST_ERR_SEGS         0x82
 #define ST_ERR_LENGTH       0x83
 #define ST_ERR_ALIGN        0x84
+#define ST_ERR_BOUNDARY     0x89
 #define ST_ERR_RANGE        0x85
 #define ST_ERR_HOST         0x86
 #define ST_ERR_INJECTED     0x87
@@ -229,7 +231,7 @@ static void test_caps_default(void)
     g_assert_cmphex(qpci_config_readw(c->dev, PCI_DEVICE_ID), ==, 0xbb01);
     g_assert_cmphex(qpci_config_readw(c->dev, PCI_CLASS_DEVICE), ==, 0x0880);
     g_assert_cmphex(rd(c, REG_ID), ==, 0x424d4331);
-    g_assert_cmphex(rd(c, REG_VERSION), ==, 0x00010000);
+    g_assert_cmphex(rd(c, REG_VERSION), ==, 0x00010001);
     g_assert_cmpuint(rd(c, REG_ADDR_BITS), ==, 64);
     g_assert_cmpuint(rd(c, REG_FI_DRIVEN_BITS), ==, 64);
     g_assert_cmphex(rd(c, REG_CAPS), ==, CAPS_SG | CAPS_MSIX | CAPS_MSI |
@@ -247,7 +249,7 @@ static void test_caps_default(void)
 
     /* Access rules: 8-byte = LO then HI; 1- and 2-byte are rejected. */
     g_assert_cmphex(qpci_io_readq(c->dev, c->regs, REG_ID), ==,
-                    0x00010000424d4331ULL);
+                    0x00010001424d4331ULL);
     qpci_io_writeq(c->dev, c->regs, REG_SCRATCH, 0x1122334455667788ULL);
     g_assert_cmphex(rd(c, REG_SCRATCH), ==, 0x55667788);
     g_assert_cmphex(qpci_io_readb(c->dev, c->regs, REG_ID), ==, 0);
@@ -308,7 +310,7 @@ static void test_caps_bad_props(void)
     static const char *bad[] = {
         "'addr_bits': 8", "'addr_bits': 65", "'report_addr_bits': 70",
         "'channels': 0", "'channels': 9", "'align': 3", "'align': 8192",
-        "'mem_size': 3145728", "'mem_size': 2147483648",
+        "'mem_size': 3145728", "'mem_size': 2147483648", "'seg_boundary_bits': 11",
         "'max_seg_size': 12, 'align': 8", "'max_segs': 0",
     };
     QTestState *qts = qtest_init("-machine pc");
@@ -587,6 +589,32 @@ static void test_err_align(void)
     kick_wait(c, 0, 3);
     expect_error(c, 0, 2, ST_ERR_ALIGN);
     expect_next_ok(c, 0, 3, buf);
+    card_stop(c);
+}
+
+/* seg_boundary_bits=12: no descriptor's host range may cross a 4 KiB line. */
+static void test_err_boundary(void)
+{
+    Card *c = card_start("seg_boundary_bits=12");
+    uint64_t buf = (guest_alloc(&c->alloc, 3 * 4096) + 4095) & ~4095ULL;
+
+    g_assert_cmpuint(rd(c, REG_SEG_BOUNDARY), ==, 12);
+    ring_setup(c, 0);
+    desc_put(c, 0, 0, buf + 4096 - 32, 0, 64, 0);
+    kick_wait(c, 0, 1);
+    expect_error(c, 0, 0, ST_ERR_BOUNDARY);
+    g_assert_cmpuint(desc_done(c, 0, 0), ==, 0);
+    /* Up to the line, and from it, are fine. */
+    desc_put(c, 0, 1, buf + 4096 - 64, 0, 64, 0);
+    kick_wait(c, 0, 2);
+    g_assert_cmphex(desc_status(c, 0, 1), ==, ST_OK);
+    desc_put(c, 0, 2, buf + 4096, 0, 4096, 0);
+    kick_wait(c, 0, 3);
+    g_assert_cmphex(desc_status(c, 0, 2), ==, ST_OK);
+    card_stop(c);
+
+    c = card_start(NULL);
+    g_assert_cmpuint(rd(c, REG_SEG_BOUNDARY), ==, 0);
     card_stop(c);
 }
 
@@ -1187,6 +1215,7 @@ int main(int argc, char **argv)
     qtest_add_func("/busmaster-card/error/length", test_err_length);
     qtest_add_func("/busmaster-card/error/align", test_err_align);
     qtest_add_func("/busmaster-card/error/range", test_err_range);
+    qtest_add_func("/busmaster-card/error/boundary", test_err_boundary);
     qtest_add_func("/busmaster-card/error/host", test_err_host);
     qtest_add_func("/busmaster-card/error/injected", test_err_injected);
     qtest_add_func("/busmaster-card/error/halts", test_err_halts);

@@ -130,6 +130,10 @@ enum busmaster_bounce {
  *	BUSMASTER_COMMON_MAX: a common buffer is one physically contiguous
  *	block, and the page allocator gives at most 4 MiB (PAGE_SIZE <<
  *	MAX_PAGE_ORDER) on kernels without CMA, Debian's among them
+ * @seg_boundary: no segment the card is given crosses a multiple of this
+ *	many bytes (a power of two; ISA-era engines cannot cross 64 KiB, some
+ *	others 4 GiB), 0 when the card has no such rule; the driver cuts
+ *	segments there, so callers need not care
  *
  * Newer drivers append fields; @size tells which ones the caller gets.
  */
@@ -160,6 +164,7 @@ struct busmaster_info {
 	__u32 bounce;
 	__u32 map_registers;
 	__u64 common_max;
+	__u64 seg_boundary;
 };
 
 #define BUSMASTER_TIMEOUT_MAX_MS	600000	/* 10 minutes */

@@ -44,6 +44,8 @@ const struct bmctl_field bmctl_info_fields[] = {
 		   "map registers (NumberOfMapRegisters)"),
 	INFO_FIELD(common_max, BYTES,
 		   "largest common buffer (AllocateCommonBuffer)"),
+	INFO_FIELD(seg_boundary, BYTES,
+		   "segment boundary (no segment crosses it; 0: none)"),
 };
 
 const size_t bmctl_info_nfields =
