@@ -179,8 +179,17 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 		break;
 	}
 	ad->map_registers = span;
-	/* dma_alloc_coherent() gives one block, of the largest order at most. */
-	ad->common_max = min_t(u64, BUSMASTER_COMMON_MAX,
-			       PAGE_SIZE << BM_MAX_PAGE_ORDER);
+	/*
+	 * dma_alloc_coherent() gives one block of the largest order at most,
+	 * unless an IOMMU joins pages under one IOVA range: then a quarter of
+	 * the coherent mask's space, so that such a range is found (4 MiB
+	 * for a 24-bit card, all 64 MiB from 28 bits on).
+	 */
+	if (ad->bounce == BUSMASTER_BOUNCE_IOMMU)
+		ad->common_max = min_t(u64, BUSMASTER_COMMON_MAX,
+				       BIT_ULL(min(bits, 32U)) / 4);
+	else
+		ad->common_max = min_t(u64, BUSMASTER_COMMON_MAX,
+				       PAGE_SIZE << BM_MAX_PAGE_ORDER);
 	return 0;
 }

@@ -380,13 +380,15 @@ static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x)
 	/* The read flushes the posted write: the channel has stopped. */
 	if (!(readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_ENABLED)) {
 		bmc_collect(card, ch, x);
-		if (!x->error)
+		/* It may have finished just before the stop: then it did. */
+		if (!x->error && x->bytes_done != x->length)
 			x->error = -ETIMEDOUT;
 		ch->inflight = NULL;
 		bmc_program_chan(bm, ch);
 		spin_unlock_irqrestore(&card->lock, irqflags);
-		pci_warn(bm->pdev, "channel %td: a transfer timed out: channel stopped\n",
-			 ch - card->chan);
+		/* Any user can cause this at will (timeout_ms=1): rate-limited. */
+		dev_warn_ratelimited(&bm->pdev->dev, "channel %td: a transfer timed out: channel stopped\n",
+				     ch - card->chan);
 		return;
 	}
 
@@ -407,7 +409,7 @@ static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x)
 	}
 	bmc_write(bm, BMC_IRQ_MASK, 0);
 	spin_unlock_irqrestore(&card->lock, irqflags);
-	pci_warn(bm->pdev, "a transfer timed out and its channel did not stop: card reset\n");
+	dev_warn_ratelimited(&bm->pdev->dev, "a transfer timed out and its channel did not stop: card reset\n");
 }
 
 /*

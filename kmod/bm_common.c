@@ -63,26 +63,33 @@ static void bm_common_free_dma(struct bm_common *c)
 void bm_common_free_all(struct bm_dev *bm)
 {
 	struct bm_common *c, *next;
-	struct mm_struct *mm;
 	LIST_HEAD(held);
 	unsigned long i;
+	void *count;
 
-	/* No new mappings; hold each buffer while we wait for its mappers. */
+	/*
+	 * No new mappings. Hold each buffer while we wait for its mappers,
+	 * and the device inode its mappings belong to: the files and
+	 * mappings that kept it may all go meanwhile.
+	 */
 	mutex_lock(&bm->common_lock);
 	list_for_each_entry(c, &bm->common_list, node) {
 		c->revoked = true;
-		if (kref_get_unless_zero(&c->kref))
-			list_add(&c->revoke_node, &held);
+		if (!kref_get_unless_zero(&c->kref))
+			continue;	/* being released, unmapped */
+		if (c->mapping)
+			ihold(c->mapping->host);
+		list_add(&c->revoke_node, &held);
 	}
 	mutex_unlock(&bm->common_lock);
 	/*
 	 * Their mmap() calls have finished: every mapping is in the file's
-	 * tree for the zap. @mappers no longer grows once revoked.
+	 * tree for the zap. @mappers is frozen once revoked.
 	 */
 	list_for_each_entry(c, &held, revoke_node) {
-		xa_for_each(&c->mappers, i, mm) {
-			mmap_write_lock(mm);
-			mmap_write_unlock(mm);
+		xa_for_each(&c->mappers, i, count) {
+			mmap_write_lock((struct mm_struct *)i);
+			mmap_write_unlock((struct mm_struct *)i);
 		}
 	}
 
@@ -90,16 +97,21 @@ void bm_common_free_all(struct bm_dev *bm)
 	list_for_each_entry(c, &bm->common_list, node)
 		bm_common_free_dma(c);
 	mutex_unlock(&bm->common_lock);
-	list_for_each_entry_safe(c, next, &held, revoke_node)
+	list_for_each_entry_safe(c, next, &held, revoke_node) {
+		struct inode *inode = c->mapping ? c->mapping->host : NULL;
+
 		bm_common_put(c);
+		if (inode)
+			iput(inode);
+	}
 }
 
 static void bm_common_release(struct kref *kref)
 {
 	struct bm_common *c = container_of(kref, struct bm_common, kref);
 	struct bm_dev *bm = c->bm;
-	struct mm_struct *mm;
 	unsigned long i;
+	void *count;
 
 	mutex_lock(&bm->common_lock);
 	list_del(&c->node);
@@ -107,8 +119,10 @@ static void bm_common_release(struct kref *kref)
 	mutex_unlock(&bm->common_lock);
 	bm_uncharge_pinned(c->mm, c->size >> PAGE_SHIFT);
 	mmdrop(c->mm);
-	xa_for_each(&c->mappers, i, mm)
-		mmdrop(mm);
+	xa_for_each(&c->mappers, i, count) {
+		mmdrop((struct mm_struct *)i);
+		atomic_dec(&bm->stats.common_mappers);
+	}
 	xa_destroy(&c->mappers);
 	ida_free(&bm->map_ids, c->map_id);
 	atomic_dec(&c->bm->stats.common_buffers);
@@ -272,16 +286,72 @@ void bm_common_release_all(struct bm_file *bf)
 	xa_destroy(&bf->commons);
 }
 
+/*
+ * @c->mappers counts the mappings of the buffer in each mm (keyed by the
+ * mm's address, mmgrab()ed while it has any), so that remove() knows whose
+ * mmap() it may have to wait for, and a process that maps and exits leaves
+ * nothing behind. Frozen once revoked: remove() reads it unlocked, release
+ * drops what is left. Context: common_lock held.
+ */
+static int bm_common_mapper_add(struct bm_common *c, struct mm_struct *mm)
+{
+	unsigned long key = (unsigned long)mm;
+	void *n = xa_load(&c->mappers, key);
+	int ret;
+
+	lockdep_assert_held(&c->bm->common_lock);
+	if (c->revoked)
+		return 0;
+	ret = xa_err(xa_store(&c->mappers, key,
+			      xa_mk_value(n ? xa_to_value(n) + 1 : 1),
+			      GFP_KERNEL));
+	if (!ret && !n) {
+		mmgrab(mm);
+		atomic_inc(&c->bm->stats.common_mappers);
+	}
+	return ret;
+}
+
+static void bm_common_mapper_drop(struct bm_common *c, struct mm_struct *mm)
+{
+	unsigned long key = (unsigned long)mm;
+	void *n = xa_load(&c->mappers, key);
+
+	lockdep_assert_held(&c->bm->common_lock);
+	if (c->revoked || !n)
+		return;
+	if (xa_to_value(n) > 1) {
+		/* Replacing an entry allocates nothing. */
+		xa_store(&c->mappers, key, xa_mk_value(xa_to_value(n) - 1), 0);
+		return;
+	}
+	xa_erase(&c->mappers, key);
+	mmdrop(mm);
+	atomic_dec(&c->bm->stats.common_mappers);
+}
+
+/*
+ * A split or fork copies the mapping: count it. Not the mmap() remove()
+ * waits for, so a failure to count it is only a missed count.
+ */
 static void bm_common_vm_open(struct vm_area_struct *vma)
 {
 	struct bm_common *c = vma->vm_private_data;
 
 	kref_get(&c->kref);
+	mutex_lock(&c->bm->common_lock);
+	bm_common_mapper_add(c, vma->vm_mm);
+	mutex_unlock(&c->bm->common_lock);
 }
 
 static void bm_common_vm_close(struct vm_area_struct *vma)
 {
-	bm_common_put(vma->vm_private_data);
+	struct bm_common *c = vma->vm_private_data;
+
+	mutex_lock(&c->bm->common_lock);
+	bm_common_mapper_drop(c, vma->vm_mm);
+	mutex_unlock(&c->bm->common_lock);
+	bm_common_put(c);
 }
 
 /* No ->fault: every page is mapped at mmap(); once revoked, SIGBUS. */
@@ -294,16 +364,14 @@ static const struct vm_operations_struct bm_common_vm_ops = {
 static int bm_common_map(struct bm_common *c, struct vm_area_struct *vma,
 			 unsigned long first)
 {
-	unsigned long pgoff = vma->vm_pgoff, key = (unsigned long)current->mm;
+	unsigned long pgoff = vma->vm_pgoff;
 	int ret;
 
 	lockdep_assert_held(&c->bm->common_lock);
-	if (!xa_load(&c->mappers, key)) {
-		ret = xa_insert(&c->mappers, key, current->mm, GFP_KERNEL);
-		if (ret)
-			return ret;
-		mmgrab(current->mm);
-	}
+	/* Counted before it is mapped: remove() must see this mmap() coming. */
+	ret = bm_common_mapper_add(c, vma->vm_mm);
+	if (ret)
+		return ret;
 	c->mapping = vma->vm_file->f_mapping;
 	/*
 	 * VM_IO whether the DMA API maps pages or page frames: GUP must
@@ -314,6 +382,8 @@ static int bm_common_map(struct bm_common *c, struct vm_area_struct *vma,
 	vma->vm_pgoff = first;
 	ret = dma_mmap_coherent(c->dev, vma, c->cpu, c->dma, c->size);
 	vma->vm_pgoff = pgoff;	/* the file offset revoking zaps by */
+	if (ret)
+		bm_common_mapper_drop(c, vma->vm_mm);
 	return ret;
 }
 

@@ -84,6 +84,8 @@ void bm_debugfs_add(struct bm_dev *bm)
 				&st->map_registers_used);
 	debugfs_create_atomic_t("map_register_waits", 0444, dir,
 				&st->map_register_waits);
+	debugfs_create_atomic_t("common_mappers", 0444, dir,
+				&st->common_mappers);
 	debugfs_create_atomic_t("common_buffers", 0444, dir,
 				&st->common_buffers);
 	debugfs_create_atomic_t("transfers", 0444, dir, &st->transfers);

@@ -360,7 +360,9 @@ void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
  * User memory a request moves: mapped, with pages to pin (GUP-fast pins
  * the pages the DMA API maps into a common buffer's VM_IO mapping behind
  * an IOMMU, so the VMAs are looked at first), and for card -> memory all
- * writable: EFAULT now, before any DMA.
+ * writable: EFAULT now, before any DMA. A thread that maps a common buffer
+ * there after the look gets its own buffer moved: the pin keeps those
+ * pages alive even if the buffer is freed, and nobody else's are in reach.
  */
 static int bm_check_user_range(u64 addr, u64 len, bool from_card)
 {

@@ -171,6 +171,8 @@ struct bm_adapter {
  * @map_registers_used: map registers handed out
  * @map_register_waits: times a transfer slept for map registers (total)
  * @common_buffers: common buffers allocated (freed on the last reference)
+ * @common_mappers: (buffer, mm) pairs remembered for remove(): one per
+ *	process that has a buffer mapped now
  * @transfers: card transfers completed or failed (total)
  */
 struct bm_stats {
@@ -178,6 +180,7 @@ struct bm_stats {
 	atomic_t map_registers_used;
 	atomic_t map_register_waits;
 	atomic_t common_buffers;
+	atomic_t common_mappers;
 	atomic_t transfers;
 };
 
@@ -254,8 +257,9 @@ struct bm_dev {
  * @map_id: names it on the card, unique among all files' buffers: the
  *	mmap offset is @map_id << 32
  * @mapping: the device file's address_space once mapped, to zap on remove()
- * @mappers: every mm that mapped it (mmgrab()ed), keyed by address:
- *	remove() waits for their mmap() calls before it zaps
+ * @mappers: how many mappings of it each mm has, keyed by the mm's
+ *	address (mmgrab()ed while it has any): remove() waits for their
+ *	mmap() calls before it zaps
  * @revoked: remove() began: no new mappings
  * @revoke_node: in remove()'s list of buffers it holds while it waits
  * @node: in @bm->common_list

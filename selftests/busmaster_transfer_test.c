@@ -676,6 +676,47 @@ TEST_F(cards, freeing_a_buffer_leaves_another_files_mapping_alone)
 }
 
 /*
+ * The driver remembers which processes map a common buffer (remove() must
+ * wait for their mmap() calls); a process that maps it and exits must not
+ * stay remembered, or forking children that map and exit grows kernel
+ * memory without bound.
+ */
+TEST_F(cards, processes_that_map_and_exit_leave_nothing)
+{
+	struct card *c = &self->c[0];
+	struct busmaster_common_alloc ca;
+	long before = bm_debugfs_read(c->id, "common_mappers"), after;
+	uint8_t *map;
+
+	if (before < 0)
+		SKIP(return, "no debugfs common_mappers (needs root)");
+	ASSERT_EQ(0, common_alloc(c->fd, PAGE, &ca));
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, ca.mmap_offset);
+	ASSERT_NE(MAP_FAILED, map);
+	for (int k = 0; k < 50; k++) {
+		int status;
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			uint8_t *m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+					  c->fd, ca.mmap_offset);
+
+			_exit(m == MAP_FAILED || (m[0] = 1, map[1] = 2, 0));
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	after = bm_debugfs_read(c->id, "common_mappers");
+	EXPECT_EQ(before + 1, after) TH_LOG("50 children mapped and exited: %ld remembered",
+					    after - before);
+	EXPECT_EQ(1, map[0]);
+	EXPECT_EQ(0, munmap(map, PAGE));
+	EXPECT_EQ(before, bm_debugfs_read(c->id, "common_mappers"));
+	EXPECT_EQ(0, common_free(c->fd, ca.handle));
+}
+
+/*
  * The largest common buffer INFO promises can be had, mapped whole, and
  * moved through at both its ends. (It used to promise 64 MiB, of which
  * Debian's kernels give at most 4.)

@@ -42,7 +42,8 @@ leaks() {
 	held=$(cat /sys/kernel/debug/busmaster/claimed_pages \
 		/sys/kernel/debug/busmaster/*/pinned_pages \
 		/sys/kernel/debug/busmaster/*/map_registers_used \
-		/sys/kernel/debug/busmaster/*/common_buffers 2>/dev/null |
+		/sys/kernel/debug/busmaster/*/common_buffers \
+		/sys/kernel/debug/busmaster/*/common_mappers 2>/dev/null |
 		awk '{ s += $1 } END { print s + 0 }')
 	say "leaks $1 pins=${pins% } held=$held"
 }

@@ -127,9 +127,11 @@ enum busmaster_bounce {
  *	the smaller of what the card's limits span and what the bounce
  *	strategy can hold
  * @common_max: bytes one common buffer may have on this card, at most
- *	BUSMASTER_COMMON_MAX: a common buffer is one physically contiguous
- *	block, and the page allocator gives at most 4 MiB (PAGE_SIZE <<
- *	MAX_PAGE_ORDER) on kernels without CMA, Debian's among them
+ *	BUSMASTER_COMMON_MAX: without an IOMMU a common buffer is one
+ *	physically contiguous block, and the page allocator gives at most
+ *	4 MiB (PAGE_SIZE << MAX_PAGE_ORDER; the driver does not count on CMA,
+ *	which Debian's kernels lack); behind an IOMMU, pages joined under one
+ *	bus address range, up to a quarter of the card's coherent reach
  * @seg_boundary: no segment the card is given crosses a multiple of this
  *	many bytes (a power of two; ISA-era engines cannot cross 64 KiB, some
  *	others 4 GiB), 0 when the card has no such rule; the driver cuts
