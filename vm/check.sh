@@ -201,7 +201,8 @@ for series in $KERNELS; do
 		if grep -q "^FAIL $series/$lane/" "$results"; then
 			{
 				echo "=== FAILED on kernel $series, lane $lane ($lane_file)"
-				sed -n 's/^LANE_DEVICES=/  cards: /p; s/^LANE_MODPARAMS=/  module parameters: /p' "$lane_file"
+				echo "  cards: $(lane_cards "$lane_file")"
+				sed -n 's/^LANE_MODPARAMS=/  module parameters: /p' "$lane_file"
 				grep "^FAIL $series/$lane/" "$results" | sed 's/^/  /'
 				echo "--- selftest output (results.log, last 80 lines):"
 				tail -n 80 "$out/results.log"

@@ -73,3 +73,9 @@ fetch_debs() {
 		fi
 	done
 }
+
+# lane_cards LANE_FILE: the lane's QEMU devices, one line ("edu,addr=04.0 ...").
+lane_cards() {
+	awk '/^LANE_DEVICES=\(/,/\)/' "$1" | grep -o -- '-device [^ )]*' |
+		sed 's/^-device //' | paste -sd ' '
+}

@@ -17,7 +17,7 @@ make -s -C "$BM_TOP/selftests" KSFT_DIR="$ksrc/tools/testing/selftests" \
 
 out=$BM_BUILD/logs/run/$series-$lane
 mkdir -p "$out"
-log "booting Debian's $series kernel with lane $lane (cards: $(grep '^LANE_DEVICES' "$BM_TOP/vm/lanes/$lane.lane"))"
+log "booting Debian's $series kernel with lane $lane (cards: $(lane_cards "$BM_TOP/vm/lanes/$lane.lane"))"
 "$BM_TOP/vm/run-guest.sh" "$series" "$BM_TOP/vm/lanes/$lane.lane" run "$out" |
 	grep -v '^BM: '
 log "what the kernel said about the card:"

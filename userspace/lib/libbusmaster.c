@@ -763,7 +763,7 @@ int bm_strerror_transfer(int err, const struct busmaster_transfer *t,
 		msg = "the driver is older than this library and refused its request";
 		break;
 	case ENOMEM:
-		msg = "not enough memory to lock and map the buffer (see ulimit -l)";
+		msg = "no bounce space for the buffer now (swiotlb or the card's map registers are full): retry, or move less at once";
 		break;
 	case EBADF:
 		msg = "the card is not open for reading and writing";

@@ -470,7 +470,7 @@ static const struct strerror_case strerror_cases[] = {
 	{ ENODEV, 0, 0, 1, 0, 0, &card_info, "the card was removed" },
 	{ ENOTTY, 0, 0, 1, 0, 0, NULL, "not a busmaster card" },
 	{ E2BIG, 0, 0, 1, 0, 0, NULL, "the driver is older" },
-	{ ENOMEM, 0, 0, 1, 0, 0, NULL, "not enough memory to lock" },
+	{ ENOMEM, 0, 0, 1, 0, 0, NULL, "no bounce space for the buffer now" },
 	{ ENOSPC, 0, 0, 1, 0, 0, NULL, "No space left on device" },
 };
 
