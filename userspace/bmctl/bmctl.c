@@ -47,7 +47,12 @@
 	"transfers and MB/s (10^6 bytes/s in the transfer requests); --json\n" \
 	"gives bytes, transfers, seconds, mb_per_s, device, offset,\n"	\
 	"direction, buffer (user, common or registered), buffer_size,\n" \
-	"requests. A failure names the bytes moved before it.\n"
+	"requests. A failure names the bytes moved before it and why, in\n" \
+	"words: the card failed a segment (its status code named), a\n"	\
+	"timeout stopped the channel, another request's timeout reset the\n" \
+	"card (retry), no bounce space, memory the card may not write.\n"	\
+	"Card memory is shared: every user of the card can read and\n"	\
+	"overwrite what you put there (uapi/linux/busmaster.h).\n"
 
 #define WRITE_DETAILS							\
 	"Copy FILE (default, or -: stdin) to the card's memory.\n\n"	\
