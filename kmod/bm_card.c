@@ -487,6 +487,20 @@ static int bmc_selftest(struct bm_dev *bm)
 	return 0;
 }
 
+/* After a function reset lost them: every channel's ring, and the interrupts. */
+static void bmc_restart(struct bm_dev *bm)
+{
+	struct bmc *card = bm->card;
+	unsigned long irqflags;
+	u32 c;
+
+	spin_lock_irqsave(&card->lock, irqflags);
+	for (c = 0; c < card->nchan; c++)
+		bmc_program_chan(bm, &card->chan[c]);
+	bmc_write(bm, BMC_IRQ_MASK, 0);
+	spin_unlock_irqrestore(&card->lock, irqflags);
+}
+
 /* Stop every channel and mask the card: it touches no host memory afterwards. */
 static void bmc_reset(struct bm_dev *bm)
 {
@@ -537,6 +551,7 @@ const struct bm_card_ops bm_card_ops = {
 	.irq = bmc_irq,
 	.selftest = bmc_selftest,
 	.reset = bmc_reset,
+	.restart = bmc_restart,
 	.submit = bmc_submit,
 	.cancel = bmc_cancel,
 	.debugfs_init = bmc_debugfs_init,

@@ -298,6 +298,47 @@ static void bm_remove(struct pci_dev *pdev)
 	bm_dev_put(bm);
 }
 
+/*
+ * A reset of the function (sysfs "reset", or error recovery) loses what
+ * the card was programmed with. No file operation may run across it: wait
+ * for those in progress (they hold lifetime), stop the card, and after the
+ * reset program it again. Context: the PCI core holds the device lock.
+ */
+static void bm_reset_prepare(struct pci_dev *pdev)
+{
+	struct bm_dev *bm = pci_get_drvdata(pdev);
+
+	down_write(&bm->lifetime);
+	bm->ops->reset(bm);
+}
+
+static void bm_reset_done(struct pci_dev *pdev)
+{
+	struct bm_dev *bm = pci_get_drvdata(pdev);
+
+	if (bm->ops->restart)
+		bm->ops->restart(bm);
+	up_write(&bm->lifetime);
+	pci_info(pdev, "%s: programmed again after a reset\n", bm->name);
+}
+
+static const struct pci_error_handlers bm_err_handlers = {
+	.reset_prepare = bm_reset_prepare,
+	.reset_done = bm_reset_done,
+};
+
+/*
+ * Reboot, kexec, kdump: the next kernel must not inherit a card that is
+ * still moving data into memory it now owns.
+ */
+static void bm_shutdown(struct pci_dev *pdev)
+{
+	struct bm_dev *bm = pci_get_drvdata(pdev);
+
+	bm->ops->reset(bm);
+	pci_clear_master(pdev);
+}
+
 static const struct pci_device_id bm_pci_ids[] = {
 	{ PCI_DEVICE(0x1234, 0x11e8), .driver_data = (kernel_ulong_t)&bm_edu_ops },
 	{ PCI_DEVICE(0x1234, 0xbb01), .driver_data = (kernel_ulong_t)&bm_card_ops },
@@ -310,6 +351,8 @@ static struct pci_driver bm_pci_driver = {
 	.id_table = bm_pci_ids,
 	.probe = bm_probe,
 	.remove = bm_remove,
+	.shutdown = bm_shutdown,
+	.err_handler = &bm_err_handlers,
 };
 
 static int __init bm_init(void)

@@ -89,6 +89,9 @@ struct bm_xfer {
  * @selftest: with the interrupt handler installed, prove the card
  *	interrupts (and, where it can, moves data) in the mode we got
  * @reset: stop every DMA engine; the card touches no memory afterwards
+ * @restart: after a reset of the PCI function (through sysfs, or error
+ *	recovery), program the card again as ->start() and the self-test
+ *	left it (rings, interrupt mask); may be NULL
  * @submit: start @xfer; complete(&xfer->done) when the card finished it
  *	(from the interrupt handler)
  * @cancel: the caller gave up waiting for @xfer: make sure the card will
@@ -108,6 +111,7 @@ struct bm_card_ops {
 	u32 (*irq)(struct bm_dev *bm);
 	int (*selftest)(struct bm_dev *bm);
 	void (*reset)(struct bm_dev *bm);
+	void (*restart)(struct bm_dev *bm);
 	int (*submit)(struct bm_dev *bm, struct bm_xfer *xfer);
 	void (*cancel)(struct bm_dev *bm, struct bm_xfer *xfer);
 	void (*debugfs_init)(struct bm_dev *bm, struct dentry *dir);
