@@ -31,6 +31,8 @@
 #include "hw/pci/pci.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
+#include "hw/pci/pci_bus.h"
+#include "hw/pci/pcie.h"
 #include "hw/qdev-properties.h"
 #include "exec/memory.h"
 #include "trace.h"
@@ -221,6 +223,8 @@ struct BusmasterCardState {
     uint32_t report_max_segs;   /* 0: the truth */
     uint32_t report_ring_max;   /* 0: the truth */
     bool report_gone_irq;       /* IRQ_STATUS reads all ones */
+    bool ignore_stop;           /* stalled: CTRL stop and RESET ignored */
+    bool aer;                   /* PCIe endpoint with AER (on a PCIe port) */
     uint8_t seg_boundary_bits;  /* 0: none */
     bool sg;
     bool msi_on;
@@ -753,7 +757,11 @@ static void bm_channel_write(BusmasterCardState *s, BMChannel *ch,
                           "busmaster-card: ch%u: reserved CTRL bits 0x%x\n",
                           ch->idx, val & ~BM_CTRL_ENABLE);
         }
-        if (!(val & BM_CTRL_ENABLE)) {
+        if (!(val & BM_CTRL_ENABLE) && s->ignore_stop &&
+            (s->fi_stall & (1u << ch->idx))) {
+            qemu_log_mask(LOG_GUEST_ERROR, "busmaster-card: ch%u: stop "
+                          "ignored (ignore_stop, stalled)\n", ch->idx);
+        } else if (!(val & BM_CTRL_ENABLE)) {
             bm_channel_disable(ch);     /* also clears a halt */
         } else if (!enabled) {
             bm_channel_enable(s, ch);
@@ -903,7 +911,11 @@ static void bm_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
 
     switch (addr) {
     case BM_REG_RESET:
-        if (val & BM_RESET_GO) {
+        /* Only a reset of the PCI function stops an ignore_stop card. */
+        if ((val & BM_RESET_GO) && s->ignore_stop && s->fi_stall) {
+            qemu_log_mask(LOG_GUEST_ERROR, "busmaster-card: RESET ignored "
+                          "(ignore_stop, a channel stalled)\n");
+        } else if (val & BM_RESET_GO) {
             bm_reset(s);
         }
         break;
@@ -1037,6 +1049,22 @@ static void bm_realize(PCIDevice *pdev, Error **errp)
 
     pci_config_set_interrupt_pin(pdev->config, 1);
 
+    /* A PCIe endpoint with Advanced Error Reporting, on a PCIe port only. */
+    if (s->aer) {
+        PCIBus *bus = pci_get_bus(pdev);
+
+        if (!pci_bus_is_express(bus) || pci_bus_is_root(bus)) {
+            error_setg(errp, "aer=on needs a PCIe port (bus=<pcie-root-port>)");
+            return;
+        }
+        pcie_endpoint_cap_init(pdev, 0);
+        pcie_cap_deverr_init(pdev);
+        if (pcie_aer_init(pdev, PCI_ERR_VER, PCI_CONFIG_SPACE_SIZE,
+                          PCI_ERR_SIZEOF, errp) < 0) {
+            return;
+        }
+    }
+
     memory_region_init_io(&s->mmio, OBJECT(s), &bm_mmio_ops, s,
                           "busmaster-card-regs", BM_MMIO_SIZE);
     pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->mmio);
@@ -1091,6 +1119,20 @@ static void bm_exit(PCIDevice *pdev)
         msix_uninit_exclusive_bar(pdev);
     }
     msi_uninit(pdev);
+    if (s->aer) {
+        pcie_aer_exit(pdev);
+    }
+}
+
+static DeviceRealize bm_parent_dc_realize;
+
+/* Config space is sized before realize: PCIe's 4 KiB with aer=on. */
+static void bm_dc_realize(DeviceState *dev, Error **errp)
+{
+    if (BUSMASTER_CARD(dev)->aer) {
+        PCI_DEVICE(dev)->cap_present |= QEMU_PCI_CAP_EXPRESS;
+    }
+    bm_parent_dc_realize(dev, errp);
 }
 
 static void bm_qdev_reset(DeviceState *dev)
@@ -1108,6 +1150,8 @@ static Property bm_properties[] = {
                        report_ring_max, 0),
     DEFINE_PROP_BOOL("report_gone_irq", BusmasterCardState,
                      report_gone_irq, false),
+    DEFINE_PROP_BOOL("ignore_stop", BusmasterCardState, ignore_stop, false),
+    DEFINE_PROP_BOOL("aer", BusmasterCardState, aer, false),
     DEFINE_PROP_UINT8("seg_boundary_bits", BusmasterCardState,
                       seg_boundary_bits, 0),
     DEFINE_PROP_BOOL("sg", BusmasterCardState, sg, true),
@@ -1140,6 +1184,7 @@ static void bm_class_init(ObjectClass *klass, void *data)
     k->class_id = PCI_CLASS_SYSTEM_OTHER;
     dc->desc = "busmaster DMA card (busmaster project)";
     dc->reset = bm_qdev_reset;
+    device_class_set_parent_realize(dc, bm_dc_realize, &bm_parent_dc_realize);
     device_class_set_props(dc, bm_properties);
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
 }
@@ -1148,6 +1193,7 @@ static void bm_register_types(void)
 {
     static InterfaceInfo interfaces[] = {
         { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { INTERFACE_PCIE_DEVICE },      /* hybrid: PCIe with aer=on */
         { },
     };
     static const TypeInfo bm_info = {

@@ -312,6 +312,7 @@ static void test_caps_bad_props(void)
         "'channels': 0", "'channels': 9", "'align': 3", "'align': 8192",
         "'mem_size': 3145728", "'mem_size': 2147483648", "'seg_boundary_bits': 11",
         "'max_seg_size': 12, 'align': 8", "'max_segs': 0",
+        "'aer': true",      /* on the root bus: AER needs a PCIe port */
     };
     QTestState *qts = qtest_init("-machine pc");
     QDict *resp;
@@ -1076,6 +1077,48 @@ static void test_fault_stall(void)
     card_stop(c);
 }
 
+/*
+ * ignore_stop: a stalled channel ignores its stop and the RESET register,
+ * as a card that cannot be stopped does. Bus mastering off keeps it from
+ * memory when it runs on; a reset of the function stops it.
+ */
+static void test_fault_ignore_stop(void)
+{
+    Card *c = card_start("ignore_stop=on,stall_mask=1");
+    uint64_t buf = guest_alloc(&c->alloc, 4096);
+    uint8_t got[64];
+    int i;
+
+    qtest_memset(c->qts, buf, 0x5a, sizeof(got));   /* card memory: 0 */
+    ring_setup(c, 0);
+    desc_put(c, 0, 0, buf, 0, sizeof(got), D_FROM_CARD | D_IRQ);
+    wr(c, REG_CH(0, CH_TAIL), 1);
+    wr(c, REG_CH(0, CH_CTRL), 0);
+    g_assert_cmphex(rd(c, REG_CH(0, CH_STATUS)) & CHST_ENABLED, ==,
+                    CHST_ENABLED);
+    wr(c, REG_RESET, 1);
+    g_assert_cmphex(rd(c, REG_CH(0, CH_STATUS)) & CHST_ENABLED, ==,
+                    CHST_ENABLED);
+    g_assert_cmphex(rd(c, REG_FI_STALL), ==, 1);
+
+    /* Released with bus mastering off: it runs, and reaches nothing. */
+    qpci_config_writew(c->dev, PCI_COMMAND, PCI_COMMAND_MEMORY);
+    wr(c, REG_FI_STALL, 0);
+    for (i = 0; i < 100 && rd(c, REG_CH(0, CH_CTRL)); i++) {
+        qtest_clock_step(c->qts, 1000);
+    }
+    expect_halt(c, 0, HALT_DESC_FETCH);
+    qtest_memread(c->qts, buf, got, sizeof(got));
+    for (i = 0; i < (int)sizeof(got); i++) {
+        g_assert_cmphex(got[i], ==, 0x5a);
+    }
+
+    /* Unstalled, it obeys RESET again (which stalls it anew: stall_mask). */
+    wr(c, REG_RESET, 1);
+    g_assert_cmphex(rd(c, REG_CH(0, CH_STATUS)) & CHST_ENABLED, ==, 0);
+    card_stop(c);
+}
+
 static void test_fault_latency(void)
 {
     Card *c = card_start("latency_ns=1000000");
@@ -1227,6 +1270,7 @@ int main(int argc, char **argv)
     qtest_add_func("/busmaster-card/irq/intx", test_irq_intx);
     qtest_add_func("/busmaster-card/fault/stall", test_fault_stall);
     qtest_add_func("/busmaster-card/fault/latency", test_fault_latency);
+    qtest_add_func("/busmaster-card/fault/ignore-stop", test_fault_ignore_stop);
     qtest_add_func("/busmaster-card/robust/garbage", test_robust_garbage);
     qtest_add_func("/busmaster-card/dma/bulk-256M", test_bulk);
 
