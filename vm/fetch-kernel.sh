@@ -55,4 +55,12 @@ EOF
 	mv "$root.tmp" "$root"
 	log "kernel $kver ($pkgver) unpacked in $root"
 fi
+# But one: aer_inject, software PCIe errors for the driver's error handlers
+# (vm/run-guest.sh puts it in the guest); also into caches unpacked before.
+aer=lib/modules/$kver/kernel/drivers/pci/pcie
+if ! ls "$root/$aer"/aer_inject.ko* >/dev/null 2>&1; then
+	fetch_debs "$BM_CACHE/debs" "$image"
+	dpkg-deb --fsys-tarfile "$(deb_path "$BM_CACHE/debs" "$image")" |
+		tar -x -C "$root" --wildcards "./$aer/aer_inject.ko*"
+fi
 echo "$env"

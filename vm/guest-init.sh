@@ -63,6 +63,9 @@ if [ -w $kmemleak ]; then
 	echo clear >$kmemleak
 fi
 
+# Software PCIe errors (/dev/aer_inject), for the error-recovery test.
+[ -f /lib/aer_inject.ko ] && insmod /lib/aer_inject.ko
+
 # A first load and unload proves probe and remove mirror each other.
 step insmod insmod /lib/busmaster.ko $LANE_MODPARAMS
 if [ "$LANE_MODE" = check ]; then

@@ -42,7 +42,7 @@ card)
 	;;
 *) die "$lane_file: LANE_QEMU must be stock or card" ;;
 esac
-need_pkgs busybox-static cpio gzip
+need_pkgs busybox-static cpio gzip xz-utils
 
 ko=$BM_BUILD/module/$KVER/kmod/busmaster.ko
 [ -f "$ko" ] || die "$ko is not built (vm/build-module.sh $series)"
@@ -56,6 +56,12 @@ mkdir -p "$root"/{bin,lib,selftests,etc/busmaster,proc,sys,dev,tmp}
 cp /bin/busybox "$root/bin/busybox"
 cp "$BM_TOP/vm/guest-init.sh" "$root/init"
 cp "$ko" "$root/lib/busmaster.ko"
+# Debian's aer_inject module, which guest-init loads (the debug kernel has it built in).
+aer=$(ls "${VMLINUZ%/boot/*}/lib/modules/$KVER/kernel/drivers/pci/pcie"/aer_inject.ko* 2>/dev/null || true)
+case $aer in
+*.xz) xz -dc "$aer" >"$root/lib/aer_inject.ko" ;;
+?*) cp "$aer" "$root/lib/aer_inject.ko" ;;
+esac
 cp "$BM_BUILD/userspace/bmctl/bmctl" "$root/bin/bmctl"
 cp "$BM_BUILD/selftests"/busmaster_*_test "$root/selftests/"
 cat >"$root/etc/busmaster/lane.conf" <<EOF
