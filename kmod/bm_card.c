@@ -198,14 +198,12 @@ static int bmc_program_chan(struct bm_dev *bm, struct bmc_chan *ch)
 /* Give each channel a ring (a common buffer within the DMA mask) and enable it. */
 static int bmc_start(struct bm_dev *bm)
 {
-	struct device *dev = &bm->pdev->dev;
 	struct bmc *card = bm->card;
 	size_t ring_bytes = card->ring_entries * sizeof(struct bmc_desc);
 	u32 c;
 	int ret;
 
-	card->test_buf = dmam_alloc_coherent(dev, PAGE_SIZE, &card->test_dma,
-					     GFP_KERNEL);
+	card->test_buf = bm_dmam_alloc_coherent(bm, PAGE_SIZE, &card->test_dma);
 	if (!card->test_buf)
 		return -ENOMEM;
 
@@ -213,8 +211,7 @@ static int bmc_start(struct bm_dev *bm)
 		struct bmc_chan *ch = &card->chan[c];
 
 		ch->regs = bm->regs + BMC_CHAN(c);
-		ch->ring = dmam_alloc_coherent(dev, ring_bytes, &ch->ring_dma,
-					       GFP_KERNEL);
+		ch->ring = bm_dmam_alloc_coherent(bm, ring_bytes, &ch->ring_dma);
 		if (!ch->ring)
 			return -ENOMEM;
 		ret = bmc_program_chan(bm, ch);
@@ -352,6 +349,19 @@ out:
 	return ret;
 }
 
+/* Every channel reads disabled: the card touches no host memory. */
+static bool bmc_stopped(struct bm_dev *bm)
+{
+	struct bmc *card = bm->card;
+	u32 c;
+
+	for (c = 0; c < card->nchan; c++)
+		if (readl(bm->regs + BMC_CHAN(c) + BMC_CH_STATUS) &
+		    BMC_CH_STATUS_ENABLED)
+			return false;
+	return true;
+}
+
 /*
  * @x timed out: stop its channel alone (datasheet 5.4: once CTRL.ENABLE
  * reads 0 the channel touches no host memory), keep what @x completed, and
@@ -393,6 +403,14 @@ static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x)
 	}
 
 	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
+	if (!bmc_stopped(bm)) {
+		/* Not even the reset stops it: nothing it has may come back. */
+		ch->inflight = NULL;
+		x->error = -ETIMEDOUT;
+		spin_unlock_irqrestore(&card->lock, irqflags);
+		bm_quarantine(bm, "a transfer timed out; neither its channel nor the card stops");
+		return;
+	}
 	for (c = 0; c < card->nchan; c++) {
 		struct bmc_chan *other_ch = &card->chan[c];
 		struct bm_xfer *other = other_ch->inflight;
@@ -502,10 +520,18 @@ static void bmc_restart(struct bm_dev *bm)
 }
 
 /* Stop every channel and mask the card: it touches no host memory afterwards. */
-static void bmc_reset(struct bm_dev *bm)
+static int bmc_reset(struct bm_dev *bm)
 {
+	struct bmc *card = bm->card;
+	unsigned long irqflags;
+	bool stopped;
+
+	spin_lock_irqsave(&card->lock, irqflags);
 	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
-	bmc_read(bm, BMC_ENGINE_STATUS);	/* flush the posted write */
+	/* The reads flush the posted write. */
+	stopped = bmc_stopped(bm);
+	spin_unlock_irqrestore(&card->lock, irqflags);
+	return stopped ? 0 : -EIO;
 }
 
 /*

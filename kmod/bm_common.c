@@ -38,7 +38,11 @@
 #define BM_MMAP_ID_SHIFT	(32 - PAGE_SHIFT)
 #define BM_MMAP_PGOFF_MASK	((1UL << BM_MMAP_ID_SHIFT) - 1)
 
-/* Free the DMA memory. Context: bm->common_lock held. */
+/*
+ * Free the DMA memory (or keep it from a quarantined card, which may yet
+ * write it); the process's mappings go either way. Context:
+ * bm->common_lock held.
+ */
 static void bm_common_free_dma(struct bm_common *c)
 {
 	lockdep_assert_held(&c->bm->common_lock);
@@ -47,7 +51,7 @@ static void bm_common_free_dma(struct bm_common *c)
 	if (c->mapping)
 		unmap_mapping_range(c->mapping, (loff_t)c->map_id << 32,
 				    c->size, 1);
-	dma_free_coherent(c->dev, c->size, c->cpu, c->dma);
+	bm_free_coherent(c->bm, c->dev, c->size, c->cpu, c->dma);
 	c->cpu = NULL;
 }
 

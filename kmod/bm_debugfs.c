@@ -42,6 +42,36 @@ static int bm_kselftest_get(void *data, u64 *val)
 	return 0;
 }
 
+struct bm_kept_vmalloc {
+	struct bm_kept kept;
+	void *buf;
+};
+
+static void bm_kept_vmalloc_release(struct bm_kept *k)
+{
+	struct bm_kept_vmalloc *kv = container_of(k, typeof(*kv), kept);
+
+	vfree(kv->buf);
+	kfree(kv);
+}
+
+/* vfree(), unless a quarantined card may yet write @buf. */
+static void bm_kselftest_free(struct bm_dev *bm, void *buf)
+{
+	struct bm_kept_vmalloc *kv;
+
+	if (buf && READ_ONCE(bm->quarantined)) {
+		kv = kmalloc(sizeof(*kv), GFP_KERNEL);
+		if (!kv)
+			return;	/* leaked */
+		kv->buf = buf;
+		if (bm_keep(bm, &kv->kept, bm_kept_vmalloc_release))
+			return;
+		kfree(kv);
+	}
+	vfree(buf);
+}
+
 static int bm_kselftest_set(void *data, u64 len)
 {
 	struct bm_dev *bm = data;
@@ -64,8 +94,8 @@ static int bm_kselftest_set(void *data, u64 len)
 			ret = -EIO;
 	}
 	WRITE_ONCE(bm->kselftest_verified, ret ? 0 : len);
-	vfree(dst);
-	vfree(src);
+	bm_kselftest_free(bm, dst);
+	bm_kselftest_free(bm, src);
 	return ret;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(bm_kselftest_fops, bm_kselftest_get,
@@ -89,6 +119,8 @@ void bm_debugfs_add(struct bm_dev *bm)
 	debugfs_create_atomic_t("common_buffers", 0444, dir,
 				&st->common_buffers);
 	debugfs_create_atomic_t("transfers", 0444, dir, &st->transfers);
+	debugfs_create_bool("quarantined", 0444, dir, &bm->quarantined);
+	debugfs_create_atomic_t("kept", 0444, dir, &st->kept);
 	debugfs_create_file_unsafe("kernel_selftest", 0600, dir, bm,
 				   &bm_kselftest_fops);
 	if (bm->ops->debugfs_init)

@@ -7,6 +7,7 @@
  * on the QEMU side (the dma_mask property, 28 bits by default) and cannot be
  * read back, so the driver is told it by the edu_addr_bits parameter.
  */
+#include <linux/error-injection.h>
 #include <linux/io.h>
 #include <linux/iopoll.h>
 
@@ -44,14 +45,12 @@
 
 /**
  * struct bm_edu - edu's private state
- * @lock: protects @inflight and @broken against the interrupt handler
+ * @lock: protects @inflight against the interrupt handler
  * @inflight: the transfer the card is running, NULL when idle
- * @broken: a DMA never finished: edu cannot abort it, so no more are started
  */
 struct bm_edu {
-	spinlock_t lock;	/* inflight, broken vs the IRQ */
+	spinlock_t lock;	/* inflight vs the IRQ */
 	struct bm_xfer *inflight;
-	bool broken;
 };
 
 static unsigned int edu_addr_bits = 28;
@@ -136,8 +135,11 @@ static int bm_edu_selftest(struct bm_dev *bm)
 	return bm_wait_irq(bm);
 }
 
-/* edu cannot abort a DMA: wait until the one running has finished. */
-static int bm_edu_wait_idle(struct bm_dev *bm)
+/*
+ * edu cannot abort a DMA: wait until the one running has finished. Never
+ * inlined, so that fail_function can fail it (busmaster_fault_test).
+ */
+static noinline int bm_edu_wait_idle(struct bm_dev *bm)
 {
 	u32 cmd;
 
@@ -145,12 +147,14 @@ static int bm_edu_wait_idle(struct bm_dev *bm)
 				  !(cmd & EDU_DMA_RUN), EDU_DMA_POLL_US,
 				  EDU_DMA_STOP_US);
 }
+ALLOW_ERROR_INJECTION(bm_edu_wait_idle, ERRNO);
 
-static void bm_edu_reset(struct bm_dev *bm)
+static int bm_edu_reset(struct bm_dev *bm)
 {
-	if (bm_edu_wait_idle(bm))
-		pci_err(bm->pdev, "edu: a DMA did not finish\n");
+	int ret = bm_edu_wait_idle(bm);
+
 	writel(readl(bm->regs + EDU_REG_IRQ_STATUS), bm->regs + EDU_REG_IRQ_ACK);
+	return ret;
 }
 
 /* One segment: edu has no scatter/gather, so max_segments is 1. */
@@ -163,10 +167,6 @@ static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
 	if (WARN_ON_ONCE(x->nsegs != 1))
 		return -EINVAL;
 	spin_lock_irqsave(&edu->lock, flags);
-	if (edu->broken) {
-		spin_unlock_irqrestore(&edu->lock, flags);
-		return -EIO;
-	}
 	edu->inflight = x;
 	writeq(x->from_card ? card : host, bm->regs + EDU_REG_DMA_SRC);
 	writeq(x->from_card ? host : card, bm->regs + EDU_REG_DMA_DST);
@@ -180,14 +180,12 @@ static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
 static void bm_edu_cancel(struct bm_dev *bm, struct bm_xfer *x)
 {
 	struct bm_edu *edu = bm->card;
-	bool stuck = bm_edu_wait_idle(bm);
 	unsigned long flags;
 
+	/* A DMA that never finishes: edu may write memory at any time. */
+	if (bm_edu_wait_idle(bm))
+		bm_quarantine(bm, "a DMA did not finish");
 	spin_lock_irqsave(&edu->lock, flags);
-	if (stuck) {
-		pci_err(bm->pdev, "edu: a DMA did not finish; no more DMA on this card\n");
-		edu->broken = true;
-	}
 	if (edu->inflight == x) {
 		edu->inflight = NULL;
 		x->error = -ETIMEDOUT;

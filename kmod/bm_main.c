@@ -45,6 +45,7 @@ static void bm_dev_release(struct kref *kref)
 {
 	struct bm_dev *bm = container_of(kref, struct bm_dev, kref);
 
+	bm_quarantine_abandon(bm);
 	ida_free(&bm_ida, bm->id);
 	ida_destroy(&bm->map_ids);
 	kfree(bm);
@@ -65,6 +66,13 @@ void bm_dev_get(struct bm_dev *bm)
 void bm_dev_put(struct bm_dev *bm)
 {
 	kref_put(&bm->kref, bm_dev_release);
+}
+
+/* Stop every DMA engine; a card that will not stop is quarantined. */
+static void bm_reset_card(struct bm_dev *bm)
+{
+	if (bm->ops->reset(bm))
+		bm_quarantine(bm, "the card did not stop at its reset");
 }
 
 static irqreturn_t bm_irq(int irq, void *data)
@@ -185,6 +193,8 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	mutex_init(&bm->common_lock);
 	INIT_LIST_HEAD(&bm->reg_list);
 	mutex_init(&bm->reg_list_lock);
+	INIT_LIST_HEAD(&bm->kept);
+	spin_lock_init(&bm->kept_lock);
 	mutex_init(&bm->chan_lock[0]);
 	mutex_init(&bm->chan_lock[1]);
 	bm->pdev = pdev;
@@ -248,6 +258,8 @@ static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_irq;
 
 	pci_set_drvdata(pdev, bm);
+	/* What error recovery restores after a link reset (bm_slot_reset()). */
+	pci_save_state(pdev);
 	bm_debugfs_add(bm);
 	/* Last: from here on userspace can open the card. */
 	ret = bm_chardev_register(bm);
@@ -266,11 +278,11 @@ err_debugfs:
 	bm_debugfs_remove(bm);
 	pci_set_drvdata(pdev, NULL);
 err_irq:
-	ops->reset(bm);
+	bm_reset_card(bm);
 	bm_irq_teardown(bm, pdev);
 	goto err_put;
 err_reset:
-	ops->reset(bm);
+	bm_reset_card(bm);
 err_put:
 	bm_dev_put(bm);
 	return ret;
@@ -284,12 +296,14 @@ static void bm_remove(struct pci_dev *pdev)
 	bm_chardev_unregister(bm);
 	bm_debugfs_remove(bm);
 	down_write(&bm->lifetime);
-	bm->ops->reset(bm);
+	bm_reset_card(bm);
 	/*
 	 * What open files still hold loses its DMA side with the device:
-	 * registered buffers their mapping, common buffers their memory.
+	 * registered buffers their mapping, common buffers their memory --
+	 * unless the card is quarantined: then it keeps both, for good.
 	 */
-	bm_reg_unmap_all(bm);
+	if (!READ_ONCE(bm->quarantined))
+		bm_reg_unmap_all(bm);
 	bm_common_free_all(bm);
 	bm->pdev = NULL;
 	up_write(&bm->lifetime);
@@ -309,20 +323,92 @@ static void bm_reset_prepare(struct pci_dev *pdev)
 	struct bm_dev *bm = pci_get_drvdata(pdev);
 
 	down_write(&bm->lifetime);
-	bm->ops->reset(bm);
+	bm_reset_card(bm);
+}
+
+/*
+ * After a reset: program the card again; it is quiet, so lift a
+ * quarantine. Then save the config space for the next link reset to
+ * restore (pci_restore_state() may use a saved state up).
+ */
+static void bm_reprogram(struct bm_dev *bm)
+{
+	if (bm->ops->restart)
+		bm->ops->restart(bm);
+	bm_quarantine_lift(bm);
+	pci_save_state(bm->pdev);
+	pci_info(bm->pdev, "%s: programmed again after a reset\n", bm->name);
 }
 
 static void bm_reset_done(struct pci_dev *pdev)
 {
 	struct bm_dev *bm = pci_get_drvdata(pdev);
 
-	if (bm->ops->restart)
-		bm->ops->restart(bm);
+	bm_reprogram(bm);
 	up_write(&bm->lifetime);
-	pci_info(pdev, "%s: programmed again after a reset\n", bm->name);
+}
+
+/*
+ * PCI error recovery (AER): the link reported an error, so the card may be
+ * in any state, its DMA engines included. It is quarantined at once
+ * (bm_quarantine.c): new requests fail, what it was given is kept. The
+ * reset that recovery then asks for proves it quiet. Context: the PCI
+ * core holds the device lock.
+ */
+static pci_ers_result_t bm_error_detected(struct pci_dev *pdev,
+					  pci_channel_state_t state)
+{
+	struct bm_dev *bm = pci_get_drvdata(pdev);
+
+	bm_quarantine(bm, "the link reported an error");
+	if (state == pci_channel_io_perm_failure)
+		return PCI_ERS_RESULT_DISCONNECT;
+	/* A non-fatal error: the link is up and nothing was reset. */
+	bm->err_link_reset = state == pci_channel_io_frozen;
+	return PCI_ERS_RESULT_NEED_RESET;
+}
+
+/*
+ * After a fatal error the core reset the link, and with it the card's
+ * config space: restore it (saved at probe). After a non-fatal one the
+ * link is up and nothing was reset: the card's own reset stops it (a card
+ * that ignores it stays quarantined). Then program it again. Not under
+ * @bm->lifetime, nor through pci_reset_function_locked() (whose
+ * reset_prepare takes it): the core holds pci_bus_sem here, which a reset
+ * through sysfs takes with lifetime held (lockdep saw the cycle). File
+ * operations in progress cannot reach the quarantined card, and ->reset
+ * and ->restart serialize with them on the card's own lock.
+ */
+static pci_ers_result_t bm_slot_reset(struct pci_dev *pdev)
+{
+	struct bm_dev *bm = pci_get_drvdata(pdev);
+	int ret = 0;
+
+	if (bm->err_link_reset)
+		pci_restore_state(pdev);
+	else
+		ret = bm->ops->reset(bm);
+	if (!ret)
+		bm_reprogram(bm);
+	if (ret || READ_ONCE(bm->quarantined)) {
+		pci_err(pdev, "%s: not reset after the error (%d): it stays cut off\n",
+			bm->name, ret);
+		return PCI_ERS_RESULT_DISCONNECT;
+	}
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static void bm_resume(struct pci_dev *pdev)
+{
+	struct bm_dev *bm = pci_get_drvdata(pdev);
+
+	pci_info(pdev, "%s: recovered from the error\n", bm->name);
 }
 
 static const struct pci_error_handlers bm_err_handlers = {
+	.error_detected = bm_error_detected,
+	.slot_reset = bm_slot_reset,
+	.resume = bm_resume,
 	.reset_prepare = bm_reset_prepare,
 	.reset_done = bm_reset_done,
 };
@@ -335,7 +421,7 @@ static void bm_shutdown(struct pci_dev *pdev)
 {
 	struct bm_dev *bm = pci_get_drvdata(pdev);
 
-	bm->ops->reset(bm);
+	bm_reset_card(bm);
 	pci_clear_master(pdev);
 }
 

@@ -21,7 +21,7 @@
  * @bm: the card, its DMA mask set
  * @pages: map registers to allocate
  *
- * Context: probe. Device-managed: freed after remove().
+ * Context: probe. Device-managed: freed after remove() (bm_dmam_alloc_coherent()).
  * Return: 0 or -ENOMEM.
  */
 int bm_mapreg_init(struct bm_dev *bm, unsigned int pages)
@@ -29,8 +29,8 @@ int bm_mapreg_init(struct bm_dev *bm, unsigned int pages)
 	struct bm_adapter *ad = &bm->adapter;
 	struct device *dev = &bm->pdev->dev;
 
-	ad->pool_cpu = dmam_alloc_coherent(dev, (size_t)pages << PAGE_SHIFT,
-					   &ad->pool_dma, GFP_KERNEL);
+	ad->pool_cpu = bm_dmam_alloc_coherent(bm, (size_t)pages << PAGE_SHIFT,
+					      &ad->pool_dma);
 	ad->pool_map = devm_bitmap_zalloc(dev, pages, GFP_KERNEL);
 	if (!ad->pool_cpu || !ad->pool_map) {
 		dev_err(dev, "cannot allocate %u map registers within %u bits\n",

@@ -94,9 +94,9 @@ void bm_reg_unmap_all(struct bm_dev *bm)
 	mutex_unlock(&bm->reg_list_lock);
 }
 
-static void bm_reg_release(struct kref *kref)
+static void bm_reg_free(struct bm_kept *k)
 {
-	struct bm_reg *reg = container_of(kref, struct bm_reg, kref);
+	struct bm_reg *reg = container_of(k, struct bm_reg, kept);
 
 	mutex_lock(&reg->bm->reg_list_lock);
 	list_del(&reg->node);
@@ -113,6 +113,15 @@ static void bm_reg_release(struct kref *kref)
 	put_device(reg->dev);
 	bm_dev_put(reg->bm);
 	kfree(reg);
+}
+
+/* A quarantined card may yet use its mapping and pages: keep them. */
+static void bm_reg_release(struct kref *kref)
+{
+	struct bm_reg *reg = container_of(kref, struct bm_reg, kref);
+
+	if (!bm_keep(reg->bm, &reg->kept, bm_reg_free))
+		bm_reg_free(&reg->kept);
 }
 
 void bm_reg_put(struct bm_reg *reg)

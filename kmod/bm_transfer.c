@@ -87,7 +87,8 @@ void bm_flush(struct bm_request *rq)
 		rq->error = -EINTR;
 		return;
 	}
-	ret = bm->ops->submit(bm, x);
+	/* Cut off the bus (bm_quarantine.c): nothing more to give it. */
+	ret = READ_ONCE(bm->quarantined) ? -ESHUTDOWN : bm->ops->submit(bm, x);
 	if (!ret) {
 		/*
 		 * Not interruptible: the card owns the pages until it is done
@@ -395,11 +396,81 @@ void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
 	}
 }
 
+/*
+ * What a quarantined card keeps of one chunk: its DMA mapping and the
+ * pages pinned under it, or its map registers. Released when the
+ * quarantine lifts: the card is quiet, and what it may have written
+ * before then is no data (no sync back to the pages).
+ */
+struct bm_kept_chunk {
+	struct bm_kept kept;
+	struct bm_dev *bm;
+	struct sg_table sgt;
+	enum dma_data_direction dir;
+	long first;
+	unsigned int nregs;
+	struct page **pages;
+	unsigned int npages;
+	bool dirty;
+};
+
+static void bm_kept_chunk_release(struct bm_kept *k)
+{
+	struct bm_kept_chunk *kc = container_of(k, typeof(*kc), kept);
+	struct bm_dev *bm = kc->bm;
+
+	if (kc->sgt.sgl) {
+		dma_unmap_sgtable(&bm->pdev->dev, &kc->sgt, kc->dir,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+		sg_free_table(&kc->sgt);
+	}
+	if (kc->nregs)
+		bm_mapreg_put(bm, kc->first, kc->nregs);
+	if (kc->pages) {
+		unpin_user_pages_dirty_lock(kc->pages, kc->npages, kc->dirty);
+		atomic_sub(kc->npages, &bm->stats.pinned_pages);
+		kvfree(kc->pages);
+	}
+	kfree(kc);
+}
+
+/*
+ * Keep what @what names from a quarantined card (bm_quarantine.c): true
+ * when kept (or, short of memory to remember it, leaked), false when the
+ * card is not quarantined and the caller releases it as usual.
+ */
+static bool bm_keep_chunk(struct bm_dev *bm, const struct bm_kept_chunk *what)
+{
+	struct bm_kept_chunk *kc;
+
+	if (!READ_ONCE(bm->quarantined))
+		return false;
+	kc = kmemdup(what, sizeof(*kc), GFP_KERNEL);
+	if (!kc)
+		return true;
+	kc->bm = bm;
+	if (what->pages) {
+		kc->pages = kvmalloc_array(what->npages, sizeof(*kc->pages),
+					   GFP_KERNEL);
+		if (!kc->pages) {
+			kfree(kc);
+			return true;
+		}
+		memcpy(kc->pages, what->pages, what->npages * sizeof(*kc->pages));
+	}
+	if (bm_keep(bm, &kc->kept, bm_kept_chunk_release))
+		return true;
+	kvfree(kc->pages);
+	kfree(kc);
+	return false;
+}
+
 /* The DMA API maps the pages: directly, through an IOMMU or via swiotlb. */
 static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
 			    unsigned int off, u64 len)
 {
 	struct device *dev = &rq->bm->pdev->dev;
+	struct bm_kept_chunk keep = {};
 	struct sg_table sgt;
 	int ret;
 
@@ -420,6 +491,12 @@ static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
 	}
 	bm_feed_sgtable(rq, &sgt, 0, len);
 	bm_flush(rq);
+	keep.sgt = sgt;
+	keep.dir = rq->dir;
+	if (bm_keep_chunk(rq->bm, &keep)) {
+		rq->pages_kept = true;	/* and the pages under the mapping */
+		return;
+	}
 	/* FlushAdapterBuffers: bounced data reaches the user's pages here. */
 	dma_unmap_sgtable(dev, &sgt, bm_planted(BM_DEFECT_DMA_DIRECTION) ?
 			  DMA_BIDIRECTIONAL : rq->dir, 0);
@@ -451,6 +528,7 @@ static void bm_chunk_mapreg(struct bm_request *rq, struct page **pages,
 {
 	struct bm_adapter *ad = &rq->bm->adapter;
 	unsigned int nregs = DIV_ROUND_UP(len, PAGE_SIZE);
+	struct bm_kept_chunk keep = {};
 	u64 before = rq->bytes_done;
 	void *bounce;
 	long first;
@@ -467,7 +545,11 @@ static void bm_chunk_mapreg(struct bm_request *rq, struct page **pages,
 	bm_flush(rq);
 	if (rq->from_card)
 		bm_copy_pages(pages, off, bounce, rq->bytes_done - before, true);
-	bm_mapreg_put(rq->bm, first, nregs);
+	/* The card wrote the map registers, not the pages: only they stay. */
+	keep.first = first;
+	keep.nregs = nregs;
+	if (!bm_keep_chunk(rq->bm, &keep))
+		bm_mapreg_put(rq->bm, first, nregs);
 }
 
 /* One chunk, at most the map-register budget, of pages the caller holds. */
@@ -519,6 +601,7 @@ void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
 static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 {
 	enum bm_claim claim = rq->from_card ? BM_CLAIM_EXCLUSIVE : BM_CLAIM_SHARED;
+	struct bm_kept_chunk keep = {};
 
 	while (len && !rq->error) {
 		u64 n = bm_chunk_len(rq, offset_in_page(addr), len);
@@ -532,7 +615,12 @@ static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 			bm_chunk(rq, rq->pages, offset_in_page(addr), n);
 			bm_pages_release(rq->pages, npages, rq, claim);
 		}
-		bm_unpin(rq, npages);
+		/* Kept after the mapping that a quarantined card may still use. */
+		keep.pages = rq->pages;
+		keep.npages = npages;
+		keep.dirty = rq->from_card;
+		if (!rq->pages_kept || !bm_keep_chunk(rq->bm, &keep))
+			bm_unpin(rq, npages);
 		addr += n;
 		len -= n;
 	}

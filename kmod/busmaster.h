@@ -88,15 +88,17 @@ struct bm_xfer {
  *	BM_IRQ_CAUSE_* bits seen, 0 when the interrupt was not ours
  * @selftest: with the interrupt handler installed, prove the card
  *	interrupts (and, where it can, moves data) in the mode we got
- * @reset: stop every DMA engine; the card touches no memory afterwards
+ * @reset: stop every DMA engine: 0 when the card touches no memory
+ *	afterwards, -EIO when it will not stop (bm_reset_card() quarantines it)
  * @restart: after a reset of the PCI function (through sysfs, or error
  *	recovery), program the card again as ->start() and the self-test
  *	left it (rings, interrupt mask); may be NULL
  * @submit: start @xfer; complete(&xfer->done) when the card finished it
  *	(from the interrupt handler)
  * @cancel: the caller gave up waiting for @xfer: make sure the card will
- *	not touch its memory again (reset the card if need be), fail any
- *	other transfer the reset interrupted, and make the card usable again
+ *	not touch its memory again (reset the card if need be; quarantine it
+ *	if even that fails), fail any other transfer the reset interrupted,
+ *	and make the card usable again
  * @debugfs_init: add the card's own debugfs files (fault injection) to
  *	@dir; may be NULL
  *
@@ -110,7 +112,7 @@ struct bm_card_ops {
 	int (*start)(struct bm_dev *bm);
 	u32 (*irq)(struct bm_dev *bm);
 	int (*selftest)(struct bm_dev *bm);
-	void (*reset)(struct bm_dev *bm);
+	int (*reset)(struct bm_dev *bm);
 	void (*restart)(struct bm_dev *bm);
 	int (*submit)(struct bm_dev *bm, struct bm_xfer *xfer);
 	void (*cancel)(struct bm_dev *bm, struct bm_xfer *xfer);
@@ -178,6 +180,7 @@ struct bm_adapter {
  * @common_mappers: (buffer, mm) pairs remembered for remove(): one per
  *	process that has a buffer mapped now
  * @transfers: card transfers completed or failed (total)
+ * @kept: releases a quarantined card is kept from (bm_keep())
  */
 struct bm_stats {
 	atomic_t pinned_pages;
@@ -186,6 +189,17 @@ struct bm_stats {
 	atomic_t common_buffers;
 	atomic_t common_mappers;
 	atomic_t transfers;
+	atomic_t kept;
+};
+
+/**
+ * struct bm_kept - a release put off while the card is quarantined
+ * @node: in @bm->kept
+ * @release: runs when the quarantine is lifted
+ */
+struct bm_kept {
+	struct list_head node;
+	void (*release)(struct bm_kept *k);
 };
 
 /**
@@ -216,6 +230,13 @@ struct bm_stats {
  * @reg_list_lock: protects @reg_list and each buffer's @mapped
  * @debugfs: this card's debugfs folder
  * @misc: the char device
+ * @quarantined: a transfer could not be stopped: bus mastering is off,
+ *	new requests fail, nothing the card was given is given back
+ *	(bm_quarantine.c)
+ * @kept: the releases put off meanwhile, struct bm_kept
+ * @kept_lock: protects @quarantined and @kept
+ * @err_link_reset: PCI error recovery reset the link (a fatal error); else
+ *	slot_reset() resets the function itself
  * @kref: one reference for the PCI binding, one per open file
  * @lifetime: held for read by every file operation that touches the card,
  *	for write by remove() while it marks the card gone; a holder for read
@@ -244,6 +265,10 @@ struct bm_dev {
 	struct mutex reg_list_lock;	/* reg_list, and bm_reg.mapped */
 	struct dentry *debugfs;
 	struct miscdevice misc;
+	bool quarantined;
+	struct list_head kept;
+	spinlock_t kept_lock;		/* quarantined, kept */
+	bool err_link_reset;
 	struct kref kref;
 	struct rw_semaphore lifetime;
 };
@@ -304,6 +329,7 @@ struct bm_common {
  * @dir: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE when the card may not write it
  * @sgt: the pages as an sg_table, mapped when @mapped
  * @node: in @bm->reg_list, so remove() can unmap what files still hold
+ * @kept: its release, put off while the card is quarantined
  */
 struct bm_reg {
 	struct kref kref;
@@ -320,6 +346,7 @@ struct bm_reg {
 	enum dma_data_direction dir;
 	struct sg_table sgt;
 	struct list_head node;
+	struct bm_kept kept;
 };
 
 /**
@@ -335,6 +362,8 @@ struct bm_reg {
  * @card_status: the card's code for a failing segment
  * @transfers: card transfers submitted
  * @error: the first error; nothing more is submitted after it
+ * @pages_kept: a quarantined card keeps the mapping of the pages the
+ *	caller pinned: they stay pinned too
  * @xfer: the card transfer being filled
  */
 struct bm_request {
@@ -349,6 +378,7 @@ struct bm_request {
 	u32 card_status;
 	u32 transfers;
 	int error;
+	bool pages_kept;
 	struct bm_xfer xfer;
 };
 
@@ -473,6 +503,16 @@ void bm_common_put(struct bm_common *c);
 void bm_common_release_all(struct bm_file *bf);
 void bm_common_free_all(struct bm_dev *bm);
 int bm_common_mmap(struct bm_file *bf, struct vm_area_struct *vma);
+
+/* bm_quarantine.c */
+void bm_quarantine(struct bm_dev *bm, const char *why);
+bool bm_keep(struct bm_dev *bm, struct bm_kept *k,
+	     void (*release)(struct bm_kept *k));
+void bm_quarantine_lift(struct bm_dev *bm);
+void bm_quarantine_abandon(struct bm_dev *bm);
+void bm_free_coherent(struct bm_dev *bm, struct device *dev, size_t size,
+		      void *cpu, dma_addr_t dma);
+void *bm_dmam_alloc_coherent(struct bm_dev *bm, size_t size, dma_addr_t *dma);
 
 /* bm_debugfs.c */
 void bm_debugfs_module_init(void);

@@ -18,19 +18,6 @@
 #define PAGE		4096UL
 #define MAX_STEPS	5000
 
-/* Write @val to a debugfs or sysfs file; 0 or -1. */
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 /*
  * Sleeping allocations must fail too (failslab and fail_page_alloc skip
  * them by default), order-0 pages included, and quietly: the harness fails
@@ -66,12 +53,12 @@ static int fault_injection_setup(void)
 	DIR *d;
 
 	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
-		if (write_file(knobs[i][0], knobs[i][1])) {
+		if (bm_write_file(knobs[i][0], knobs[i][1])) {
 			snprintf(fi_why, sizeof(fi_why), "cannot write %s", knobs[i][0]);
 			return -1;
 		}
 	snprintf(path, sizeof(path), "%s/verbose", ff);
-	if (write_file(path, "0")) {
+	if (bm_write_file(path, "0")) {
 		snprintf(fi_why, sizeof(fi_why), "cannot write %s (FAIL_FUNCTION)", path);
 		return -1;
 	}
@@ -79,13 +66,13 @@ static int fault_injection_setup(void)
 		snprintf(path, sizeof(path), "%s/%s/retval", ff, funcs[i]);
 		if (access(path, F_OK)) {
 			snprintf(path, sizeof(path), "%s/inject", ff);
-			if (write_file(path, funcs[i])) {
+			if (bm_write_file(path, funcs[i])) {
 				snprintf(fi_why, sizeof(fi_why), "fail_function refuses %s", funcs[i]);
 				return -1;
 			}
 			snprintf(path, sizeof(path), "%s/%s/retval", ff, funcs[i]);
 		}
-		if (write_file(path, "0xfffffffffffffff4")) {	/* -ENOMEM, as u64 */
+		if (bm_write_file(path, "0xfffffffffffffff4")) {	/* -ENOMEM, as u64 */
 			snprintf(fi_why, sizeof(fi_why), "cannot write %s", path);
 			return -1;
 		}
@@ -98,7 +85,7 @@ static int fault_injection_setup(void)
 		if (strncmp(de->d_name, "kmalloc-", 8))
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/failslab", de->d_name);
-		marked += !write_file(path, "1");
+		marked += !bm_write_file(path, "1");
 	}
 	closedir(d);
 	return marked ? 0 : -1;
@@ -146,7 +133,7 @@ static long foll_pins(void)
 	char name[64];
 	FILE *f;
 
-	write_file("/proc/sys/vm/stat_refresh", "1");
+	bm_write_file("/proc/sys/vm/stat_refresh", "1");
 	f = fopen("/proc/vmstat", "r");
 	if (!f)
 		return -1;
@@ -446,7 +433,7 @@ TEST_F_TIMEOUT(fail_nth, probe_unwinds, 900)
 	ASSERT_EQ(0, bm_info(fd, &info));
 	close(fd);
 	snprintf(path, sizeof(path), "%s/unbind", drv);
-	ASSERT_EQ(0, write_file(path, info.pci_slot));
+	ASSERT_EQ(0, bm_write_file(path, info.pci_slot));
 	snprintf(path, sizeof(path), "%s/bind", drv);
 	for (n = 1; n <= MAX_STEPS; n++) {
 		int bound, wfd = open(path, O_WRONLY | O_CLOEXEC);
@@ -463,7 +450,7 @@ TEST_F_TIMEOUT(fail_nth, probe_unwinds, 900)
 		}
 		if (bound) {	/* absorbed: unbind for the next step */
 			snprintf(path, sizeof(path), "%s/unbind", drv);
-			ASSERT_EQ(0, write_file(path, info.pci_slot));
+			ASSERT_EQ(0, bm_write_file(path, info.pci_slot));
 			snprintf(path, sizeof(path), "%s/bind", drv);
 		}
 	}

@@ -33,17 +33,18 @@ static int fi_path(char *path, size_t len, int id, const char *name)
 static int fi_write(int id, const char *name, unsigned long long val)
 {
 	char path[128], buf[32];
-	int fd, n, ret = 0;
 
 	fi_path(path, sizeof(path), id, name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = snprintf(buf, sizeof(buf), "%llu\n", val);
-	if (write(fd, buf, n) != n)
-		ret = -1;
-	close(fd);
-	return ret;
+	snprintf(buf, sizeof(buf), "%llu\n", val);
+	return bm_write_file(path, buf);
+}
+
+/* The card a lane made unable to stop (BUSMASTER_UNSTOPPABLE_SLOT). */
+static int bm_is_unstoppable(const struct busmaster_info *info)
+{
+	const char *slot = getenv("BUSMASTER_UNSTOPPABLE_SLOT");
+
+	return slot && !strcmp(slot, info->pci_slot);
 }
 
 /*
@@ -63,7 +64,8 @@ FIXTURE_SETUP(faulty)
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, bm_info(fd, &info));
 		fi_path(path, sizeof(path), ids[i], "fail_nth");
-		if (access(path, W_OK) ||
+		/* The unstoppable card is for its own test: a timeout ends it. */
+		if (access(path, W_OK) || bm_is_unstoppable(&info) ||
 		    (self->fd >= 0 &&
 		     (self->info.bounce == BUSMASTER_BOUNCE_MAP_REGISTERS ||
 		      (info.bounce != BUSMASTER_BOUNCE_MAP_REGISTERS &&
@@ -261,6 +263,202 @@ TEST_F(faulty, signal_ends_request_between_card_transfers)
 	       (unsigned long long)t.bytes_done, (unsigned long long)len, t.transfers);
 	fi_write(self->id, "latency_ns", 0);
 	free(src);
+}
+
+/* nr_foll_pin_acquired - nr_foll_pin_released: pages pinned now, system-wide. */
+static long pins_held(void)
+{
+	long acquired = -1, released = -1, v;
+	char name[64];
+	FILE *f;
+
+	bm_write_file("/proc/sys/vm/stat_refresh", "1");	/* fold per-CPU deltas */
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acquired = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			released = v;
+	}
+	fclose(f);
+	return acquired < 0 || released < 0 ? -1 : acquired - released;
+}
+
+/* PCI_COMMAND's Bus Master bit, read from config space through sysfs. */
+static int bus_master_on(const char *slot)
+{
+	char path[128];
+	uint16_t cmd;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", slot);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &cmd, sizeof(cmd), 4);
+	close(fd);
+	return n == sizeof(cmd) ? !!(cmd & 0x4) : -1;
+}
+
+/*
+ * A card that ignores both its channel stop and its reset (lane card-stuck:
+ * ignore_stop) after a timeout. It must be cut off the bus (Bus Master off)
+ * and keep the pages it was given (they stay pinned), so that what it does
+ * when it runs on reaches nothing: before, the driver carried on as if the
+ * reset had worked, unpinned the buffer, and the card wrote into it after
+ * the call had failed. Every request then fails with ESHUTDOWN, until a
+ * reset of the PCI function proves the card quiet: then the pages come
+ * back and the card works again.
+ */
+TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
+{
+	const char *slot = getenv("BUSMASTER_UNSTOPPABLE_SLOT");
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS), id = -1, fd;
+	uint64_t len = 16 * PAGE;
+	uint8_t *card = pattern(len, 21), *buf = aligned_alloc(PAGE, len);
+	struct busmaster_transfer t;
+	struct busmaster_info info;
+	long before;
+	char path[128];
+	uint64_t k;
+
+	if (!slot)
+		SKIP(return, "no card that ignores its stop (lane card-stuck sets BUSMASTER_UNSTOPPABLE_SLOT)");
+	ASSERT_NE(NULL, card);
+	ASSERT_NE(NULL, buf);
+	fd = bm_open_slot(slot, &info);
+	ASSERT_LE(0, fd) TH_LOG("no card at %s", slot);
+	for (int i = 0; i < n; i++) {
+		struct busmaster_info other;
+		int ofd = bm_open_id(ids[i], O_RDONLY);
+
+		if (ofd >= 0 && !bm_info(ofd, &other) && !strcmp(other.pci_slot, slot))
+			id = ids[i];
+		if (ofd >= 0)
+			close(ofd);
+	}
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, bm_xfer(fd, card, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(1, bus_master_on(slot));
+	before = pins_held();
+	ASSERT_LE(0, before);
+
+	/* Every channel stalled; the stop and the reset are both ignored. */
+	memset(buf, 0x5a, len);
+	ASSERT_EQ(0, fi_write(id, "stall", (1u << info.dma_channels) - 1));
+	EXPECT_EQ(-1, bm_xfer(fd, buf, len, 0, BUSMASTER_XFER_FROM_CARD, 200, &t));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(0, t.bytes_done);
+	EXPECT_EQ(0, bus_master_on(slot)) TH_LOG("the card still masters the bus");
+	EXPECT_EQ(len / PAGE, pins_held() - before)
+		TH_LOG("the pages the card was given were not kept pinned");
+	EXPECT_EQ(-1, bm_xfer(fd, card, PAGE, 0, 0, 0, &t));
+	EXPECT_EQ(ESHUTDOWN, errno) TH_LOG("%s", strerror(errno));
+
+	/* Let it run on: it must reach nothing. */
+	ASSERT_EQ(0, fi_write(id, "stall", 0));
+	usleep(300 * 1000);
+	for (k = 0; k < len && buf[k] == 0x5a; k++)
+		;
+	EXPECT_EQ(len, k) TH_LOG("byte %llu changed after the failed call: %#x",
+				 (unsigned long long)k, buf[k]);
+
+	/* A reset of the function: quiet for sure; everything comes back. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", slot);
+	ASSERT_EQ(0, bm_write_file(path, "1")) TH_LOG("%s: %s", path, strerror(errno));
+	EXPECT_EQ(1, bus_master_on(slot));
+	EXPECT_EQ(0, pins_held() - before) TH_LOG("pins not given back after the reset");
+	EXPECT_EQ(0, bm_debugfs_read(id, "kept"));
+	ASSERT_EQ(0, bm_xfer(fd, card, len, 0, 0, 2000, &t)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, bm_xfer(fd, buf, len, 0, BUSMASTER_XFER_FROM_CARD, 2000, &t))
+		TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, memcmp(card, buf, len));
+	close(fd);
+	free(card);
+	free(buf);
+}
+
+/* Make the next call of @func return @retval (fail_function, debug kernel). */
+static int fail_next_call(const char *func, const char *retval)
+{
+	const char *ff = "/sys/kernel/debug/fail_function";
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/verbose", ff);	/* no stack dump */
+	if (bm_write_file(path, "0"))
+		return -1;
+	snprintf(path, sizeof(path), "%s/inject", ff);
+	if (bm_write_file(path, func))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s/retval", ff, func);
+	if (bm_write_file(path, retval))
+		return -1;
+	snprintf(path, sizeof(path), "%s/probability", ff);
+	if (bm_write_file(path, "100"))
+		return -1;
+	snprintf(path, sizeof(path), "%s/times", ff);
+	return bm_write_file(path, "1");
+}
+
+/*
+ * edu cannot abort a DMA; one that does not finish after a timeout
+ * (fail_function makes bm_edu_wait_idle() say so once) leaves a card that
+ * may write at any time. It must be cut off the bus, keep the map
+ * registers it was given, and refuse requests with ESHUTDOWN until a reset
+ * of its function; before, the driver put the map registers back for the
+ * next transfer and left bus mastering on.
+ */
+TEST(stuck_edu_is_cut_off_and_keeps_its_map_registers)
+{
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS), id = -1, fd = -1;
+	uint8_t *want = pattern(2048, 31), *buf = aligned_alloc(PAGE, PAGE);
+	struct busmaster_transfer t;
+	struct busmaster_info info;
+	char path[128];
+
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, buf);
+	for (int i = 0; i < n && id < 0; i++) {
+		fd = bm_open_id(ids[i], O_RDWR);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, bm_info(fd, &info));
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", info.pci_slot);
+		if (info.card_model == BUSMASTER_MODEL_EDU &&
+		    info.bounce == BUSMASTER_BOUNCE_MAP_REGISTERS && !access(path, W_OK))
+			id = ids[i];
+		else
+			close(fd);
+	}
+	if (id < 0)
+		SKIP(return, "no edu card with map registers and a reset method (lane card-stuck has one)");
+	ASSERT_EQ(0, bm_xfer(fd, want, 2048, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, bm_debugfs_read(id, "map_registers_used"));
+	if (fail_next_call("bm_edu_wait_idle", "0xffffffffffffff92"))	/* -ETIMEDOUT */
+		SKIP(close(fd); return, "fail_function cannot fail bm_edu_wait_idle (CONFIG_FAIL_FUNCTION: the debug kernel)");
+
+	/* edu takes 100 ms; 1 ms is a timeout, and its DMA "never" ends. */
+	EXPECT_EQ(-1, bm_xfer(fd, buf, 2048, 0, BUSMASTER_XFER_FROM_CARD, 1, &t));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	bm_write_file("/sys/kernel/debug/fail_function/inject", "!bm_edu_wait_idle");
+	EXPECT_EQ(0, bus_master_on(info.pci_slot)) TH_LOG("edu still masters the bus");
+	EXPECT_LT(0, bm_debugfs_read(id, "map_registers_used"))
+		TH_LOG("the map registers edu was given went back to the pool");
+	EXPECT_EQ(-1, bm_xfer(fd, want, 2048, 0, 0, 0, &t));
+	EXPECT_EQ(ESHUTDOWN, errno) TH_LOG("%s", strerror(errno));
+
+	ASSERT_EQ(0, bm_write_file(path, "1")) TH_LOG("%s: %s", path, strerror(errno));
+	EXPECT_EQ(1, bus_master_on(info.pci_slot));
+	EXPECT_EQ(0, bm_debugfs_read(id, "map_registers_used"));
+	EXPECT_EQ(0, bm_debugfs_read(id, "kept"));
+	memset(buf, 0, PAGE);
+	ASSERT_EQ(0, bm_xfer(fd, buf, 2048, 0, BUSMASTER_XFER_FROM_CARD, 0, &t))
+		TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, memcmp(want, buf, 2048));
+	close(fd);
+	free(want);
+	free(buf);
 }
 
 TEST_HARNESS_MAIN

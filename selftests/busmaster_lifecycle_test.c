@@ -13,26 +13,12 @@
 #include "kselftest_harness.h"
 #include "busmaster_test.h"
 
-static int write_sysfs(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t len = (ssize_t)strlen(value);
-	int ret = 0;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, value, len) != len)
-		ret = -1;
-	close(fd);
-	return ret;
-}
-
 /* After a rescan, wait for the card at @slot to come back; its fd or -1. */
 static int wait_for_card(const char *slot, struct busmaster_info *info)
 {
 	int fd = -1;
 
-	if (write_sysfs("/sys/bus/pci/rescan", "1"))
+	if (bm_write_file("/sys/bus/pci/rescan", "1"))
 		return -1;
 	for (int i = 0; i < 100 && fd < 0; i++) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
@@ -84,7 +70,7 @@ TEST(card_removed_under_an_open_file)
 	snprintf(node, sizeof(node), "/dev/busmaster%d", ids[0]);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", slot);
 
-	if (write_sysfs(path, "1")) {
+	if (bm_write_file(path, "1")) {
 		close(fd);
 		if (errno == EACCES || errno == EPERM)
 			SKIP(return, "needs root to remove a PCI device");
@@ -134,7 +120,7 @@ TEST(common_buffer_mapped_across_removal)
 
 	memset(map, 0x5a, 4096);	/* every page mapped now */
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", slot);
-	ASSERT_EQ(0, write_sysfs(path, "1"));
+	ASSERT_EQ(0, bm_write_file(path, "1"));
 	/* The memory went back to the kernel: touching it is SIGBUS, never a read of it. */
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -182,7 +168,7 @@ TEST(reset_through_sysfs_keeps_the_card_working)
 		tested++;
 		for (size_t k = 0; k < len; k++)
 			src[k] = (uint8_t)(k * 13 + i);
-		ASSERT_EQ(0, write_sysfs(path, "1")) TH_LOG("%s: reset: %s", info.pci_slot,
+		ASSERT_EQ(0, bm_write_file(path, "1")) TH_LOG("%s: reset: %s", info.pci_slot,
 							  strerror(errno));
 		EXPECT_EQ(0, bm_xfer(fd, src, len, 0, 0, 2000, &t))
 			TH_LOG("%s: first transfer after the reset: %s", info.pci_slot,
@@ -197,6 +183,112 @@ TEST(reset_through_sysfs_keeps_the_card_working)
 	free(back);
 	if (!tested)
 		SKIP(return, "no card of ours with a reset method in sysfs (lane card-reset has one)");
+}
+
+/* The kernel's struct aer_error_inj (drivers/pci/pcie/aer_inject.c). */
+struct aer_error_inj {
+	uint8_t bus, dev, fn;
+	uint32_t uncor_status, cor_status;
+	uint32_t header_log[4];
+	uint32_t domain;
+};
+
+#define PCI_ERR_UNC_COMP_ABORT	0x00008000	/* non-fatal by default */
+#define PCI_ERR_UNC_MALF_TLP	0x00040000	/* fatal by default */
+
+/* Wait up to @ms for a kernel log line containing @what; 0 when seen. */
+static int kmsg_wait(int kmsg, const char *what, int ms)
+{
+	char rec[1024];
+
+	for (int waited = 0; waited < ms; waited += 50) {
+		ssize_t n;
+
+		while ((n = read(kmsg, rec, sizeof(rec) - 1)) > 0) {
+			rec[n] = 0;
+			if (strstr(rec, what))
+				return 0;
+		}
+		usleep(50 * 1000);
+	}
+	return -1;
+}
+
+/*
+ * A PCIe error reported for the card (aer_inject, on a card with AER behind
+ * a root port: lane card-reset), fatal and non-fatal: the AER core must
+ * recover it with the driver's help (error_detected quarantines it,
+ * slot_reset resets the function if the core did not, programs it again
+ * and lifts the quarantine) and the card must move bytes right after.
+ * Before, the driver had no error_detected: "device recovery failed".
+ */
+TEST(pcie_error_is_recovered)
+{
+	static const struct { uint32_t status; const char *kind; } errs[] = {
+		{ PCI_ERR_UNC_MALF_TLP, "fatal" },
+		{ PCI_ERR_UNC_COMP_ABORT, "non-fatal" },
+	};
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS), tested = 0;
+	size_t len = 64 * 1024;
+	uint8_t *src = malloc(len), *back = malloc(len);
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, back);
+	if (access("/dev/aer_inject", W_OK))
+		SKIP(return, "no /dev/aer_inject (CONFIG_PCIEAER_INJECT, aer_inject.ko)");
+	for (int i = 0; i < n; i++) {
+		struct busmaster_transfer t;
+		struct busmaster_info info;
+		unsigned int dom, bus, dev, fn;
+		char path[128];
+		int fd = bm_open_id(ids[i], O_RDWR);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, bm_info(fd, &info));
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/aer_dev_fatal", info.pci_slot);
+		if (access(path, R_OK) || info.card_model != BUSMASTER_MODEL_CARD) {
+			close(fd);
+			continue;
+		}
+		tested++;
+		ASSERT_EQ(4, sscanf(info.pci_slot, "%x:%x:%x.%x", &dom, &bus, &dev, &fn));
+		for (size_t e = 0; e < sizeof(errs) / sizeof(errs[0]); e++) {
+			struct aer_error_inj inj = {
+				.bus = bus, .dev = dev, .fn = fn, .domain = dom,
+				.uncor_status = errs[e].status,
+			};
+			int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+			int aer = open("/dev/aer_inject", O_WRONLY | O_CLOEXEC);
+
+			ASSERT_LE(0, kmsg);
+			ASSERT_LE(0, aer);
+			lseek(kmsg, 0, SEEK_END);
+			ASSERT_EQ(sizeof(inj), write(aer, &inj, sizeof(inj)))
+				TH_LOG("%s: inject a %s error: %s", info.pci_slot, errs[e].kind,
+				       strerror(errno));
+			close(aer);
+			EXPECT_EQ(0, kmsg_wait(kmsg, "AER: device recovery successful", 10000))
+				TH_LOG("%s: no successful recovery from a %s error", info.pci_slot,
+				       errs[e].kind);
+			close(kmsg);
+
+			for (size_t k = 0; k < len; k++)
+				src[k] = (uint8_t)(k * 7 + e + i);
+			memset(back, 0, len);
+			EXPECT_EQ(0, bm_xfer(fd, src, len, 0, 0, 2000, &t))
+				TH_LOG("%s: after a %s error: %s", info.pci_slot, errs[e].kind,
+				       strerror(errno));
+			EXPECT_EQ(0, bm_xfer(fd, back, len, 0, BUSMASTER_XFER_FROM_CARD, 2000, &t))
+				TH_LOG("%s: after a %s error: %s", info.pci_slot, errs[e].kind,
+				       strerror(errno));
+			EXPECT_EQ(0, memcmp(src, back, len));
+		}
+		close(fd);
+	}
+	free(src);
+	free(back);
+	if (!tested)
+		SKIP(return, "no card of ours with AER (lane card-reset has one: aer=on)");
 }
 
 TEST_HARNESS_MAIN

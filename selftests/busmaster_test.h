@@ -189,6 +189,19 @@ static inline int bm_open_slot(const char *slot, struct busmaster_info *info)
 	return -1;
 }
 
+/* Write @value to a sysfs, procfs or debugfs file: 0, or -1 with errno. */
+static inline int bm_write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t len = (ssize_t)strlen(value), n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, value, len);
+	close(fd);
+	return n == len ? 0 : -1;
+}
+
 /* A number in a debugfs file, or -1 when it cannot be read (not root). */
 static inline long bm_debugfs_read_file(const char *path)
 {

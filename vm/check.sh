@@ -15,7 +15,7 @@ set -uo pipefail
 
 KERNELS=${KERNELS:-6.1 6.12 debug}
 LANES=${LANES:-}
-DEBUG_LANES=${DEBUG_LANES:-card-mixed card-iommu card-swiotlb-force card-reset edu-28-msi debug-control}
+DEBUG_LANES=${DEBUG_LANES:-card-mixed card-iommu card-swiotlb-force card-reset card-stuck edu-28-msi debug-control}
 
 # lanes_for SERIES: the lanes a kernel boots. debug-* lanes need the debug
 # kernel's instruments and run there alone.

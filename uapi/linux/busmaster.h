@@ -241,6 +241,13 @@ enum {
  *  ECANCELED  another request timed out and its channel would not stop,
  *             so the whole card was reset under this one: not this
  *             request's fault; retrying is safe
+ *  ESHUTDOWN  the card is cut off the bus: a transfer on it timed out and
+ *             not even a reset of the card stopped it, so bus mastering is
+ *             off and what the card was given stays with it (pages pinned,
+ *             bounce space held) until a reset of its PCI function
+ *             (/sys/bus/pci/devices/.../reset) proves it quiet. The
+ *             request that timed out got ETIMEDOUT; every later one gets
+ *             this, before any DMA
  *  EINTR      a signal arrived; the transfer in progress was finished first
  */
 struct busmaster_transfer {

@@ -750,6 +750,9 @@ int bm_strerror_transfer(int err, const struct busmaster_transfer *t,
 	case ECANCELED:
 		msg = "another request's timeout reset the card under this one; retrying is safe";
 		break;
+	case ESHUTDOWN:
+		msg = "the card could not be stopped after a timeout and is cut off the bus until its PCI function is reset (sysfs reset)";
+		break;
 	case EINTR:
 		msg = "interrupted by a signal (the card transfer in progress was finished first)";
 		break;

@@ -445,6 +445,8 @@ static const struct strerror_case strerror_cases[] = {
 	  "the card did not finish in time; its DMA channel was stopped" },
 	{ ECANCELED, 0, 0, 1, 0, 0, &card_info,
 	  "another request's timeout reset the card under this one; retrying is safe" },
+	{ ESHUTDOWN, 0, 0, 1, 0, 0, &card_info,
+	  "cut off the bus until its PCI function is reset" },
 	{ EIO, 0, 0, 1, 0, 0x86, &card_info,
 	  "the card failed the transfer with status 0x86 (ERR_HOST: the bus rejected a host-memory access)" },
 	{ EIO, 0, 0, 1, 0, 0x87, &card_info, "(ERR_INJECTED: fault injection)" },
