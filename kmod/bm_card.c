@@ -349,16 +349,20 @@ out:
 	return ret;
 }
 
-/* Every channel reads disabled: the card touches no host memory. */
+/*
+ * Every channel reads disabled: the card touches no host memory. So does a
+ * card that reads all ones: it has left the bus (surprise removal).
+ */
 static bool bmc_stopped(struct bm_dev *bm)
 {
 	struct bmc *card = bm->card;
-	u32 c;
+	u32 c, st;
 
-	for (c = 0; c < card->nchan; c++)
-		if (readl(bm->regs + BMC_CHAN(c) + BMC_CH_STATUS) &
-		    BMC_CH_STATUS_ENABLED)
+	for (c = 0; c < card->nchan; c++) {
+		st = readl(bm->regs + BMC_CHAN(c) + BMC_CH_STATUS);
+		if (st != U32_MAX && st & BMC_CH_STATUS_ENABLED)
 			return false;
+	}
 	return true;
 }
 

@@ -198,6 +198,9 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 		return -EINVAL;
 	if (!a->length || a->length > bm->adapter.common_max)
 		return -EINVAL;
+	/* Cut off the bus (bm_quarantine.c): nothing new for it. */
+	if (READ_ONCE(bm->quarantined))
+		return -ESHUTDOWN;
 	ret = bm_handle_reserve(&bf->commons, BUSMASTER_COMMON_PER_FILE, &handle);
 	if (ret)
 		return ret;

@@ -10,6 +10,7 @@
  * while files are still open: they see ENODEV until they close.
  */
 #include <linux/idr.h>
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -68,11 +69,20 @@ void bm_dev_put(struct bm_dev *bm)
 	kref_put(&bm->kref, bm_dev_release);
 }
 
-/* Stop every DMA engine; a card that will not stop is quarantined. */
-static void bm_reset_card(struct bm_dev *bm)
+/*
+ * Stop every DMA engine. A card that will not stop is quarantined; one
+ * that stops has proved quiet, and a quarantine is lifted. Return 0 or
+ * -EIO (quarantined).
+ */
+static int bm_reset_card(struct bm_dev *bm)
 {
-	if (bm->ops->reset(bm))
+	int ret = bm->ops->reset(bm);
+
+	if (ret)
 		bm_quarantine(bm, "the card did not stop at its reset");
+	else
+		bm_quarantine_lift(bm);
+	return ret;
 }
 
 static irqreturn_t bm_irq(int irq, void *data)
@@ -195,6 +205,8 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	mutex_init(&bm->reg_list_lock);
 	INIT_LIST_HEAD(&bm->kept);
 	spin_lock_init(&bm->kept_lock);
+	/* Woken by bm_quarantine() whether or not the card has map registers. */
+	init_waitqueue_head(&bm->adapter.pool_wait);
 	mutex_init(&bm->chan_lock[0]);
 	mutex_init(&bm->chan_lock[1]);
 	bm->pdev = pdev;
@@ -304,6 +316,8 @@ static void bm_remove(struct pci_dev *pdev)
 	 */
 	if (!READ_ONCE(bm->quarantined))
 		bm_reg_unmap_all(bm);
+	else	/* never released: its buffers keep it; not a leak to report */
+		kmemleak_not_leak(bm);
 	bm_common_free_all(bm);
 	bm->pdev = NULL;
 	up_write(&bm->lifetime);
@@ -327,17 +341,20 @@ static void bm_reset_prepare(struct pci_dev *pdev)
 }
 
 /*
- * After a reset: program the card again; it is quiet, so lift a
- * quarantine. Then save the config space for the next link reset to
- * restore (pci_restore_state() may use a saved state up).
+ * After a reset of the function: a reset that failed is called done all
+ * the same, so the card's own reset proves it quiet first. Then program
+ * it again, and save the config space for the next link reset to restore
+ * (pci_restore_state() may use a saved state up). Return 0 or -EIO.
  */
-static void bm_reprogram(struct bm_dev *bm)
+static int bm_reprogram(struct bm_dev *bm)
 {
+	if (bm_reset_card(bm))
+		return -EIO;
 	if (bm->ops->restart)
 		bm->ops->restart(bm);
-	bm_quarantine_lift(bm);
 	pci_save_state(bm->pdev);
 	pci_info(bm->pdev, "%s: programmed again after a reset\n", bm->name);
+	return 0;
 }
 
 static void bm_reset_done(struct pci_dev *pdev)
@@ -363,7 +380,7 @@ static pci_ers_result_t bm_error_detected(struct pci_dev *pdev,
 	bm_quarantine(bm, "the link reported an error");
 	if (state == pci_channel_io_perm_failure)
 		return PCI_ERS_RESULT_DISCONNECT;
-	/* A non-fatal error: the link is up and nothing was reset. */
+	/* Fatal (frozen): the core resets the link; else nothing is reset. */
 	bm->err_link_reset = state == pci_channel_io_frozen;
 	return PCI_ERS_RESULT_NEED_RESET;
 }
@@ -371,28 +388,23 @@ static pci_ers_result_t bm_error_detected(struct pci_dev *pdev,
 /*
  * After a fatal error the core reset the link, and with it the card's
  * config space: restore it (saved at probe). After a non-fatal one the
- * link is up and nothing was reset: the card's own reset stops it (a card
- * that ignores it stays quarantined). Then program it again. Not under
- * @bm->lifetime, nor through pci_reset_function_locked() (whose
- * reset_prepare takes it): the core holds pci_bus_sem here, which a reset
- * through sysfs takes with lifetime held (lockdep saw the cycle). File
- * operations in progress cannot reach the quarantined card, and ->reset
- * and ->restart serialize with them on the card's own lock.
+ * link is up and nothing was reset. Either way the card's own reset must
+ * then prove it quiet (a card that ignores it stays quarantined), and it
+ * is programmed again. Not under @bm->lifetime, nor through
+ * pci_reset_function_locked() (whose reset_prepare takes it): the core
+ * holds pci_bus_sem here, which a reset through sysfs takes with lifetime
+ * held (lockdep saw the cycle). New requests fail on the quarantined card
+ * before they reach it; the card's ops serialize on its own lock.
  */
 static pci_ers_result_t bm_slot_reset(struct pci_dev *pdev)
 {
 	struct bm_dev *bm = pci_get_drvdata(pdev);
-	int ret = 0;
 
 	if (bm->err_link_reset)
 		pci_restore_state(pdev);
-	else
-		ret = bm->ops->reset(bm);
-	if (!ret)
-		bm_reprogram(bm);
-	if (ret || READ_ONCE(bm->quarantined)) {
-		pci_err(pdev, "%s: not reset after the error (%d): it stays cut off\n",
-			bm->name, ret);
+	if (bm_reprogram(bm)) {
+		pci_err(pdev, "%s: did not stop after the error: it stays cut off\n",
+			bm->name);
 		return PCI_ERS_RESULT_DISCONNECT;
 	}
 	return PCI_ERS_RESULT_RECOVERED;

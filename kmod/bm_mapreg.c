@@ -38,7 +38,6 @@ int bm_mapreg_init(struct bm_dev *bm, unsigned int pages)
 		return -ENOMEM;
 	}
 	spin_lock_init(&ad->pool_lock);
-	init_waitqueue_head(&ad->pool_wait);
 	return 0;
 }
 
@@ -65,7 +64,8 @@ static bool bm_mapreg_reserve(struct bm_adapter *ad, unsigned int pages,
  * @pages: how many, at most @bm->adapter.map_registers
  *
  * Context: process context, may sleep.
- * Return: the index of the first page, or -EINTR when a signal came first.
+ * Return: the index of the first page, -EINTR when a signal came first,
+ * -ESHUTDOWN when the card was quarantined meanwhile.
  */
 long bm_mapreg_get(struct bm_dev *bm, unsigned int pages)
 {
@@ -74,9 +74,13 @@ long bm_mapreg_get(struct bm_dev *bm, unsigned int pages)
 
 	if (!bm_mapreg_reserve(ad, pages, &first)) {
 		atomic_inc(&bm->stats.map_register_waits);
+		/* A quarantined card gets nothing new: stop waiting. */
 		if (wait_event_interruptible(ad->pool_wait,
-					     bm_mapreg_reserve(ad, pages, &first)))
+					     bm_mapreg_reserve(ad, pages, &first) ||
+					     READ_ONCE(bm->quarantined)))
 			return -EINTR;
+		if (first < 0)
+			return -ESHUTDOWN;
 	}
 	atomic_add(pages, &bm->stats.map_registers_used);
 	return first;

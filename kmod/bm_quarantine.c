@@ -13,12 +13,15 @@
  *   - whatever it may have been given -- mappings, pinned pages, map
  *     registers, coherent memory -- is not given back while it is
  *     quarantined: each release is kept on a list instead (bm_keep());
- *   - every new request fails with ESHUTDOWN.
+ *   - every new request fails with ESHUTDOWN before anything is pinned,
+ *     mapped or allocated for it.
  *
- * A reset of the PCI function (sysfs "reset", or error recovery's) proves
- * the card quiet: the quarantine is lifted in reset_done() or slot_reset(),
- * the kept releases run, bus mastering comes back. A card removed while quarantined never gets its
- * memory back: it is leaked, on purpose, and kmemleak is told so.
+ * The next time the driver resets the card -- a reset of its PCI function
+ * through sysfs, error recovery, removal -- and the card's own reset then
+ * reports every engine stopped, it has proved quiet: the quarantine is
+ * lifted (bm_reset_card()), the kept releases run, bus mastering comes
+ * back. A card removed still quarantined never gets its memory back: it
+ * is leaked, on purpose, and kmemleak is told so.
  */
 #include <linux/dma-mapping.h>
 #include <linux/kmemleak.h>
@@ -31,8 +34,8 @@
  * @bm: the card, present
  * @why: for the log, once: what makes it untrusted
  *
- * Context: process context (->cancel(), ->reset(), PCI error recovery);
- * any lock but @bm->kept_lock.
+ * Context: process context (a card's ->cancel(), bm_reset_card(), PCI
+ * error recovery); any lock but @bm->kept_lock.
  */
 void bm_quarantine(struct bm_dev *bm, const char *why)
 {
@@ -41,9 +44,16 @@ void bm_quarantine(struct bm_dev *bm, const char *why)
 	spin_lock(&bm->kept_lock);
 	first = !bm->quarantined;
 	WRITE_ONCE(bm->quarantined, true);
+	/*
+	 * Whatever the card does now, it does not reach memory. Under the
+	 * lock, so that a lift cannot turn it back on in between; not on a
+	 * frozen link (error recovery), where config space is out of reach.
+	 */
+	if (!pci_channel_offline(bm->pdev))
+		pci_clear_master(bm->pdev);
 	spin_unlock(&bm->kept_lock);
-	/* Whatever the card does now, it does not reach memory. */
-	pci_clear_master(bm->pdev);
+	/* Whoever waits for map registers gets none now. */
+	wake_up_all(&bm->adapter.pool_wait);
 	if (first)
 		pci_err(bm->pdev, "%s: %s: bus mastering off, its memory kept until a reset of the function\n",
 			bm->name, why);
@@ -56,7 +66,7 @@ void bm_quarantine(struct bm_dev *bm, const char *why)
  * @release: what releases it, later, in process context
  *
  * Releases run in the order they were kept (a mapping before the pages
- * under it). Context: any; takes @bm->kept_lock.
+ * under it). Context: process context; takes @bm->kept_lock.
  * Return: true when kept (the caller must not release now); false when
  * the card is not quarantined.
  */
@@ -77,11 +87,12 @@ bool bm_keep(struct bm_dev *bm, struct bm_kept *k,
 }
 
 /**
- * bm_quarantine_lift - the function was reset: the card is quiet, give
- * back what it was kept from
- * @bm: the card, present, its lifetime held for write
+ * bm_quarantine_lift - the card proved quiet (its reset stopped every
+ * engine): give back what it was kept from
+ * @bm: the card, present
  *
- * Context: reset_done(), process context.
+ * Context: process context, from bm_reset_card() (probe, remove, reset,
+ * error recovery: the PCI core holds the device lock).
  */
 void bm_quarantine_lift(struct bm_dev *bm)
 {
@@ -95,14 +106,14 @@ void bm_quarantine_lift(struct bm_dev *bm)
 	}
 	WRITE_ONCE(bm->quarantined, false);
 	list_splice_init(&bm->kept, &kept);
+	pci_set_master(bm->pdev);
 	spin_unlock(&bm->kept_lock);
 
 	list_for_each_entry_safe(k, next, &kept, node) {
 		atomic_dec(&bm->stats.kept);
 		k->release(k);
 	}
-	pci_set_master(bm->pdev);
-	pci_info(bm->pdev, "%s: quiet after the reset: memory given back, bus mastering on\n",
+	pci_info(bm->pdev, "%s: quiet after its reset: memory given back, bus mastering on\n",
 		 bm->name);
 }
 
@@ -115,7 +126,11 @@ void bm_quarantine_abandon(struct bm_dev *bm)
 {
 	struct bm_kept *k;
 
-	/* Reachable from nowhere now, by design: not a leak to report. */
+	/*
+	 * Reachable from nowhere now, by design: not a leak to report. Each
+	 * struct bm_kept here starts its allocation (a registered buffer's
+	 * holds the card, which then never gets here: bm_remove() marks it).
+	 */
 	list_for_each_entry(k, &bm->kept, node)
 		kmemleak_not_leak(k);
 }

@@ -332,6 +332,9 @@ int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	    check_add_overflow(r->addr, r->length, &end) || end > TASK_SIZE ||
 	    !IS_ALIGNED(r->addr | r->length, bm->adapter.alignment))
 		return -EINVAL;
+	/* Cut off the bus (bm_quarantine.c): nothing new for it. */
+	if (READ_ONCE(bm->quarantined))
+		return -ESHUTDOWN;
 
 	ret = bm_handle_reserve(&bf->regs, BUSMASTER_REGISTER_PER_FILE, &handle);
 	if (ret)
@@ -532,6 +535,8 @@ int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 	if (!is_vmalloc_addr(buf) || !len ||
 	    card_offset + len > bm->adapter.card_mem_size)
 		return -EINVAL;
+	if (READ_ONCE(bm->quarantined))
+		return -ESHUTDOWN;
 	n = DIV_ROUND_UP(off + len, PAGE_SIZE);
 	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
 	if (!pages)

@@ -90,6 +90,7 @@ void bm_flush(struct bm_request *rq)
 	/* Cut off the bus (bm_quarantine.c): nothing more to give it. */
 	ret = READ_ONCE(bm->quarantined) ? -ESHUTDOWN : bm->ops->submit(bm, x);
 	if (!ret) {
+		rq->given = true;
 		/*
 		 * Not interruptible: the card owns the pages until it is done
 		 * or stopped. ->cancel() stops it on timeout.
@@ -358,6 +359,30 @@ void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 }
 
 /*
+ * Hand an exclusive claim of @pages from @from over to @to, a quarantined
+ * card's: like a registered buffer's, it may never go, so other claimants
+ * get EBUSY at once rather than wait (the long-term mark).
+ */
+static void bm_pages_claim_move(struct page **pages, unsigned int npages,
+				void *from, void *to)
+{
+	unsigned int i;
+
+	xa_lock(&bm_claims);
+	for (i = 0; i < npages; i++) {
+		unsigned long pfn = page_to_pfn(pages[i]);
+
+		if (WARN_ON_ONCE(xa_load(&bm_claims, pfn) != from))
+			continue;
+		/* Replacing an entry allocates nothing. */
+		__xa_store(&bm_claims, pfn, to, 0);
+		__xa_set_mark(&bm_claims, pfn, BM_CLAIM_MARK_LONG_TERM);
+	}
+	xa_unlock(&bm_claims);
+	wake_up_all(&bm_claims_wait);
+}
+
+/*
  * User memory a request moves: mapped, with pages to pin (GUP-fast pins
  * the pages the DMA API maps into a common buffer's VM_IO mapping behind
  * an IOMMU, so the VMAs are looked at first), and for card -> memory all
@@ -397,13 +422,13 @@ void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
 }
 
 /*
- * What a quarantined card keeps of one chunk: its DMA mapping and the
- * pages pinned under it, or its map registers. Released when the
- * quarantine lifts: the card is quiet, and what it may have written
- * before then is no data (no sync back to the pages).
+ * What a quarantined card keeps of one chunk it was given: its DMA mapping
+ * and the pages pinned under it (with their claim), or its map registers.
+ * Released when the quarantine lifts: the card is quiet, and what it may
+ * have written since is no data (no sync back to the pages).
  */
 struct bm_kept_chunk {
-	struct bm_kept kept;
+	struct bm_kept kept;		/* first: the start of the allocation */
 	struct bm_dev *bm;
 	struct sg_table sgt;
 	enum dma_data_direction dir;
@@ -411,6 +436,7 @@ struct bm_kept_chunk {
 	unsigned int nregs;
 	struct page **pages;
 	unsigned int npages;
+	enum bm_claim claim;
 	bool dirty;
 };
 
@@ -427,6 +453,7 @@ static void bm_kept_chunk_release(struct bm_kept *k)
 	if (kc->nregs)
 		bm_mapreg_put(bm, kc->first, kc->nregs);
 	if (kc->pages) {
+		bm_pages_release(kc->pages, kc->npages, kc, kc->claim);
 		unpin_user_pages_dirty_lock(kc->pages, kc->npages, kc->dirty);
 		atomic_sub(kc->npages, &bm->stats.pinned_pages);
 		kvfree(kc->pages);
@@ -435,15 +462,17 @@ static void bm_kept_chunk_release(struct bm_kept *k)
 }
 
 /*
- * Keep what @what names from a quarantined card (bm_quarantine.c): true
- * when kept (or, short of memory to remember it, leaked), false when the
- * card is not quarantined and the caller releases it as usual.
+ * If the card is quarantined now and was given this chunk, take over what
+ * @what names: kept (bm_quarantine.c), released at once if the quarantine
+ * lifted meanwhile, or, short of memory to remember it, leaked. Return
+ * false when the caller is to release it as usual.
  */
-static bool bm_keep_chunk(struct bm_dev *bm, const struct bm_kept_chunk *what)
+static bool bm_keep_chunk(struct bm_request *rq, const struct bm_kept_chunk *what)
 {
+	struct bm_dev *bm = rq->bm;
 	struct bm_kept_chunk *kc;
 
-	if (!READ_ONCE(bm->quarantined))
+	if (!rq->given || !READ_ONCE(bm->quarantined))
 		return false;
 	kc = kmemdup(what, sizeof(*kc), GFP_KERNEL);
 	if (!kc)
@@ -457,12 +486,12 @@ static bool bm_keep_chunk(struct bm_dev *bm, const struct bm_kept_chunk *what)
 			return true;
 		}
 		memcpy(kc->pages, what->pages, what->npages * sizeof(*kc->pages));
+		if (what->claim == BM_CLAIM_EXCLUSIVE)
+			bm_pages_claim_move(kc->pages, kc->npages, rq, kc);
 	}
-	if (bm_keep(bm, &kc->kept, bm_kept_chunk_release))
-		return true;
-	kvfree(kc->pages);
-	kfree(kc);
-	return false;
+	if (!bm_keep(bm, &kc->kept, bm_kept_chunk_release))
+		bm_kept_chunk_release(&kc->kept);
+	return true;
 }
 
 /* The DMA API maps the pages: directly, through an IOMMU or via swiotlb. */
@@ -489,11 +518,15 @@ static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
 		rq->error = ret == -EINVAL ? -EIO : -ENOMEM;
 		goto free;
 	}
+	rq->given = false;
 	bm_feed_sgtable(rq, &sgt, 0, len);
 	bm_flush(rq);
+	/* What the card wrote before it was cut off reaches the pages. */
+	if (rq->given && rq->from_card && READ_ONCE(rq->bm->quarantined))
+		dma_sync_sgtable_for_cpu(dev, &sgt, rq->dir);
 	keep.sgt = sgt;
 	keep.dir = rq->dir;
-	if (bm_keep_chunk(rq->bm, &keep)) {
+	if (bm_keep_chunk(rq, &keep)) {
 		rq->pages_kept = true;	/* and the pages under the mapping */
 		return;
 	}
@@ -539,6 +572,7 @@ static void bm_chunk_mapreg(struct bm_request *rq, struct page **pages,
 		return;
 	}
 	bounce = ad->pool_cpu + (first << PAGE_SHIFT);
+	rq->given = false;
 	if (!rq->from_card)
 		bm_copy_pages(pages, off, bounce, len, false);
 	bm_feed(rq, ad->pool_dma + (first << PAGE_SHIFT), len);
@@ -548,7 +582,7 @@ static void bm_chunk_mapreg(struct bm_request *rq, struct page **pages,
 	/* The card wrote the map registers, not the pages: only they stay. */
 	keep.first = first;
 	keep.nregs = nregs;
-	if (!bm_keep_chunk(rq->bm, &keep))
+	if (!bm_keep_chunk(rq, &keep))
 		bm_mapreg_put(rq->bm, first, nregs);
 }
 
@@ -611,16 +645,21 @@ static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 		if (rq->error)
 			break;
 		rq->error = bm_pages_claim(rq->pages, npages, rq, claim);
-		if (!rq->error) {
-			bm_chunk(rq, rq->pages, offset_in_page(addr), n);
-			bm_pages_release(rq->pages, npages, rq, claim);
+		if (rq->error) {
+			bm_unpin(rq, npages);
+			break;
 		}
-		/* Kept after the mapping that a quarantined card may still use. */
+		rq->pages_kept = false;
+		bm_chunk(rq, rq->pages, offset_in_page(addr), n);
+		/* Kept after the mapping a quarantined card may still use. */
 		keep.pages = rq->pages;
 		keep.npages = npages;
+		keep.claim = claim;
 		keep.dirty = rq->from_card;
-		if (!rq->pages_kept || !bm_keep_chunk(rq->bm, &keep))
+		if (!rq->pages_kept || !bm_keep_chunk(rq, &keep)) {
+			bm_pages_release(rq->pages, npages, rq, claim);
 			bm_unpin(rq, npages);
+		}
 		addr += n;
 		len -= n;
 	}
@@ -746,6 +785,9 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	}
 	ret = bm_check_range(&bm->adapter, t->addr, t->length, t->card_offset,
 			     limit);
+	/* Cut off the bus (bm_quarantine.c): nothing pinned or mapped for it. */
+	if (!ret && READ_ONCE(bm->quarantined))
+		ret = -ESHUTDOWN;
 	if (!ret && !buffer)
 		ret = bm_check_user_range(t->addr, t->length, from_card);
 	if (ret)
@@ -819,6 +861,9 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 			goto free;
 		card += iov[i].length;
 	}
+	ret = READ_ONCE(bf->bm->quarantined) ? -ESHUTDOWN : 0;
+	if (ret)
+		goto free;
 
 	ret = bm_request_init(&rq, bf->bm, tv->flags & BUSMASTER_XFER_FROM_CARD,
 			      tv->card_offset, tv->timeout_ms);

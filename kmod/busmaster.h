@@ -89,7 +89,8 @@ struct bm_xfer {
  * @selftest: with the interrupt handler installed, prove the card
  *	interrupts (and, where it can, moves data) in the mode we got
  * @reset: stop every DMA engine: 0 when the card touches no memory
- *	afterwards, -EIO when it will not stop (bm_reset_card() quarantines it)
+ *	afterwards (or has left the bus), a negative errno when it will not
+ *	stop (bm_reset_card() then quarantines it)
  * @restart: after a reset of the PCI function (through sysfs, or error
  *	recovery), program the card again as ->start() and the self-test
  *	left it (rings, interrupt mask); may be NULL
@@ -230,13 +231,13 @@ struct bm_kept {
  * @reg_list_lock: protects @reg_list and each buffer's @mapped
  * @debugfs: this card's debugfs folder
  * @misc: the char device
- * @quarantined: a transfer could not be stopped: bus mastering is off,
- *	new requests fail, nothing the card was given is given back
- *	(bm_quarantine.c)
+ * @quarantined: a transfer or reset could not stop the card, or its link
+ *	reported an error: bus mastering is off, new requests fail, nothing
+ *	the card was given is given back (bm_quarantine.c)
  * @kept: the releases put off meanwhile, struct bm_kept
  * @kept_lock: protects @quarantined and @kept
  * @err_link_reset: PCI error recovery reset the link (a fatal error); else
- *	slot_reset() resets the function itself
+ *	slot_reset() stops the card with its own reset
  * @kref: one reference for the PCI binding, one per open file
  * @lifetime: held for read by every file operation that touches the card,
  *	for write by remove() while it marks the card gone; a holder for read
@@ -362,6 +363,8 @@ struct bm_reg {
  * @card_status: the card's code for a failing segment
  * @transfers: card transfers submitted
  * @error: the first error; nothing more is submitted after it
+ * @given: the card was given the current chunk (a card transfer of it
+ *	was submitted): a quarantined card keeps it
  * @pages_kept: a quarantined card keeps the mapping of the pages the
  *	caller pinned: they stay pinned too
  * @xfer: the card transfer being filled
@@ -378,6 +381,7 @@ struct bm_request {
 	u32 card_status;
 	u32 transfers;
 	int error;
+	bool given;
 	bool pages_kept;
 	struct bm_xfer xfer;
 };

@@ -302,6 +302,25 @@ static int bus_master_on(const char *slot)
 	return n == sizeof(cmd) ? !!(cmd & 0x4) : -1;
 }
 
+/* A card of ours other than the one at @slot, opened; or -1. */
+static int open_other_card(const char *slot)
+{
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
+
+	for (int i = 0; i < n; i++) {
+		struct busmaster_info info;
+		int fd = bm_open_id(ids[i], O_RDWR);
+
+		if (fd < 0)
+			continue;
+		if (!bm_info(fd, &info) && strcmp(info.pci_slot, slot) &&
+		    info.card_model == BUSMASTER_MODEL_CARD)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
 /*
  * A card that ignores both its channel stop and its reset (lane card-stuck:
  * ignore_stop) after a timeout. It must be cut off the bus (Bus Master off)
@@ -323,6 +342,7 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 	long before;
 	char path[128];
 	uint64_t k;
+	int other;
 
 	if (!slot)
 		SKIP(return, "no card that ignores its stop (lane card-stuck sets BUSMASTER_UNSTOPPABLE_SLOT)");
@@ -340,6 +360,7 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 			close(ofd);
 	}
 	ASSERT_LE(0, id);
+	other = open_other_card(slot);
 	ASSERT_EQ(0, bm_xfer(fd, card, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(1, bus_master_on(slot));
 	before = pins_held();
@@ -352,10 +373,16 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 	EXPECT_EQ(ETIMEDOUT, errno);
 	EXPECT_EQ(0, t.bytes_done);
 	EXPECT_EQ(0, bus_master_on(slot)) TH_LOG("the card still masters the bus");
-	EXPECT_EQ(len / PAGE, pins_held() - before)
-		TH_LOG("the pages the card was given were not kept pinned");
+	/* Refused before anything is pinned or mapped for it. */
 	EXPECT_EQ(-1, bm_xfer(fd, card, PAGE, 0, 0, 0, &t));
 	EXPECT_EQ(ESHUTDOWN, errno) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(len / PAGE, pins_held() - before)
+		TH_LOG("the pages the card was given were not kept pinned, or more were");
+	/* Its pages are its own: another card may not write them meanwhile. */
+	if (other >= 0) {
+		EXPECT_EQ(-1, bm_xfer(other, buf, len, 0, BUSMASTER_XFER_FROM_CARD, 2000, &t));
+		EXPECT_EQ(EBUSY, errno) TH_LOG("%s", strerror(errno));
+	}
 
 	/* Let it run on: it must reach nothing. */
 	ASSERT_EQ(0, fi_write(id, "stall", 0));
@@ -375,6 +402,8 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 	ASSERT_EQ(0, bm_xfer(fd, buf, len, 0, BUSMASTER_XFER_FROM_CARD, 2000, &t))
 		TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(0, memcmp(card, buf, len));
+	if (other >= 0)
+		close(other);
 	close(fd);
 	free(card);
 	free(buf);

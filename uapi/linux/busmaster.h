@@ -228,7 +228,8 @@ enum {
  *             BUSMASTER_REG_CARD_WRITES
  *  EBUSY      a page of the buffer is registered (BUSMASTER_IOCTL_REGISTER:
  *             use its handle), or card -> memory through a range that
- *             maps the same page twice
+ *             maps the same page twice, or into a page a card cut off
+ *             the bus still holds (see ESHUTDOWN)
  *  EFAULT     the buffer is not mapped (writable, for FROM_CARD); also a
  *             user address inside a mapping of a common buffer: that is
  *             the card's own DMA memory, mapped without struct pages to
@@ -242,12 +243,13 @@ enum {
  *             so the whole card was reset under this one: not this
  *             request's fault; retrying is safe
  *  ESHUTDOWN  the card is cut off the bus: a transfer on it timed out and
- *             not even a reset of the card stopped it, so bus mastering is
- *             off and what the card was given stays with it (pages pinned,
- *             bounce space held) until a reset of its PCI function
- *             (/sys/bus/pci/devices/.../reset) proves it quiet. The
- *             request that timed out got ETIMEDOUT; every later one gets
- *             this, before any DMA
+ *             not even a reset of the card stopped it, or its PCIe link
+ *             reported an error; bus mastering is off and what the card
+ *             was given stays with it (pages pinned, bounce space held)
+ *             until a reset of its PCI function (/sys/bus/pci/devices/
+ *             .../reset, or error recovery's) proves it quiet. The request
+ *             that timed out got ETIMEDOUT; every later one gets this
+ *             before anything is pinned or mapped for it
  *  EINTR      a signal arrived; the transfer in progress was finished first
  */
 struct busmaster_transfer {
@@ -286,7 +288,7 @@ struct busmaster_transfer {
  * CAP_IPC_LOCK, or no such contiguous memory within the card's reach),
  * EMFILE (BUSMASTER_COMMON_PER_FILE buffers already: checked before
  * anything is allocated), EINVAL (length 0 or over @common_max), EFAULT (the answer could not be
- * written back). The handle and offset are usable once the call returned
+ * written back), ESHUTDOWN (the card is cut off the bus: see TRANSFER). The handle and offset are usable once the call returned
  * them; a failed call leaves no buffer and no charge behind.
  */
 struct busmaster_common_alloc {
@@ -359,7 +361,8 @@ enum {
  * there; or the answer could not be written back), EBUSY (see above),
  * ENOMEM (over RLIMIT_MEMLOCK, or no bounce space for the mapping), EMFILE
  * (BUSMASTER_REGISTER_PER_FILE buffers already: checked before anything is
- * pinned). Nothing stays pinned, charged or registered after a failure.
+ * pinned), ESHUTDOWN (the card is cut off the bus: see TRANSFER). Nothing
+ * stays pinned, charged or registered after a failure.
  */
 struct busmaster_register {
 	__u32 size;
