@@ -105,6 +105,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(BusmasterCardState, BUSMASTER_CARD)
 #define BM_REG_FI_LAT_BYTE_PS   0x0cc
 #define BM_REG_FI_SPURIOUS      0x0d0
 #define BM_REG_FI_DRIVEN_BITS   0x0d4
+#define BM_REG_FI_BOOT_DMA      0x0d8
 
 /* Channel c at 0x100 + 0x40 * c */
 #define BM_REG_CH_BASE          0x100
@@ -225,6 +226,9 @@ struct BusmasterCardState {
     bool report_gone_irq;       /* IRQ_STATUS reads all ones */
     bool ignore_stop;           /* stalled: CTRL stop and RESET ignored */
     bool aer;                   /* PCIe endpoint with AER (on a PCIe port) */
+    bool boot_dma;              /* left running by a previous kernel */
+    bool boot_armed;            /* still running: no RESET written yet */
+    uint32_t boot_dma_count;    /* DMA done while left running */
     uint8_t seg_boundary_bits;  /* 0: none */
     bool sg;
     bool msi_on;
@@ -880,6 +884,9 @@ static uint64_t bm_mmio_read(void *opaque, hwaddr addr, unsigned size)
     case BM_REG_FI_DRIVEN_BITS:
         val = s->addr_bits;
         break;
+    case BM_REG_FI_BOOT_DMA:
+        val = s->boot_dma_count;
+        break;
     default:
         break;
     }
@@ -917,6 +924,7 @@ static void bm_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
                           "(ignore_stop, a channel stalled)\n");
         } else if (val & BM_RESET_GO) {
             bm_reset(s);
+            s->boot_armed = false;
         }
         break;
     case BM_REG_SCRATCH:
@@ -1095,6 +1103,9 @@ static void bm_realize(PCIDevice *pdev, Error **errp)
         return;
     }
 
+    /* As a kexec'd kernel finds it: running, until its driver resets it. */
+    s->boot_armed = s->boot_dma;
+
     s->bh = qemu_bh_new_guarded(bm_bh, s, &dev->mem_reentrancy_guard);
     for (c = 0; c < BM_MAX_CHANNELS; c++) {
         s->ch[c].card = s;
@@ -1121,6 +1132,25 @@ static void bm_exit(PCIDevice *pdev)
     msi_uninit(pdev);
     if (s->aer) {
         pcie_aer_exit(pdev);
+    }
+}
+
+/*
+ * boot_dma: a card the previous kernel left running (kexec, kdump) moves
+ * data the moment bus mastering is on, until its RESET is written. One
+ * read from bus address 0 stands for that DMA; FI_BOOT_DMA counts them.
+ */
+static void bm_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
+                            int len)
+{
+    BusmasterCardState *s = BUSMASTER_CARD(pdev);
+    uint32_t word;
+
+    pci_default_write_config(pdev, addr, val, len);
+    if (s->boot_armed &&
+        (pci_get_word(pdev->config + PCI_COMMAND) & PCI_COMMAND_MASTER) &&
+        pci_dma_read(pdev, 0, &word, sizeof(word)) == MEMTX_OK) {
+        s->boot_dma_count++;
     }
 }
 
@@ -1152,6 +1182,7 @@ static Property bm_properties[] = {
                      report_gone_irq, false),
     DEFINE_PROP_BOOL("ignore_stop", BusmasterCardState, ignore_stop, false),
     DEFINE_PROP_BOOL("aer", BusmasterCardState, aer, false),
+    DEFINE_PROP_BOOL("boot_dma", BusmasterCardState, boot_dma, false),
     DEFINE_PROP_UINT8("seg_boundary_bits", BusmasterCardState,
                       seg_boundary_bits, 0),
     DEFINE_PROP_BOOL("sg", BusmasterCardState, sg, true),
@@ -1178,6 +1209,7 @@ static void bm_class_init(ObjectClass *klass, void *data)
 
     k->realize = bm_realize;
     k->exit = bm_exit;
+    k->config_write = bm_config_write;
     k->vendor_id = PCI_VENDOR_ID_QEMU;
     k->device_id = BM_DEVICE_ID;
     k->revision = BM_REVISION;

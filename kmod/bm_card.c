@@ -565,12 +565,21 @@ BMC_FI_ATTR(fail_nth, BMC_FI_FAIL_NTH, "%llu\n");
 BMC_FI_ATTR(stall, BMC_FI_STALL, "%#llx\n");
 BMC_FI_ATTR(latency_ns, BMC_FI_LAT_XFER_NS, "%llu\n");
 
+/* What a card left running (model property boot_dma) moved before our reset. */
+static int bmc_boot_dma_get(void *data, u64 *val)
+{
+	*val = bmc_read(data, BMC_FI_BOOT_DMA);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(bmc_boot_dma_fops, bmc_boot_dma_get, NULL, "%llu\n");
+
 static void bmc_debugfs_init(struct bm_dev *bm, struct dentry *dir)
 {
 	debugfs_create_file_unsafe("fail_nth", 0600, dir, bm, &bmc_fail_nth_fops);
 	debugfs_create_file_unsafe("stall", 0600, dir, bm, &bmc_stall_fops);
 	debugfs_create_file_unsafe("latency_ns", 0600, dir, bm,
 				   &bmc_latency_ns_fops);
+	debugfs_create_file_unsafe("boot_dma", 0400, dir, bm, &bmc_boot_dma_fops);
 }
 
 const struct bm_card_ops bm_card_ops = {

@@ -75,6 +75,7 @@
 #define BMC_FI_FAIL_NTH		0x0c0
 #define BMC_FI_STALL		0x0c4
 #define BMC_FI_LAT_XFER_NS	0x0c8
+#define BMC_FI_BOOT_DMA		0x0d8	/* RO: DMA done before the first RESET */
 
 /* 4. Descriptor, 32 bytes, little-endian, in a ring in host memory */
 struct bmc_desc {

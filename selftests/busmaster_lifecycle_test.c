@@ -185,6 +185,36 @@ TEST(reset_through_sysfs_keeps_the_card_working)
 		SKIP(return, "no card of ours with a reset method in sysfs (lane card-reset has one)");
 }
 
+/*
+ * A card the previous kernel left running (kexec, kdump; the model's
+ * boot_dma, lane card-reset) moves data as soon as it may master the bus.
+ * The driver must reset it before it enables bus mastering: the card counts
+ * the DMA it did before its first reset (debugfs boot_dma, the card's own
+ * register). Before, probe enabled bus mastering first: one DMA.
+ */
+TEST(card_left_running_is_reset_before_bus_mastering)
+{
+	const char *slot = getenv("BUSMASTER_BOOT_DMA_SLOT");
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS), tested = 0;
+
+	if (!slot)
+		SKIP(return, "no card left running at boot (lane card-reset sets BUSMASTER_BOOT_DMA_SLOT)");
+	for (int i = 0; i < n; i++) {
+		struct busmaster_info info;
+		int fd = bm_open_id(ids[i], O_RDONLY);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, bm_info(fd, &info));
+		close(fd);
+		if (strcmp(info.pci_slot, slot))
+			continue;
+		tested++;
+		EXPECT_EQ(0, bm_debugfs_read(ids[i], "boot_dma"))
+			TH_LOG("%s moved data before the driver reset it", slot);
+	}
+	ASSERT_EQ(1, tested) TH_LOG("no card at %s", slot);
+}
+
 /* The kernel's struct aer_error_inj (drivers/pci/pcie/aer_inject.c). */
 struct aer_error_inj {
 	uint8_t bus, dev, fn;

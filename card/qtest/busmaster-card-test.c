@@ -51,6 +51,7 @@
 #define REG_FI_LAT_BYTE_PS  0x0cc
 #define REG_FI_SPURIOUS     0x0d0
 #define REG_FI_DRIVEN_BITS  0x0d4
+#define REG_FI_BOOT_DMA     0x0d8
 #define REG_CH(c, r)        (0x100 + 0x40 * (c) + (r))
 #define CH_RING_LO          0x00
 #define CH_RING_HI          0x04
@@ -1119,6 +1120,24 @@ static void test_fault_ignore_stop(void)
     card_stop(c);
 }
 
+/* boot_dma: DMA as soon as bus mastering is on, until RESET; counted. */
+static void test_fault_boot_dma(void)
+{
+    Card *c = card_start("boot_dma=on");       /* card_start: BME on */
+    uint32_t before = rd(c, REG_FI_BOOT_DMA);
+
+    g_assert_cmpuint(before, >=, 1);           /* one per config write */
+    wr(c, REG_RESET, 1);
+    qpci_config_writew(c->dev, PCI_COMMAND, PCI_COMMAND_MEMORY);
+    qpci_device_enable(c->dev);
+    g_assert_cmpuint(rd(c, REG_FI_BOOT_DMA), ==, before);  /* stopped */
+    card_stop(c);
+
+    c = card_start(NULL);
+    g_assert_cmpuint(rd(c, REG_FI_BOOT_DMA), ==, 0);
+    card_stop(c);
+}
+
 static void test_fault_latency(void)
 {
     Card *c = card_start("latency_ns=1000000");
@@ -1271,6 +1290,7 @@ int main(int argc, char **argv)
     qtest_add_func("/busmaster-card/fault/stall", test_fault_stall);
     qtest_add_func("/busmaster-card/fault/latency", test_fault_latency);
     qtest_add_func("/busmaster-card/fault/ignore-stop", test_fault_ignore_stop);
+    qtest_add_func("/busmaster-card/fault/boot-dma", test_fault_boot_dma);
     qtest_add_func("/busmaster-card/robust/garbage", test_robust_garbage);
     qtest_add_func("/busmaster-card/dma/bulk-256M", test_bulk);
 
