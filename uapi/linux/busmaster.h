@@ -287,9 +287,10 @@ struct busmaster_transfer {
  * registered buffer is. Errors: ENOMEM (over RLIMIT_MEMLOCK without
  * CAP_IPC_LOCK, or no such contiguous memory within the card's reach),
  * EMFILE (BUSMASTER_COMMON_PER_FILE buffers already: checked before
- * anything is allocated), EINVAL (length 0 or over @common_max), EFAULT (the answer could not be
- * written back), ESHUTDOWN (the card is cut off the bus: see TRANSFER). The handle and offset are usable once the call returned
- * them; a failed call leaves no buffer and no charge behind.
+ * anything is allocated), EINVAL (length 0 or over @common_max), EFAULT
+ * (the answer could not be written back), ESHUTDOWN (the card is cut off
+ * the bus: see TRANSFER). The handle and offset are usable once the call
+ * returned them; a failed call leaves no buffer and no charge behind.
  */
 struct busmaster_common_alloc {
 	__u32 size;
