@@ -127,26 +127,6 @@ struct held {
 };
 
 /* Pages pinned for DMA system-wide and not yet released. */
-static long foll_pins(void)
-{
-	long acquired = -1, released = -1, v;
-	char name[64];
-	FILE *f;
-
-	bm_write_file("/proc/sys/vm/stat_refresh", "1");
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acquired = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			released = v;
-	}
-	fclose(f);
-	return acquired - released;
-}
-
 static void held_read(int id, struct held *h)
 {
 	h->pinned_pages = bm_debugfs_read(id, "pinned_pages");
@@ -154,7 +134,7 @@ static void held_read(int id, struct held *h)
 	h->common_buffers = bm_debugfs_read(id, "common_buffers");
 	h->claimed_pages = bm_debugfs_read_file("/sys/kernel/debug/busmaster/claimed_pages");
 	h->vm_pin_kb = bm_vm_pin_kb();
-	h->foll_pins = foll_pins();
+	h->foll_pins = bm_pins_held();
 }
 
 /* One card under test and the buffers every step uses (touched beforehand,

@@ -265,27 +265,6 @@ TEST_F(faulty, signal_ends_request_between_card_transfers)
 	free(src);
 }
 
-/* nr_foll_pin_acquired - nr_foll_pin_released: pages pinned now, system-wide. */
-static long pins_held(void)
-{
-	long acquired = -1, released = -1, v;
-	char name[64];
-	FILE *f;
-
-	bm_write_file("/proc/sys/vm/stat_refresh", "1");	/* fold per-CPU deltas */
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acquired = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			released = v;
-	}
-	fclose(f);
-	return acquired < 0 || released < 0 ? -1 : acquired - released;
-}
-
 /* PCI_COMMAND's Bus Master bit, read from config space through sysfs. */
 static int bus_master_on(const char *slot)
 {
@@ -363,7 +342,7 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 	other = open_other_card(slot);
 	ASSERT_EQ(0, bm_xfer(fd, card, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(1, bus_master_on(slot));
-	before = pins_held();
+	before = bm_pins_held();
 	ASSERT_LE(0, before);
 
 	/* Every channel stalled; the stop and the reset are both ignored. */
@@ -376,7 +355,7 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 	/* Refused before anything is pinned or mapped for it. */
 	EXPECT_EQ(-1, bm_xfer(fd, card, PAGE, 0, 0, 0, &t));
 	EXPECT_EQ(ESHUTDOWN, errno) TH_LOG("%s", strerror(errno));
-	EXPECT_EQ(len / PAGE, pins_held() - before)
+	EXPECT_EQ(len / PAGE, bm_pins_held() - before)
 		TH_LOG("the pages the card was given were not kept pinned, or more were");
 	/* Its pages are its own: another card may not write them meanwhile. */
 	if (other >= 0) {
@@ -396,7 +375,7 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", slot);
 	ASSERT_EQ(0, bm_write_file(path, "1")) TH_LOG("%s: %s", path, strerror(errno));
 	EXPECT_EQ(1, bus_master_on(slot));
-	EXPECT_EQ(0, pins_held() - before) TH_LOG("pins not given back after the reset");
+	EXPECT_EQ(0, bm_pins_held() - before) TH_LOG("pins not given back after the reset");
 	EXPECT_EQ(0, bm_debugfs_read(id, "kept"));
 	ASSERT_EQ(0, bm_xfer(fd, card, len, 0, 0, 2000, &t)) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(0, bm_xfer(fd, buf, len, 0, BUSMASTER_XFER_FROM_CARD, 2000, &t))

@@ -202,6 +202,31 @@ static inline int bm_write_file(const char *path, const char *value)
 	return n == len ? 0 : -1;
 }
 
+/*
+ * Pages pinned for DMA now, system-wide: nr_foll_pin_acquired minus
+ * nr_foll_pin_released in /proc/vmstat (per-CPU deltas folded first); -1
+ * when they cannot be read.
+ */
+static inline long bm_pins_held(void)
+{
+	long acquired = -1, released = -1, v;
+	char name[64];
+	FILE *f;
+
+	bm_write_file("/proc/sys/vm/stat_refresh", "1");
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acquired = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			released = v;
+	}
+	fclose(f);
+	return acquired < 0 || released < 0 ? -1 : acquired - released;
+}
+
 /* A number in a debugfs file, or -1 when it cannot be read (not root). */
 static inline long bm_debugfs_read_file(const char *path)
 {
