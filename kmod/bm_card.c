@@ -27,16 +27,16 @@
  * @ring: its descriptor ring, a common buffer
  * @ring_dma: bus address of @ring
  * @tail: next ring index the driver fills
- * @inflight: the card transfer posted on this channel, NULL when idle
- * @first: ring index of @inflight's first descriptor
+ * @used: descriptors posted and not yet seen written back
+ * @queue: the card transfers posted on it (struct bm_xfer), in ring order
  */
 struct bmc_chan {
 	void __iomem *regs;
 	struct bmc_desc *ring;
 	dma_addr_t ring_dma;
 	u32 tail;
-	struct bm_xfer *inflight;
-	u32 first;
+	u32 used;
+	struct list_head queue;
 };
 
 /**
@@ -44,7 +44,7 @@ struct bmc_chan {
  * @mem: BAR2, the on-card memory
  * @nchan: channels in use
  * @ring_entries: descriptors per ring, a power of two above max_segments
- * @lock: protects the channels' @tail and @inflight against the interrupt
+ * @lock: protects the channels' rings and queues against the interrupt
  * @chan: the channels
  * @test_buf: a coherent buffer for the probe-time self-test
  * @test_dma: its bus address
@@ -53,7 +53,7 @@ struct bmc {
 	void __iomem *mem;
 	u32 nchan;
 	u32 ring_entries;
-	spinlock_t lock;	/* channels' tail and inflight vs the IRQ */
+	spinlock_t lock;	/* channels' rings and queues vs the IRQ */
 	struct bmc_chan chan[BMC_MAX_CHANNELS];
 	void *test_buf;
 	dma_addr_t test_dma;
@@ -105,7 +105,7 @@ static int bmc_init(struct bm_dev *bm)
 {
 	struct bm_adapter *ad = &bm->adapter;
 	struct pci_dev *pdev = bm->pdev;
-	u32 id, version, caps, addr_bits, nchan, align, max_segs, max_seg, bb;
+	u32 id, version, caps, addr_bits, nchan, align, max_segs, max_seg, bb, c;
 	struct bmc *card;
 	u64 mem;
 	int ret;
@@ -148,6 +148,8 @@ static int bmc_init(struct bm_dev *bm)
 		return -EIO;
 	}
 	spin_lock_init(&card->lock);
+	for (c = 0; c < BMC_MAX_CHANNELS; c++)
+		INIT_LIST_HEAD(&card->chan[c].queue);
 	/*
 	 * Mapped but not claimed: a claimed BAR cannot be mmapped through
 	 * sysfs (IO_STRICT_DEVMEM), and tools and tests read card memory
@@ -182,6 +184,7 @@ static int bmc_program_chan(struct bm_dev *bm, struct bmc_chan *ch)
 
 	writel(0, ch->regs + BMC_CH_CTRL);
 	ch->tail = 0;
+	ch->used = 0;
 	writel(lower_32_bits(ch->ring_dma), ch->regs + BMC_CH_RING_LO);
 	writel(upper_32_bits(ch->ring_dma), ch->regs + BMC_CH_RING_HI);
 	writel(card->ring_entries, ch->regs + BMC_CH_RING_SIZE);
@@ -227,54 +230,143 @@ static struct bmc_desc *bmc_desc(struct bmc *card, struct bmc_chan *ch, u32 i)
 }
 
 /*
- * Fill in what the card wrote back for @x: bytes of the segments that
- * completed in order, and the first error; a segment still pending (the
- * card was stopped) ends the count without one. Context: card->lock held.
+ * Count what the card wrote back for @x since the last look: the bytes of
+ * the segments that completed in order, and the first error (the rest of
+ * a failed transfer completes ERR_ABORTED, moving nothing). True once
+ * every segment is written back. Context: card->lock held.
  */
-static void bmc_collect(struct bmc *card, struct bmc_chan *ch,
+static bool bmc_harvest(struct bmc *card, struct bmc_chan *ch,
 			struct bm_xfer *x)
 {
-	unsigned int i;
-
-	dma_rmb();	/* the status words before what they vouch for */
-	for (i = 0; i < x->nsegs; i++) {
-		struct bmc_desc *d = bmc_desc(card, ch, ch->first + i);
+	while (x->segs_done < x->nsegs) {
+		struct bmc_desc *d = bmc_desc(card, ch, x->first);
 		u32 status = le32_to_cpu(READ_ONCE(d->status));
 
 		if (status == BMC_ST_PENDING)
-			return;
-		if (status != BMC_ST_OK) {
+			return false;
+		dma_rmb();	/* the status word before what it vouches for */
+		if (!x->error) {
 			x->bytes_done += le32_to_cpu(d->bytes_done);
-			x->card_status = status;
-			x->error = -EIO;
-			return;
+			if (status != BMC_ST_OK) {
+				x->card_status = status;
+				x->error = -EIO;
+			}
 		}
-		x->bytes_done += le32_to_cpu(d->bytes_done);
+		x->segs_done++;
+		x->first++;
+		ch->used--;
 	}
+	return true;
+}
+
+/* @x is off the card: its results stand. Context: card->lock held. */
+static void bmc_finish(struct bm_dev *bm, struct bm_xfer *x)
+{
+	list_del_init(&x->node);
+	/* A short transfer without an error is a card bug. */
+	if (!x->error && x->bytes_done != x->length)
+		x->error = -EIO;
+	bm_xfer_done(bm, x);
 }
 
 /*
- * Complete the channel's transfer if the card wrote back its last
- * descriptor, or halted. Context: interrupt, card->lock held.
+ * Write the descriptors of @x's segments not yet done at the ring's tail
+ * and queue it; the caller rings the doorbell. Context: card->lock held,
+ * room for them checked.
  */
-static void bmc_chan_done(struct bm_dev *bm, struct bmc_chan *ch)
+static void bmc_post(struct bmc *card, struct bmc_chan *ch, struct bm_xfer *x)
+{
+	u32 flags = x->from_card ? BMC_DESC_FROM_CARD : 0;
+	u64 card_off = x->card_offset;
+	unsigned int i;
+
+	x->first = ch->tail;
+	for (i = 0; i < x->nsegs; card_off += x->segs[i++].len) {
+		struct bmc_desc *d;
+
+		if (i < x->segs_done)
+			continue;
+		d = bmc_desc(card, ch, ch->tail++);
+		d->host_addr = cpu_to_le64(x->segs[i].addr);
+		d->card_off = cpu_to_le64(card_off);
+		d->len = cpu_to_le32(x->segs[i].len);
+		d->flags = cpu_to_le32(flags | (i == x->nsegs - 1 ? BMC_DESC_IRQ :
+							       BMC_DESC_CHAIN));
+		d->status = 0;
+		d->bytes_done = 0;
+	}
+	ch->tail &= card->ring_entries - 1;
+	ch->used += x->nsegs - x->segs_done;
+	list_add_tail(&x->node, &ch->queue);
+}
+
+static void bmc_doorbell(struct bmc_chan *ch)
+{
+	dma_wmb();	/* the descriptors before the doorbell */
+	writel(ch->tail, ch->regs + BMC_CH_TAIL);
+}
+
+/*
+ * @ch is stopped (disabled or halted): finish what is over and @victim
+ * (with @error, and what it completed), give the channel its ring back
+ * empty, and post the rest again, each from its first segment not done:
+ * they lose nothing but time. Context: card->lock held.
+ */
+static void bmc_chan_restart(struct bm_dev *bm, struct bmc_chan *ch,
+			     struct bm_xfer *victim, int error)
 {
 	struct bmc *card = bm->card;
-	struct bm_xfer *x = ch->inflight;
-	struct bmc_desc *last;
-	bool halted;
+	struct bm_xfer *x, *next;
+	LIST_HEAD(again);
 
-	if (!x)
+	list_for_each_entry_safe(x, next, &ch->queue, node) {
+		bool over = bmc_harvest(card, ch, x);
+
+		if (x == victim && !over) {
+			x->error = error;
+			over = true;
+		}
+		if (over)
+			bmc_finish(bm, x);
+	}
+	list_splice_init(&ch->queue, &again);
+	if (bmc_program_chan(bm, ch)) {
+		/* The channel refuses its ring: nothing on it can run. */
+		list_for_each_entry_safe(x, next, &again, node) {
+			x->error = -EIO;
+			bmc_finish(bm, x);
+		}
 		return;
-	last = bmc_desc(card, ch, ch->first + x->nsegs - 1);
-	halted = readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED;
-	if (!READ_ONCE(last->status) && !halted)
-		return;
-	bmc_collect(card, ch, x);
-	if (!x->error && (halted || x->bytes_done != x->length))
-		x->error = -EIO;
-	ch->inflight = NULL;
-	complete(&x->done);
+	}
+	list_for_each_entry_safe(x, next, &again, node) {
+		list_del_init(&x->node);
+		bmc_post(card, ch, x);
+	}
+	if (!list_empty(&ch->queue))
+		bmc_doorbell(ch);
+}
+
+/*
+ * Finish every transfer the card wrote back, in ring order. A channel that
+ * halted (it could not fetch a descriptor or write one back) fails the
+ * transfer it halted in and starts again with the rest. Context:
+ * interrupt, card->lock held.
+ */
+static void bmc_chan_reap(struct bm_dev *bm, struct bmc_chan *ch)
+{
+	struct bmc *card = bm->card;
+	struct bm_xfer *x, *next;
+
+	list_for_each_entry_safe(x, next, &ch->queue, node) {
+		if (!bmc_harvest(card, ch, x))
+			break;
+		bmc_finish(bm, x);
+	}
+	if (!list_empty(&ch->queue) &&
+	    readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED)
+		bmc_chan_restart(bm, ch, list_first_entry(&ch->queue,
+							  struct bm_xfer, node),
+				 -EIO);
 }
 
 static u32 bmc_irq(struct bm_dev *bm)
@@ -294,56 +386,57 @@ static u32 bmc_irq(struct bm_dev *bm)
 	bmc_write(bm, BMC_IRQ_STATUS, status);
 	spin_lock(&card->lock);
 	for (c = 0; c < card->nchan; c++)
-		bmc_chan_done(bm, &card->chan[c]);
+		bmc_chan_reap(bm, &card->chan[c]);
 	spin_unlock(&card->lock);
 	return (status & ~BMC_IRQ_ERROR ? BM_IRQ_CAUSE_DMA : 0) |
 	       (status & BMC_IRQ_ERROR ? BM_IRQ_CAUSE_ERROR : 0);
 }
 
-/* Channel 0 moves data to the card, the last channel from it: duplex. */
-static struct bmc_chan *bmc_chan_for(struct bmc *card, bool from_card)
+/*
+ * The channel with the least work queued that has room for @need more
+ * descriptors, or NULL. Ties go to channel 0 up for memory -> card and to
+ * the last channel down for card -> memory, so that two streams in
+ * opposite directions run duplex. Context: card->lock held.
+ */
+static struct bmc_chan *bmc_pick_chan(struct bmc *card, bool from_card,
+				      u32 need)
 {
-	return &card->chan[from_card ? card->nchan - 1 : 0];
+	struct bmc_chan *best = NULL;
+	u32 i;
+
+	for (i = 0; i < card->nchan; i++) {
+		struct bmc_chan *ch = &card->chan[from_card ? card->nchan - 1 - i : i];
+
+		if (ch->used + need < card->ring_entries &&
+		    (!best || ch->used < best->used))
+			best = ch;
+	}
+	return best;
 }
 
 static int bmc_submit(struct bm_dev *bm, struct bm_xfer *x)
 {
 	struct bmc *card = bm->card;
-	struct bmc_chan *ch = bmc_chan_for(card, x->from_card);
-	u32 flags = x->from_card ? BMC_DESC_FROM_CARD : 0;
-	u64 card_off = x->card_offset;
+	struct bmc_chan *ch;
 	unsigned long irqflags;
-	unsigned int i;
 	int ret = 0;
 
 	spin_lock_irqsave(&card->lock, irqflags);
-	if (WARN_ON_ONCE(ch->inflight)) {
+	ch = bmc_pick_chan(card, x->from_card, x->nsegs);
+	if (!ch) {
 		ret = -EBUSY;
 		goto out;
 	}
-	/* A halted channel (a bad descriptor fetch) starts over, empty. */
-	if (readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED) {
+	/* A halted channel that nothing waits on starts over, empty. */
+	if (list_empty(&ch->queue) &&
+	    readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED) {
 		ret = bmc_program_chan(bm, ch);
 		if (ret)
 			goto out;
 	}
-	ch->first = ch->tail;
-	for (i = 0; i < x->nsegs; i++) {
-		struct bmc_desc *d = bmc_desc(card, ch, ch->tail + i);
-		bool last = i == x->nsegs - 1;
-
-		d->host_addr = cpu_to_le64(x->segs[i].addr);
-		d->card_off = cpu_to_le64(card_off);
-		d->len = cpu_to_le32(x->segs[i].len);
-		d->flags = cpu_to_le32(flags | (last ? BMC_DESC_IRQ : BMC_DESC_CHAIN));
-		d->status = 0;
-		d->bytes_done = 0;
-		card_off += x->segs[i].len;
-	}
-	ch->tail = (ch->tail + x->nsegs) & (card->ring_entries - 1);
-	ch->inflight = x;
-	dma_wmb();	/* the descriptors before the doorbell */
-	writel(ch->tail, ch->regs + BMC_CH_TAIL);
+	x->chan = ch - card->chan;
+	bmc_post(card, ch, x);
+	bmc_doorbell(ch);
 out:
 	spin_unlock_irqrestore(&card->lock, irqflags);
 	return ret;
@@ -367,71 +460,85 @@ static bool bmc_stopped(struct bm_dev *bm)
 }
 
 /*
- * @x timed out: stop its channel alone (datasheet 5.4: once CTRL.ENABLE
- * reads 0 the channel touches no host memory), keep what @x completed, and
- * give the channel back its ring, empty. The other channels run on: one
- * user's timeout is no other user's failure. Only a card that ignores the
- * stop is reset whole, and the transfers that reset interrupts on other
- * channels fail with ECANCELED, not with a card error that was not theirs.
+ * The card was reset and has stopped: every transfer on it is over, with
+ * what it completed; those not finished fail with @error, and @victim
+ * with @victim_error. Context: card->lock held.
  */
-static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x)
+static void bmc_fail_all(struct bm_dev *bm, struct bm_xfer *victim,
+			 int victim_error, int error)
 {
 	struct bmc *card = bm->card;
-	struct bmc_chan *ch = NULL;
-	unsigned long irqflags;
+	struct bm_xfer *x, *next;
 	u32 c;
 
-	spin_lock_irqsave(&card->lock, irqflags);
+	for (c = 0; c < card->nchan; c++) {
+		struct bmc_chan *ch = &card->chan[c];
+
+		list_for_each_entry_safe(x, next, &ch->queue, node) {
+			if (!bmc_harvest(card, ch, x) && !x->error)
+				x->error = x == victim ? victim_error : error;
+			bmc_finish(bm, x);
+		}
+	}
+}
+
+/* Every channel's ring, empty, and the interrupts. Context: card->lock held. */
+static void bmc_program_all(struct bm_dev *bm)
+{
+	struct bmc *card = bm->card;
+	u32 c;
+
 	for (c = 0; c < card->nchan; c++)
-		if (card->chan[c].inflight == x)
-			ch = &card->chan[c];
-	/* Completed while we gave up waiting: nothing to stop. */
-	if (!ch) {
+		bmc_program_chan(bm, &card->chan[c]);
+	bmc_write(bm, BMC_IRQ_MASK, 0);
+}
+
+/*
+ * Take @x off the card: stop its channel alone (datasheet 5.4: once
+ * CTRL.ENABLE reads 0 the channel touches no host memory), keep what @x
+ * completed, and post the channel's other transfers again: one user's
+ * timeout is no other user's failure. Only a card that ignores the stop is
+ * reset whole, and the transfers that reset interrupts fail with
+ * ECANCELED, not with a card error that was not theirs.
+ */
+static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
+{
+	struct bmc *card = bm->card;
+	struct bmc_chan *ch;
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&card->lock, irqflags);
+	/* Over while we gave up waiting: nothing to stop. */
+	if (list_empty(&x->node)) {
 		spin_unlock_irqrestore(&card->lock, irqflags);
 		return;
 	}
+	ch = &card->chan[x->chan];
 	writel(0, ch->regs + BMC_CH_CTRL);
 	/* The read flushes the posted write: the channel has stopped. */
 	if (!(readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_ENABLED)) {
-		bmc_collect(card, ch, x);
-		/* It may have finished just before the stop: then it did. */
-		if (!x->error && x->bytes_done != x->length)
-			x->error = -ETIMEDOUT;
-		ch->inflight = NULL;
-		bmc_program_chan(bm, ch);
+		bmc_chan_restart(bm, ch, x, error);
 		spin_unlock_irqrestore(&card->lock, irqflags);
-		/* Any user can cause this at will (timeout_ms=1): rate-limited. */
-		dev_warn_ratelimited(&bm->pdev->dev, "channel %td: a transfer timed out: channel stopped\n",
-				     ch - card->chan);
+		/* Any user can cause this at will: rate-limited. */
+		if (error == -ETIMEDOUT)
+			dev_warn_ratelimited(&bm->pdev->dev, "channel %u: a transfer timed out: channel stopped\n",
+					     x->chan);
 		return;
 	}
 
 	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
 	if (!bmc_stopped(bm)) {
 		/* Not even the reset stops it: nothing it has may come back. */
-		ch->inflight = NULL;
-		x->error = -ETIMEDOUT;
+		list_del_init(&x->node);
+		x->error = error;
 		spin_unlock_irqrestore(&card->lock, irqflags);
-		bm_quarantine(bm, "a transfer timed out; neither its channel nor the card stops");
+		bm_quarantine(bm, "neither a channel nor the card stops");
 		return;
 	}
-	for (c = 0; c < card->nchan; c++) {
-		struct bmc_chan *other_ch = &card->chan[c];
-		struct bm_xfer *other = other_ch->inflight;
-
-		if (other) {
-			bmc_collect(card, other_ch, other);
-			if (!other->error)
-				other->error = other == x ? -ETIMEDOUT : -ECANCELED;
-			other_ch->inflight = NULL;
-			if (other != x)
-				complete(&other->done);
-		}
-		bmc_program_chan(bm, other_ch);
-	}
-	bmc_write(bm, BMC_IRQ_MASK, 0);
+	bmc_fail_all(bm, x, error, -ECANCELED);
+	bmc_program_all(bm);
 	spin_unlock_irqrestore(&card->lock, irqflags);
-	dev_warn_ratelimited(&bm->pdev->dev, "a transfer timed out and its channel did not stop: card reset\n");
+	dev_warn_ratelimited(&bm->pdev->dev, "a transfer was cancelled and its channel did not stop: card reset\n");
 }
 
 /*
@@ -514,16 +621,17 @@ static void bmc_restart(struct bm_dev *bm)
 {
 	struct bmc *card = bm->card;
 	unsigned long irqflags;
-	u32 c;
 
 	spin_lock_irqsave(&card->lock, irqflags);
-	for (c = 0; c < card->nchan; c++)
-		bmc_program_chan(bm, &card->chan[c]);
-	bmc_write(bm, BMC_IRQ_MASK, 0);
+	bmc_program_all(bm);
 	spin_unlock_irqrestore(&card->lock, irqflags);
 }
 
-/* Stop every channel and mask the card: it touches no host memory afterwards. */
+/*
+ * Stop every channel and mask the card: it touches no host memory
+ * afterwards, and whatever was queued on it is over (ECANCELED, with what
+ * it completed) rather than left to time out.
+ */
 static int bmc_reset(struct bm_dev *bm)
 {
 	struct bmc *card = bm->card;
@@ -534,6 +642,8 @@ static int bmc_reset(struct bm_dev *bm)
 	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
 	/* The reads flush the posted write. */
 	stopped = bmc_stopped(bm);
+	if (stopped)
+		bmc_fail_all(bm, NULL, 0, -ECANCELED);
 	spin_unlock_irqrestore(&card->lock, irqflags);
 	return stopped ? 0 : -EIO;
 }
@@ -573,6 +683,24 @@ static int bmc_boot_dma_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(bmc_boot_dma_fops, bmc_boot_dma_get, NULL, "%llu\n");
 
+/*
+ * The card's own counters (datasheet 3.4), for the tests: busy_ns is
+ * virtual time during which at least one channel had work (channels that
+ * overlap count once), bytes what the descriptors moved. Reading LO
+ * latches HI: one consistent 64-bit value.
+ */
+#define BMC_COUNTER(_name, _reg)					\
+static int bmc_##_name##_get(void *data, u64 *val)			\
+{									\
+	*val = lo_hi_readq(((struct bm_dev *)data)->regs + (_reg));	\
+	return 0;							\
+}									\
+DEFINE_DEBUGFS_ATTRIBUTE(bmc_##_name##_fops, bmc_##_name##_get, NULL,	\
+			 "%llu\n")
+
+BMC_COUNTER(busy_ns, BMC_CNT_BUSY_NS);
+BMC_COUNTER(bytes, BMC_CNT_BYTES);
+
 static void bmc_debugfs_init(struct bm_dev *bm, struct dentry *dir)
 {
 	debugfs_create_file_unsafe("fail_nth", 0600, dir, bm, &bmc_fail_nth_fops);
@@ -580,6 +708,8 @@ static void bmc_debugfs_init(struct bm_dev *bm, struct dentry *dir)
 	debugfs_create_file_unsafe("latency_ns", 0600, dir, bm,
 				   &bmc_latency_ns_fops);
 	debugfs_create_file_unsafe("boot_dma", 0400, dir, bm, &bmc_boot_dma_fops);
+	debugfs_create_file_unsafe("busy_ns", 0400, dir, bm, &bmc_busy_ns_fops);
+	debugfs_create_file_unsafe("bytes", 0400, dir, bm, &bmc_bytes_fops);
 }
 
 const struct bm_card_ops bm_card_ops = {

@@ -45,12 +45,14 @@
 
 /**
  * struct bm_edu - edu's private state
- * @lock: protects @inflight against the interrupt handler
- * @inflight: the transfer the card is running, NULL when idle
+ * @lock: protects @queue against the interrupt handler
+ * @queue: the card transfers submitted (struct bm_xfer), in order; the
+ *	first is the one the card runs. edu has one engine and no ring, so
+ *	the queue is the driver's: each completion starts the next.
  */
 struct bm_edu {
-	spinlock_t lock;	/* inflight vs the IRQ */
-	struct bm_xfer *inflight;
+	spinlock_t lock;	/* queue vs the IRQ */
+	struct list_head queue;
 };
 
 static unsigned int edu_addr_bits = 28;
@@ -85,6 +87,7 @@ static int bm_edu_init(struct bm_dev *bm)
 	if (!edu)
 		return -ENOMEM;
 	spin_lock_init(&edu->lock);
+	INIT_LIST_HEAD(&edu->queue);
 	bm->card = edu;
 
 	ad->card_addr_bits = edu_addr_bits;
@@ -100,6 +103,38 @@ static int bm_edu_init(struct bm_dev *bm)
 	return 0;
 }
 
+static struct bm_xfer *bm_edu_running(struct bm_edu *edu)
+{
+	return list_first_entry_or_null(&edu->queue, struct bm_xfer, node);
+}
+
+/* Program the first queued transfer, if any. Context: edu->lock held. */
+static void bm_edu_start(struct bm_dev *bm)
+{
+	struct bm_xfer *x = bm_edu_running(bm->card);
+	u64 card, host;
+
+	if (!x)
+		return;
+	card = EDU_WINDOW + x->card_offset;
+	host = x->segs[0].addr;
+	writeq(x->from_card ? card : host, bm->regs + EDU_REG_DMA_SRC);
+	writeq(x->from_card ? host : card, bm->regs + EDU_REG_DMA_DST);
+	writeq(x->segs[0].len, bm->regs + EDU_REG_DMA_COUNT);
+	writeq(EDU_DMA_RUN | EDU_DMA_IRQ | (x->from_card ? EDU_DMA_TO_HOST : 0),
+	       bm->regs + EDU_REG_DMA_CMD);
+}
+
+/* The running transfer finished: complete it, start the next. */
+static void bm_edu_finish(struct bm_dev *bm, struct bm_xfer *x)
+{
+	list_del_init(&x->node);
+	/* edu reports no errors: a finished DMA moved it all. */
+	x->bytes_done = x->length;
+	bm_xfer_done(bm, x);
+	bm_edu_start(bm);
+}
+
 static u32 bm_edu_irq(struct bm_dev *bm)
 {
 	u32 status = readl(bm->regs + EDU_REG_IRQ_STATUS);
@@ -112,14 +147,10 @@ static u32 bm_edu_irq(struct bm_dev *bm)
 	writel(status, bm->regs + EDU_REG_IRQ_ACK);
 	if (status & EDU_IRQ_DMA) {
 		spin_lock(&edu->lock);
-		x = edu->inflight;
+		x = bm_edu_running(edu);
 		/* A late interrupt of a cancelled DMA must not complete the next. */
-		if (x && !(readl(bm->regs + EDU_REG_DMA_CMD) & EDU_DMA_RUN)) {
-			edu->inflight = NULL;
-			/* edu reports no errors: a finished DMA moved it all. */
-			x->bytes_done = x->length;
-			complete(&x->done);
-		}
+		if (x && !(readl(bm->regs + EDU_REG_DMA_CMD) & EDU_DMA_RUN))
+			bm_edu_finish(bm, x);
 		spin_unlock(&edu->lock);
 	}
 	return (status & EDU_IRQ_TEST ? BM_IRQ_CAUSE_TEST : 0) |
@@ -149,13 +180,29 @@ static noinline int bm_edu_wait_idle(struct bm_dev *bm)
 }
 ALLOW_ERROR_INJECTION(bm_edu_wait_idle, ERRNO);
 
+/*
+ * Wait for the running DMA to end; then nothing queued is on the card
+ * any more: it is over, ECANCELED.
+ */
 static int bm_edu_reset(struct bm_dev *bm)
 {
 	/* A card that reads all ones has left the bus: it does no DMA. */
 	int ret = readl(bm->regs + EDU_REG_IDENT) == U32_MAX ? 0 :
 		  bm_edu_wait_idle(bm);
+	struct bm_edu *edu = bm->card;
+	struct bm_xfer *x, *next;
+	unsigned long flags;
 
+	spin_lock_irqsave(&edu->lock, flags);
 	writel(readl(bm->regs + EDU_REG_IRQ_STATUS), bm->regs + EDU_REG_IRQ_ACK);
+	list_for_each_entry_safe(x, next, &edu->queue, node) {
+		if (ret)
+			break;
+		list_del_init(&x->node);
+		x->error = -ECANCELED;
+		bm_xfer_done(bm, x);
+	}
+	spin_unlock_irqrestore(&edu->lock, flags);
 	return ret;
 }
 
@@ -163,37 +210,60 @@ static int bm_edu_reset(struct bm_dev *bm)
 static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
 {
 	struct bm_edu *edu = bm->card;
-	u64 card = EDU_WINDOW + x->card_offset, host = x->segs[0].addr;
 	unsigned long flags;
+	bool idle;
 
 	if (WARN_ON_ONCE(x->nsegs != 1))
 		return -EINVAL;
 	spin_lock_irqsave(&edu->lock, flags);
-	edu->inflight = x;
-	writeq(x->from_card ? card : host, bm->regs + EDU_REG_DMA_SRC);
-	writeq(x->from_card ? host : card, bm->regs + EDU_REG_DMA_DST);
-	writeq(x->segs[0].len, bm->regs + EDU_REG_DMA_COUNT);
-	writeq(EDU_DMA_RUN | EDU_DMA_IRQ | (x->from_card ? EDU_DMA_TO_HOST : 0),
-	       bm->regs + EDU_REG_DMA_CMD);
+	idle = list_empty(&edu->queue);
+	list_add_tail(&x->node, &edu->queue);
+	if (idle)
+		bm_edu_start(bm);
 	spin_unlock_irqrestore(&edu->lock, flags);
 	return 0;
 }
 
-static void bm_edu_cancel(struct bm_dev *bm, struct bm_xfer *x)
+/*
+ * A transfer still queued is simply dropped. edu cannot abort the one it
+ * runs: wait for it to end (it then counts as done), and if it never
+ * does, edu may write memory at any time: quarantine it.
+ */
+static void bm_edu_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
 {
 	struct bm_edu *edu = bm->card;
+	struct bm_xfer *y, *next;
 	unsigned long flags;
+	bool running;
+	int ret;
 
-	/* A DMA that never finishes: edu may write memory at any time. */
-	if (bm_edu_wait_idle(bm))
+	spin_lock_irqsave(&edu->lock, flags);
+	running = x == bm_edu_running(edu);
+	if (!running && !list_empty(&x->node)) {
+		list_del_init(&x->node);
+		x->error = error;
+	}
+	spin_unlock_irqrestore(&edu->lock, flags);
+	if (!running)
+		return;
+
+	ret = bm_edu_wait_idle(bm);
+	if (ret)
 		bm_quarantine(bm, "a DMA did not finish");
 	spin_lock_irqsave(&edu->lock, flags);
-	if (edu->inflight == x) {
-		edu->inflight = NULL;
-		x->error = -ETIMEDOUT;
-	}
 	/* Its completion, if it came, is stale now. */
 	writel(EDU_IRQ_DMA, bm->regs + EDU_REG_IRQ_ACK);
+	if (!ret && x == bm_edu_running(edu)) {
+		bm_edu_finish(bm, x);
+	} else if (ret) {
+		/* Nothing more starts on it: what waited was never given. */
+		list_for_each_entry_safe(y, next, &edu->queue, node) {
+			list_del_init(&y->node);
+			y->error = y == x ? error : -ESHUTDOWN;
+			if (y != x)
+				bm_xfer_done(bm, y);
+		}
+	}
 	spin_unlock_irqrestore(&edu->lock, flags);
 }
 

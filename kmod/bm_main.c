@@ -207,8 +207,7 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	spin_lock_init(&bm->kept_lock);
 	/* Woken by bm_quarantine() whether or not the card has map registers. */
 	init_waitqueue_head(&bm->adapter.pool_wait);
-	mutex_init(&bm->chan_lock[0]);
-	mutex_init(&bm->chan_lock[1]);
+	init_waitqueue_head(&bm->xfer_wait);
 	bm->pdev = pdev;
 	bm->ops = ops;
 	snprintf(bm->name, sizeof(bm->name), BM_DRV_NAME "%d", bm->id);

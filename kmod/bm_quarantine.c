@@ -52,8 +52,9 @@ void bm_quarantine(struct bm_dev *bm, const char *why)
 	if (!pci_channel_offline(bm->pdev))
 		pci_clear_master(bm->pdev);
 	spin_unlock(&bm->kept_lock);
-	/* Whoever waits for map registers gets none now. */
+	/* Whoever waits for map registers or ring room gets none now. */
 	wake_up_all(&bm->adapter.pool_wait);
+	wake_up_all(&bm->xfer_wait);
 	if (first)
 		pci_err(bm->pdev, "%s: %s: bus mastering off, its memory kept until a reset of the function\n",
 			bm->name, why);

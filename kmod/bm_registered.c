@@ -506,7 +506,7 @@ void bm_transfer_registered(struct bm_request *rq, struct bm_reg *reg,
 	if (sync)
 		bm_reg_sync(reg, offset, len, false);
 	bm_feed_sgtable(rq, &reg->sgt, offset, len);
-	bm_flush(rq);
+	bm_xfer_run(rq);
 	if (sync && rq->from_card && rq->bytes_done > before)
 		bm_reg_sync(reg, offset, rq->bytes_done - before, true);
 	if (!rq->error && rq->bytes_done - before != len)

@@ -11,7 +11,7 @@
  *   pin_user_pages_fast()            (FOLL_WRITE when the card writes memory)
  *   bm_pages_claim()                 (one writer, or many readers, a page)
  *   sg_alloc_table_from_pages_segment() + dma_map_sgtable()
- *   card transfers of at most max_segments segments each, one after another
+ *   card transfers of at most max_segments segments each (bm_engine.c)
  *   dma_unmap_sgtable()              (swiotlb copies bounced data back here)
  *   unpin_user_pages_dirty_lock()
  *
@@ -29,116 +29,12 @@
 #include <linux/error-injection.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "busmaster.h"
-
-unsigned int bm_timeout_ms = 5000;
-
-static int bm_timeout_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int ms;
-	int ret = kstrtouint(val, 0, &ms);
-
-	if (ret)
-		return ret;
-	if (!ms || ms > BUSMASTER_TIMEOUT_MAX_MS)
-		return -EINVAL;
-	WRITE_ONCE(bm_timeout_ms, ms);
-	return 0;
-}
-
-static const struct kernel_param_ops bm_timeout_ops = {
-	.set = bm_timeout_set,
-	.get = param_get_uint,
-};
-module_param_cb(timeout_ms, &bm_timeout_ops, &bm_timeout_ms, 0644);
-MODULE_PARM_DESC(timeout_ms,
-		 "Default time one card transfer may take before its channel is stopped (ms, 1..600000)");
-
-/* Submit the card transfer filled so far and wait for it. */
-void bm_flush(struct bm_request *rq)
-{
-	struct bm_dev *bm = rq->bm;
-	struct bm_xfer *x = &rq->xfer;
-	int ret;
-
-	if (!x->nsegs || rq->error)
-		return;
-	/* Between card transfers, a signal ends the request. */
-	if (signal_pending(current)) {
-		rq->error = -EINTR;
-		return;
-	}
-	x->from_card = rq->from_card;
-	x->card_offset = rq->card_offset;
-	x->bytes_done = 0;
-	x->card_status = 0;
-	x->error = 0;
-	reinit_completion(&x->done);
-
-	/* One card transfer per channel at a time; each direction its own. */
-	if (mutex_lock_interruptible(&bm->chan_lock[rq->chan])) {
-		rq->error = -EINTR;
-		return;
-	}
-	/* Cut off the bus (bm_quarantine.c): nothing more to give it. */
-	ret = READ_ONCE(bm->quarantined) ? -ESHUTDOWN : bm->ops->submit(bm, x);
-	if (!ret) {
-		rq->given = true;
-		/*
-		 * Not interruptible: the card owns the pages until it is done
-		 * or stopped. ->cancel() stops it on timeout.
-		 */
-		if (!wait_for_completion_timeout(&x->done, rq->timeout))
-			bm->ops->cancel(bm, x);
-		ret = x->error;
-		rq->bytes_done += x->bytes_done;
-		rq->card_status = x->card_status;
-		rq->transfers++;
-		atomic_inc(&bm->stats.transfers);
-	}
-	mutex_unlock(&bm->chan_lock[rq->chan]);
-	rq->card_offset += x->length;
-	x->nsegs = 0;
-	x->length = 0;
-	rq->error = ret;
-}
-
-/*
- * Append a bus address range to card transfers, cut to the card's limits:
- * segment size, transfer size, and the address boundary no segment may
- * cross (a run of physically contiguous pages knows nothing of it).
- */
-void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len)
-{
-	const struct bm_adapter *ad = &rq->bm->adapter;
-	struct bm_xfer *x = &rq->xfer;
-
-	while (len && !rq->error) {
-		u64 piece = min3(len, ad->max_segment_size,
-				 ad->max_transfer_size - x->length);
-
-		if (ad->seg_boundary)
-			piece = min(piece, ad->seg_boundary -
-					   (addr & (ad->seg_boundary - 1)));
-
-		x->segs[x->nsegs].addr = addr;
-		x->segs[x->nsegs].len = piece;
-		x->nsegs++;
-		x->length += piece;
-		addr += piece;
-		len -= piece;
-		if (x->nsegs == ad->max_segments ||
-		    x->length == ad->max_transfer_size)
-			bm_flush(rq);
-	}
-}
 
 static int bm_pin(struct bm_request *rq, u64 uaddr, u64 len,
 		  unsigned int *npages)
@@ -398,29 +294,6 @@ static int bm_check_user_range(u64 addr, u64 len, bool from_card)
 	return ret ?: (writable || !from_card ? 0 : -EFAULT);
 }
 
-/* Feed the bus addresses of [offset, offset + len) of a mapped sg_table. */
-void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
-		     u64 len)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	for_each_sgtable_dma_sg(sgt, sg, i) {
-		u64 seg = sg_dma_len(sg), n;
-
-		if (offset >= seg) {
-			offset -= seg;
-			continue;
-		}
-		n = min(seg - offset, len);
-		bm_feed(rq, sg_dma_address(sg) + offset, n);
-		offset = 0;
-		len -= n;
-		if (!len)
-			break;
-	}
-}
-
 /*
  * What a quarantined card keeps of one chunk it was given: its DMA mapping
  * and the pages pinned under it (with their claim), or its map registers.
@@ -520,7 +393,7 @@ static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
 	}
 	rq->given = false;
 	bm_feed_sgtable(rq, &sgt, 0, len);
-	bm_flush(rq);
+	bm_xfer_run(rq);
 	/* What the card wrote before it was cut off reaches the pages. */
 	if (rq->given && rq->from_card && READ_ONCE(rq->bm->quarantined))
 		dma_sync_sgtable_for_cpu(dev, &sgt, rq->dir);
@@ -568,7 +441,7 @@ static void bm_chunk_mapreg(struct bm_request *rq, struct page **pages,
 
 	first = bm_mapreg_get(rq->bm, nregs);
 	if (first < 0) {
-		rq->error = first;
+		rq->error = first == -EINTR ? bm_request_interrupted(rq) : first;
 		return;
 	}
 	bounce = ad->pool_cpu + (first << PAGE_SHIFT);
@@ -576,7 +449,7 @@ static void bm_chunk_mapreg(struct bm_request *rq, struct page **pages,
 	if (!rq->from_card)
 		bm_copy_pages(pages, off, bounce, len, false);
 	bm_feed(rq, ad->pool_dma + (first << PAGE_SHIFT), len);
-	bm_flush(rq);
+	bm_xfer_run(rq);
 	if (rq->from_card)
 		bm_copy_pages(pages, off, bounce, rq->bytes_done - before, true);
 	/* The card wrote the map registers, not the pages: only they stay. */
@@ -675,7 +548,7 @@ static void bm_transfer_common(struct bm_request *rq, struct bm_common *c,
 	u64 before = rq->bytes_done;
 
 	bm_feed(rq, c->dma + offset, length);
-	bm_flush(rq);
+	bm_xfer_run(rq);
 	if (!rq->error && rq->bytes_done - before != length)
 		rq->error = -EIO;
 }
@@ -700,41 +573,6 @@ static int bm_check_range(const struct bm_adapter *ad, u64 addr, u64 len,
 	    end > ad->card_mem_size)
 		return -ERANGE;
 	return 0;
-}
-
-/**
- * bm_request_init - set up a request
- * @rq: the request
- * @bm: the card
- * @from_card: card -> memory
- * @card_offset: where in card memory it starts
- * @timeout_ms: time one card transfer may take (0: the module's default)
- * Return: 0 or -ENOMEM; bm_request_fini() in either case.
- */
-int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
-		    u64 card_offset, u64 timeout_ms)
-{
-	const struct bm_adapter *ad = &bm->adapter;
-
-	memset(rq, 0, sizeof(*rq));
-	rq->bm = bm;
-	rq->from_card = from_card;
-	rq->chan = from_card && ad->dma_channels > 1;
-	rq->dir = from_card ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
-	rq->card_offset = card_offset;
-	rq->timeout = msecs_to_jiffies(timeout_ms ?: READ_ONCE(bm_timeout_ms));
-	init_completion(&rq->xfer.done);
-	rq->pages = kvmalloc_array(ad->map_registers, sizeof(*rq->pages),
-				   GFP_KERNEL);
-	rq->xfer.segs = kvmalloc_array(ad->max_segments, sizeof(*rq->xfer.segs),
-				       GFP_KERNEL);
-	return rq->pages && rq->xfer.segs ? 0 : -ENOMEM;
-}
-
-void bm_request_fini(struct bm_request *rq)
-{
-	kvfree(rq->xfer.segs);
-	kvfree(rq->pages);
 }
 
 /**

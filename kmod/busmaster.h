@@ -7,7 +7,9 @@
  *                 DMA mask, segment limits, bounce strategy, map registers
  *   bm_chardev.c  /dev/busmasterN: open/release, the ioctl table
  *   bm_transfer.c user-buffer DMA (MDL + GetScatterGatherList + splitting):
- *                 pin, map, split into card transfers, wait, unmap, unpin
+ *                 pin, map, split into card transfers, unmap, unpin
+ *   bm_engine.c   the queueing engine: card transfers built, submitted,
+ *                 waited for (killably, with a timeout), taken back
  *   bm_mapreg.c   the map-register pool for cards below 32 bits
  *   bm_common.c   common buffers (AllocateCommonBuffer) and their mmap()
  *   bm_registered.c registered buffers: pinned and mapped once, partial
@@ -52,10 +54,19 @@ struct bm_seg {
  * @segs: the segments, in order
  * @nsegs: how many
  * @length: their total length
- * @done: completed by the card model when the card finished with it
+ * @done: completed (bm_xfer_done()) when the card finished with it
  * @bytes_done: out: bytes the card moved, from the start
  * @card_status: out: the card's code for a failing segment, 0 if none
  * @error: out: 0 or a negative errno
+ * @node: the card model's: in the queue of the channel it was posted on;
+ *	empty when not on the card
+ * @chan: the card model's: that channel
+ * @first: the card model's: ring index of @segs[@segs_done]
+ * @segs_done: the card model's: segments seen written back, counted in
+ *	@bytes_done
+ *
+ * Many card transfers are on a card at once, from any number of requests:
+ * each waits on its own @done (NT: each IRP's own wait block).
  */
 struct bm_xfer {
 	bool from_card;
@@ -67,6 +78,10 @@ struct bm_xfer {
 	u64 bytes_done;
 	u32 card_status;
 	int error;
+	struct list_head node;
+	u32 chan;
+	u32 first;
+	unsigned int segs_done;
 };
 
 /* Interrupt causes a card's ->irq() reports to the core. */
@@ -94,12 +109,18 @@ struct bm_xfer {
  * @restart: after a reset of the PCI function (through sysfs, or error
  *	recovery), program the card again as ->start() and the self-test
  *	left it (rings, interrupt mask); may be NULL
- * @submit: start @xfer; complete(&xfer->done) when the card finished it
- *	(from the interrupt handler)
- * @cancel: the caller gave up waiting for @xfer: make sure the card will
- *	not touch its memory again (reset the card if need be; quarantine it
- *	if even that fails), fail any other transfer the reset interrupted,
- *	and make the card usable again
+ * @submit: queue @xfer on the card behind the transfers already there
+ *	(choosing a channel), and call bm_xfer_done() when it is over (from
+ *	the interrupt handler); -EBUSY when the card has no room for it now:
+ *	the core tries again after the next bm_xfer_done()
+ * @cancel: the caller stops waiting for @xfer (its timeout, or the caller
+ *	is being killed): take it off the card whatever its state, so that
+ *	the card does not touch its memory afterwards; unless it was over
+ *	already, its error is @error and its bytes_done what completed. Other
+ *	transfers carry on (they may be stopped and posted again, never
+ *	failed); only a card that ignores a channel stop is reset, failing
+ *	the transfers that reset interrupts with -ECANCELED, and one that
+ *	ignores its reset too is quarantined
  * @debugfs_init: add the card's own debugfs files (fault injection) to
  *	@dir; may be NULL
  *
@@ -116,7 +137,7 @@ struct bm_card_ops {
 	int (*reset)(struct bm_dev *bm);
 	void (*restart)(struct bm_dev *bm);
 	int (*submit)(struct bm_dev *bm, struct bm_xfer *xfer);
-	void (*cancel)(struct bm_dev *bm, struct bm_xfer *xfer);
+	void (*cancel)(struct bm_dev *bm, struct bm_xfer *xfer, int error);
 	void (*debugfs_init)(struct bm_dev *bm, struct dentry *dir);
 };
 
@@ -219,8 +240,8 @@ struct bm_kept {
  * @id: N in /dev/busmasterN
  * @name: "busmasterN"
  * @slot: PCI address, kept for INFO after @pdev is gone
- * @chan_lock: one card transfer at a time per direction (index 1: card ->
- *	memory, when the card has a second channel for it)
+ * @xfer_wait: submitters waiting for room on the card's rings, woken by
+ *	every bm_xfer_done() and by bm_quarantine()
  * @stats: counters, see struct bm_stats
  * @kselftest_verified: bytes the last in-kernel self-test verified
  * @map_ids: the common buffers' map_ids
@@ -256,7 +277,7 @@ struct bm_dev {
 	int id;
 	char name[16];
 	char slot[16];
-	struct mutex chan_lock[2];	/* a transfer per direction */
+	wait_queue_head_t xfer_wait;
 	struct bm_stats stats;
 	u64 kselftest_verified;
 	struct ida map_ids;
@@ -354,10 +375,9 @@ struct bm_reg {
  * struct bm_request - one transfer request in progress (NT: one IRP)
  * @bm: the card
  * @from_card: card -> memory
- * @chan: which of @bm->chan_lock serializes this direction
  * @dir: the DMA API direction for the host side
  * @card_offset: where the next card transfer starts in card memory
- * @timeout: jiffies one card transfer may take
+ * @timeout: jiffies one card transfer may take, from its submission
  * @pages: room for the pages of one chunk (map_registers entries)
  * @bytes_done: bytes completed, from the start of the request
  * @card_status: the card's code for a failing segment
@@ -372,7 +392,6 @@ struct bm_reg {
 struct bm_request {
 	struct bm_dev *bm;
 	bool from_card;
-	int chan;
 	enum dma_data_direction dir;
 	u64 card_offset;
 	unsigned long timeout;
@@ -452,8 +471,19 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 const char *bm_bounce_name(enum busmaster_bounce bounce);
 unsigned int bm_sg_max_segment(struct bm_dev *bm);
 
-/* bm_transfer.c */
+/* bm_engine.c */
 extern unsigned int bm_timeout_ms;
+void bm_xfer_done(struct bm_dev *bm, struct bm_xfer *x);
+int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
+		    u64 card_offset, u64 timeout_ms);
+void bm_request_fini(struct bm_request *rq);
+int bm_request_interrupted(struct bm_request *rq);
+void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len);
+void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
+		     u64 len);
+void bm_xfer_run(struct bm_request *rq);
+
+/* bm_transfer.c */
 int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable);
 /* How a mapping by a card holds its user pages (bm_pages_claim()). */
 enum bm_claim {
@@ -467,13 +497,6 @@ int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
 		   enum bm_claim mode);
 void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 		      enum bm_claim mode);
-int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
-		    u64 card_offset, u64 timeout_ms);
-void bm_request_fini(struct bm_request *rq);
-void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len);
-void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
-		     u64 len);
-void bm_flush(struct bm_request *rq);
 void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
 		       u64 len);
 int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);

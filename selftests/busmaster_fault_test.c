@@ -24,21 +24,6 @@ FIXTURE(faulty) {
 	uint8_t *bar;
 };
 
-static int fi_path(char *path, size_t len, int id, const char *name)
-{
-	return snprintf(path, len, "/sys/kernel/debug/busmaster/busmaster%d/%s",
-			id, name);
-}
-
-static int fi_write(int id, const char *name, unsigned long long val)
-{
-	char path[128], buf[32];
-
-	fi_path(path, sizeof(path), id, name);
-	snprintf(buf, sizeof(buf), "%llu\n", val);
-	return bm_write_file(path, buf);
-}
-
 /* The card a lane made unable to stop (BUSMASTER_UNSTOPPABLE_SLOT). */
 static int bm_is_unstoppable(const struct busmaster_info *info)
 {
@@ -63,7 +48,7 @@ FIXTURE_SETUP(faulty)
 
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, bm_info(fd, &info));
-		fi_path(path, sizeof(path), ids[i], "fail_nth");
+		bm_fi_path(path, sizeof(path), ids[i], "fail_nth");
 		/* The unstoppable card is for its own test: a timeout ends it. */
 		if (access(path, W_OK) || bm_is_unstoppable(&info) ||
 		    (self->fd >= 0 &&
@@ -89,20 +74,11 @@ FIXTURE_TEARDOWN(faulty)
 {
 	if (self->fd < 0)
 		return;
-	fi_write(self->id, "fail_nth", 0);
-	fi_write(self->id, "stall", 0);
-	fi_write(self->id, "latency_ns", 0);
+	bm_fi_write(self->id, "fail_nth", 0);
+	bm_fi_write(self->id, "stall", 0);
+	bm_fi_write(self->id, "latency_ns", 0);
 	munmap(self->bar, self->info.card_mem_size);
 	close(self->fd);
-}
-
-static uint8_t *pattern(size_t len, unsigned int seed)
-{
-	uint8_t *p = aligned_alloc(PAGE, (len + PAGE - 1) / PAGE * PAGE);
-
-	for (size_t i = 0; p && i < len; i++)
-		p[i] = (uint8_t)rand_r(&seed);
-	return p;
 }
 
 /*
@@ -133,10 +109,10 @@ TEST_F(faulty, failure_part_way_reports_exact_bytes_done)
 			seg++;
 		}
 	}
-	src = pattern(len, 5);
+	src = bm_pattern(len, 5);
 	ASSERT_NE(NULL, src);
 	memset(self->bar, 0, len);
-	ASSERT_EQ(0, fi_write(self->id, "fail_nth", nth));
+	ASSERT_EQ(0, bm_fi_write(self->id, "fail_nth", nth));
 	EXPECT_EQ(-1, bm_xfer(self->fd, src, len, 0, 0, 0, &t));
 	EXPECT_EQ(EIO, errno);
 	EXPECT_EQ(expect, t.bytes_done) TH_LOG("descriptor %u of a %llu-byte request failed",
@@ -157,16 +133,16 @@ TEST_F(faulty, failure_part_way_reports_exact_bytes_done)
 TEST_F(faulty, stalled_card_times_out_and_recovers)
 {
 	uint64_t len = 8 * PAGE;
-	uint8_t *src = pattern(len, 6), *dst = pattern(len, 7);
+	uint8_t *src = bm_pattern(len, 6), *dst = bm_pattern(len, 7);
 	struct busmaster_transfer t;
 
 	ASSERT_NE(NULL, src);
 	ASSERT_NE(NULL, dst);
-	ASSERT_EQ(0, fi_write(self->id, "stall", 0xff));
+	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 0xff));
 	EXPECT_EQ(-1, bm_xfer(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 300, &t));
 	EXPECT_EQ(ETIMEDOUT, errno);
 	EXPECT_EQ(0, t.bytes_done);
-	ASSERT_EQ(0, fi_write(self->id, "stall", 0));
+	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 0));
 
 	ASSERT_EQ(0, bm_xfer(self->fd, src, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(0, bm_xfer(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
@@ -187,7 +163,7 @@ TEST_F(faulty, timeout_on_one_channel_spares_the_other)
 	/* Small: both transfers find map registers at once. */
 	uint64_t len = self->info.max_transfer_size < 4 * PAGE ?
 		       self->info.max_transfer_size : 4 * PAGE;
-	uint8_t *want = pattern(len, 9), *dst = pattern(len, 10), *src = pattern(len, 11);
+	uint8_t *want = bm_pattern(len, 9), *dst = bm_pattern(len, 10), *src = bm_pattern(len, 11);
 	struct busmaster_transfer t;
 	struct { int ret, err; uint64_t done; uint32_t status; int same; } got;
 	int fds[2], status;
@@ -199,7 +175,7 @@ TEST_F(faulty, timeout_on_one_channel_spares_the_other)
 	if (self->info.dma_channels < 2)
 		SKIP(return, "one channel: both directions share it");
 	memcpy(self->bar, want, len);
-	ASSERT_EQ(0, fi_write(self->id, "latency_ns", 2000ULL * 1000 * 1000));
+	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", 2000ULL * 1000 * 1000));
 	ASSERT_EQ(0, pipe(fds));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -212,7 +188,7 @@ TEST_F(faulty, timeout_on_one_channel_spares_the_other)
 		_exit(write(fds[1], &got, sizeof(got)) != sizeof(got));
 	}
 	usleep(300 * 1000);	/* the child's transfer is waiting on the card */
-	ASSERT_EQ(0, fi_write(self->id, "stall", 1));	/* channel 0: memory -> card */
+	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 1));	/* channel 0: memory -> card */
 	EXPECT_EQ(-1, bm_xfer(self->fd, src, len, 2 * len, 0, 200, &t));
 	EXPECT_EQ(ETIMEDOUT, errno);
 	ASSERT_EQ(0, waitpid(pid, &status, WNOHANG))
@@ -241,7 +217,7 @@ TEST_F(faulty, signal_ends_request_between_card_transfers)
 	uint64_t len = self->info.card_mem_size / 2;
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	struct itimerval it = { .it_value = { 0, 300 * 1000 } };
-	uint8_t *src = pattern(len, 8);
+	uint8_t *src = bm_pattern(len, 8);
 	struct busmaster_transfer t;
 	int ret;
 
@@ -251,7 +227,7 @@ TEST_F(faulty, signal_ends_request_between_card_transfers)
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	memset(self->bar, 0, len);
 	/* 100 ms a card transfer: the request takes several seconds. */
-	ASSERT_EQ(0, fi_write(self->id, "latency_ns", 100 * 1000 * 1000));
+	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", 100 * 1000 * 1000));
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 	ret = bm_xfer(self->fd, src, len, 0, 0, 0, &t);
 	EXPECT_EQ(-1, ret);
@@ -261,7 +237,7 @@ TEST_F(faulty, signal_ends_request_between_card_transfers)
 	EXPECT_EQ(0, memcmp(self->bar, src, t.bytes_done));
 	TH_LOG("interrupted after %llu of %llu bytes, %u card transfers",
 	       (unsigned long long)t.bytes_done, (unsigned long long)len, t.transfers);
-	fi_write(self->id, "latency_ns", 0);
+	bm_fi_write(self->id, "latency_ns", 0);
 	free(src);
 }
 
@@ -315,7 +291,7 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 	const char *slot = getenv("BUSMASTER_UNSTOPPABLE_SLOT");
 	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS), id = -1, fd;
 	uint64_t len = 16 * PAGE;
-	uint8_t *card = pattern(len, 21), *buf = aligned_alloc(PAGE, len);
+	uint8_t *card = bm_pattern(len, 21), *buf = aligned_alloc(PAGE, len);
 	struct busmaster_transfer t;
 	struct busmaster_info info;
 	long before;
@@ -347,7 +323,7 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 
 	/* Every channel stalled; the stop and the reset are both ignored. */
 	memset(buf, 0x5a, len);
-	ASSERT_EQ(0, fi_write(id, "stall", (1u << info.dma_channels) - 1));
+	ASSERT_EQ(0, bm_fi_write(id, "stall", (1u << info.dma_channels) - 1));
 	EXPECT_EQ(-1, bm_xfer(fd, buf, len, 0, BUSMASTER_XFER_FROM_CARD, 200, &t));
 	EXPECT_EQ(ETIMEDOUT, errno);
 	EXPECT_EQ(0, t.bytes_done);
@@ -364,7 +340,7 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 	}
 
 	/* Let it run on: it must reach nothing. */
-	ASSERT_EQ(0, fi_write(id, "stall", 0));
+	ASSERT_EQ(0, bm_fi_write(id, "stall", 0));
 	usleep(300 * 1000);
 	for (k = 0; k < len && buf[k] == 0x5a; k++)
 		;
@@ -421,7 +397,7 @@ static int fail_next_call(const char *func, const char *retval)
 TEST(stuck_edu_is_cut_off_and_keeps_its_map_registers)
 {
 	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS), id = -1, fd = -1;
-	uint8_t *want = pattern(2048, 31), *buf = aligned_alloc(PAGE, PAGE);
+	uint8_t *want = bm_pattern(2048, 31), *buf = aligned_alloc(PAGE, PAGE);
 	struct busmaster_transfer t;
 	struct busmaster_info info;
 	char path[128];

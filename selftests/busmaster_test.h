@@ -251,6 +251,36 @@ static inline long bm_debugfs_read(int id, const char *name)
 	return bm_debugfs_read_file(path);
 }
 
+/* The path of card @id's debugfs file @name. */
+static inline int bm_fi_path(char *path, size_t len, int id, const char *name)
+{
+	return snprintf(path, len, "/sys/kernel/debug/busmaster/busmaster%d/%s",
+			id, name);
+}
+
+/*
+ * Write a number to card @id's debugfs file @name: a fault-injection
+ * register (fail_nth, stall, latency_ns). 0, or -1 with errno.
+ */
+static inline int bm_fi_write(int id, const char *name, unsigned long long val)
+{
+	char path[128], buf[32];
+
+	bm_fi_path(path, sizeof(path), id, name);
+	snprintf(buf, sizeof(buf), "%llu\n", val);
+	return bm_write_file(path, buf);
+}
+
+/* @len bytes of a pseudo-random pattern in page-aligned memory, or NULL. */
+static inline uint8_t *bm_pattern(size_t len, unsigned int seed)
+{
+	uint8_t *p = aligned_alloc(4096, (len + 4095) / 4096 * 4096);
+
+	for (size_t i = 0; p && i < len; i++)
+		p[i] = (uint8_t)rand_r(&seed);
+	return p;
+}
+
 /* The process's VmPin (pages pinned and memory locked for DMA), in kB. */
 static inline long bm_vm_pin_kb(void)
 {

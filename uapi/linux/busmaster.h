@@ -170,6 +170,8 @@ struct busmaster_info {
 };
 
 #define BUSMASTER_TIMEOUT_MAX_MS	600000	/* 10 minutes */
+/* Shorter timeouts are raised to this for callers without CAP_SYS_ADMIN. */
+#define BUSMASTER_TIMEOUT_MIN_MS	100
 
 /* busmaster_transfer.flags */
 enum {
@@ -195,7 +197,11 @@ enum {
  * @card_offset: in: byte offset in on-card memory
  * @timeout_ms: in: time one card transfer may take, at most
  *	BUSMASTER_TIMEOUT_MAX_MS (0: the driver's default, the timeout_ms
- *	module parameter); past it the transfer's channel is stopped
+ *	module parameter); counted from the card transfer's submission, so
+ *	it includes time queued behind other users' transfers on its
+ *	channel; past it the transfer's channel is stopped and the others
+ *	queued there go on. Below BUSMASTER_TIMEOUT_MIN_MS it is raised to
+ *	that for callers without CAP_SYS_ADMIN
  * @bytes_done: out: bytes moved, in order from the start, also on failure
  * @card_status: out: the card's completion code for the failing segment
  *	(card model specific, 0 when the card reported no error)
@@ -237,11 +243,13 @@ enum {
  *  ENOMEM     no bounce space (swiotlb full, a 32-bit card) for a chunk
  *  EIO        the card failed a segment (@card_status says how), or its
  *             channel halted (@card_status 0)
- *  ETIMEDOUT  a card transfer did not finish in time; its channel was
- *             stopped (other channels, other users' requests, run on)
- *  ECANCELED  another request timed out and its channel would not stop,
- *             so the whole card was reset under this one: not this
- *             request's fault; retrying is safe
+ *  ETIMEDOUT  a card transfer did not finish in time; it was taken off
+ *             its channel (other users' transfers, on that channel or
+ *             others, run on)
+ *  ECANCELED  the card was reset under this request: another request's
+ *             channel would not stop, or the card's PCI function was
+ *             reset (sysfs, error recovery); not this request's fault,
+ *             @bytes_done exact, retrying is safe
  *  ESHUTDOWN  the card is cut off the bus: a transfer on it timed out and
  *             not even a reset of the card stopped it, or its PCIe link
  *             reported an error; bus mastering is off and what the card
@@ -250,7 +258,12 @@ enum {
  *             .../reset, or error recovery's) proves it quiet. The request
  *             that timed out got ETIMEDOUT; every later one gets this
  *             before anything is pinned or mapped for it
- *  EINTR      a signal arrived; the transfer in progress was finished first
+ *  EINTR      a signal arrived after some bytes moved (@bytes_done says
+ *             how many): the request ends after the card transfer in
+ *             progress. A signal before any byte moved restarts the call
+ *             transparently (EINTR only where a handler without
+ *             SA_RESTART ran). A fatal signal takes the transfer in
+ *             progress off the card at once
  */
 struct busmaster_transfer {
 	__u32 size;

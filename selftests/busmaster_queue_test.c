@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster's queueing engine: many requests on a card at once, each card
+ * transfer waited for on its own. Several streams share a card's channels
+ * at once (the card's own busy counter shows it); a timeout takes one
+ * transfer off the card and the others queued on its channel go on; a
+ * waiter dies at once on SIGKILL and leaves nothing pinned and nothing on
+ * the card; a stop signal does not break a request; an unprivileged
+ * caller's timeout has a floor.
+ *
+ * The card's fault injection (debugfs latency_ns, stall) makes transfers
+ * slow or stuck on demand, so these need root and our card.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "busmaster_test.h"
+
+#define KiB	1024ULL
+#define MS	(1000ULL * 1000)	/* ns */
+
+/* The card a lane made unable to stop (BUSMASTER_UNSTOPPABLE_SLOT). */
+static int bm_is_unstoppable(const struct busmaster_info *info)
+{
+	const char *slot = getenv("BUSMASTER_UNSTOPPABLE_SLOT");
+
+	return slot && !strcmp(slot, info->pci_slot);
+}
+
+enum pick {
+	PICK_CHANNELS_4,	/* four channels or more */
+	PICK_MAP_REGISTERS,	/* bounces through map registers */
+	PICK_ANY,		/* any card of ours */
+};
+
+/* One of our cards with fault injection, by @what; its BAR mapped. */
+FIXTURE(card) {
+	int id, fd;
+	struct busmaster_info info;
+	uint8_t *bar;
+};
+
+static int card_open(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(card) *self, enum pick what)
+{
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
+	char path[128];
+
+	for (int i = 0; i < n; i++) {
+		struct busmaster_info info;
+		int fd = bm_open_id(ids[i], O_RDWR);
+
+		if (fd < 0)
+			continue;
+		bm_fi_path(path, sizeof(path), ids[i], "latency_ns");
+		if (bm_info(fd, &info) || access(path, W_OK) ||
+		    bm_is_unstoppable(&info) ||
+		    (what == PICK_CHANNELS_4 && info.dma_channels < 4) ||
+		    (what == PICK_MAP_REGISTERS &&
+		     info.bounce != BUSMASTER_BOUNCE_MAP_REGISTERS)) {
+			close(fd);
+			continue;
+		}
+		self->fd = fd;
+		self->id = ids[i];
+		self->info = info;
+		self->bar = bm_map_card_mem(&info);
+		ASSERT_NE(NULL, self->bar) TH_LOG("card memory BAR: %s", strerror(errno));
+		return 0;
+	}
+	return -1;
+}
+
+FIXTURE_SETUP(card)
+{
+	self->fd = -1;
+}
+
+FIXTURE_TEARDOWN(card)
+{
+	if (self->fd < 0)
+		return;
+	bm_fi_write(self->id, "stall", 0);
+	bm_fi_write(self->id, "latency_ns", 0);
+	munmap(self->bar, self->info.card_mem_size);
+	close(self->fd);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/* A transfer's outcome, as a child process reports it through a pipe. */
+struct outcome {
+	int ret, err;
+	uint64_t done;
+};
+
+/* Fork a child that runs one transfer and writes its outcome to @pipefd. */
+static pid_t xfer_child(int fd, void *buf, uint64_t len, uint64_t card_off,
+			uint32_t flags, uint64_t timeout_ms, int pipefd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct busmaster_transfer t;
+		struct outcome o;
+
+		o.ret = bm_xfer(fd, buf, len, card_off, flags, timeout_ms, &t);
+		o.err = o.ret ? errno : 0;
+		o.done = t.bytes_done;
+		_exit(write(pipefd, &o, sizeof(o)) != sizeof(o));
+	}
+	return pid;
+}
+
+/* Wait for @pid and read its outcome: 0, or -1 if it did not report. */
+static int reap(pid_t pid, int pipefd, struct outcome *o)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	return read(pipefd, o, sizeof(*o)) == sizeof(*o) ? 0 : -1;
+}
+
+struct stream {
+	int fd;
+	const uint8_t *src;
+	uint64_t len, card_off;
+	int count, failed, err;
+};
+
+static void *stream_run(void *arg)
+{
+	struct stream *s = arg;
+	struct busmaster_transfer t;
+
+	for (int i = 0; i < s->count; i++) {
+		if (bm_xfer(s->fd, (void *)s->src, s->len, s->card_off + i * s->len,
+			    0, 10000, &t)) {
+			s->failed++;
+			s->err = errno;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Four threads writing to a four-channel card at once use all four
+ * channels: with every card transfer held 100 ms by the card, the card is
+ * busy about as long as one thread's transfers take, not four times that
+ * (which it was while one transfer per direction ran at a time).
+ */
+TEST_F(card, four_streams_use_four_channels_at_once)
+{
+	const int streams = 4, count = 3;
+	const uint64_t latency_ms = 100, len = 64 * KiB;
+	struct stream s[4];
+	pthread_t th[4];
+	long busy0, busy;
+
+	if (card_open(_metadata, self, PICK_CHANNELS_4))
+		SKIP(return, "no card of ours with four channels and fault injection (needs root)");
+	if (bm_debugfs_read(self->id, "busy_ns") < 0)
+		SKIP(return, "no busy_ns counter in debugfs");
+	ASSERT_GE(self->info.max_transfer_size, len);
+	ASSERT_GE(self->info.card_mem_size, streams * count * len);
+	memset(self->bar, 0, streams * count * len);
+	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", latency_ms * MS));
+	busy0 = bm_debugfs_read(self->id, "busy_ns");
+	for (int i = 0; i < streams; i++) {
+		s[i] = (struct stream){ .fd = self->fd, .len = len, .count = count,
+					.card_off = i * count * len,
+					.src = bm_pattern(len, 100 + i) };
+		ASSERT_NE(NULL, s[i].src);
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, stream_run, &s[i]));
+	}
+	for (int i = 0; i < streams; i++)
+		pthread_join(th[i], NULL);
+	busy = bm_debugfs_read(self->id, "busy_ns") - busy0;
+	bm_fi_write(self->id, "latency_ns", 0);
+
+	for (int i = 0; i < streams; i++) {
+		EXPECT_EQ(0, s[i].failed) TH_LOG("stream %d: %s", i, strerror(s[i].err));
+		for (int k = 0; k < count; k++) {
+			EXPECT_EQ(0, memcmp(self->bar + s[i].card_off + k * len, s[i].src, len))
+				TH_LOG("stream %d, transfer %d: wrong bytes in card memory", i, k);
+		}
+		free((void *)s[i].src);
+	}
+	TH_LOG("%d streams x %d transfers held %llu ms each: card busy %ld ms (one channel at a time: %llu ms)",
+	       streams, count, (unsigned long long)latency_ms, busy / 1000000,
+	       (unsigned long long)(streams * count * latency_ms));
+	EXPECT_LE(count * latency_ms * MS, (uint64_t)busy);
+	EXPECT_GT(2 * count * latency_ms * MS, (uint64_t)busy)
+		TH_LOG("the streams did not overlap");
+}
+
+/*
+ * A transfer that times out behind others on its channel is taken off the
+ * card alone: the one ahead of it on the same channel (its modelled
+ * latency cut short and started again) and the one on the other channel
+ * finish with all their bytes.
+ */
+TEST_F(card, timeout_spares_the_transfers_queued_beside_it)
+{
+	const uint64_t len = 16 * KiB;
+	uint8_t *want, *got, *c_src, *b_src;
+	struct busmaster_transfer t;
+	struct outcome a, c;
+	int fds[2][2];
+	pid_t pa, pc;
+
+	if (card_open(_metadata, self, PICK_ANY))
+		SKIP(return, "no card of ours with fault injection (needs root)");
+	if (self->info.dma_channels != 2)
+		SKIP(return, "made for a card with two channels");
+	want = bm_pattern(len, 1);
+	got = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	c_src = bm_pattern(len, 2);
+	b_src = bm_pattern(len, 3);
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(MAP_FAILED, got);
+	memset(self->bar, 0, 6 * len);
+	memcpy(self->bar, want, len);
+	ASSERT_EQ(0, pipe(fds[0]));
+	ASSERT_EQ(0, pipe(fds[1]));
+	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", 1000 * MS));
+	/* One transfer on each channel, each held a second by the card. */
+	pa = xfer_child(self->fd, got, len, 0, BUSMASTER_XFER_FROM_CARD, 20000, fds[0][1]);
+	ASSERT_LE(0, pa);
+	pc = xfer_child(self->fd, c_src, len, 2 * len, 0, 20000, fds[1][1]);
+	ASSERT_LE(0, pc);
+	usleep(300 * 1000);
+	/* Queued behind one of them; its 200 ms pass first. */
+	EXPECT_EQ(-1, bm_xfer(self->fd, b_src, len, 4 * len, 0, 200, &t));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(0, t.bytes_done);
+	ASSERT_EQ(0, reap(pa, fds[0][0], &a));
+	ASSERT_EQ(0, reap(pc, fds[1][0], &c));
+	bm_fi_write(self->id, "latency_ns", 0);
+	EXPECT_EQ(0, a.ret) TH_LOG("card -> memory beside it: %s", strerror(a.err));
+	EXPECT_EQ(len, a.done);
+	EXPECT_EQ(0, memcmp(got, want, len)) TH_LOG("wrong bytes arrived from the card");
+	EXPECT_EQ(0, c.ret) TH_LOG("memory -> card beside it: %s", strerror(c.err));
+	EXPECT_EQ(len, c.done);
+	EXPECT_EQ(0, memcmp(self->bar + 2 * len, c_src, len));
+	for (uint64_t i = 0; i < len; i++) {
+		ASSERT_EQ(0, self->bar[4 * len + i])
+			TH_LOG("byte %llu of the timed-out transfer landed", (unsigned long long)i);
+	}
+	munmap(got, len);
+	free(want);
+	free(c_src);
+	free(b_src);
+}
+
+/*
+ * SIGKILL ends a process waiting on a stuck card at once (it waited out
+ * its whole timeout, up to ten minutes, in an uninterruptible sleep); its
+ * pages are unpinned, and the card moves nothing more for it once it is
+ * unstuck.
+ */
+TEST_F(card, sigkill_ends_a_waiter_at_once)
+{
+	const uint64_t len = 64 * KiB;
+	uint8_t *dst = bm_pattern(len, 4), *src = bm_pattern(len, 5), *back = bm_pattern(len, 6);
+	struct busmaster_transfer t;
+	long pins, bytes;
+	uint64_t start, reaped = 0;
+	int status, fds[2];
+	pid_t pid;
+
+	if (card_open(_metadata, self, PICK_ANY))
+		SKIP(return, "no card of ours with fault injection (needs root)");
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(0, pipe(fds));
+	pins = bm_pins_held();
+	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 0xff));
+	pid = xfer_child(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 600000, fds[1]);
+	ASSERT_LE(0, pid);
+	usleep(300 * 1000);	/* waiting on the stalled card */
+	bytes = bm_debugfs_read(self->id, "bytes");
+	start = now_ms();
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	while (now_ms() - start < 5000) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			reaped = now_ms() - start;
+			break;
+		}
+		usleep(5 * 1000);
+	}
+	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 0));
+	if (!reaped)
+		waitpid(pid, &status, 0);
+	TH_LOG("killed waiter reaped after %llu ms", (unsigned long long)reaped);
+	EXPECT_NE(0, reaped) TH_LOG("still not reaped 5 s after SIGKILL");
+	EXPECT_GT(1000, reaped);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	usleep(100 * 1000);
+	EXPECT_EQ(bytes, bm_debugfs_read(self->id, "bytes"))
+		TH_LOG("the card moved data after its waiter was killed");
+	EXPECT_EQ(pins, bm_pins_held());
+	EXPECT_EQ(0, bm_debugfs_read(self->id, "pinned_pages"));
+	/* The card works on. */
+	ASSERT_EQ(0, bm_xfer(self->fd, src, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, bm_xfer(self->fd, back, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
+	EXPECT_EQ(0, memcmp(src, back, len));
+	EXPECT_EQ(0, memcmp(self->bar, src, len));
+	close(fds[0]);
+	close(fds[1]);
+	free(dst);
+	free(src);
+	free(back);
+}
+
+/*
+ * Kills at random moments of long requests (many card transfers, each
+ * held by the card) in both directions: every killed process goes at once,
+ * and afterwards nothing is pinned or held and the card moves data right.
+ */
+TEST_F(card, random_kills_leave_nothing_behind)
+{
+	const int kills = 50;
+	uint64_t len, worst = 0;
+	uint8_t *src, *back;
+	struct busmaster_transfer t;
+	unsigned int seed = 42;
+	long pins;
+
+	if (card_open(_metadata, self, PICK_ANY))
+		SKIP(return, "no card of ours with fault injection (needs root)");
+	len = self->info.max_transfer_size * 8;
+	if (len > 4096 * KiB)
+		len = 4096 * KiB;
+	if (len > self->info.card_mem_size)
+		len = bm_align_down(self->info.card_mem_size, 4096);
+	src = bm_pattern(len, 7);
+	back = bm_pattern(len, 8);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, back);
+	pins = bm_pins_held();
+	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", 10 * MS));
+	for (int i = 0; i < kills; i++) {
+		uint32_t flags = i % 2 ? BUSMASTER_XFER_FROM_CARD : 0;
+		uint64_t start;
+		int status;
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			for (;;)
+				bm_xfer(self->fd, flags ? back : src, len, 0, flags, 0, &t);
+		}
+		usleep(rand_r(&seed) % (150 * 1000));
+		start = now_ms();
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		if (now_ms() - start > worst)
+			worst = now_ms() - start;
+	}
+	bm_fi_write(self->id, "latency_ns", 0);
+	TH_LOG("%d kills, the slowest reaped after %llu ms", kills, (unsigned long long)worst);
+	EXPECT_GT(1000, worst);
+	EXPECT_EQ(pins, bm_pins_held());
+	EXPECT_EQ(0, bm_debugfs_read(self->id, "pinned_pages"));
+	EXPECT_EQ(0, bm_debugfs_read(self->id, "map_registers_used"));
+	ASSERT_EQ(0, bm_xfer(self->fd, src, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, bm_xfer(self->fd, back, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
+	EXPECT_EQ(0, memcmp(src, back, len));
+	free(src);
+	free(back);
+}
+
+/*
+ * A process stopped (SIGSTOP, then SIGCONT) while its request waits for
+ * map registers, before any byte moved, carries on as if nothing happened:
+ * the call restarts, it does not fail with EINTR.
+ */
+TEST_F(card, stop_and_continue_before_any_byte_moved_restarts)
+{
+	uint8_t *first, *second;
+	struct outcome o1, o2;
+	uint64_t len;
+	int fds[2][2];
+	pid_t p1, p2;
+
+	if (card_open(_metadata, self, PICK_MAP_REGISTERS))
+		SKIP(return, "no card of ours bouncing through map registers with fault injection");
+	/* One request takes more than half the map registers: two cannot share them. */
+	len = (uint64_t)(self->info.map_registers / 2 + 1) * 4096;
+	if (len > self->info.max_transfer_size)
+		SKIP(return, "map registers outnumber a card transfer");
+	first = bm_pattern(len, 9);
+	second = bm_pattern(len, 10);
+	ASSERT_NE(NULL, first);
+	ASSERT_NE(NULL, second);
+	memset(self->bar, 0, 2 * len);
+	ASSERT_EQ(0, pipe(fds[0]));
+	ASSERT_EQ(0, pipe(fds[1]));
+	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", 1000 * MS));
+	p1 = xfer_child(self->fd, first, len, 0, 0, 20000, fds[0][1]);
+	ASSERT_LE(0, p1);
+	usleep(200 * 1000);	/* p1 holds its map registers for a second */
+	p2 = xfer_child(self->fd, second, len, len, 0, 20000, fds[1][1]);
+	ASSERT_LE(0, p2);
+	usleep(200 * 1000);	/* p2 waits for them */
+	ASSERT_EQ(0, kill(p2, SIGSTOP));
+	usleep(200 * 1000);
+	ASSERT_EQ(0, kill(p2, SIGCONT));
+	ASSERT_EQ(0, reap(p1, fds[0][0], &o1));
+	ASSERT_EQ(0, reap(p2, fds[1][0], &o2));
+	bm_fi_write(self->id, "latency_ns", 0);
+	EXPECT_EQ(0, o1.ret) TH_LOG("%s", strerror(o1.err));
+	EXPECT_EQ(0, o2.ret) TH_LOG("the stopped request failed: %s", strerror(o2.err));
+	EXPECT_EQ(len, o2.done);
+	EXPECT_EQ(0, memcmp(self->bar, first, len));
+	EXPECT_EQ(0, memcmp(self->bar + len, second, len));
+	free(first);
+	free(second);
+}
+
+/*
+ * A caller without CAP_SYS_ADMIN cannot make a timeout shorter than
+ * BUSMASTER_TIMEOUT_MIN_MS: asking for 1 ms on a card that takes 20 ms
+ * succeeds (root's 1 ms times out).
+ */
+TEST_F(card, unprivileged_timeout_has_a_floor)
+{
+	const uint64_t len = 4096;
+	uint8_t *src = bm_pattern(len, 11);
+	struct busmaster_transfer t;
+	struct outcome o;
+	int fds[2];
+	pid_t pid;
+
+	if (card_open(_metadata, self, PICK_ANY))
+		SKIP(return, "no card of ours with fault injection (needs root)");
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", 20 * MS));
+	EXPECT_EQ(-1, bm_xfer(self->fd, src, len, 0, 0, 1, &t));
+	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("root's 1 ms did not time out: %s", strerror(errno));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Nobody, keeping the open file: no capabilities left. */
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		o.ret = bm_xfer(self->fd, src, len, 0, 0, 1, &t);
+		o.err = o.ret ? errno : 0;
+		o.done = t.bytes_done;
+		_exit(write(fds[1], &o, sizeof(o)) != sizeof(o));
+	}
+	ASSERT_EQ(0, reap(pid, fds[0], &o));
+	bm_fi_write(self->id, "latency_ns", 0);
+	EXPECT_EQ(0, o.ret) TH_LOG("an unprivileged 1 ms timeout: %s", strerror(o.err));
+	EXPECT_EQ(len, o.done);
+	EXPECT_EQ(0, memcmp(self->bar, src, len));
+	close(fds[0]);
+	close(fds[1]);
+	free(src);
+}
+
+TEST_HARNESS_MAIN
