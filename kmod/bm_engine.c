@@ -64,9 +64,40 @@ void bm_xfer_done(struct bm_dev *bm, struct bm_xfer *x)
 /* Queue @x on the card; false while the card has no room for it. */
 static bool bm_xfer_post(struct bm_dev *bm, struct bm_xfer *x, int *ret)
 {
-	/* Cut off the bus (bm_quarantine.c): nothing more to give it. */
-	*ret = READ_ONCE(bm->quarantined) ? -ESHUTDOWN : bm->ops->submit(bm, x);
+	spin_lock(&bm->submit_lock);
+	if (bm->revoked)
+		*ret = bm->revoked;
+	else if (READ_ONCE(bm->quarantined))
+		*ret = -ESHUTDOWN;	/* cut off the bus: nothing more for it */
+	else
+		*ret = bm->ops->submit(bm, x);
+	spin_unlock(&bm->submit_lock);
 	return *ret != -EBUSY;
+}
+
+/**
+ * bm_revoke - refuse new card transfers, and end those on the card
+ * @bm: the card, present
+ * @error: what they fail with: -ENODEV (remove()), -ECANCELED (a reset
+ *	of the function), 0 to take transfers again
+ *
+ * Before remove() or a reset waits for the file operations in progress:
+ * none of them is then left waiting on the card, for room on it or for
+ * map registers. The card's ->reset() ends what is on it (ECANCELED,
+ * reported as @error).
+ *
+ * Context: process context, @bm->lifetime not held for write.
+ */
+void bm_revoke(struct bm_dev *bm, int error)
+{
+	spin_lock(&bm->submit_lock);
+	bm->revoked = error;
+	spin_unlock(&bm->submit_lock);
+	if (!error)
+		return;
+	wake_up_all(&bm->xfer_wait);
+	wake_up_all(&bm->adapter.pool_wait);
+	bm_reset_card(bm);
 }
 
 /**
@@ -120,6 +151,9 @@ void bm_xfer_run(struct bm_request *rq)
 		if (left <= 0)
 			bm->ops->cancel(bm, x, left ? -EINTR : -ETIMEDOUT);
 		ret = x->error;
+		/* Ended by bm_revoke(): say why. */
+		if (ret == -ECANCELED && READ_ONCE(bm->revoked))
+			ret = READ_ONCE(bm->revoked);
 		rq->bytes_done += x->bytes_done;
 		rq->card_status = x->card_status;
 		rq->transfers++;

@@ -69,12 +69,17 @@ void bm_dev_put(struct bm_dev *bm)
 	kref_put(&bm->kref, bm_dev_release);
 }
 
-/*
- * Stop every DMA engine. A card that will not stop is quarantined; one
- * that stops has proved quiet, and a quarantine is lifted. Return 0 or
- * -EIO (quarantined).
+/**
+ * bm_reset_card - stop every DMA engine of the card
+ * @bm: the card, present
+ *
+ * A card that will not stop is quarantined; one that stops has proved
+ * quiet, and a quarantine is lifted. What was on it is over (ECANCELED).
+ *
+ * Context: process context.
+ * Return: 0 or -EIO (quarantined).
  */
-static int bm_reset_card(struct bm_dev *bm)
+int bm_reset_card(struct bm_dev *bm)
 {
 	int ret = bm->ops->reset(bm);
 
@@ -208,6 +213,7 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	/* Woken by bm_quarantine() whether or not the card has map registers. */
 	init_waitqueue_head(&bm->adapter.pool_wait);
 	init_waitqueue_head(&bm->xfer_wait);
+	spin_lock_init(&bm->submit_lock);
 	bm->pdev = pdev;
 	bm->ops = ops;
 	snprintf(bm->name, sizeof(bm->name), BM_DRV_NAME "%d", bm->id);
@@ -303,9 +309,14 @@ static void bm_remove(struct pci_dev *pdev)
 {
 	struct bm_dev *bm = pci_get_drvdata(pdev);
 
-	/* No new opens; then wait out the file operations in progress. */
+	/*
+	 * No new opens and no new card transfers; end those on the card, then
+	 * wait out the file operations in progress: none waits on the card
+	 * now, and none holds lifetime across a user page fault.
+	 */
 	bm_chardev_unregister(bm);
 	bm_debugfs_remove(bm);
+	bm_revoke(bm, -ENODEV);
 	down_write(&bm->lifetime);
 	bm_reset_card(bm);
 	/*
@@ -335,6 +346,7 @@ static void bm_reset_prepare(struct pci_dev *pdev)
 {
 	struct bm_dev *bm = pci_get_drvdata(pdev);
 
+	bm_revoke(bm, -ECANCELED);
 	down_write(&bm->lifetime);
 	bm_reset_card(bm);
 }
@@ -361,6 +373,7 @@ static void bm_reset_done(struct pci_dev *pdev)
 	struct bm_dev *bm = pci_get_drvdata(pdev);
 
 	bm_reprogram(bm);
+	bm_revoke(bm, 0);
 	up_write(&bm->lifetime);
 }
 

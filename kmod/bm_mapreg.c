@@ -65,7 +65,8 @@ static bool bm_mapreg_reserve(struct bm_adapter *ad, unsigned int pages,
  *
  * Context: process context, may sleep.
  * Return: the index of the first page, -EINTR when a signal came first,
- * -ESHUTDOWN when the card was quarantined meanwhile.
+ * -ESHUTDOWN when the card was quarantined meanwhile, or what bm_revoke()
+ * said.
  */
 long bm_mapreg_get(struct bm_dev *bm, unsigned int pages)
 {
@@ -74,13 +75,14 @@ long bm_mapreg_get(struct bm_dev *bm, unsigned int pages)
 
 	if (!bm_mapreg_reserve(ad, pages, &first)) {
 		atomic_inc(&bm->stats.map_register_waits);
-		/* A quarantined card gets nothing new: stop waiting. */
+		/* A quarantined or revoked card gets nothing new: stop waiting. */
 		if (wait_event_interruptible(ad->pool_wait,
 					     bm_mapreg_reserve(ad, pages, &first) ||
-					     READ_ONCE(bm->quarantined)))
+					     READ_ONCE(bm->quarantined) ||
+					     READ_ONCE(bm->revoked)))
 			return -EINTR;
 		if (first < 0)
-			return -ESHUTDOWN;
+			return READ_ONCE(bm->revoked) ?: -ESHUTDOWN;
 	}
 	atomic_add(pages, &bm->stats.map_registers_used);
 	return first;

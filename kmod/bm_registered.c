@@ -164,10 +164,18 @@ static bool bm_long_term_writable(struct page *page)
 
 static int bm_reg_pin(struct bm_reg *reg, u64 addr, unsigned int flags)
 {
-	int got = pin_user_pages_fast(addr & PAGE_MASK, reg->npages,
-				      FOLL_LONGTERM | flags, reg->pages);
 	unsigned int i;
+	int got, ret;
 
+	bm_user_access_begin(reg->bm);
+	got = pin_user_pages_fast(addr & PAGE_MASK, reg->npages,
+				  FOLL_LONGTERM | flags, reg->pages);
+	ret = bm_user_access_end(reg->bm);
+	if (ret) {
+		if (got > 0)
+			unpin_user_pages(reg->pages, got);
+		return ret;
+	}
 	if (got == reg->npages) {
 		for (i = 0; i < got; i++)
 			if ((flags & FOLL_WRITE) &&

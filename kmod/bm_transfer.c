@@ -40,16 +40,18 @@ static int bm_pin(struct bm_request *rq, u64 uaddr, u64 len,
 		  unsigned int *npages)
 {
 	unsigned int n = DIV_ROUND_UP(offset_in_page(uaddr) + len, PAGE_SIZE);
-	int got;
+	int got, ret;
 
+	bm_user_access_begin(rq->bm);
 	got = pin_user_pages_fast(uaddr & PAGE_MASK, n,
 				  rq->from_card ? FOLL_WRITE : 0, rq->pages);
-	if (got < 0)
-		return got;
-	if (got < n) {
+	ret = bm_user_access_end(rq->bm);
+	if (got >= 0 && (got < n || ret)) {
 		unpin_user_pages(rq->pages, got);
-		return -EFAULT;
+		got = ret ?: -EFAULT;
 	}
+	if (got < 0)
+		return ret ?: got;
 	atomic_add(n, &rq->bm->stats.pinned_pages);
 	*npages = n;
 	return 0;
@@ -683,11 +685,12 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	iov = kvmalloc_array(tv->count, sizeof(*iov), GFP_KERNEL);
 	if (!iov)
 		return -ENOMEM;
-	if (copy_from_user(iov, u64_to_user_ptr(tv->iov),
-			   array_size(tv->count, sizeof(*iov)))) {
-		ret = -EFAULT;
+	bm_user_access_begin(bf->bm);
+	ret = copy_from_user(iov, u64_to_user_ptr(tv->iov),
+			     array_size(tv->count, sizeof(*iov))) ? -EFAULT : 0;
+	ret = bm_user_access_end(bf->bm) ?: ret;
+	if (ret)
 		goto free;
-	}
 	/* Every piece checked, and the card range as a whole, before any DMA. */
 	for (i = 0; i < tv->count; i++) {
 		ret = bm_check_range(ad, iov[i].addr, iov[i].length, card,

@@ -241,7 +241,11 @@ struct bm_kept {
  * @name: "busmasterN"
  * @slot: PCI address, kept for INFO after @pdev is gone
  * @xfer_wait: submitters waiting for room on the card's rings, woken by
- *	every bm_xfer_done() and by bm_quarantine()
+ *	every bm_xfer_done(), by bm_quarantine() and by bm_revoke()
+ * @revoked: 0, or what every new card transfer fails with: -ENODEV once
+ *	remove() began, -ECANCELED while the PCI function is reset
+ * @submit_lock: orders @revoked against submissions: a transfer submitted
+ *	after bm_revoke() set it is never on the card
  * @stats: counters, see struct bm_stats
  * @kselftest_verified: bytes the last in-kernel self-test verified
  * @map_ids: the common buffers' map_ids
@@ -262,7 +266,9 @@ struct bm_kept {
  * @kref: one reference for the PCI binding, one per open file
  * @lifetime: held for read by every file operation that touches the card,
  *	for write by remove() while it marks the card gone; a holder for read
- *	sees @pdev valid or NULL, never half torn down
+ *	sees @pdev valid or NULL, never half torn down. Dropped around what
+ *	may fault on user memory (bm_user_access_begin()), so that a fault
+ *	that never ends (userfaultfd, FUSE) holds no one else up
  */
 struct bm_dev {
 	struct pci_dev *pdev;
@@ -278,6 +284,8 @@ struct bm_dev {
 	char name[16];
 	char slot[16];
 	wait_queue_head_t xfer_wait;
+	int revoked;
+	spinlock_t submit_lock;		/* revoked vs submissions */
 	struct bm_stats stats;
 	u64 kselftest_verified;
 	struct ida map_ids;
@@ -460,7 +468,35 @@ static inline bool bm_planted(unsigned int defect)
 	return unlikely(READ_ONCE(bm_plant_defects) & defect);
 }
 
+/**
+ * bm_user_access_begin - let go of the card around what may fault on user
+ * memory (pinning, copying in): such a fault can take forever (userfaultfd,
+ * FUSE), and remove() or a reset must not wait for it
+ * @bm: the card; the caller holds nothing of its DMA side (no mapping, no
+ *	map register, no card transfer) until bm_user_access_end()
+ *
+ * Context: an ioctl, @bm->lifetime held for read; released.
+ */
+static inline void bm_user_access_begin(struct bm_dev *bm)
+{
+	up_read(&bm->lifetime);
+}
+
+/**
+ * bm_user_access_end - hold the card again after bm_user_access_begin()
+ * @bm: the card
+ *
+ * Context: @bm->lifetime taken for read again.
+ * Return: 0, or -ENODEV when the card was removed meanwhile.
+ */
+static inline int bm_user_access_end(struct bm_dev *bm)
+{
+	down_read(&bm->lifetime);
+	return bm->pdev ? 0 : -ENODEV;
+}
+
 /* bm_main.c */
+int bm_reset_card(struct bm_dev *bm);
 void bm_dev_get(struct bm_dev *bm);
 void bm_dev_put(struct bm_dev *bm);
 int bm_wait_irq(struct bm_dev *bm);
@@ -482,6 +518,7 @@ void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len);
 void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
 		     u64 len);
 void bm_xfer_run(struct bm_request *rq);
+void bm_revoke(struct bm_dev *bm, int error);
 
 /* bm_transfer.c */
 int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable);

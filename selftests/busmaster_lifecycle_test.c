@@ -4,6 +4,8 @@
  * card removed under an open file (PutDmaAdapter's case, or surprise removal)
  * leaves the file valid but answering ENODEV until it is closed.
  */
+#include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -90,6 +92,155 @@ TEST(card_removed_under_an_open_file)
 	EXPECT_EQ(info.dma_addr_bits, again.dma_addr_bits);
 	EXPECT_EQ(info.map_registers, again.map_registers);
 	EXPECT_EQ(0, close(reopened));
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/* Poll for @pid's end for up to @ms: 1 when it ended, with its status. */
+static int ended_within(pid_t pid, int ms, int *status)
+{
+	uint64_t start = now_ms();
+
+	do {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 1;
+		usleep(10 * 1000);
+	} while (now_ms() - start < (uint64_t)ms);
+	return 0;
+}
+
+struct faulting {
+	int fd;
+	void *buf;
+	uint64_t len;
+	int ret, err, done;
+};
+
+static void *faulting_transfer(void *arg)
+{
+	struct faulting *f = arg;
+	struct busmaster_transfer t;
+
+	f->ret = bm_xfer(f->fd, f->buf, f->len, 0, 0, 0, &t);
+	f->err = errno;
+	__atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * remove() holds no one hostage: not a thread whose request faults on user
+ * memory that nobody fills (userfaultfd), nor a process whose request waits
+ * on the card (held 3 s by the modelled latency; its timeout is ten
+ * minutes). It returns while both are in progress; the waiter gets ENODEV
+ * at once, the faulting thread ENODEV once its fault is served. Before,
+ * remove() waited for both, and blocked every new call of every user.
+ */
+TEST(removal_waits_for_no_user)
+{
+	const uint64_t len = 64 * 1024;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct faulting f = { .len = len };
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
+	int fd = -1, id = -1, uffd, status, reopened, fds[2];
+	struct busmaster_info info, again;
+	struct { int ret, err; uint64_t done; } w = { 0, 0, 1 };
+	pthread_t th;
+	uint64_t start, removed = 0;
+	char path[128];
+	uint8_t *dst;
+	pid_t waiter, remover;
+	long pins;
+
+	for (int i = 0; i < n && fd < 0; i++) {
+		fd = bm_open_id(ids[i], O_RDWR);
+		id = ids[i];
+		bm_fi_path(path, sizeof(path), id, "latency_ns");
+		if (fd >= 0 && (bm_info(fd, &info) || access(path, W_OK))) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0)
+		SKIP(return, "no card of ours with fault injection (needs root)");
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(close(fd); return, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	f.fd = fd;
+	f.buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f.buf);
+	reg.range.start = (uintptr_t)f.buf;
+	reg.range.len = len;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	dst = bm_pattern(len, 1);
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(0, pipe(fds));
+	pins = bm_pins_held();
+
+	/* A process waiting on the card: its transfer is held 3 s. */
+	ASSERT_EQ(0, bm_fi_write(id, "latency_ns", 3000ULL * 1000 * 1000));
+	waiter = fork();
+	ASSERT_LE(0, waiter);
+	if (waiter == 0) {
+		struct busmaster_transfer t;
+
+		close(uffd);	/* the fault is served when the parent closes it */
+		w.ret = bm_xfer(fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 600000, &t);
+		w.err = errno;
+		w.done = t.bytes_done;
+		_exit(write(fds[1], &w, sizeof(w)) != sizeof(w));
+	}
+	/* A thread faulting on memory nobody fills. */
+	ASSERT_EQ(0, pthread_create(&th, NULL, faulting_transfer, &f));
+	usleep(300 * 1000);
+	ASSERT_FALSE(__atomic_load_n(&f.done, __ATOMIC_ACQUIRE));
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", info.pci_slot);
+	start = now_ms();
+	remover = fork();
+	ASSERT_LE(0, remover);
+	if (remover == 0) {
+		close(uffd);
+		_exit(bm_write_file(path, "1") ? 1 : 0);
+	}
+	if (ended_within(remover, 2000, &status))
+		removed = now_ms() - start;
+	EXPECT_NE(0, removed) TH_LOG("remove() still waits 2 s later");
+	EXPECT_FALSE(__atomic_load_n(&f.done, __ATOMIC_ACQUIRE))
+		TH_LOG("the faulting request ended before its fault was served");
+	EXPECT_TRUE(ended_within(waiter, 2000, &status))
+		TH_LOG("the waiter was not let go");
+	TH_LOG("remove() returned after %llu ms", (unsigned long long)removed);
+
+	/* Serve the fault: the request goes on, and finds the card gone. */
+	close(uffd);
+	pthread_join(th, NULL);
+	EXPECT_EQ(-1, f.ret);
+	EXPECT_EQ(ENODEV, f.err) TH_LOG("faulting request: %s", strerror(f.err));
+	if (!removed)
+		waitpid(remover, &status, 0);
+	waitpid(waiter, &status, 0);
+	ASSERT_EQ(sizeof(w), read(fds[0], &w, sizeof(w)));
+	EXPECT_EQ(-1, w.ret);
+	EXPECT_EQ(ENODEV, w.err) TH_LOG("waiter: %s", strerror(w.err));
+	EXPECT_EQ(0, w.done);
+	EXPECT_EQ(pins, bm_pins_held());
+	close(fd);
+
+	reopened = wait_for_card(info.pci_slot, &again);
+	ASSERT_LE(0, reopened) TH_LOG("%s did not come back after rescan", info.pci_slot);
+	close(reopened);
+	munmap(f.buf, len);
+	free(dst);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 /*

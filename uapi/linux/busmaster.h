@@ -21,7 +21,9 @@
  *          non-zero reserved fields
  *  E2BIG   @size larger than the kernel knows and the extra bytes not
  *          zero, or larger than a page
- *  ENODEV  the card was removed; only close() is useful now
+ *  ENODEV  the card was removed; only close() is useful now. A request
+ *          in progress at the removal ends at once with it (and its
+ *          bytes_done, where it has one)
  *
  * Commands with results that matter on failure (TRANSFER's and TRANSFERV's
  * bytes_done) write their output fields back on failure too, once the
