@@ -25,7 +25,7 @@ MODULE_PARM_DESC(max_addr_bits,
 static unsigned int map_registers = 32;
 module_param(map_registers, uint, 0444);
 MODULE_PARM_DESC(map_registers,
-		 "Bounce pages per card that cannot reach the swiotlb pool (default 32)");
+		 "Most bounce pages one request may hold on a card that cannot reach the swiotlb pool; its pool holds twice that (default 32)");
 
 static char *irq_mode = "auto";
 module_param(irq_mode, charp, 0444);

@@ -7,55 +7,83 @@
  * transfer must wait for (AllocateAdapterChannel). Linux's swiotlb does the
  * same for 32-bit cards, but its pool lies out of reach of a 24- or 28-bit
  * card. Such a card gets this pool instead: coherent pages allocated inside
- * its DMA mask, handed out in contiguous runs, and a transfer that finds
- * too few free sleeps until another gives its pages back.
+ * its DMA mask, handed out in contiguous runs by the kernel's genalloc.
+ *
+ * A request holds at most one share (INFO map_registers, the span of the
+ * card's largest transfer) at a time, and the pool holds two shares, so a
+ * request in each direction always moves at once. A request that finds
+ * too little free waits, and waiters are served in the order they came:
+ * a large request is never passed over for ever by small ones.
  */
-#include <linux/bitmap.h>
 #include <linux/dma-mapping.h>
+#include <linux/genalloc.h>
 #include <linux/sched/signal.h>
 
 #include "busmaster.h"
 
+/* A request waiting for map registers, in @ad->pool_waiters. */
+struct bm_mapreg_waiter {
+	struct list_head node;
+	unsigned int pages;
+	long first;		/* granted: the first page; -1 while waiting */
+};
+
 /**
  * bm_mapreg_init - allocate the pool
  * @bm: the card, its DMA mask set
- * @pages: map registers to allocate
+ * @share: map registers one request may hold; the pool holds two shares
  *
  * Context: probe. Device-managed: freed after remove() (bm_dmam_alloc_coherent()).
  * Return: 0 or -ENOMEM.
  */
-int bm_mapreg_init(struct bm_dev *bm, unsigned int pages)
+int bm_mapreg_init(struct bm_dev *bm, unsigned int share)
 {
 	struct bm_adapter *ad = &bm->adapter;
 	struct device *dev = &bm->pdev->dev;
+	size_t size = (size_t)2 * share << PAGE_SHIFT;
 
-	ad->pool_cpu = bm_dmam_alloc_coherent(bm, (size_t)pages << PAGE_SHIFT,
-					      &ad->pool_dma);
-	ad->pool_map = devm_bitmap_zalloc(dev, pages, GFP_KERNEL);
-	if (!ad->pool_cpu || !ad->pool_map) {
+	ad->pool_cpu = bm_dmam_alloc_coherent(bm, size, &ad->pool_dma);
+	ad->pool = devm_gen_pool_create(dev, PAGE_SHIFT, NUMA_NO_NODE, NULL);
+	if (!ad->pool_cpu || IS_ERR(ad->pool) ||
+	    gen_pool_add(ad->pool, (unsigned long)ad->pool_cpu, size,
+			 NUMA_NO_NODE)) {
 		dev_err(dev, "cannot allocate %u map registers within %u bits\n",
-			pages, ad->dma_addr_bits);
+			2 * share, ad->dma_addr_bits);
 		return -ENOMEM;
 	}
+	INIT_LIST_HEAD(&ad->pool_waiters);
 	spin_lock_init(&ad->pool_lock);
 	return 0;
 }
 
-/* Reserve @pages contiguous map registers if free; say where in *@first. */
-static bool bm_mapreg_reserve(struct bm_adapter *ad, unsigned int pages,
-			      long *first)
+/* @pages contiguous map registers if free: the first one's index, or -1. */
+static long bm_mapreg_alloc(struct bm_adapter *ad, unsigned int pages)
 {
-	unsigned long at;
+	unsigned long va = gen_pool_alloc(ad->pool, (size_t)pages << PAGE_SHIFT);
 
-	spin_lock(&ad->pool_lock);
-	at = bitmap_find_next_zero_area(ad->pool_map, ad->map_registers, 0,
-					pages, 0);
-	if (at < ad->map_registers) {
-		bitmap_set(ad->pool_map, at, pages);
-		*first = at;
+	return va ? (long)((va - (unsigned long)ad->pool_cpu) >> PAGE_SHIFT) : -1;
+}
+
+/*
+ * Grant waiters in order, as long as the first one's run is free; wake
+ * them. Context: @ad->pool_lock held.
+ */
+static void bm_mapreg_grant(struct bm_adapter *ad)
+{
+	struct bm_mapreg_waiter *w, *next;
+	bool granted = false;
+
+	list_for_each_entry_safe(w, next, &ad->pool_waiters, node) {
+		long first = bm_mapreg_alloc(ad, w->pages);
+
+		if (first < 0)
+			break;
+		list_del_init(&w->node);
+		WRITE_ONCE(w->first, first);
+		granted = true;
 	}
-	spin_unlock(&ad->pool_lock);
-	return at < ad->map_registers;
+	if (granted)
+		wake_up_all(&ad->pool_wait);
 }
 
 /**
@@ -63,7 +91,7 @@ static bool bm_mapreg_reserve(struct bm_adapter *ad, unsigned int pages,
  * @bm: the card
  * @pages: how many, at most @bm->adapter.map_registers
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep (interruptible).
  * Return: the index of the first page, -EINTR when a signal came first,
  * -ESHUTDOWN when the card was quarantined meanwhile, or what bm_revoke()
  * said.
@@ -71,28 +99,45 @@ static bool bm_mapreg_reserve(struct bm_adapter *ad, unsigned int pages,
 long bm_mapreg_get(struct bm_dev *bm, unsigned int pages)
 {
 	struct bm_adapter *ad = &bm->adapter;
-	long first = -ENOSPC;
+	struct bm_mapreg_waiter w = { .pages = pages, .first = -1 };
+	int ret;
 
-	if (!bm_mapreg_reserve(ad, pages, &first)) {
+	spin_lock(&ad->pool_lock);
+	/* Nobody before us: take them if they are free. */
+	if (list_empty(&ad->pool_waiters))
+		w.first = bm_mapreg_alloc(ad, pages);
+	if (w.first < 0)
+		list_add_tail(&w.node, &ad->pool_waiters);
+	spin_unlock(&ad->pool_lock);
+
+	if (w.first < 0) {
 		atomic_inc(&bm->stats.map_register_waits);
 		/* A quarantined or revoked card gets nothing new: stop waiting. */
-		if (wait_event_interruptible(ad->pool_wait,
-					     bm_mapreg_reserve(ad, pages, &first) ||
-					     READ_ONCE(bm->quarantined) ||
-					     READ_ONCE(bm->revoked)))
-			return -EINTR;
-		if (first < 0)
-			return READ_ONCE(bm->revoked) ?: -ESHUTDOWN;
+		ret = wait_event_interruptible(ad->pool_wait,
+					       READ_ONCE(w.first) >= 0 ||
+					       READ_ONCE(bm->quarantined) ||
+					       READ_ONCE(bm->revoked));
+		spin_lock(&ad->pool_lock);
+		if (w.first < 0) {
+			list_del(&w.node);
+			/* We may have held up those behind us. */
+			bm_mapreg_grant(ad);
+		}
+		spin_unlock(&ad->pool_lock);
+		if (w.first < 0)
+			return ret ? -EINTR : READ_ONCE(bm->revoked) ?: -ESHUTDOWN;
 	}
 	atomic_add(pages, &bm->stats.map_registers_used);
-	return first;
+	return w.first;
 }
 
 /**
- * bm_mapreg_put - give map registers back and wake whoever waits for them
+ * bm_mapreg_put - give map registers back and grant them to who waits
  * @bm: the card
  * @first: what bm_mapreg_get() returned
  * @pages: how many
+ *
+ * Context: process context.
  */
 void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages)
 {
@@ -100,7 +145,8 @@ void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages)
 
 	atomic_sub(pages, &bm->stats.map_registers_used);
 	spin_lock(&ad->pool_lock);
-	bitmap_clear(ad->pool_map, first, pages);
+	gen_pool_free(ad->pool, (unsigned long)ad->pool_cpu + (first << PAGE_SHIFT),
+		      (size_t)pages << PAGE_SHIFT);
+	bm_mapreg_grant(ad);
 	spin_unlock(&ad->pool_lock);
-	wake_up_all(&ad->pool_wait);
 }

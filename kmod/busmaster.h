@@ -163,11 +163,13 @@ extern const struct bm_card_ops bm_card_ops;
  * @map_registers: pages one transfer may map at once (NumberOfMapRegisters)
  * @common_max: bytes a common buffer may have: one contiguous block
  * @pool_cpu: the map-register pool (BUSMASTER_BOUNCE_MAP_REGISTERS only):
- *	@map_registers pages of coherent memory within the card's mask
+ *	2 x @map_registers pages of coherent memory within the card's mask
  * @pool_dma: bus address of @pool_cpu
- * @pool_map: which pool pages are in use
- * @pool_lock: protects @pool_map
- * @pool_wait: transfers waiting for free map registers
+ * @pool: hands out runs of its pages (genalloc)
+ * @pool_waiters: requests waiting for map registers, in order
+ * @pool_lock: protects @pool_waiters, and orders allocations after them
+ * @pool_wait: where those requests sleep; woken when granted, and by
+ *	bm_quarantine() and bm_revoke()
  */
 struct bm_adapter {
 	u32 card_addr_bits;
@@ -187,8 +189,9 @@ struct bm_adapter {
 	u64 common_max;
 	void *pool_cpu;
 	dma_addr_t pool_dma;
-	unsigned long *pool_map;
-	spinlock_t pool_lock;		/* pool_map */
+	struct gen_pool *pool;
+	struct list_head pool_waiters;
+	spinlock_t pool_lock;		/* pool_waiters */
 	wait_queue_head_t pool_wait;
 };
 
@@ -555,7 +558,7 @@ int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 		       u64 card_offset, bool from_card);
 
 /* bm_mapreg.c */
-int bm_mapreg_init(struct bm_dev *bm, unsigned int pages);
+int bm_mapreg_init(struct bm_dev *bm, unsigned int share);
 long bm_mapreg_get(struct bm_dev *bm, unsigned int pages);
 void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages);
 

@@ -384,51 +384,131 @@ TEST_F(card, random_kills_leave_nothing_behind)
 }
 
 /*
+ * Two streams, one each way, through a card's map registers move at once:
+ * each request holds at most INFO map_registers, and the pool holds two
+ * such shares. The card is busy about as long as one stream takes.
+ */
+TEST_F(card, both_directions_move_at_once_through_map_registers)
+{
+	const int count = 3;
+	const uint64_t latency_ms = 100;
+	uint8_t *src, *dst, *want;
+	struct outcome o;
+	uint64_t len;
+	long busy0, busy;
+	int fds[2], err = 0;
+	pid_t pid;
+
+	if (card_open(_metadata, self, PICK_MAP_REGISTERS))
+		SKIP(return, "no card of ours bouncing through map registers with fault injection");
+	if (bm_debugfs_read(self->id, "busy_ns") < 0)
+		SKIP(return, "no busy_ns counter in debugfs");
+	/* Each request as large as one share and one card transfer allow. */
+	len = (uint64_t)(self->info.map_registers - 1) * 4096;
+	if (len > self->info.max_transfer_size)
+		len = bm_align_down(self->info.max_transfer_size, 4096);
+	ASSERT_GE(self->info.card_mem_size, 2 * len);
+	src = bm_pattern(len, 20);
+	want = bm_pattern(len, 21);
+	dst = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(MAP_FAILED, dst);
+	memcpy(self->bar + len, want, len);
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", latency_ms * MS));
+	busy0 = bm_debugfs_read(self->id, "busy_ns");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct busmaster_transfer t;
+
+		o.ret = 0;
+		for (int k = 0; k < count && !o.ret; k++)
+			o.ret = bm_xfer(self->fd, dst, len, len, BUSMASTER_XFER_FROM_CARD, 10000, &t);
+		o.err = o.ret ? errno : 0;
+		o.done = t.bytes_done;
+		_exit(write(fds[1], &o, sizeof(o)) != sizeof(o));
+	}
+	for (int k = 0; k < count; k++) {
+		struct busmaster_transfer t;
+
+		if (bm_xfer(self->fd, src, len, 0, 0, 10000, &t))
+			err = errno;
+	}
+	ASSERT_EQ(0, reap(pid, fds[0], &o));
+	busy = bm_debugfs_read(self->id, "busy_ns") - busy0;
+	bm_fi_write(self->id, "latency_ns", 0);
+	EXPECT_EQ(0, err) TH_LOG("memory -> card: %s", strerror(err));
+	EXPECT_EQ(0, o.ret) TH_LOG("card -> memory: %s", strerror(o.err));
+	EXPECT_EQ(0, memcmp(self->bar, src, len));
+	EXPECT_EQ(0, memcmp(dst, want, len)) TH_LOG("wrong bytes came back from the card");
+	TH_LOG("%d transfers each way of %llu bytes over %u map registers, held %llu ms each: card busy %ld ms (one at a time: %llu ms)",
+	       count, (unsigned long long)len, self->info.map_registers,
+	       (unsigned long long)latency_ms, busy / 1000000,
+	       (unsigned long long)(2 * count * latency_ms));
+	EXPECT_GT(2 * count * latency_ms * MS * 3 / 4, (uint64_t)busy)
+		TH_LOG("the two directions did not overlap");
+	munmap(dst, len);
+	free(src);
+	free(want);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/*
  * A process stopped (SIGSTOP, then SIGCONT) while its request waits for
  * map registers, before any byte moved, carries on as if nothing happened:
  * the call restarts, it does not fail with EINTR.
  */
 TEST_F(card, stop_and_continue_before_any_byte_moved_restarts)
 {
-	uint8_t *first, *second;
-	struct outcome o1, o2;
+	enum { MAX_HOLDERS = 8 };
+	struct outcome o[MAX_HOLDERS];
+	uint8_t *src[MAX_HOLDERS];
+	pid_t pid[MAX_HOLDERS];
+	int fds[MAX_HOLDERS][2], n = 0;
+	long waits;
 	uint64_t len;
-	int fds[2][2];
-	pid_t p1, p2;
 
 	if (card_open(_metadata, self, PICK_MAP_REGISTERS))
 		SKIP(return, "no card of ours bouncing through map registers with fault injection");
-	/* One request takes more than half the map registers: two cannot share them. */
-	len = (uint64_t)(self->info.map_registers / 2 + 1) * 4096;
+	len = (uint64_t)(self->info.map_registers - 1) * 4096;
 	if (len > self->info.max_transfer_size)
-		SKIP(return, "map registers outnumber a card transfer");
-	first = bm_pattern(len, 9);
-	second = bm_pattern(len, 10);
-	ASSERT_NE(NULL, first);
-	ASSERT_NE(NULL, second);
-	memset(self->bar, 0, 2 * len);
-	ASSERT_EQ(0, pipe(fds[0]));
-	ASSERT_EQ(0, pipe(fds[1]));
+		len = bm_align_down(self->info.max_transfer_size, 4096);
+	ASSERT_GE(self->info.card_mem_size, MAX_HOLDERS * len);
+	memset(self->bar, 0, MAX_HOLDERS * len);
 	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", 1000 * MS));
-	p1 = xfer_child(self->fd, first, len, 0, 0, 20000, fds[0][1]);
-	ASSERT_LE(0, p1);
-	usleep(200 * 1000);	/* p1 holds its map registers for a second */
-	p2 = xfer_child(self->fd, second, len, len, 0, 20000, fds[1][1]);
-	ASSERT_LE(0, p2);
-	usleep(200 * 1000);	/* p2 waits for them */
-	ASSERT_EQ(0, kill(p2, SIGSTOP));
+	/* Requests that hold map registers for a second, until one waits. */
+	waits = bm_debugfs_read(self->id, "map_register_waits");
+	ASSERT_LE(0, waits);
+	do {
+		src[n] = bm_pattern(len, 30 + n);
+		ASSERT_NE(NULL, src[n]);
+		ASSERT_EQ(0, pipe(fds[n]));
+		pid[n] = xfer_child(self->fd, src[n], len, n * len, 0, 20000, fds[n][1]);
+		ASSERT_LE(0, pid[n]);
+		usleep(200 * 1000);
+		n++;
+	} while (n < MAX_HOLDERS && bm_debugfs_read(self->id, "map_register_waits") == waits);
+	ASSERT_LT(waits, bm_debugfs_read(self->id, "map_register_waits"))
+		TH_LOG("%d requests of %llu bytes and none waits", n, (unsigned long long)len);
+	/* The last one waits for map registers: stop and continue it. */
+	ASSERT_EQ(0, kill(pid[n - 1], SIGSTOP));
 	usleep(200 * 1000);
-	ASSERT_EQ(0, kill(p2, SIGCONT));
-	ASSERT_EQ(0, reap(p1, fds[0][0], &o1));
-	ASSERT_EQ(0, reap(p2, fds[1][0], &o2));
+	ASSERT_EQ(0, kill(pid[n - 1], SIGCONT));
+	for (int i = 0; i < n; i++)
+		ASSERT_EQ(0, reap(pid[i], fds[i][0], &o[i]));
 	bm_fi_write(self->id, "latency_ns", 0);
-	EXPECT_EQ(0, o1.ret) TH_LOG("%s", strerror(o1.err));
-	EXPECT_EQ(0, o2.ret) TH_LOG("the stopped request failed: %s", strerror(o2.err));
-	EXPECT_EQ(len, o2.done);
-	EXPECT_EQ(0, memcmp(self->bar, first, len));
-	EXPECT_EQ(0, memcmp(self->bar + len, second, len));
-	free(first);
-	free(second);
+	for (int i = 0; i < n; i++) {
+		EXPECT_EQ(0, o[i].ret) TH_LOG("request %d of %d failed: %s%s", i, n,
+					       strerror(o[i].err), i == n - 1 ? " (the stopped one)" : "");
+		EXPECT_EQ(len, o[i].done);
+		EXPECT_EQ(0, memcmp(self->bar + i * len, src[i], len));
+		free(src[i]);
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
 }
 
 /*
