@@ -121,8 +121,7 @@ static void bm_common_release(struct kref *kref)
 	list_del(&c->node);
 	bm_common_free_dma(c);
 	mutex_unlock(&bm->common_lock);
-	bm_uncharge_pinned(c->mm, c->size >> PAGE_SHIFT);
-	mmdrop(c->mm);
+	bm_uncharge_pinned(&c->charge);
 	xa_for_each(&c->mappers, i, count) {
 		mmdrop((struct mm_struct *)i);
 		atomic_dec(&bm->stats.common_mappers);
@@ -216,11 +215,9 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 		goto free;
 	c->map_id = ret;
 	/* Locked memory on the process's behalf: charged like a pin. */
-	ret = bm_charge_pinned(current->mm, c->size >> PAGE_SHIFT);
+	ret = bm_charge_pinned(&c->charge, c->size >> PAGE_SHIFT);
 	if (ret)
 		goto free_id;
-	c->mm = current->mm;
-	mmgrab(c->mm);
 	c->dev = get_device(&bm->pdev->dev);
 	/* Fragmented memory: ENOMEM, not a console message anyone can cause. */
 	c->cpu = dma_alloc_coherent(c->dev, c->size, &c->dma,
@@ -251,8 +248,7 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 
 put:
 	put_device(c->dev);
-	bm_uncharge_pinned(c->mm, c->size >> PAGE_SHIFT);
-	mmdrop(c->mm);
+	bm_uncharge_pinned(&c->charge);
 free_id:
 	ida_free(&bm->map_ids, c->map_id);
 free:

@@ -17,37 +17,68 @@
  * bm_transfer_kernel() runs the same engine over vmalloc()ed memory
  * (MmBuildMdlForNonPagedPool's case), for the in-kernel self-test.
  */
+#include <linux/cred.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "busmaster.h"
 
 /**
- * bm_charge_pinned - charge @npages to @mm's RLIMIT_MEMLOCK, as
- * ib_umem_get() does; bm_uncharge_pinned() gives them back
- * @mm: the owner, which the caller keeps (mmgrab()) until it uncharges
+ * bm_charge_pinned - charge memory the caller's process pins or locks for
+ * DMA to RLIMIT_MEMLOCK, as io_uring and iommufd do
+ * @ch: out: the charge, for bm_uncharge_pinned()
  * @npages: pages
- * Return: 0, or -ENOMEM past the limit without CAP_IPC_LOCK.
+ *
+ * The limit is the user's (user->locked_vm): one limit for all of a
+ * user's processes, so forking does not multiply it. The pages also show
+ * in the process's VmPin (mm->pinned_vm). A caller with CAP_IPC_LOCK past
+ * the limit is charged to no user.
+ *
+ * Context: process context.
+ * Return: 0, or -ENOMEM past the limit.
  */
-int bm_charge_pinned(struct mm_struct *mm, unsigned long npages)
+int bm_charge_pinned(struct bm_charge *ch, unsigned long npages)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct user_struct *user = current_user();
+	long cur = atomic_long_read(&user->locked_vm);
 
-	if (atomic64_add_return(npages, &mm->pinned_vm) > limit &&
-	    !capable(CAP_IPC_LOCK)) {
-		atomic64_sub(npages, &mm->pinned_vm);
-		return -ENOMEM;
-	}
+	ch->user = NULL;
+	do {
+		if (cur + npages > limit) {
+			if (!capable(CAP_IPC_LOCK))
+				return -ENOMEM;
+			goto charged;
+		}
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, cur + npages));
+	ch->user = get_uid(user);
+charged:
+	ch->npages = npages;
+	ch->mm = current->mm;
+	mmgrab(ch->mm);
+	atomic64_add(npages, &ch->mm->pinned_vm);
 	return 0;
 }
 
-void bm_uncharge_pinned(struct mm_struct *mm, unsigned long npages)
+/**
+ * bm_uncharge_pinned - give back what bm_charge_pinned() charged
+ * @ch: the charge
+ *
+ * Context: any process context; the charging process may be gone.
+ */
+void bm_uncharge_pinned(struct bm_charge *ch)
 {
-	atomic64_sub(npages, &mm->pinned_vm);
+	if (ch->user) {
+		atomic_long_sub(ch->npages, &ch->user->locked_vm);
+		free_uid(ch->user);
+	}
+	atomic64_sub(ch->npages, &ch->mm->pinned_vm);
+	mmdrop(ch->mm);
 }
 
 /* Undo the first @n single mappings of bm_reg_map_runs(). */
@@ -106,8 +137,7 @@ static void bm_reg_free(struct bm_kept *k)
 	bm_pages_release(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM);
 	unpin_user_pages_dirty_lock(reg->pages, reg->npages, reg->card_writes);
 	atomic_sub(reg->npages, &reg->bm->stats.pinned_pages);
-	bm_uncharge_pinned(reg->mm, reg->npages);
-	mmdrop(reg->mm);
+	bm_uncharge_pinned(&reg->charge);
 	if (!bm_planted(BM_DEFECT_LEAK))
 		kvfree(reg->pages);
 	put_device(reg->dev);
@@ -271,7 +301,7 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 		ret = -EFAULT;
 	if (ret)
 		return ret;
-	ret = bm_charge_pinned(reg->mm, reg->npages);
+	ret = bm_charge_pinned(&reg->charge, reg->npages);
 	if (ret)
 		return ret;
 	/*
@@ -311,7 +341,7 @@ unclaim:
 unpin:
 	unpin_user_pages(reg->pages, reg->npages);
 uncharge:
-	bm_uncharge_pinned(reg->mm, reg->npages);
+	bm_uncharge_pinned(&reg->charge);
 	return ret;
 }
 
@@ -362,8 +392,6 @@ int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		goto free;
 	reg->bm = bm;
 	INIT_LIST_HEAD(&reg->node);
-	reg->mm = current->mm;
-	mmgrab(reg->mm);
 	reg->dev = get_device(&bm->pdev->dev);
 	ret = bm_reg_pin_and_map(reg, r->addr);
 	if (ret)
@@ -387,7 +415,6 @@ int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 
 put:
 	put_device(reg->dev);
-	mmdrop(reg->mm);
 	kvfree(reg->pages);
 free:
 	kfree(reg);

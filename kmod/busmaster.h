@@ -307,12 +307,26 @@ struct bm_dev {
 };
 
 /**
+ * struct bm_charge - memory pinned or locked on a process's behalf,
+ * charged to RLIMIT_MEMLOCK (bm_charge_pinned())
+ * @user: whose limit it counts against (user->locked_vm); a reference is
+ *	held; NULL when a caller with CAP_IPC_LOCK went past the limit
+ * @mm: whose VmPin (pinned_vm) shows it; mmgrab()ed
+ * @npages: pages
+ */
+struct bm_charge {
+	struct user_struct *user;
+	struct mm_struct *mm;
+	unsigned long npages;
+};
+
+/**
  * struct bm_common - a common buffer (NT: AllocateCommonBuffer)
  * @kref: the file's handle, each mapping and each transfer on it hold one
  * @bm: the card (a reference is held)
  * @dev: the device it was allocated for (a reference is held, so the
  *	memory can be freed after remove())
- * @mm: the allocating process, charged for it under RLIMIT_MEMLOCK
+ * @charge: its charge under RLIMIT_MEMLOCK
  * @cpu: kernel address; NULL once remove() freed it
  * @dma: bus address, within the card's reach
  * @size: bytes, whole pages
@@ -330,7 +344,7 @@ struct bm_common {
 	struct kref kref;
 	struct bm_dev *bm;
 	struct device *dev;
-	struct mm_struct *mm;
+	struct bm_charge charge;
 	u32 map_id;
 	struct address_space *mapping;
 	struct xarray mappers;
@@ -349,7 +363,7 @@ struct bm_common {
  * @kref: the file's handle and each transfer on it hold one
  * @bm: the card (a reference is held)
  * @dev: the device it is mapped for (a reference is held)
- * @mm: the owner's mm, whose pinned_vm was charged (mmgrab()ed)
+ * @charge: its charge under RLIMIT_MEMLOCK
  * @pages: the pinned pages
  * @npages: how many
  * @offset: where the buffer starts in @pages[0]
@@ -368,7 +382,7 @@ struct bm_reg {
 	struct kref kref;
 	struct bm_dev *bm;
 	struct device *dev;
-	struct mm_struct *mm;
+	struct bm_charge charge;
 	struct page **pages;
 	unsigned int npages;
 	unsigned int offset;
@@ -543,8 +557,8 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 
 /* bm_registered.c */
-int bm_charge_pinned(struct mm_struct *mm, unsigned long npages);
-void bm_uncharge_pinned(struct mm_struct *mm, unsigned long npages);
+int bm_charge_pinned(struct bm_charge *ch, unsigned long npages);
+void bm_uncharge_pinned(struct bm_charge *ch);
 int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_unregister(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_sync(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);

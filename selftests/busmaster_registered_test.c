@@ -479,6 +479,61 @@ TEST_F(cards, memlock_limit_is_enforced)
 		       WEXITSTATUS(status));
 }
 
+/*
+ * The limit is the user's, not the process's: a process of the same user
+ * (here a fork) cannot pin more because it has an address space of its
+ * own. Before, each process had the whole limit, so forking multiplied it.
+ */
+TEST_F(cards, memlock_limit_is_per_user)
+{
+	struct card *c = &self->c[0];
+	pid_t pid;
+	int status;
+
+	if (geteuid())
+		SKIP(return, "needs root to become an unprivileged user");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rlimit lim = { 16 * PAGE, 16 * PAGE };
+		uint8_t *buf = anon(32 * PAGE);
+		int fd = bm_open_id(c->id, O_RDWR);
+		int fd2 = bm_open_id(c->id, O_RDWR);	/* the fork's own file */
+		uint32_t h1, h2;
+		pid_t child;
+
+		if (!buf || fd < 0 || fd2 < 0 || setrlimit(RLIMIT_MEMLOCK, &lim) ||
+		    setgid(65534) || setuid(65534))
+			_exit(10);
+		if (reg(fd, buf, 10 * PAGE, 0, &h1))
+			_exit(11);	/* 10 of the user's 16 pages */
+		child = fork();
+		if (child == 0) {
+			/* Its own file and address space; the same user: 20 > 16. */
+			if (!reg(fd2, buf + 16 * PAGE, 10 * PAGE, 0, &h2) || errno != ENOMEM)
+				_exit(1);
+			if (reg(fd2, buf + 16 * PAGE, 6 * PAGE, 0, &h2))
+				_exit(2);	/* 16: exactly the limit */
+			_exit(0);
+		}
+		close(fd2);
+		if (child < 0 || waitpid(child, &status, 0) != child ||
+		    !WIFEXITED(status))
+			_exit(12);
+		if (WEXITSTATUS(status))
+			_exit(12 + WEXITSTATUS(status));
+		/* The child's registration went with it: room again. */
+		if (reg(fd, buf + 16 * PAGE, 6 * PAGE, 0, &h2))
+			_exit(15);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("step %d failed (10 setup, 11 first, 13 the fork pinned past the user's limit, 14 at the limit, 15 after the fork exited)",
+		       WEXITSTATUS(status));
+}
+
 struct inflight {
 	int fd;
 	uint32_t h;

@@ -298,7 +298,7 @@ struct busmaster_transfer {
  *
  * The buffer belongs to the file: freed by COMMON_FREE or on close. A
  * mapping keeps the memory until it is unmapped, even after the free.
- * It is locked memory, charged to the process's RLIMIT_MEMLOCK as a
+ * It is locked memory, charged to the user's RLIMIT_MEMLOCK as a
  * registered buffer is. Errors: ENOMEM (over RLIMIT_MEMLOCK without
  * CAP_IPC_LOCK, or no such contiguous memory within the card's reach),
  * EMFILE (BUSMASTER_COMMON_PER_FILE buffers already: checked before
@@ -352,9 +352,11 @@ enum {
  * @handle: out: names the buffer in this file (never 0)
  * @reserved: in: must be 0
  *
- * The pages are pinned long-term (FOLL_LONGTERM) and charged to the
- * process's RLIMIT_MEMLOCK (mm->pinned_vm, as io_uring, RDMA and VFIO do)
- * unless it has CAP_IPC_LOCK; they are mapped for the card once. The
+ * The pages are pinned long-term (FOLL_LONGTERM) and charged to
+ * RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK: the limit is the
+ * user's, shared by all of its processes (user->locked_vm, as io_uring
+ * and iommufd charge), and the pages show in the process's VmPin. They
+ * are mapped for the card once. The
  * kernel refuses long-term pins of some memory: file mappings that need
  * writeback (kernels from 6.5 on, writable pins), fsdax; such a buffer
  * fails with EFAULT. Anonymous memory, shmem/tmpfs and hugetlbfs work.
