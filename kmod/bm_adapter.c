@@ -168,6 +168,7 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 	switch (ad->bounce) {
 	case BUSMASTER_BOUNCE_SWIOTLB:
 		span = min_t(u32, span, dma_max_mapping_size(dev) >> PAGE_SHIFT);
+		ad->bounce_slots = 2 * ad->dma_channels;
 		break;
 	case BUSMASTER_BOUNCE_MAP_REGISTERS:
 		span = min(span, pool_pages);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * busmaster: map registers for cards that cannot reach the swiotlb pool.
+ * busmaster: bounce space -- map registers for cards that cannot reach the
+ * swiotlb pool, and a card's share of swiotlb for those that bounce there.
  *
  * The NT HAL double-buffers DMA for a device that cannot address all of
  * memory through "map registers": bounce pages it owns, few of them, that a
@@ -14,6 +15,13 @@
  * request in each direction always moves at once. A request that finds
  * too little free waits, and waiters are served in the order they came:
  * a large request is never passed over for ever by small ones.
+ *
+ * A card that bounces through swiotlb draws on a pool every device of the
+ * machine shares (64 MiB by default; all DMA bounces there in an encrypted
+ * guest). Each of its chunks is mapped only once it holds one of the
+ * card's bounce slots -- two per channel, one on the card and one being
+ * prepared -- so a card bounces at most slots x INFO map_registers pages
+ * at once, however many processes use it.
  */
 #include <linux/dma-mapping.h>
 #include <linux/genalloc.h>
@@ -149,4 +157,51 @@ void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages)
 		      (size_t)pages << PAGE_SHIFT);
 	bm_mapreg_grant(ad);
 	spin_unlock(&ad->pool_lock);
+}
+
+/* Take a bounce slot if one is free; stop waiting on a cut-off card. */
+static bool bm_bounce_take(struct bm_dev *bm, bool *took)
+{
+	struct bm_adapter *ad = &bm->adapter;
+
+	*took = atomic_add_unless(&ad->bounce_used, 1, ad->bounce_slots);
+	return *took || READ_ONCE(bm->quarantined) || READ_ONCE(bm->revoked);
+}
+
+/**
+ * bm_bounce_get - take one of the card's bounce slots before mapping a
+ * chunk, where the card bounces through swiotlb (else a no-op)
+ * @bm: the card
+ *
+ * Context: process context, may sleep (interruptible).
+ * Return: 0, -EINTR when a signal came first, -ESHUTDOWN when the card was
+ * quarantined meanwhile, or what bm_revoke() said.
+ */
+int bm_bounce_get(struct bm_dev *bm)
+{
+	struct bm_adapter *ad = &bm->adapter;
+	bool took;
+
+	if (ad->bounce != BUSMASTER_BOUNCE_SWIOTLB)
+		return 0;
+	if (wait_event_interruptible(ad->pool_wait, bm_bounce_take(bm, &took)))
+		return -EINTR;
+	return took ? 0 : READ_ONCE(bm->revoked) ?: -ESHUTDOWN;
+}
+
+/**
+ * bm_bounce_put - give back what bm_bounce_get() took, once the chunk is
+ * unmapped
+ * @bm: the card
+ *
+ * Context: process context.
+ */
+void bm_bounce_put(struct bm_dev *bm)
+{
+	struct bm_adapter *ad = &bm->adapter;
+
+	if (ad->bounce != BUSMASTER_BOUNCE_SWIOTLB)
+		return;
+	atomic_dec(&ad->bounce_used);
+	wake_up(&ad->pool_wait);
 }

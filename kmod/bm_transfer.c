@@ -386,12 +386,18 @@ static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
 		rq->error = ret;
 		return;
 	}
+	/* Bounce space is shared by every device: a card takes its share. */
+	ret = bm_bounce_get(rq->bm);
+	if (ret) {
+		rq->error = ret == -EINTR ? bm_request_interrupted(rq) : ret;
+		goto free;
+	}
 	/* No console message when bounce space runs out: anyone could repeat it. */
 	ret = dma_map_sgtable(dev, &sgt, rq->dir, DMA_ATTR_NO_WARN);
 	if (ret) {
 		/* Out of bounce space (swiotlb says EIO or ENOMEM): ENOMEM. */
 		rq->error = ret == -EINVAL ? -EIO : -ENOMEM;
-		goto free;
+		goto put;
 	}
 	rq->given = false;
 	bm_feed_sgtable(rq, &sgt, 0, len);
@@ -403,11 +409,14 @@ static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
 	keep.dir = rq->dir;
 	if (bm_keep_chunk(rq, &keep)) {
 		rq->pages_kept = true;	/* and the pages under the mapping */
+		bm_bounce_put(rq->bm);
 		return;
 	}
 	/* FlushAdapterBuffers: bounced data reaches the user's pages here. */
 	dma_unmap_sgtable(dev, &sgt, bm_planted(BM_DEFECT_DMA_DIRECTION) ?
 			  DMA_BIDIRECTIONAL : rq->dir, 0);
+put:
+	bm_bounce_put(rq->bm);
 free:
 	sg_free_table(&sgt);
 }

@@ -10,7 +10,8 @@
  *                 pin, map, split into card transfers, unmap, unpin
  *   bm_engine.c   the queueing engine: card transfers built, submitted,
  *                 waited for (killably, with a timeout), taken back
- *   bm_mapreg.c   the map-register pool for cards below 32 bits
+ *   bm_mapreg.c   bounce space: the map-register pool for cards below 32
+ *                 bits, a share of swiotlb for cards that bounce there
  *   bm_common.c   common buffers (AllocateCommonBuffer) and their mmap()
  *   bm_registered.c registered buffers: pinned and mapped once, partial
  *                 ranges, explicit sync; and the kernel-memory path
@@ -168,8 +169,11 @@ extern const struct bm_card_ops bm_card_ops;
  * @pool: hands out runs of its pages (genalloc)
  * @pool_waiters: requests waiting for map registers, in order
  * @pool_lock: protects @pool_waiters, and orders allocations after them
- * @pool_wait: where those requests sleep; woken when granted, and by
- *	bm_quarantine() and bm_revoke()
+ * @pool_wait: where those requests sleep, and those waiting for a bounce
+ *	slot; woken when granted, and by bm_quarantine() and bm_revoke()
+ * @bounce_slots: chunks the card may have mapped through swiotlb at once
+ *	(BUSMASTER_BOUNCE_SWIOTLB: two per channel)
+ * @bounce_used: how many it has
  */
 struct bm_adapter {
 	u32 card_addr_bits;
@@ -193,6 +197,8 @@ struct bm_adapter {
 	struct list_head pool_waiters;
 	spinlock_t pool_lock;		/* pool_waiters */
 	wait_queue_head_t pool_wait;
+	int bounce_slots;
+	atomic_t bounce_used;
 };
 
 /**
@@ -575,6 +581,8 @@ int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 int bm_mapreg_init(struct bm_dev *bm, unsigned int share);
 long bm_mapreg_get(struct bm_dev *bm, unsigned int pages);
 void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages);
+int bm_bounce_get(struct bm_dev *bm);
+void bm_bounce_put(struct bm_dev *bm);
 
 /* bm_common.c */
 int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
