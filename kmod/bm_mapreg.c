@@ -8,7 +8,9 @@
  * transfer must wait for (AllocateAdapterChannel). Linux's swiotlb does the
  * same for 32-bit cards, but its pool lies out of reach of a 24- or 28-bit
  * card. Such a card gets this pool instead: coherent pages allocated inside
- * its DMA mask, handed out in contiguous runs by the kernel's genalloc.
+ * its DMA mask, handed out in contiguous runs (a bitmap: genalloc would
+ * do, but it vmallocs its map, and a failed vmalloc at probe prints a
+ * stack trace that the fail-nth tests rightly count as a report).
  *
  * A request holds at most one share (INFO map_registers, the span of the
  * card's largest transfer) at a time, and the pool holds two shares, so a
@@ -23,8 +25,8 @@
  * prepared -- so a card bounces at most slots x INFO map_registers pages
  * at once, however many processes use it.
  */
+#include <linux/bitmap.h>
 #include <linux/dma-mapping.h>
-#include <linux/genalloc.h>
 #include <linux/sched/signal.h>
 
 #include "busmaster.h"
@@ -51,10 +53,9 @@ int bm_mapreg_init(struct bm_dev *bm, unsigned int share)
 	size_t size = (size_t)2 * share << PAGE_SHIFT;
 
 	ad->pool_cpu = bm_dmam_alloc_coherent(bm, size, &ad->pool_dma);
-	ad->pool = devm_gen_pool_create(dev, PAGE_SHIFT, NUMA_NO_NODE, NULL);
-	if (!ad->pool_cpu || IS_ERR(ad->pool) ||
-	    gen_pool_add(ad->pool, (unsigned long)ad->pool_cpu, size,
-			 NUMA_NO_NODE)) {
+	ad->pool_pages = 2 * share;
+	ad->pool_map = devm_bitmap_zalloc(dev, ad->pool_pages, GFP_KERNEL);
+	if (!ad->pool_cpu || !ad->pool_map) {
 		dev_err(dev, "cannot allocate %u map registers within %u bits\n",
 			2 * share, ad->dma_addr_bits);
 		return -ENOMEM;
@@ -64,12 +65,19 @@ int bm_mapreg_init(struct bm_dev *bm, unsigned int share)
 	return 0;
 }
 
-/* @pages contiguous map registers if free: the first one's index, or -1. */
+/*
+ * @pages contiguous map registers if free: the first one's index, or -1.
+ * Context: @ad->pool_lock held.
+ */
 static long bm_mapreg_alloc(struct bm_adapter *ad, unsigned int pages)
 {
-	unsigned long va = gen_pool_alloc(ad->pool, (size_t)pages << PAGE_SHIFT);
+	unsigned long at = bitmap_find_next_zero_area(ad->pool_map,
+						      ad->pool_pages, 0, pages, 0);
 
-	return va ? (long)((va - (unsigned long)ad->pool_cpu) >> PAGE_SHIFT) : -1;
+	if (at >= ad->pool_pages)
+		return -1;
+	bitmap_set(ad->pool_map, at, pages);
+	return at;
 }
 
 /*
@@ -153,8 +161,7 @@ void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages)
 
 	atomic_sub(pages, &bm->stats.map_registers_used);
 	spin_lock(&ad->pool_lock);
-	gen_pool_free(ad->pool, (unsigned long)ad->pool_cpu + (first << PAGE_SHIFT),
-		      (size_t)pages << PAGE_SHIFT);
+	bitmap_clear(ad->pool_map, first, pages);
 	bm_mapreg_grant(ad);
 	spin_unlock(&ad->pool_lock);
 }

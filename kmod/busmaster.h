@@ -166,9 +166,10 @@ extern const struct bm_card_ops bm_card_ops;
  * @pool_cpu: the map-register pool (BUSMASTER_BOUNCE_MAP_REGISTERS only):
  *	2 x @map_registers pages of coherent memory within the card's mask
  * @pool_dma: bus address of @pool_cpu
- * @pool: hands out runs of its pages (genalloc)
+ * @pool_pages: pages in the pool
+ * @pool_map: which of them are in use
  * @pool_waiters: requests waiting for map registers, in order
- * @pool_lock: protects @pool_waiters, and orders allocations after them
+ * @pool_lock: protects @pool_map and @pool_waiters
  * @pool_wait: where those requests sleep, and those waiting for a bounce
  *	slot; woken when granted, and by bm_quarantine() and bm_revoke()
  * @bounce_slots: chunks the card may have mapped through swiotlb at once
@@ -193,9 +194,10 @@ struct bm_adapter {
 	u64 common_max;
 	void *pool_cpu;
 	dma_addr_t pool_dma;
-	struct gen_pool *pool;
+	u32 pool_pages;
+	unsigned long *pool_map;
 	struct list_head pool_waiters;
-	spinlock_t pool_lock;		/* pool_waiters */
+	spinlock_t pool_lock;		/* pool_map, pool_waiters */
 	wait_queue_head_t pool_wait;
 	int bounce_slots;
 	atomic_t bounce_used;
