@@ -192,7 +192,8 @@ static int bmc_program_chan(struct bm_dev *bm, struct bmc_chan *ch)
 	writel(0, ch->regs + BMC_CH_TAIL);
 	writel(BMC_CH_CTRL_ENABLE, ch->regs + BMC_CH_CTRL);
 	if (readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED) {
-		pci_err(bm->pdev, "channel %td refused its ring\n", ch - card->chan);
+		dev_err_ratelimited(&bm->pdev->dev, "channel %td refused its ring\n",
+				    ch - card->chan);
 		return -EIO;
 	}
 	return 0;
@@ -326,7 +327,8 @@ static void bmc_chan_restart(struct bm_dev *bm, struct bmc_chan *ch,
 			x->error = error;
 			over = true;
 		}
-		if (over)
+		/* A failed segment ends a transfer: the rest must not run. */
+		if (over || x->error)
 			bmc_finish(bm, x);
 	}
 	list_splice_init(&ch->queue, &again);
@@ -533,6 +535,10 @@ static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
 		x->error = error;
 		spin_unlock_irqrestore(&card->lock, irqflags);
 		bm_quarantine(bm, "neither a channel nor the card stops");
+		/* Cut off now, it keeps what it was given: end the rest at once. */
+		spin_lock_irqsave(&card->lock, irqflags);
+		bmc_fail_all(bm, NULL, 0, -ESHUTDOWN);
+		spin_unlock_irqrestore(&card->lock, irqflags);
 		return;
 	}
 	bmc_fail_all(bm, x, error, -ECANCELED);
@@ -616,13 +622,18 @@ static int bmc_selftest(struct bm_dev *bm)
 	return 0;
 }
 
-/* After a function reset lost them: every channel's ring, and the interrupts. */
+/*
+ * After a function reset lost them: every channel's ring, and the
+ * interrupts. Nothing is queued then (bmc_reset() ended it all, and new
+ * transfers are refused meanwhile); if something were, it would end too.
+ */
 static void bmc_restart(struct bm_dev *bm)
 {
 	struct bmc *card = bm->card;
 	unsigned long irqflags;
 
 	spin_lock_irqsave(&card->lock, irqflags);
+	bmc_fail_all(bm, NULL, 0, -ECANCELED);
 	bmc_program_all(bm);
 	spin_unlock_irqrestore(&card->lock, irqflags);
 }

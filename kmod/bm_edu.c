@@ -45,14 +45,18 @@
 
 /**
  * struct bm_edu - edu's private state
- * @lock: protects @queue against the interrupt handler
- * @queue: the card transfers submitted (struct bm_xfer), in order; the
- *	first is the one the card runs. edu has one engine and no ring, so
- *	the queue is the driver's: each completion starts the next.
+ * @lock: protects the rest against the interrupt handler
+ * @queue: the card transfers submitted (struct bm_xfer), in order. edu
+ *	has one engine and no ring, so the queue is the driver's: each
+ *	completion starts the next.
+ * @running: the one the card runs (first in @queue), NULL when idle
+ * @stopping: a reset is waiting for the card to go idle: start nothing
  */
 struct bm_edu {
-	spinlock_t lock;	/* queue vs the IRQ */
+	spinlock_t lock;	/* queue, running, stopping vs the IRQ */
 	struct list_head queue;
+	struct bm_xfer *running;
+	bool stopping;
 };
 
 static unsigned int edu_addr_bits = 28;
@@ -103,19 +107,17 @@ static int bm_edu_init(struct bm_dev *bm)
 	return 0;
 }
 
-static struct bm_xfer *bm_edu_running(struct bm_edu *edu)
-{
-	return list_first_entry_or_null(&edu->queue, struct bm_xfer, node);
-}
-
-/* Program the first queued transfer, if any. Context: edu->lock held. */
+/* Program the first queued transfer if edu is idle. Context: edu->lock held. */
 static void bm_edu_start(struct bm_dev *bm)
 {
-	struct bm_xfer *x = bm_edu_running(bm->card);
+	struct bm_edu *edu = bm->card;
+	struct bm_xfer *x = list_first_entry_or_null(&edu->queue,
+						     struct bm_xfer, node);
 	u64 card, host;
 
-	if (!x)
+	if (!x || edu->running || edu->stopping)
 		return;
+	edu->running = x;
 	card = EDU_WINDOW + x->card_offset;
 	host = x->segs[0].addr;
 	writeq(x->from_card ? card : host, bm->regs + EDU_REG_DMA_SRC);
@@ -128,6 +130,9 @@ static void bm_edu_start(struct bm_dev *bm)
 /* The running transfer finished: complete it, start the next. */
 static void bm_edu_finish(struct bm_dev *bm, struct bm_xfer *x)
 {
+	struct bm_edu *edu = bm->card;
+
+	edu->running = NULL;
 	list_del_init(&x->node);
 	/* edu reports no errors: a finished DMA moved it all. */
 	x->bytes_done = x->length;
@@ -147,7 +152,7 @@ static u32 bm_edu_irq(struct bm_dev *bm)
 	writel(status, bm->regs + EDU_REG_IRQ_ACK);
 	if (status & EDU_IRQ_DMA) {
 		spin_lock(&edu->lock);
-		x = bm_edu_running(edu);
+		x = edu->running;
 		/* A late interrupt of a cancelled DMA must not complete the next. */
 		if (x && !(readl(bm->regs + EDU_REG_DMA_CMD) & EDU_DMA_RUN))
 			bm_edu_finish(bm, x);
@@ -181,26 +186,51 @@ static noinline int bm_edu_wait_idle(struct bm_dev *bm)
 ALLOW_ERROR_INJECTION(bm_edu_wait_idle, ERRNO);
 
 /*
- * Wait for the running DMA to end; then nothing queued is on the card
- * any more: it is over, ECANCELED.
+ * Fail what waits in the queue (never given to the card, so it may go at
+ * once) with @error. Context: edu->lock held.
+ */
+static void bm_edu_fail_queued(struct bm_dev *bm, int error)
+{
+	struct bm_edu *edu = bm->card;
+	struct bm_xfer *x, *next;
+
+	list_for_each_entry_safe(x, next, &edu->queue, node) {
+		if (x == edu->running)
+			continue;
+		list_del_init(&x->node);
+		x->error = error;
+		bm_xfer_done(bm, x);
+	}
+}
+
+/*
+ * Start nothing more, fail what waits (ECANCELED), and wait for the
+ * running DMA to end: it then counts as done. An edu that never goes idle
+ * stays stopped (bm_reset_card() quarantines it).
  */
 static int bm_edu_reset(struct bm_dev *bm)
 {
-	/* A card that reads all ones has left the bus: it does no DMA. */
-	int ret = readl(bm->regs + EDU_REG_IDENT) == U32_MAX ? 0 :
-		  bm_edu_wait_idle(bm);
 	struct bm_edu *edu = bm->card;
-	struct bm_xfer *x, *next;
 	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&edu->lock, flags);
+	edu->stopping = true;
+	bm_edu_fail_queued(bm, -ECANCELED);
+	spin_unlock_irqrestore(&edu->lock, flags);
+
+	/* A card that reads all ones has left the bus: it does no DMA. */
+	ret = readl(bm->regs + EDU_REG_IDENT) == U32_MAX ? 0 :
+	      bm_edu_wait_idle(bm);
 
 	spin_lock_irqsave(&edu->lock, flags);
 	writel(readl(bm->regs + EDU_REG_IRQ_STATUS), bm->regs + EDU_REG_IRQ_ACK);
-	list_for_each_entry_safe(x, next, &edu->queue, node) {
-		if (ret)
-			break;
-		list_del_init(&x->node);
-		x->error = -ECANCELED;
-		bm_xfer_done(bm, x);
+	if (!ret) {
+		if (edu->running)
+			bm_edu_finish(bm, edu->running);
+		/* Submitted while we waited. */
+		bm_edu_fail_queued(bm, -ECANCELED);
+		edu->stopping = false;
 	}
 	spin_unlock_irqrestore(&edu->lock, flags);
 	return ret;
@@ -227,18 +257,18 @@ static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
 /*
  * A transfer still queued is simply dropped. edu cannot abort the one it
  * runs: wait for it to end (it then counts as done), and if it never
- * does, edu may write memory at any time: quarantine it.
+ * does, edu may write memory at any time: quarantine it, and fail what
+ * waits behind it (never given to the card).
  */
 static void bm_edu_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
 {
 	struct bm_edu *edu = bm->card;
-	struct bm_xfer *y, *next;
 	unsigned long flags;
 	bool running;
 	int ret;
 
 	spin_lock_irqsave(&edu->lock, flags);
-	running = x == bm_edu_running(edu);
+	running = x == edu->running;
 	if (!running && !list_empty(&x->node)) {
 		list_del_init(&x->node);
 		x->error = error;
@@ -251,17 +281,16 @@ static void bm_edu_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
 	if (ret)
 		bm_quarantine(bm, "a DMA did not finish");
 	spin_lock_irqsave(&edu->lock, flags);
-	/* Its completion, if it came, is stale now. */
-	writel(EDU_IRQ_DMA, bm->regs + EDU_REG_IRQ_ACK);
-	if (!ret && x == bm_edu_running(edu)) {
-		bm_edu_finish(bm, x);
-	} else if (ret) {
-		/* Nothing more starts on it: what waited was never given. */
-		list_for_each_entry_safe(y, next, &edu->queue, node) {
-			list_del_init(&y->node);
-			y->error = y == x ? error : -ESHUTDOWN;
-			if (y != x)
-				bm_xfer_done(bm, y);
+	/* Unless the interrupt handler finished it meanwhile. */
+	if (x == edu->running) {
+		if (!ret) {
+			bm_edu_finish(bm, x);
+		} else {
+			edu->running = NULL;
+			edu->stopping = true;	/* until a reset proves it idle */
+			list_del_init(&x->node);
+			x->error = error;
+			bm_edu_fail_queued(bm, -ESHUTDOWN);
 		}
 	}
 	spin_unlock_irqrestore(&edu->lock, flags);

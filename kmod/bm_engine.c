@@ -238,7 +238,8 @@ static unsigned long bm_timeout(u64 timeout_ms)
 {
 	u64 ms = timeout_ms ?: READ_ONCE(bm_timeout_ms);
 
-	if (ms < BUSMASTER_TIMEOUT_MIN_MS && !capable(CAP_SYS_ADMIN))
+	if (ms < BUSMASTER_TIMEOUT_MIN_MS &&
+	    !ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN))
 		ms = BUSMASTER_TIMEOUT_MIN_MS;
 	return msecs_to_jiffies(ms);
 }

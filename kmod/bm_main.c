@@ -37,7 +37,7 @@ MODULE_PARM_DESC(plant_defects,
 		 "Test only: plant known defects (BM_DEFECT_* mask) so the debug kernel's negative control can show its instruments see them");
 
 #define BM_MAP_REGISTERS_MIN	2
-#define BM_MAP_REGISTERS_MAX	4096
+#define BM_MAP_REGISTERS_MAX	2048	/* the pool holds twice that */
 #define BM_IRQ_TEST_TIMEOUT	(2 * HZ)
 
 static DEFINE_IDA(bm_ida);
@@ -411,10 +411,15 @@ static pci_ers_result_t bm_error_detected(struct pci_dev *pdev,
 static pci_ers_result_t bm_slot_reset(struct pci_dev *pdev)
 {
 	struct bm_dev *bm = pci_get_drvdata(pdev);
+	int ret;
 
 	if (bm->err_link_reset)
 		pci_restore_state(pdev);
-	if (bm_reprogram(bm)) {
+	/* No transfer reaches the card between the lift and ->restart(). */
+	bm_revoke(bm, -ECANCELED);
+	ret = bm_reprogram(bm);
+	bm_revoke(bm, 0);
+	if (ret) {
 		pci_err(pdev, "%s: did not stop after the error: it stays cut off\n",
 			bm->name);
 		return PCI_ERS_RESULT_DISCONNECT;

@@ -296,7 +296,7 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 	bool writable;
 	int ret;
 
-	ret = bm_user_writable(addr, reg->length, true, &writable);
+	ret = bm_user_writable(bm, addr, reg->length, true, &writable);
 	if (!ret && reg->card_writes && !writable)
 		ret = -EFAULT;
 	if (ret)

@@ -67,6 +67,7 @@ static void bm_unpin(struct bm_request *rq, unsigned int npages)
 /**
  * bm_user_writable - may the card write [@addr, @addr + @len) of the
  * caller's memory?
+ * @bm: the card
  * @addr: user address
  * @len: bytes
  * @long_term: for a long-term pin: a shared mapping of a file the kernel
@@ -78,12 +79,15 @@ static void bm_unpin(struct bm_request *rq, unsigned int npages)
  * part-way has written nothing. A mapping changed by another thread after
  * this check still fails the pin, part-way, with an exact bytes_done.
  *
- * Context: process context; takes mmap_lock for read (killable).
+ * Context: an ioctl, @bm->lifetime held for read; let go while it takes
+ * mmap_lock for read (killable), which a thread stuck in a page fault
+ * can hold up for ever (bm_user_access_begin()).
  * Return: 0, -EFAULT when part of the range is not mapped or is a mapping
  * without pages to pin (VM_IO, VM_PFNMAP), -EINTR when the caller is being
- * killed.
+ * killed, -ENODEV when the card was removed meanwhile.
  */
-int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable)
+int bm_user_writable(struct bm_dev *bm, u64 addr, u64 len, bool long_term,
+		     bool *writable)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
@@ -91,8 +95,11 @@ int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable)
 	int ret = 0;
 
 	*writable = true;
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
+	bm_user_access_begin(bm);
+	if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
+		goto out;
+	}
 	while (addr < end) {
 		vma = vma_lookup(mm, addr);
 		/* No struct pages to pin (a common buffer's mapping, a BAR). */
@@ -107,7 +114,8 @@ int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable)
 		addr = vma->vm_end;
 	}
 	mmap_read_unlock(mm);
-	return ret;
+out:
+	return bm_user_access_end(bm) ?: ret;
 }
 
 /*
@@ -288,10 +296,11 @@ static void bm_pages_claim_move(struct page **pages, unsigned int npages,
  * there after the look gets its own buffer moved: the pin keeps those
  * pages alive even if the buffer is freed, and nobody else's are in reach.
  */
-static int bm_check_user_range(u64 addr, u64 len, bool from_card)
+static int bm_check_user_range(struct bm_dev *bm, u64 addr, u64 len,
+			       bool from_card)
 {
 	bool writable;
-	int ret = bm_user_writable(addr, len, false, &writable);
+	int ret = bm_user_writable(bm, addr, len, false, &writable);
 
 	return ret ?: (writable || !from_card ? 0 : -EFAULT);
 }
@@ -638,7 +647,7 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	if (!ret && READ_ONCE(bm->quarantined))
 		ret = -ESHUTDOWN;
 	if (!ret && !buffer)
-		ret = bm_check_user_range(t->addr, t->length, from_card);
+		ret = bm_check_user_range(bm, t->addr, t->length, from_card);
 	if (ret)
 		goto out;
 
@@ -705,7 +714,7 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		ret = bm_check_range(ad, iov[i].addr, iov[i].length, card,
 				     TASK_SIZE);
 		if (!ret)
-			ret = bm_check_user_range(iov[i].addr, iov[i].length,
+			ret = bm_check_user_range(bf->bm, iov[i].addr, iov[i].length,
 						  tv->flags & BUSMASTER_XFER_FROM_CARD);
 		if (ret)
 			goto free;

@@ -546,7 +546,8 @@ void bm_xfer_run(struct bm_request *rq);
 void bm_revoke(struct bm_dev *bm, int error);
 
 /* bm_transfer.c */
-int bm_user_writable(u64 addr, u64 len, bool long_term, bool *writable);
+int bm_user_writable(struct bm_dev *bm, u64 addr, u64 len, bool long_term,
+		     bool *writable);
 /* How a mapping by a card holds its user pages (bm_pages_claim()). */
 enum bm_claim {
 	BM_CLAIM_SHARED,	/* a memory -> card request: with other such */

@@ -518,6 +518,82 @@ TEST_F(card, stop_and_continue_before_any_byte_moved_restarts)
 	}
 }
 
+struct inflight {
+	int fd;
+	void *buf;
+	uint64_t len;
+	uint32_t flags;
+	int ret, err;
+	uint64_t done;
+};
+
+static void *inflight_run(void *arg)
+{
+	struct inflight *f = arg;
+	struct busmaster_transfer t;
+
+	f->ret = bm_xfer(f->fd, f->buf, f->len, 0, f->flags, 20000, &t);
+	f->err = f->ret ? errno : 0;
+	f->done = t.bytes_done;
+	return NULL;
+}
+
+/*
+ * The process forks and unmaps the buffer while a long request on it is
+ * in flight, in each direction: the request moves what it had pinned and
+ * stops with EFAULT at the first chunk it can no longer pin (or finishes),
+ * the bytes it reports are right, and nothing stays pinned.
+ */
+TEST_F(card, munmap_and_fork_during_a_request)
+{
+	uint64_t len;
+	uint8_t *want;
+	long pins;
+
+	if (card_open(_metadata, self, PICK_ANY))
+		SKIP(return, "no card of ours with fault injection (needs root)");
+	len = (uint64_t)self->info.map_registers * 4096 * 8;
+	if (len > self->info.card_mem_size / 2)
+		len = bm_align_down(self->info.card_mem_size / 2, 4096);
+	want = bm_pattern(len, 50);
+	ASSERT_NE(NULL, want);
+	memcpy(self->bar, want, len);
+	pins = bm_pins_held();
+	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", 30 * MS));
+	for (int dir = 0; dir < 2; dir++) {
+		struct inflight f = { .fd = self->fd, .len = len,
+				      .flags = dir ? BUSMASTER_XFER_FROM_CARD : 0 };
+		pthread_t th;
+		int status;
+		pid_t pid;
+
+		f.buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, f.buf);
+		memcpy(f.buf, want, len);
+		ASSERT_EQ(0, pthread_create(&th, NULL, inflight_run, &f));
+		usleep(50 * 1000);
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0)
+			_exit(0);
+		ASSERT_EQ(0, munmap(f.buf, len));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		pthread_join(th, NULL);
+		TH_LOG("%s: %s after %llu of %llu bytes", dir ? "card -> memory" : "memory -> card",
+		       f.ret ? strerror(f.err) : "done", (unsigned long long)f.done,
+		       (unsigned long long)len);
+		EXPECT_TRUE((!f.ret && f.done == len) || (f.err == EFAULT && f.done < len))
+			TH_LOG("%s, %llu bytes", strerror(f.err), (unsigned long long)f.done);
+		/* Card memory holds the pattern either way: what moved is right. */
+		EXPECT_EQ(0, memcmp(self->bar, want, len));
+	}
+	bm_fi_write(self->id, "latency_ns", 0);
+	EXPECT_EQ(pins, bm_pins_held());
+	EXPECT_EQ(0, bm_debugfs_read(self->id, "pinned_pages"));
+	free(want);
+}
+
 #define SWIOTLB_HIWATER "/sys/kernel/debug/swiotlb/io_tlb_used_hiwater"
 
 /*
