@@ -430,6 +430,14 @@ TEST_F(cards, bad_registrations_and_syncs)
 	munmap(buf, 4 * PAGE);
 }
 
+/* In a child: user nobody (no CAP_IPC_LOCK), RLIMIT_MEMLOCK @pages pages. */
+static int become_nobody(unsigned long pages)
+{
+	struct rlimit lim = { pages * PAGE, pages * PAGE };
+
+	return setrlimit(RLIMIT_MEMLOCK, &lim) || setgid(65534) || setuid(65534);
+}
+
 /*
  * Long-term pins are charged to RLIMIT_MEMLOCK: an unprivileged process
  * (no CAP_IPC_LOCK) cannot pin past it, and a refused registration leaves
@@ -446,15 +454,13 @@ TEST_F(cards, memlock_limit_is_enforced)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct rlimit lim = { 16 * PAGE, 16 * PAGE };
 		uint8_t *buf = anon(64 * PAGE);
 		int fd = bm_open_id(c->id, O_RDWR);	/* this process's own file */
 		struct busmaster_common_alloc ca = { 0 };
 		uint32_t h1, h2, h3;
 
 		/* Opened as root; then no CAP_IPC_LOCK, and a 16-page limit. */
-		if (!buf || fd < 0 || setrlimit(RLIMIT_MEMLOCK, &lim) ||
-		    setgid(65534) || setuid(65534))
+		if (!buf || fd < 0 || become_nobody(16))
 			_exit(10);
 		if (reg(fd, buf, 8 * PAGE, 0, &h1))
 			_exit(11);	/* within the limit */
@@ -495,15 +501,13 @@ TEST_F(cards, memlock_limit_is_per_user)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct rlimit lim = { 16 * PAGE, 16 * PAGE };
 		uint8_t *buf = anon(32 * PAGE);
 		int fd = bm_open_id(c->id, O_RDWR);
 		int fd2 = bm_open_id(c->id, O_RDWR);	/* the fork's own file */
 		uint32_t h1, h2;
 		pid_t child;
 
-		if (!buf || fd < 0 || fd2 < 0 || setrlimit(RLIMIT_MEMLOCK, &lim) ||
-		    setgid(65534) || setuid(65534))
+		if (!buf || fd < 0 || fd2 < 0 || become_nobody(16))
 			_exit(10);
 		if (reg(fd, buf, 10 * PAGE, 0, &h1))
 			_exit(11);	/* 10 of the user's 16 pages */
