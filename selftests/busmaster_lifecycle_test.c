@@ -94,27 +94,6 @@ TEST(card_removed_under_an_open_file)
 	EXPECT_EQ(0, close(reopened));
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-/* Poll for @pid's end for up to @ms: 1 when it ended, with its status. */
-static int ended_within(pid_t pid, int ms, int *status)
-{
-	uint64_t start = now_ms();
-
-	do {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			return 1;
-		usleep(10 * 1000);
-	} while (now_ms() - start < (uint64_t)ms);
-	return 0;
-}
-
 struct faulting {
 	int fd;
 	void *buf;
@@ -152,7 +131,7 @@ TEST(removal_waits_for_no_user)
 	struct busmaster_info info, again;
 	struct { int ret, err; uint64_t done; } w = { 0, 0, 1 };
 	pthread_t th;
-	uint64_t start, removed = 0;
+	uint64_t removed;
 	char path[128];
 	uint8_t *dst;
 	pid_t waiter, remover;
@@ -203,19 +182,17 @@ TEST(removal_waits_for_no_user)
 	ASSERT_FALSE(__atomic_load_n(&f.done, __ATOMIC_ACQUIRE));
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", info.pci_slot);
-	start = now_ms();
 	remover = fork();
 	ASSERT_LE(0, remover);
 	if (remover == 0) {
 		close(uffd);
 		_exit(bm_write_file(path, "1") ? 1 : 0);
 	}
-	if (ended_within(remover, 2000, &status))
-		removed = now_ms() - start;
+	removed = bm_ended_within(remover, 2000, &status);
 	EXPECT_NE(0, removed) TH_LOG("remove() still waits 2 s later");
 	EXPECT_FALSE(__atomic_load_n(&f.done, __ATOMIC_ACQUIRE))
 		TH_LOG("the faulting request ended before its fault was served");
-	EXPECT_TRUE(ended_within(waiter, 2000, &status))
+	EXPECT_TRUE(bm_ended_within(waiter, 2000, &status))
 		TH_LOG("the waiter was not let go");
 	TH_LOG("remove() returned after %llu ms", (unsigned long long)removed);
 
@@ -241,23 +218,6 @@ TEST(removal_waits_for_no_user)
 	free(dst);
 	close(fds[0]);
 	close(fds[1]);
-}
-
-/* N in /dev/busmasterN of the card at @slot, or -1. */
-static int slot_id(const char *slot)
-{
-	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS), id = -1;
-
-	for (int i = 0; i < n && id < 0; i++) {
-		struct busmaster_info info;
-		int fd = bm_open_id(ids[i], O_RDWR);
-
-		if (fd >= 0 && !bm_info(fd, &info) && !strcmp(info.pci_slot, slot))
-			id = ids[i];
-		if (fd >= 0)
-			close(fd);
-	}
-	return id;
 }
 
 /* Move @src to the card and back until it fails: 0 on ENODEV, else why. */
@@ -313,12 +273,12 @@ TEST(removal_under_traffic)
 			struct busmaster_info info;
 			char path[320];
 			pid_t pid[2];
-			int fd = bm_open_slot(slots[c], &info), status;
+			int id, status, fd = bm_find_slot(slots[c], &info, &id);
 
 			ASSERT_LE(0, fd) TH_LOG("%s, round %d: gone", slots[c], round);
 			ASSERT_GE(info.card_mem_size, 2 * len);
 			/* Each card transfer held 5 ms: the removal finds some on the card. */
-			ASSERT_EQ(0, bm_fi_write(slot_id(slots[c]), "latency_ns", 5 * 1000 * 1000));
+			ASSERT_EQ(0, bm_fi_write(id, "latency_ns", 5 * 1000 * 1000));
 			for (int k = 0; k < 2; k++) {
 				pid[k] = fork();
 				ASSERT_LE(0, pid[k]);
@@ -333,7 +293,7 @@ TEST(removal_under_traffic)
 			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", slots[c]);
 			ASSERT_EQ(0, bm_write_file(path, "1"));
 			for (int k = 0; k < 2; k++) {
-				int ended = ended_within(pid[k], 5000, &status);
+				int ended = bm_ended_within(pid[k], 5000, &status);
 
 				if (!ended) {
 					kill(pid[k], SIGKILL);

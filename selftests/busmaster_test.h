@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/busmaster.h>
@@ -172,8 +174,12 @@ static inline uint8_t *bm_map_card_mem(const struct busmaster_info *info)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* Open the card at PCI address @slot; return the fd or -1. */
-static inline int bm_open_slot(const char *slot, struct busmaster_info *info)
+/*
+ * Open the card at PCI address @slot: the fd, its INFO in @info and its N
+ * (/dev/busmasterN) in *@id when @id is not NULL; or -1.
+ */
+static inline int bm_find_slot(const char *slot, struct busmaster_info *info,
+			       int *id)
 {
 	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
 
@@ -182,11 +188,47 @@ static inline int bm_open_slot(const char *slot, struct busmaster_info *info)
 
 		if (fd < 0)
 			continue;
-		if (!bm_info(fd, info) && !strcmp(info->pci_slot, slot))
+		if (!bm_info(fd, info) && !strcmp(info->pci_slot, slot)) {
+			if (id)
+				*id = ids[i];
 			return fd;
+		}
 		close(fd);
 	}
 	return -1;
+}
+
+/* Open the card at PCI address @slot; return the fd or -1. */
+static inline int bm_open_slot(const char *slot, struct busmaster_info *info)
+{
+	return bm_find_slot(slot, info, NULL);
+}
+
+/* CLOCK_MONOTONIC in milliseconds. */
+static inline uint64_t bm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Poll for child @pid's end for up to @ms: the milliseconds it took (at
+ * least 1), with its status in *@status; 0 when it still runs.
+ */
+static inline uint64_t bm_ended_within(pid_t pid, int ms, int *status)
+{
+	uint64_t start = bm_now_ms(), took;
+
+	do {
+		if (waitpid(pid, status, WNOHANG) == pid) {
+			took = bm_now_ms() - start;
+			return took ? took : 1;
+		}
+		usleep(5 * 1000);
+	} while (bm_now_ms() - start < (uint64_t)ms);
+	return 0;
 }
 
 /* Write @value to a sysfs, procfs or debugfs file: 0, or -1 with errno. */
