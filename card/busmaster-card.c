@@ -59,7 +59,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(BusmasterCardState, BUSMASTER_CARD)
 #define BM_REG_ID               0x000
 #define   BM_ID_MAGIC             0x424d4331    /* "BMC1" */
 #define BM_REG_VERSION          0x004
-#define   BM_VERSION              0x00010001    /* datasheet 1.1 */
+#define   BM_VERSION              0x00010002    /* datasheet 1.2 */
 #define BM_REG_ADDR_BITS        0x008
 #define BM_REG_CAPS             0x00c
 #define   BM_CAPS_SG              (1u << 0)
@@ -133,7 +133,9 @@ OBJECT_DECLARE_SIMPLE_TYPE(BusmasterCardState, BUSMASTER_CARD)
 #define BM_DESC_FROM_CARD       (1u << 0)
 #define BM_DESC_CHAIN           (1u << 1)
 #define BM_DESC_IRQ             (1u << 2)
-#define BM_DESC_FLAGS_VALID     (BM_DESC_FROM_CARD | BM_DESC_CHAIN | BM_DESC_IRQ)
+#define BM_DESC_HALT_ON_ERROR   (1u << 3)   /* 1.2 */
+#define BM_DESC_FLAGS_VALID     (BM_DESC_FROM_CARD | BM_DESC_CHAIN | \
+                                 BM_DESC_IRQ | BM_DESC_HALT_ON_ERROR)
 
 typedef struct BMDesc {
     uint64_t host_addr;
@@ -167,6 +169,7 @@ enum {
     BM_HALT_BAD_TAIL    = 0x02,
     BM_HALT_DESC_FETCH  = 0x03,
     BM_HALT_WRITEBACK   = 0x04,
+    BM_HALT_ERROR       = 0x05,
 };
 
 typedef struct BMChannel {
@@ -589,17 +592,24 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
             ch->xfer_failed = true;
             bm_irq_raise(s, BM_IRQ_ERROR);
         }
-        if (d.flags & BM_DESC_CHAIN) {
-            ch->seg_index++;
-        } else {
-            s->cnt[BM_CNT_XFERS]++;
-            ch->seg_index = 0;
-            ch->xfer_failed = false;
-        }
         if (d.flags & BM_DESC_IRQ) {
             bm_irq_raise(s, 1u << ch->idx);
         }
         ch->head = (ch->head + 1) & (ch->ring_size - 1);
+        if (d.flags & BM_DESC_CHAIN) {
+            ch->seg_index++;
+        } else {
+            bool halt = ch->xfer_failed && (d.flags & BM_DESC_HALT_ON_ERROR);
+
+            s->cnt[BM_CNT_XFERS]++;
+            ch->seg_index = 0;
+            ch->xfer_failed = false;
+            /* The driver's next transfers must not run after this one. */
+            if (halt) {
+                bm_channel_halt(s, ch, BM_HALT_ERROR);
+                return false;
+            }
+        }
     }
     return true;
 }

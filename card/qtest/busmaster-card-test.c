@@ -78,6 +78,7 @@
 #define D_FROM_CARD         (1u << 0)
 #define D_CHAIN             (1u << 1)
 #define D_IRQ               (1u << 2)
+#define D_HALT_ON_ERROR     (1u << 3)
 
 #define ST_PENDING          0x00
 #define ST_OK               0x01
@@ -94,6 +95,7 @@
 #define HALT_RING_CONFIG    0x01
 #define HALT_BAD_TAIL       0x02
 #define HALT_DESC_FETCH     0x03
+#define HALT_ERROR          0x05
 
 #define RING_ENTRIES        16
 #define DESC_SIZE           32
@@ -232,7 +234,7 @@ static void test_caps_default(void)
     g_assert_cmphex(qpci_config_readw(c->dev, PCI_DEVICE_ID), ==, 0xbb01);
     g_assert_cmphex(qpci_config_readw(c->dev, PCI_CLASS_DEVICE), ==, 0x0880);
     g_assert_cmphex(rd(c, REG_ID), ==, 0x424d4331);
-    g_assert_cmphex(rd(c, REG_VERSION), ==, 0x00010001);
+    g_assert_cmphex(rd(c, REG_VERSION), ==, 0x00010002);
     g_assert_cmpuint(rd(c, REG_ADDR_BITS), ==, 64);
     g_assert_cmpuint(rd(c, REG_FI_DRIVEN_BITS), ==, 64);
     g_assert_cmphex(rd(c, REG_CAPS), ==, CAPS_SG | CAPS_MSIX | CAPS_MSI |
@@ -250,7 +252,7 @@ static void test_caps_default(void)
 
     /* Access rules: 8-byte = LO then HI; 1- and 2-byte are rejected. */
     g_assert_cmphex(qpci_io_readq(c->dev, c->regs, REG_ID), ==,
-                    0x00010001424d4331ULL);
+                    0x00010002424d4331ULL);
     qpci_io_writeq(c->dev, c->regs, REG_SCRATCH, 0x1122334455667788ULL);
     g_assert_cmphex(rd(c, REG_SCRATCH), ==, 0x55667788);
     g_assert_cmphex(qpci_io_readb(c->dev, c->regs, REG_ID), ==, 0);
@@ -700,6 +702,39 @@ static void expect_halt(Card *c, unsigned ch, uint32_t code)
     g_assert_cmphex(rd(c, REG_CH(ch, CH_CTRL)), ==, 0);
     g_assert_cmphex(rd(c, REG_IRQ_STATUS) & IRQ_ERROR, ==, IRQ_ERROR);
     wr(c, REG_IRQ_STATUS, IRQ_ERROR);
+}
+
+/*
+ * 1.2: a failed transfer flagged HALT_ON_ERROR halts the channel after its
+ * last descriptor, so the next transfer (the same request's, queued
+ * behind) does not run until the driver enables the channel again.
+ */
+static void test_err_halt_on_error(void)
+{
+    Card *c = card_start(NULL);
+    uint64_t buf = guest_alloc(&c->alloc, 4096);
+    unsigned i;
+
+    ring_setup(c, 0);
+    desc_put(c, 0, 0, buf, 0, 0, D_CHAIN | D_HALT_ON_ERROR);  /* length 0 */
+    desc_put(c, 0, 1, buf, 64, 64, D_HALT_ON_ERROR);
+    desc_put(c, 0, 2, buf, 128, 64, D_HALT_ON_ERROR);
+    wr(c, REG_CH(0, CH_TAIL), 3);
+    for (i = 0; i < 100 && rd(c, REG_CH(0, CH_CTRL)); i++) {
+        qtest_clock_step(c->qts, 1000);
+    }
+    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_ERR_LENGTH);
+    g_assert_cmphex(desc_status(c, 0, 1), ==, ST_ERR_ABORTED);
+    expect_halt(c, 0, HALT_ERROR);
+    g_assert_cmpuint(rd(c, REG_CH(0, CH_HEAD)), ==, 2);
+    g_assert_cmphex(desc_status(c, 0, 2), ==, ST_PENDING);
+    /* Enabled again, it goes on from HEAD. */
+    wr(c, REG_CH(0, CH_CTRL), 1);
+    for (i = 0; i < 100 && rd(c, REG_CH(0, CH_HEAD)) != 3; i++) {
+        qtest_clock_step(c->qts, 1000);
+    }
+    g_assert_cmphex(desc_status(c, 0, 2), ==, ST_OK);
+    card_stop(c);
 }
 
 static void test_err_halts(void)
@@ -1281,6 +1316,8 @@ int main(int argc, char **argv)
     qtest_add_func("/busmaster-card/error/host", test_err_host);
     qtest_add_func("/busmaster-card/error/injected", test_err_injected);
     qtest_add_func("/busmaster-card/error/halts", test_err_halts);
+    qtest_add_func("/busmaster-card/error/halt-on-error",
+                   test_err_halt_on_error);
     qtest_add_func("/busmaster-card/reset", test_reset);
     qtest_add_func("/busmaster-card/addr-width", test_addr_width);
     qtest_add_func("/busmaster-card/irq/status-ack", test_irq_status_ack);
