@@ -44,6 +44,7 @@ struct bmc_chan {
  * @mem: BAR2, the on-card memory
  * @nchan: channels in use
  * @ring_entries: descriptors per ring, a power of two above max_segments
+ * @desc_flags: flags every descriptor gets (HALT_ON_ERROR on a 1.2 card)
  * @lock: protects the channels' rings and queues against the interrupt
  * @chan: the channels
  * @test_buf: a coherent buffer for the probe-time self-test
@@ -53,6 +54,7 @@ struct bmc {
 	void __iomem *mem;
 	u32 nchan;
 	u32 ring_entries;
+	u32 desc_flags;
 	spinlock_t lock;	/* channels' rings and queues vs the IRQ */
 	struct bmc_chan chan[BMC_MAX_CHANNELS];
 	void *test_buf;
@@ -140,6 +142,9 @@ static int bmc_init(struct bm_dev *bm)
 		return -ENOMEM;
 	card->nchan = nchan;
 	/* A whole transfer fits in the ring, with the empty slot to spare. */
+	/* 1.2: a failed transfer halts its channel before the next one runs. */
+	if (FIELD_GET(BMC_VERSION_MINOR, version) >= 2)
+		card->desc_flags = BMC_DESC_HALT_ON_ERROR;
 	card->ring_entries = max_t(u32, BMC_RING_MIN,
 				   roundup_pow_of_two(max_segs + 1));
 	if (card->ring_entries > bmc_read(bm, BMC_RING_MAX)) {
@@ -277,7 +282,7 @@ static void bmc_finish(struct bm_dev *bm, struct bm_xfer *x)
  */
 static void bmc_post(struct bmc *card, struct bmc_chan *ch, struct bm_xfer *x)
 {
-	u32 flags = x->from_card ? BMC_DESC_FROM_CARD : 0;
+	u32 flags = card->desc_flags | (x->from_card ? BMC_DESC_FROM_CARD : 0);
 	u64 card_off = x->card_offset;
 	unsigned int i;
 
@@ -308,6 +313,24 @@ static void bmc_doorbell(struct bmc_chan *ch)
 }
 
 /*
+ * @x failed: its request's later transfers queued on @ch must not run.
+ * True if there are any. Context: card->lock held.
+ */
+static bool bmc_fail_followers(struct bmc_chan *ch, struct bm_xfer *x)
+{
+	struct bm_xfer *y = x;
+	bool any = false;
+
+	list_for_each_entry_continue(y, &ch->queue, node) {
+		if (y->rq == x->rq && !y->error) {
+			y->error = -ECANCELED;
+			any = true;
+		}
+	}
+	return any;
+}
+
+/*
  * @ch is stopped (disabled or halted): finish what is over and @victim
  * (with @error, and what it completed), give the channel its ring back
  * empty, and post the rest again, each from its first segment not done:
@@ -327,9 +350,15 @@ static void bmc_chan_restart(struct bm_dev *bm, struct bmc_chan *ch,
 			x->error = error;
 			over = true;
 		}
-		/* A failed segment ends a transfer: the rest must not run. */
-		if (over || x->error)
+		/*
+		 * A failed segment ends a transfer, and a failed transfer its
+		 * request: the rest must not run.
+		 */
+		if (over || x->error) {
+			if (x->error)
+				bmc_fail_followers(ch, x);
 			bmc_finish(bm, x);
+		}
 	}
 	list_splice_init(&ch->queue, &again);
 	if (bmc_program_chan(bm, ch)) {
@@ -351,21 +380,44 @@ static void bmc_chan_restart(struct bm_dev *bm, struct bmc_chan *ch,
 /*
  * Finish every transfer the card wrote back, in ring order. A channel that
  * halted (it could not fetch a descriptor or write one back) fails the
- * transfer it halted in and starts again with the rest. Context:
- * interrupt, card->lock held.
+ * transfer it halted in and starts again with the rest. After a failed
+ * transfer a 1.2 card halts (HALT_ON_ERROR), an older one goes on
+ * (datasheet 7.1) and is stopped here, late: either starts again without
+ * the failed request's later transfers. Context: interrupt, card->lock
+ * held.
  */
 static void bmc_chan_reap(struct bm_dev *bm, struct bmc_chan *ch)
 {
 	struct bmc *card = bm->card;
 	struct bm_xfer *x, *next;
+	bool stop = false;
+	u32 st;
 
 	list_for_each_entry_safe(x, next, &ch->queue, node) {
 		if (!bmc_harvest(card, ch, x))
 			break;
+		if (x->error)
+			stop |= bmc_fail_followers(ch, x);
 		bmc_finish(bm, x);
 	}
-	if (!list_empty(&ch->queue) &&
-	    readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED)
+	if (list_empty(&ch->queue))
+		return;
+	st = readl(ch->regs + BMC_CH_STATUS);
+	if (stop && !(st & BMC_CH_STATUS_HALTED)) {
+		writel(0, ch->regs + BMC_CH_CTRL);
+		/* The read flushes the write. */
+		st = readl(ch->regs + BMC_CH_STATUS);
+		if (!(st & BMC_CH_STATUS_ENABLED)) {
+			bmc_chan_restart(bm, ch, NULL, 0);
+			return;
+		}
+	}
+	if (!(st & BMC_CH_STATUS_HALTED))
+		return;
+	/* Halted after a failed transfer, finished above: nobody else fails. */
+	if (FIELD_GET(BMC_CH_STATUS_HALT_CODE, st) == BMC_HALT_ERROR)
+		bmc_chan_restart(bm, ch, NULL, 0);
+	else
 		bmc_chan_restart(bm, ch, list_first_entry(&ch->queue,
 							  struct bm_xfer, node),
 				 -EIO);
@@ -424,7 +476,15 @@ static int bmc_submit(struct bm_dev *bm, struct bm_xfer *x)
 	int ret = 0;
 
 	spin_lock_irqsave(&card->lock, irqflags);
-	ch = bmc_pick_chan(card, x->from_card, x->nsegs);
+	if (x->follow && bm_xfer_doomed(x)) {
+		ret = -ECANCELED;
+		goto out;
+	}
+	if (x->follow)
+		ch = card->chan[x->chan].used + x->nsegs < card->ring_entries ?
+		     &card->chan[x->chan] : NULL;
+	else
+		ch = bmc_pick_chan(card, x->from_card, x->nsegs);
 	if (!ch) {
 		ret = -EBUSY;
 		goto out;

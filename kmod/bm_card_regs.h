@@ -20,6 +20,7 @@
 #define  BMC_ID_MAGIC		0x424d4331	/* "BMC1" */
 #define BMC_VERSION		0x004
 #define  BMC_VERSION_MAJOR	GENMASK(31, 16)
+#define  BMC_VERSION_MINOR	GENMASK(15, 0)
 #define BMC_ADDR_BITS		0x008
 #define BMC_CAPS		0x00c
 #define  BMC_CAPS_SG		BIT(0)
@@ -56,6 +57,7 @@
 #define  BMC_CH_STATUS_ENABLED	BIT(0)
 #define  BMC_CH_STATUS_HALTED	BIT(2)
 #define  BMC_CH_STATUS_HALT_CODE GENMASK(15, 8)
+#define   BMC_HALT_ERROR	0x05	/* 1.2: after a HALT_ON_ERROR transfer failed */
 #define BMC_CH_HEAD		0x14
 #define BMC_CH_TAIL		0x18
 #define BMC_CH_ERR_INDEX	0x1c
@@ -90,6 +92,7 @@ struct bmc_desc {
 #define BMC_DESC_FROM_CARD	BIT(0)
 #define BMC_DESC_CHAIN		BIT(1)
 #define BMC_DESC_IRQ		BIT(2)
+#define BMC_DESC_HALT_ON_ERROR	BIT(3)	/* 1.2 */
 
 /* 7.1 Completion codes */
 #define BMC_ST_PENDING		0x00

@@ -246,6 +246,10 @@ static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
 	if (WARN_ON_ONCE(x->nsegs != 1))
 		return -EINVAL;
 	spin_lock_irqsave(&edu->lock, flags);
+	if (bm_xfer_doomed(x)) {
+		spin_unlock_irqrestore(&edu->lock, flags);
+		return -ECANCELED;
+	}
 	idle = list_empty(&edu->queue);
 	list_add_tail(&x->node, &edu->queue);
 	if (idle)
@@ -255,7 +259,8 @@ static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
 }
 
 /*
- * A transfer still queued is simply dropped. edu cannot abort the one it
+ * A transfer still queued is simply dropped, with its request's later
+ * ones. edu cannot abort the one it
  * runs: wait for it to end (it then counts as done), and if it never
  * does, edu may write memory at any time: quarantine it, and fail what
  * waits behind it (never given to the card).
@@ -270,6 +275,17 @@ static void bm_edu_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
 	spin_lock_irqsave(&edu->lock, flags);
 	running = x == edu->running;
 	if (!running && !list_empty(&x->node)) {
+		struct bm_xfer *y, *next;
+
+		/* Its request's transfers behind it must not run either. */
+		y = x;
+		list_for_each_entry_safe_continue(y, next, &edu->queue, node) {
+			if (y->rq != x->rq)
+				continue;
+			list_del_init(&y->node);
+			y->error = -ECANCELED;
+			bm_xfer_done(bm, y);
+		}
 		list_del_init(&x->node);
 		x->error = error;
 	}

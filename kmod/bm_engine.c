@@ -11,12 +11,16 @@
  * busy at once, and nothing serializes them but the card's rings.
  *
  * A request (struct bm_request: one ioctl's transfer) is cut into card
- * transfers that fit the card's limits (bm_feed()); each is run in turn
- * (bm_xfer_run()): submitted, then waited for -- killably, up to the
- * request's timeout. On a timeout or a fatal signal the card model takes
- * the transfer back (->cancel()): its channel is stopped and the other
- * transfers queued there are posted again, so one user's timeout fails
- * no one else's transfer. The pages are released only after that.
+ * transfers that fit the card's limits (bm_feed()); each is posted as soon
+ * as it is filled (bm_xfer_submit()), behind the request's earlier ones on
+ * the same channel, up to BM_REQUEST_DEPTH of them at once, so the card
+ * never waits for the CPU between them. They are reaped in order: waited
+ * for -- killably, up to the request's timeout each. On a timeout or a
+ * fatal signal the card model takes the transfer back (->cancel()): its
+ * channel is stopped and the other transfers queued there are posted
+ * again, so one user's timeout fails no one else's transfer; the card
+ * model ends the request's later transfers there without running them.
+ * The pages are released only after that.
  *
  * Signals: the wait for the card is killable, not interruptible: a card
  * transfer is not abandoned for a signal the process survives. Between
@@ -55,24 +59,12 @@ MODULE_PARM_DESC(timeout_ms,
  */
 void bm_xfer_done(struct bm_dev *bm, struct bm_xfer *x)
 {
+	if (x->error)
+		WRITE_ONCE(x->rq->xfer_failed, true);
 	complete(&x->done);
 	/* Room on the card for whoever waits for it. */
 	if (wq_has_sleeper(&bm->xfer_wait))
 		wake_up(&bm->xfer_wait);
-}
-
-/* Queue @x on the card; false while the card has no room for it. */
-static bool bm_xfer_post(struct bm_dev *bm, struct bm_xfer *x, int *ret)
-{
-	spin_lock(&bm->submit_lock);
-	if (bm->revoked)
-		*ret = bm->revoked;
-	else if (READ_ONCE(bm->quarantined))
-		*ret = -ESHUTDOWN;	/* cut off the bus: nothing more for it */
-	else
-		*ret = bm->ops->submit(bm, x);
-	spin_unlock(&bm->submit_lock);
-	return *ret != -EBUSY;
 }
 
 /**
@@ -111,28 +103,83 @@ int bm_request_interrupted(struct bm_request *rq)
 	return rq->bytes_done ? -EINTR : -ERESTARTSYS;
 }
 
-/**
- * bm_xfer_run - submit the card transfer filled so far and wait until it
- * is over: done, failed, or timed out or abandoned and taken back from the
- * card
- * @rq: the request; its results and card offset advance
- *
- * Context: process context, may sleep; killable.
- */
-void bm_xfer_run(struct bm_request *rq)
+/* Queue @x on the card; false while the card has no room for it. */
+static bool bm_xfer_post(struct bm_request *rq, struct bm_xfer *x, int *ret)
 {
 	struct bm_dev *bm = rq->bm;
-	struct bm_xfer *x = &rq->xfer;
+
+	/* Behind the request's own transfers still on the card: in order. */
+	x->follow = rq->posted != rq->reaped;
+	x->chan = rq->chan;
+	spin_lock(&bm->submit_lock);
+	if (bm->revoked)
+		*ret = bm->revoked;
+	else if (READ_ONCE(bm->quarantined))
+		*ret = -ESHUTDOWN;	/* cut off the bus: nothing more for it */
+	else
+		*ret = bm->ops->submit(bm, x);
+	spin_unlock(&bm->submit_lock);
+	return *ret != -EBUSY;
+}
+
+/*
+ * Wait for the request's oldest card transfer on the card and count it,
+ * unless one before it failed: the card model ends those behind a failed
+ * one without running them, as far as it can (->submit()).
+ */
+static void bm_xfer_reap(struct bm_request *rq)
+{
+	struct bm_xfer *x = &rq->xfers[rq->reaped % BM_REQUEST_DEPTH];
+	struct bm_dev *bm = rq->bm;
 	long left;
 	int ret;
 
-	if (!x->nsegs || rq->error)
+	/* The card owns the pages until it is done or stopped. */
+	left = wait_for_completion_killable_timeout(&x->done, rq->timeout);
+	if (left <= 0)
+		bm->ops->cancel(bm, x, left ? -EINTR : -ETIMEDOUT);
+	rq->reaped++;
+	if (rq->failed)
+		return;
+	rq->transfers++;
+	atomic_inc(&bm->stats.transfers);
+	rq->bytes_done += x->bytes_done;
+	rq->card_status = x->card_status;
+	ret = x->error;
+	if (!ret)
+		return;
+	/* Ended by bm_revoke(): say why. */
+	if (ret == -ECANCELED && READ_ONCE(bm->revoked))
+		ret = READ_ONCE(bm->revoked);
+	rq->failed = true;
+	/* A card's failure outranks the signal that stopped the feeding. */
+	if (!rq->error || rq->error == -ERESTARTSYS || rq->error == -EINTR)
+		rq->error = ret;
+}
+
+/**
+ * bm_xfer_submit - post the card transfer filled so far on the card
+ * @rq: the request; its card offset advances
+ *
+ * It goes behind the request's transfers still on the card. With
+ * BM_REQUEST_DEPTH of them there, or no room on the card, the oldest is
+ * reaped first.
+ *
+ * Context: process context, may sleep; killable.
+ */
+void bm_xfer_submit(struct bm_request *rq)
+{
+	struct bm_xfer *x = &rq->xfers[rq->posted % BM_REQUEST_DEPTH];
+	struct bm_dev *bm = rq->bm;
+	int ret;
+
+	if (!x->nsegs)
 		return;
 	/* Between card transfers, a signal ends the request. */
-	if (signal_pending(current)) {
+	if (!rq->error && signal_pending(current))
 		rq->error = bm_request_interrupted(rq);
-		return;
-	}
+	if (rq->error)
+		goto out;
 	x->from_card = rq->from_card;
 	x->card_offset = rq->card_offset;
 	x->bytes_done = 0;
@@ -141,28 +188,70 @@ void bm_xfer_run(struct bm_request *rq)
 	x->segs_done = 0;
 	reinit_completion(&x->done);
 
-	/* The rings are full: wait for a completion to make room. */
-	if (wait_event_interruptible(bm->xfer_wait, bm_xfer_post(bm, x, &ret)))
-		ret = bm_request_interrupted(rq);
-	if (!ret) {
-		rq->given = true;
-		/* The card owns the pages until it is done or stopped. */
-		left = wait_for_completion_killable_timeout(&x->done, rq->timeout);
-		if (left <= 0)
-			bm->ops->cancel(bm, x, left ? -EINTR : -ETIMEDOUT);
-		ret = x->error;
-		/* Ended by bm_revoke(): say why. */
-		if (ret == -ECANCELED && READ_ONCE(bm->revoked))
-			ret = READ_ONCE(bm->revoked);
-		rq->bytes_done += x->bytes_done;
-		rq->card_status = x->card_status;
-		rq->transfers++;
-		atomic_inc(&bm->stats.transfers);
+	while (!bm_xfer_post(rq, x, &ret)) {
+		/* No room behind our own transfers: wait for the oldest. */
+		if (rq->posted != rq->reaped) {
+			bm_xfer_reap(rq);
+			if (rq->error)
+				goto out;
+			continue;
+		}
+		/* The rings are full of others' work: wait for a completion. */
+		if (wait_event_interruptible(bm->xfer_wait, bm_xfer_post(rq, x, &ret)))
+			ret = bm_request_interrupted(rq);
+		break;
 	}
+	/* Refused behind a failed one: that one's error is the request's. */
+	if (ret == -ECANCELED && READ_ONCE(rq->xfer_failed))
+		bm_request_drain(rq, rq->posted);
+	if (ret) {
+		rq->error = rq->error ?: ret;
+		goto out;
+	}
+	rq->chan = x->chan;
+	rq->posted++;
+	rq->posted_bytes += x->length;
 	rq->card_offset += x->length;
+	if (rq->posted - rq->reaped == BM_REQUEST_DEPTH)
+		bm_xfer_reap(rq);
+	x = &rq->xfers[rq->posted % BM_REQUEST_DEPTH];
+out:
 	x->nsegs = 0;
 	x->length = 0;
-	rq->error = ret;
+}
+
+/**
+ * bm_request_drain - wait until the request's first @seq card transfers
+ * are over
+ * @rq: the request
+ * @seq: at most @rq->posted
+ *
+ * Context: process context, may sleep; killable.
+ */
+void bm_request_drain(struct bm_request *rq, u32 seq)
+{
+	while ((s32)(seq - rq->reaped) > 0)
+		bm_xfer_reap(rq);
+}
+
+/**
+ * bm_request_wait - wait until every card transfer of the request is over,
+ * and settle its result
+ * @rq: the request
+ *
+ * A request a signal stopped after bytes moved ends with EINTR, not
+ * restarted; a short one without an error is a card bug (EIO).
+ *
+ * Context: process context, may sleep; killable.
+ */
+void bm_request_wait(struct bm_request *rq)
+{
+	bm_xfer_submit(rq);
+	bm_request_drain(rq, rq->posted);
+	if (rq->error == -ERESTARTSYS && rq->bytes_done)
+		rq->error = -EINTR;
+	if (!rq->error && rq->bytes_done != rq->posted_bytes)
+		rq->error = -EIO;
 }
 
 /**
@@ -173,14 +262,14 @@ void bm_xfer_run(struct bm_request *rq)
  *
  * Cut to the card's limits -- segment size, transfer size, and the address
  * boundary no segment may cross (a run of physically contiguous pages
- * knows nothing of it); each card transfer that fills up is run.
+ * knows nothing of it); each card transfer that fills up is posted.
  */
 void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len)
 {
 	const struct bm_adapter *ad = &rq->bm->adapter;
-	struct bm_xfer *x = &rq->xfer;
 
 	while (len && !rq->error) {
+		struct bm_xfer *x = &rq->xfers[rq->posted % BM_REQUEST_DEPTH];
 		u64 piece = min3(len, ad->max_segment_size,
 				 ad->max_transfer_size - x->length);
 
@@ -196,7 +285,7 @@ void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len)
 		len -= piece;
 		if (x->nsegs == ad->max_segments ||
 		    x->length == ad->max_transfer_size)
-			bm_xfer_run(rq);
+			bm_xfer_submit(rq);
 	}
 }
 
@@ -260,6 +349,8 @@ int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 		    u64 card_offset, u64 timeout_ms)
 {
 	const struct bm_adapter *ad = &bm->adapter;
+	bool ok = true;
+	int i;
 
 	memset(rq, 0, sizeof(*rq));
 	rq->bm = bm;
@@ -267,21 +358,36 @@ int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 	rq->dir = from_card ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
 	rq->card_offset = card_offset;
 	rq->timeout = bm_timeout(timeout_ms);
-	init_completion(&rq->xfer.done);
-	INIT_LIST_HEAD(&rq->xfer.node);
-	rq->pages = kvmalloc_array(ad->map_registers, sizeof(*rq->pages),
-				   GFP_KERNEL);
-	rq->xfer.segs = kvmalloc_array(ad->max_segments, sizeof(*rq->xfer.segs),
-				       GFP_KERNEL);
-	return rq->pages && rq->xfer.segs ? 0 : -ENOMEM;
+	for (i = 0; i < BM_REQUEST_DEPTH; i++) {
+		struct bm_xfer *x = &rq->xfers[i];
+
+		init_completion(&x->done);
+		INIT_LIST_HEAD(&x->node);
+		x->rq = rq;
+		x->segs = kvmalloc_array(ad->max_segments, sizeof(*x->segs),
+					 GFP_KERNEL);
+		ok &= !!x->segs;
+	}
+	for (i = 0; i < BM_REQUEST_CHUNKS; i++) {
+		rq->chunks[i].pages = kvmalloc_array(ad->map_registers,
+						     sizeof(struct page *),
+						     GFP_KERNEL);
+		ok &= !!rq->chunks[i].pages;
+	}
+	return ok ? 0 : -ENOMEM;
 }
 
 /**
  * bm_request_fini - free what bm_request_init() allocated
- * @rq: the request, no card transfer of it on the card
+ * @rq: the request, none of its card transfers on the card
  */
 void bm_request_fini(struct bm_request *rq)
 {
-	kvfree(rq->xfer.segs);
-	kvfree(rq->pages);
+	int i;
+
+	WARN_ON_ONCE(rq->posted != rq->reaped);
+	for (i = 0; i < BM_REQUEST_DEPTH; i++)
+		kvfree(rq->xfers[i].segs);
+	for (i = 0; i < BM_REQUEST_CHUNKS; i++)
+		kvfree(rq->chunks[i].pages);
 }

@@ -12,9 +12,11 @@
  * do, but it vmallocs its map, and a failed vmalloc at probe prints a
  * stack trace that the fail-nth tests rightly count as a report).
  *
- * A request holds at most one share (INFO map_registers, the span of the
- * card's largest transfer) at a time, and the pool holds two shares, so a
- * request in each direction always moves at once. A request that finds
+ * A request waits for map registers holding none, and holds at most one
+ * share (INFO map_registers, the span of the card's largest transfer) per
+ * chunk; it takes a second share for its next chunk only if one is free
+ * and nobody waits. The pool holds two shares, so a request in each
+ * direction always moves at once. A request that finds
  * too little free waits, and waiters are served in the order they came:
  * a large request is never passed over for ever by small ones.
  *
@@ -106,13 +108,16 @@ static void bm_mapreg_grant(struct bm_adapter *ad)
  * bm_mapreg_get - take @pages contiguous map registers, waiting for them
  * @bm: the card
  * @pages: how many, at most @bm->adapter.map_registers
+ * @wait: else -EAGAIN rather than wait (a request holding map registers
+ *	for a chunk on the card never waits for more: two such would wait
+ *	for each other)
  *
  * Context: process context, may sleep (interruptible).
  * Return: the index of the first page, -EINTR when a signal came first,
- * -ESHUTDOWN when the card was quarantined meanwhile, or what bm_revoke()
- * said.
+ * -ESHUTDOWN when the card was quarantined meanwhile, -EAGAIN, or what
+ * bm_revoke() said.
  */
-long bm_mapreg_get(struct bm_dev *bm, unsigned int pages)
+long bm_mapreg_get(struct bm_dev *bm, unsigned int pages, bool wait)
 {
 	struct bm_adapter *ad = &bm->adapter;
 	struct bm_mapreg_waiter w = { .pages = pages, .first = -1 };
@@ -122,9 +127,11 @@ long bm_mapreg_get(struct bm_dev *bm, unsigned int pages)
 	/* Nobody before us: take them if they are free. */
 	if (list_empty(&ad->pool_waiters))
 		w.first = bm_mapreg_alloc(ad, pages);
-	if (w.first < 0)
+	if (w.first < 0 && wait)
 		list_add_tail(&w.node, &ad->pool_waiters);
 	spin_unlock(&ad->pool_lock);
+	if (w.first < 0 && !wait)
+		return -EAGAIN;
 
 	if (w.first < 0) {
 		atomic_inc(&bm->stats.map_register_waits);
@@ -179,18 +186,22 @@ static bool bm_bounce_take(struct bm_dev *bm, bool *took)
  * bm_bounce_get - take one of the card's bounce slots before mapping a
  * chunk, where the card bounces through swiotlb (else a no-op)
  * @bm: the card
+ * @wait: else -EAGAIN rather than wait (as bm_mapreg_get())
  *
  * Context: process context, may sleep (interruptible).
  * Return: 0, -EINTR when a signal came first, -ESHUTDOWN when the card was
- * quarantined meanwhile, or what bm_revoke() said.
+ * quarantined meanwhile, -EAGAIN, or what bm_revoke() said.
  */
-int bm_bounce_get(struct bm_dev *bm)
+int bm_bounce_get(struct bm_dev *bm, bool wait)
 {
 	struct bm_adapter *ad = &bm->adapter;
 	bool took;
 
 	if (ad->bounce != BUSMASTER_BOUNCE_SWIOTLB)
 		return 0;
+	if (!wait)
+		return atomic_add_unless(&ad->bounce_used, 1, ad->bounce_slots) ?
+		       0 : -EAGAIN;
 	if (wait_event_interruptible(ad->pool_wait, bm_bounce_take(bm, &took)))
 		return -EINTR;
 	return took ? 0 : READ_ONCE(bm->revoked) ?: -ESHUTDOWN;

@@ -315,7 +315,8 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 	if (ret)
 		goto uncharge;
 	/* Its pages are this buffer's alone (bm_pages_claim()). */
-	ret = bm_pages_claim(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM);
+	ret = bm_pages_claim(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM,
+			     true);
 	if (ret)
 		goto unpin;
 	/* Entries as long as the adapter allows (bm_sg_max_segment()). */
@@ -541,11 +542,11 @@ void bm_transfer_registered(struct bm_request *rq, struct bm_reg *reg,
 	if (sync)
 		bm_reg_sync(reg, offset, len, false);
 	bm_feed_sgtable(rq, &reg->sgt, offset, len);
-	bm_xfer_run(rq);
-	if (sync && rq->from_card && rq->bytes_done > before)
+	if (!sync || !rq->from_card)
+		return;
+	bm_request_wait(rq);
+	if (rq->bytes_done > before)
 		bm_reg_sync(reg, offset, rq->bytes_done - before, true);
-	if (!rq->error && rq->bytes_done - before != len)
-		rq->error = -EIO;
 }
 
 /**
@@ -582,6 +583,7 @@ int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 	ret = bm_request_init(&rq, bm, from_card, card_offset, 0);
 	if (!ret) {
 		bm_transfer_pages(&rq, pages, off, len);
+		bm_transfer_finish(&rq);
 		ret = rq.error;
 	}
 	bm_request_fini(&rq);

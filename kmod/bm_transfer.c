@@ -36,32 +36,25 @@
 
 #include "busmaster.h"
 
-static int bm_pin(struct bm_request *rq, u64 uaddr, u64 len,
-		  unsigned int *npages)
+/* Pin the pages of [@uaddr, @uaddr + @c->len) for @c (MmProbeAndLockPages). */
+static int bm_pin(struct bm_request *rq, struct bm_chunk *c, u64 uaddr)
 {
-	unsigned int n = DIV_ROUND_UP(offset_in_page(uaddr) + len, PAGE_SIZE);
+	unsigned int n = DIV_ROUND_UP(offset_in_page(uaddr) + c->len, PAGE_SIZE);
 	int got, ret;
 
 	bm_user_access_begin(rq->bm);
 	got = pin_user_pages_fast(uaddr & PAGE_MASK, n,
-				  rq->from_card ? FOLL_WRITE : 0, rq->pages);
+				  rq->from_card ? FOLL_WRITE : 0, c->pages);
 	ret = bm_user_access_end(rq->bm);
 	if (got >= 0 && (got < n || ret)) {
-		unpin_user_pages(rq->pages, got);
+		unpin_user_pages(c->pages, got);
 		got = ret ?: -EFAULT;
 	}
 	if (got < 0)
 		return ret ?: got;
 	atomic_add(n, &rq->bm->stats.pinned_pages);
-	*npages = n;
+	c->npages = n;
 	return 0;
-}
-
-/* MmUnlockPages: dirty them if the card wrote them. */
-static void bm_unpin(struct bm_request *rq, unsigned int npages)
-{
-	unpin_user_pages_dirty_lock(rq->pages, npages, rq->from_card);
-	atomic_sub(npages, &rq->bm->stats.pinned_pages);
 }
 
 /**
@@ -208,6 +201,9 @@ out:
  * @npages: how many
  * @owner: the registered buffer or request claiming them
  * @mode: enum bm_claim
+ * @wait: else -EAGAIN on a conflict with a request (the caller holds the
+ *	claim of a chunk on the card: it may be ours, or wanted by the one
+ *	we would wait for)
  *
  * All or nothing: on a conflict what was claimed is given back before
  * waiting, so two claimants never hold each other's pages.
@@ -215,10 +211,11 @@ out:
  * Context: process context, may sleep (killable).
  * Return: 0; -EBUSY when a registered buffer holds one of the pages, or
  * an exclusive claim meets the same page twice in @pages (one memory
- * mapped at two addresses); -EINTR when killed while waiting; -ENOMEM.
+ * mapped at two addresses); -EAGAIN; -EINTR when killed while waiting;
+ * -ENOMEM.
  */
 int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
-		   enum bm_claim mode)
+		   enum bm_claim mode, bool wait)
 {
 	for (;;) {
 		bool held_long = false;
@@ -237,7 +234,11 @@ int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
 		if (ret != -EBUSY)
 			return ret;
 		/* A registration may never let go; our own page repeats. */
-		if (held_long || held == owner)
+		if (held_long)
+			return -EBUSY;
+		if (!wait)
+			return -EAGAIN;
+		if (held == owner)
 			return -EBUSY;
 		if (wait_event_killable(bm_claims_wait,
 					xa_load(&bm_claims, pfn) != held))
@@ -351,12 +352,13 @@ static void bm_kept_chunk_release(struct bm_kept *k)
  * lifted meanwhile, or, short of memory to remember it, leaked. Return
  * false when the caller is to release it as usual.
  */
-static bool bm_keep_chunk(struct bm_request *rq, const struct bm_kept_chunk *what)
+static bool bm_keep_chunk(struct bm_request *rq, struct bm_chunk *c,
+			  const struct bm_kept_chunk *what)
 {
 	struct bm_dev *bm = rq->bm;
 	struct bm_kept_chunk *kc;
 
-	if (!rq->given || !READ_ONCE(bm->quarantined))
+	if (c->last_seq == c->first_seq || !READ_ONCE(bm->quarantined))
 		return false;
 	kc = kmemdup(what, sizeof(*kc), GFP_KERNEL);
 	if (!kc)
@@ -378,58 +380,6 @@ static bool bm_keep_chunk(struct bm_request *rq, const struct bm_kept_chunk *wha
 	return true;
 }
 
-/* The DMA API maps the pages: directly, through an IOMMU or via swiotlb. */
-static void bm_chunk_mapped(struct bm_request *rq, struct page **pages,
-			    unsigned int off, u64 len)
-{
-	struct device *dev = &rq->bm->pdev->dev;
-	struct bm_kept_chunk keep = {};
-	struct sg_table sgt;
-	int ret;
-
-	ret = sg_alloc_table_from_pages_segment(&sgt, pages,
-						DIV_ROUND_UP(off + len, PAGE_SIZE),
-						off, len, bm_sg_max_segment(rq->bm),
-						GFP_KERNEL);
-	if (ret) {
-		rq->error = ret;
-		return;
-	}
-	/* Bounce space is shared by every device: a card takes its share. */
-	ret = bm_bounce_get(rq->bm);
-	if (ret) {
-		rq->error = ret == -EINTR ? bm_request_interrupted(rq) : ret;
-		goto free;
-	}
-	/* No console message when bounce space runs out: anyone could repeat it. */
-	ret = dma_map_sgtable(dev, &sgt, rq->dir, DMA_ATTR_NO_WARN);
-	if (ret) {
-		/* Out of bounce space (swiotlb says EIO or ENOMEM): ENOMEM. */
-		rq->error = ret == -EINVAL ? -EIO : -ENOMEM;
-		goto put;
-	}
-	rq->given = false;
-	bm_feed_sgtable(rq, &sgt, 0, len);
-	bm_xfer_run(rq);
-	/* What the card wrote before it was cut off reaches the pages. */
-	if (rq->given && rq->from_card && READ_ONCE(rq->bm->quarantined))
-		dma_sync_sgtable_for_cpu(dev, &sgt, rq->dir);
-	keep.sgt = sgt;
-	keep.dir = rq->dir;
-	if (bm_keep_chunk(rq, &keep)) {
-		rq->pages_kept = true;	/* and the pages under the mapping */
-		bm_bounce_put(rq->bm);
-		return;
-	}
-	/* FlushAdapterBuffers: bounced data reaches the user's pages here. */
-	dma_unmap_sgtable(dev, &sgt, bm_planted(BM_DEFECT_DMA_DIRECTION) ?
-			  DMA_BIDIRECTIONAL : rq->dir, 0);
-put:
-	bm_bounce_put(rq->bm);
-free:
-	sg_free_table(&sgt);
-}
-
 /* Copy between pages and a map-register run, as the HAL does. */
 static void bm_copy_pages(struct page **pages, unsigned int off, void *bounce,
 			  u64 len, bool to_pages)
@@ -448,50 +398,186 @@ static void bm_copy_pages(struct page **pages, unsigned int off, void *bounce,
 	}
 }
 
+/*
+ * Release what chunk @c holds once its card transfers are over: the data
+ * the card wrote reaches the pages (FlushAdapterBuffers), then they are
+ * unmapped, unclaimed and unpinned -- or kept, with the card quarantined.
+ */
+static void bm_chunk_end(struct bm_request *rq, struct bm_chunk *c)
+{
+	struct bm_dev *bm = rq->bm;
+	struct device *dev = &bm->pdev->dev;
+	struct bm_kept_chunk keep = {};
+	bool pages_kept = false;
+	u64 done;
+
+	bm_request_drain(rq, c->last_seq);
+	/* Bytes of this chunk among those done in order. */
+	done = rq->bytes_done > c->start ? min(rq->bytes_done - c->start, c->len) : 0;
+	if (c->nregs) {
+		void *bounce = bm->adapter.pool_cpu + (c->first << PAGE_SHIFT);
+
+		if (rq->from_card)
+			bm_copy_pages(c->src, c->in_page, bounce, done, true);
+		/* The card wrote the map registers, not the pages: only they stay. */
+		keep.first = c->first;
+		keep.nregs = c->nregs;
+		if (!bm_keep_chunk(rq, c, &keep))
+			bm_mapreg_put(bm, c->first, c->nregs);
+	} else if (c->mapped) {
+		/* What the card wrote before it was cut off reaches the pages. */
+		if (c->last_seq != c->first_seq && rq->from_card &&
+		    READ_ONCE(bm->quarantined))
+			dma_sync_sgtable_for_cpu(dev, &c->sgt, rq->dir);
+		keep.sgt = c->sgt;
+		keep.dir = rq->dir;
+		pages_kept = bm_keep_chunk(rq, c, &keep);
+		/* FlushAdapterBuffers: bounced data reaches the user's pages here. */
+		if (!pages_kept)
+			dma_unmap_sgtable(dev, &c->sgt,
+					  bm_planted(BM_DEFECT_DMA_DIRECTION) ?
+					  DMA_BIDIRECTIONAL : rq->dir, 0);
+	}
+	if (c->bounce)
+		bm_bounce_put(bm);
+	if (c->sgt.sgl && !pages_kept)
+		sg_free_table(&c->sgt);
+	if (c->npages) {
+		/* Kept after the mapping a quarantined card may still use. */
+		keep = (struct bm_kept_chunk){ .pages = c->pages,
+					       .npages = c->npages,
+					       .claim = c->claim,
+					       .dirty = rq->from_card };
+		if (!pages_kept || !bm_keep_chunk(rq, c, &keep)) {
+			if (c->claim != BM_CLAIM_NONE)
+				bm_pages_release(c->pages, c->npages, rq, c->claim);
+			unpin_user_pages_dirty_lock(c->pages, c->npages,
+						    rq->from_card);
+			atomic_sub(c->npages, &bm->stats.pinned_pages);
+		}
+	}
+	rq->chunks_ended++;
+}
+
+/* Release every chunk begun, in order. */
+static void bm_chunks_end(struct bm_request *rq)
+{
+	while (rq->chunks_ended != rq->chunks_begun)
+		bm_chunk_end(rq, &rq->chunks[rq->chunks_ended % BM_REQUEST_CHUNKS]);
+}
+
+/*
+ * A free chunk for the next @len bytes at @src, @in_page into its first
+ * page; with every chunk in use, the oldest is released first.
+ */
+static struct bm_chunk *bm_chunk_begin(struct bm_request *rq,
+				       struct page **src, unsigned int in_page,
+				       u64 len)
+{
+	struct bm_chunk *c;
+
+	if (rq->chunks_begun - rq->chunks_ended == BM_REQUEST_CHUNKS)
+		bm_chunk_end(rq, &rq->chunks[rq->chunks_ended % BM_REQUEST_CHUNKS]);
+	c = &rq->chunks[rq->chunks_begun++ % BM_REQUEST_CHUNKS];
+	*c = (struct bm_chunk){ .pages = c->pages, .src = src ?: c->pages,
+				.in_page = in_page, .len = len,
+				.start = rq->posted_bytes, .claim = BM_CLAIM_NONE,
+				.first_seq = rq->posted };
+	return c;
+}
+
+/* Its card transfers all posted: it moves while the next is prepared. */
+static void bm_chunk_commit(struct bm_request *rq, struct bm_chunk *c)
+{
+	bm_xfer_submit(rq);
+	c->last_seq = rq->posted;
+}
+
+/* Another chunk of the request is on the card while @c is prepared. */
+static bool bm_chunk_behind(struct bm_request *rq)
+{
+	return rq->chunks_begun - rq->chunks_ended > 1;
+}
+
+/*
+ * @c found what it needs from what others share (claims, bounce space, map
+ * registers) taken, without waiting: a request holding some for a chunk on
+ * the card never waits for more (two such could wait for each other). So
+ * first release the chunks before it; true when @c may then wait.
+ */
+static bool bm_chunk_wait_alone(struct bm_request *rq)
+{
+	while (bm_chunk_behind(rq))
+		bm_chunk_end(rq, &rq->chunks[rq->chunks_ended % BM_REQUEST_CHUNKS]);
+	return !rq->error;
+}
+
+/* The DMA API maps the chunk: directly, through an IOMMU or via swiotlb. */
+static void bm_chunk_map(struct bm_request *rq, struct bm_chunk *c)
+{
+	struct bm_dev *bm = rq->bm;
+	int ret;
+
+	ret = sg_alloc_table_from_pages_segment(&c->sgt, c->src,
+						DIV_ROUND_UP(c->in_page + c->len, PAGE_SIZE),
+						c->in_page, c->len,
+						bm_sg_max_segment(bm), GFP_KERNEL);
+	if (ret) {
+		c->sgt.sgl = NULL;
+		rq->error = ret;
+		return;
+	}
+	/* Bounce space is shared by every device: a card takes its share. */
+	ret = bm_bounce_get(bm, !bm_chunk_behind(rq));
+	if (ret == -EAGAIN)
+		ret = bm_chunk_wait_alone(rq) ? bm_bounce_get(bm, true) : rq->error;
+	if (ret) {
+		rq->error = ret == -EINTR ? bm_request_interrupted(rq) : ret;
+		return;
+	}
+	c->bounce = true;
+	/* No console message when bounce space runs out: anyone could repeat it. */
+	ret = dma_map_sgtable(&bm->pdev->dev, &c->sgt, rq->dir, DMA_ATTR_NO_WARN);
+	if (ret) {
+		/* Out of bounce space (swiotlb says EIO or ENOMEM): ENOMEM. */
+		rq->error = ret == -EINVAL ? -EIO : -ENOMEM;
+		return;
+	}
+	c->mapped = true;
+	bm_feed_sgtable(rq, &c->sgt, 0, c->len);
+}
+
 /* The card cannot reach swiotlb: bounce through the driver's map registers. */
-static void bm_chunk_mapreg(struct bm_request *rq, struct page **pages,
-			    unsigned int off, u64 len)
+static void bm_chunk_mapreg(struct bm_request *rq, struct bm_chunk *c)
 {
 	struct bm_adapter *ad = &rq->bm->adapter;
-	unsigned int nregs = DIV_ROUND_UP(len, PAGE_SIZE);
-	struct bm_kept_chunk keep = {};
-	u64 before = rq->bytes_done;
-	void *bounce;
+	unsigned int nregs = DIV_ROUND_UP(c->len, PAGE_SIZE);
 	long first;
 
-	first = bm_mapreg_get(rq->bm, nregs);
+	first = bm_mapreg_get(rq->bm, nregs, !bm_chunk_behind(rq));
+	if (first == -EAGAIN)
+		first = bm_chunk_wait_alone(rq) ? bm_mapreg_get(rq->bm, nregs, true) :
+						  rq->error;
 	if (first < 0) {
 		rq->error = first == -EINTR ? bm_request_interrupted(rq) : first;
 		return;
 	}
-	bounce = ad->pool_cpu + (first << PAGE_SHIFT);
-	rq->given = false;
+	c->first = first;
+	c->nregs = nregs;
 	if (!rq->from_card)
-		bm_copy_pages(pages, off, bounce, len, false);
-	bm_feed(rq, ad->pool_dma + (first << PAGE_SHIFT), len);
-	bm_xfer_run(rq);
-	if (rq->from_card)
-		bm_copy_pages(pages, off, bounce, rq->bytes_done - before, true);
-	/* The card wrote the map registers, not the pages: only they stay. */
-	keep.first = first;
-	keep.nregs = nregs;
-	if (!bm_keep_chunk(rq, &keep))
-		bm_mapreg_put(rq->bm, first, nregs);
+		bm_copy_pages(c->src, c->in_page,
+			      ad->pool_cpu + (first << PAGE_SHIFT), c->len, false);
+	bm_feed(rq, ad->pool_dma + (first << PAGE_SHIFT), c->len);
 }
 
-/* One chunk, at most the map-register budget, of pages the caller holds. */
-static void bm_chunk(struct bm_request *rq, struct page **pages,
-		     unsigned int off, u64 len)
+/* Map chunk @c, its pages held, and post its card transfers. */
+static void bm_chunk_move(struct bm_request *rq, struct bm_chunk *c)
 {
-	u64 before = rq->bytes_done;
-
 	if (rq->bm->adapter.bounce == BUSMASTER_BOUNCE_MAP_REGISTERS)
-		bm_chunk_mapreg(rq, pages, off, len);
+		bm_chunk_mapreg(rq, c);
 	else
-		bm_chunk_mapped(rq, pages, off, len);
-	/* A short card transfer without an error is a card bug. */
-	if (!rq->error && rq->bytes_done - before != len)
-		rq->error = -EIO;
+		bm_chunk_map(rq, c);
+	bm_chunk_commit(rq, c);
 }
 
 /* The largest chunk starting at in-page offset @off the budget allows. */
@@ -506,7 +592,7 @@ static u64 bm_chunk_len(struct bm_request *rq, unsigned int off, u64 left)
  * bm_transfer_pages - move @len bytes of pages the caller holds (pinned or
  * kernel memory), starting @off bytes into the first page
  * @rq: the request; its card offset advances
- * @pages: the pages
+ * @pages: the pages, held until bm_transfer_finish()
  * @off: byte offset into @pages[0]; may exceed a page
  * @len: bytes
  */
@@ -514,11 +600,11 @@ void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
 		       u64 len)
 {
 	while (len && !rq->error) {
-		struct page **first = pages + (off >> PAGE_SHIFT);
 		unsigned int in_page = offset_in_page(off);
 		u64 n = bm_chunk_len(rq, in_page, len);
 
-		bm_chunk(rq, first, in_page, n);
+		bm_chunk_move(rq, bm_chunk_begin(rq, pages + (off >> PAGE_SHIFT),
+						 in_page, n));
 		off += n;
 		len -= n;
 	}
@@ -528,34 +614,46 @@ void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
 static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 {
 	enum bm_claim claim = rq->from_card ? BM_CLAIM_EXCLUSIVE : BM_CLAIM_SHARED;
-	struct bm_kept_chunk keep = {};
 
 	while (len && !rq->error) {
 		u64 n = bm_chunk_len(rq, offset_in_page(addr), len);
-		unsigned int npages;
+		struct bm_chunk *c = bm_chunk_begin(rq, NULL, offset_in_page(addr), n);
+		int ret;
 
-		rq->error = bm_pin(rq, addr, n, &npages);
-		if (rq->error)
-			break;
-		rq->error = bm_pages_claim(rq->pages, npages, rq, claim);
-		if (rq->error) {
-			bm_unpin(rq, npages);
-			break;
+		ret = rq->error ?: bm_pin(rq, c, addr);
+		if (!ret) {
+			ret = bm_pages_claim(c->pages, c->npages, rq, claim,
+					     !bm_chunk_behind(rq));
+			if (ret == -EAGAIN)
+				ret = bm_chunk_wait_alone(rq) ?
+				      bm_pages_claim(c->pages, c->npages, rq, claim, true) :
+				      rq->error;
 		}
-		rq->pages_kept = false;
-		bm_chunk(rq, rq->pages, offset_in_page(addr), n);
-		/* Kept after the mapping a quarantined card may still use. */
-		keep.pages = rq->pages;
-		keep.npages = npages;
-		keep.claim = claim;
-		keep.dirty = rq->from_card;
-		if (!rq->pages_kept || !bm_keep_chunk(rq, &keep)) {
-			bm_pages_release(rq->pages, npages, rq, claim);
-			bm_unpin(rq, npages);
-		}
+		if (!ret)
+			c->claim = claim;
+		else if (!rq->error)
+			rq->error = ret;
+		if (!rq->error)
+			bm_chunk_move(rq, c);
+		else
+			bm_chunk_commit(rq, c);
 		addr += n;
 		len -= n;
 	}
+}
+
+/**
+ * bm_transfer_finish - wait until the card is done with the request, and
+ * release what its chunks hold
+ * @rq: the request; its results are final
+ *
+ * Context: process context, may sleep; killable.
+ */
+void bm_transfer_finish(struct bm_request *rq)
+{
+	bm_xfer_submit(rq);
+	bm_chunks_end(rq);
+	bm_request_wait(rq);
 }
 
 /*
@@ -565,12 +663,7 @@ static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 static void bm_transfer_common(struct bm_request *rq, struct bm_common *c,
 			       u64 offset, u64 length)
 {
-	u64 before = rq->bytes_done;
-
 	bm_feed(rq, c->dma + offset, length);
-	bm_xfer_run(rq);
-	if (!rq->error && rq->bytes_done - before != length)
-		rq->error = -EIO;
 }
 
 /*
@@ -661,6 +754,7 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 					       !(t->flags & BUSMASTER_XFER_NO_SYNC));
 		else
 			bm_transfer_user(&rq, t->addr, t->length);
+		bm_transfer_finish(&rq);
 		ret = rq.error;
 		t->bytes_done = rq.bytes_done;
 		t->card_status = rq.card_status;
@@ -730,6 +824,7 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		ctx->respond = true;
 		for (i = 0; i < tv->count && !rq.error; i++)
 			bm_transfer_user(&rq, iov[i].addr, iov[i].length);
+		bm_transfer_finish(&rq);
 		ret = rq.error;
 		tv->bytes_done = rq.bytes_done;
 		tv->card_status = rq.card_status;

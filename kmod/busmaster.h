@@ -40,6 +40,7 @@
 #define BM_DRV_VERSION	"0.1.0"
 
 struct bm_dev;
+struct bm_request;
 
 /* One contiguous piece of a card transfer, as the card sees it. */
 struct bm_seg {
@@ -65,9 +66,14 @@ struct bm_seg {
  * @first: the card model's: ring index of @segs[@segs_done]
  * @segs_done: the card model's: segments seen written back, counted in
  *	@bytes_done
+ * @rq: the request it belongs to: once one of a request's card transfers
+ *	fails, the card model runs none of its later ones
+ * @follow: post it on @chan, behind its request's transfers there, so
+ *	that a request's transfers run in order
  *
- * Many card transfers are on a card at once, from any number of requests:
- * each waits on its own @done (NT: each IRP's own wait block).
+ * Many card transfers are on a card at once, from any number of requests,
+ * several of each: each waits on its own @done (NT: each IRP's own wait
+ * block).
  */
 struct bm_xfer {
 	bool from_card;
@@ -83,6 +89,8 @@ struct bm_xfer {
 	u32 chan;
 	u32 first;
 	unsigned int segs_done;
+	struct bm_request *rq;
+	bool follow;
 };
 
 /* Interrupt causes a card's ->irq() reports to the core. */
@@ -111,9 +119,13 @@ struct bm_xfer {
  *	recovery), program the card again as ->start() and the self-test
  *	left it (rings, interrupt mask); may be NULL
  * @submit: queue @xfer on the card behind the transfers already there
- *	(choosing a channel), and call bm_xfer_done() when it is over (from
- *	the interrupt handler); -EBUSY when the card has no room for it now:
- *	the core tries again after the next bm_xfer_done()
+ *	(choosing a channel unless @xfer->follow), and call bm_xfer_done()
+ *	when it is over (from the interrupt handler); -EBUSY when the card
+ *	has no room for it now: the core tries again after the next
+ *	bm_xfer_done(). After a transfer fails, the later ones of its
+ *	request on the card end with -ECANCELED without running, as far as
+ *	the card allows (some may have started), and later ones are refused
+ *	with -ECANCELED (bm_xfer_doomed())
  * @cancel: the caller stops waiting for @xfer (its timeout, or the caller
  *	is being killed): take it off the card whatever its state, so that
  *	the card does not touch its memory afterwards; unless it was over
@@ -404,23 +416,82 @@ struct bm_reg {
 	struct bm_kept kept;
 };
 
+/* How a mapping by a card holds its user pages (bm_pages_claim()). */
+enum bm_claim {
+	BM_CLAIM_SHARED,	/* a memory -> card request: with other such */
+	BM_CLAIM_EXCLUSIVE,	/* a card -> memory request: alone, briefly */
+	BM_CLAIM_LONG_TERM,	/* a registered buffer: alone, until released */
+	BM_CLAIM_NONE,		/* not claimed (yet) */
+};
+
+/* Card transfers of one request on the card at once. */
+#define BM_REQUEST_DEPTH	4
+/* Chunks of one request mapped at once: one on the card, the next ready. */
+#define BM_REQUEST_CHUNKS	2
+
+/**
+ * struct bm_chunk - what one chunk of a request holds (NT: an MDL's share
+ * of map registers) until the card is done with its card transfers
+ * @pages: room for the pages of a chunk (map_registers entries)
+ * @src: its pages: @pages, or those of the caller (registered, kernel)
+ * @in_page: where its data starts in @src[0]
+ * @len: its bytes
+ * @start: bytes of the request before it
+ * @npages: pages pinned for it into @pages (0: the caller holds them)
+ * @claim: how they are claimed (bm_pages_claim())
+ * @sgt: its pages as an sg_table, while @sgt.sgl
+ * @mapped: @sgt is mapped for the card
+ * @bounce: it holds one of the card's bounce slots
+ * @first: its first map register
+ * @nregs: its map registers (0: none)
+ * @first_seq: the request's card transfers posted before it
+ * @last_seq: and after it: [@first_seq, @last_seq) are its own
+ */
+struct bm_chunk {
+	struct page **pages;
+	struct page **src;
+	unsigned int in_page;
+	u64 len;
+	u64 start;
+	unsigned int npages;
+	enum bm_claim claim;
+	struct sg_table sgt;
+	bool mapped;
+	bool bounce;
+	long first;
+	unsigned int nregs;
+	u32 first_seq;
+	u32 last_seq;
+};
+
 /**
  * struct bm_request - one transfer request in progress (NT: one IRP)
  * @bm: the card
  * @from_card: card -> memory
  * @dir: the DMA API direction for the host side
  * @card_offset: where the next card transfer starts in card memory
- * @timeout: jiffies one card transfer may take, from its submission
- * @pages: room for the pages of one chunk (map_registers entries)
- * @bytes_done: bytes completed, from the start of the request
+ * @timeout: jiffies one card transfer may take, from the time the request
+ *	waits for it (those before it done)
+ * @bytes_done: bytes completed in order, from the start of the request
  * @card_status: the card's code for a failing segment
- * @transfers: card transfers submitted
+ * @transfers: card transfers that ran
  * @error: the first error; nothing more is submitted after it
- * @given: the card was given the current chunk (a card transfer of it
- *	was submitted): a quarantined card keeps it
- * @pages_kept: a quarantined card keeps the mapping of the pages the
- *	caller pinned: they stay pinned too
- * @xfer: the card transfer being filled
+ * @failed: a card transfer failed: those after it do not count
+ * @xfer_failed: one of its card transfers ended with an error, seen by
+ *	bm_xfer_done() under the card model's lock: the card takes no more
+ * @posted_bytes: bytes in card transfers posted so far
+ * @xfers: its card transfers: @xfers[@posted % BM_REQUEST_DEPTH] is
+ *	being filled, those from @reaped on are on the card
+ * @posted: card transfers posted so far
+ * @reaped: of those, how many are over and counted
+ * @chan: the channel its card transfers on the card were posted on
+ * @chunks: the chunks mapped: @chunks_ended up to @chunks_begun
+ * @chunks_begun: chunks begun so far
+ * @chunks_ended: of those, how many were released
+ *
+ * The request moves in order: its card transfers are queued on one
+ * channel, up to BM_REQUEST_DEPTH at once, and the next chunk is pinned
+ * and mapped while the card moves the one before (bm_transfer.c).
  */
 struct bm_request {
 	struct bm_dev *bm;
@@ -428,14 +499,20 @@ struct bm_request {
 	enum dma_data_direction dir;
 	u64 card_offset;
 	unsigned long timeout;
-	struct page **pages;
 	u64 bytes_done;
 	u32 card_status;
 	u32 transfers;
 	int error;
-	bool given;
-	bool pages_kept;
-	struct bm_xfer xfer;
+	bool failed;
+	bool xfer_failed;
+	u64 posted_bytes;
+	struct bm_xfer xfers[BM_REQUEST_DEPTH];
+	u32 posted;
+	u32 reaped;
+	u32 chan;
+	struct bm_chunk chunks[BM_REQUEST_CHUNKS];
+	u32 chunks_begun;
+	u32 chunks_ended;
 };
 
 /**
@@ -535,6 +612,19 @@ unsigned int bm_sg_max_segment(struct bm_dev *bm);
 /* bm_engine.c */
 extern unsigned int bm_timeout_ms;
 void bm_xfer_done(struct bm_dev *bm, struct bm_xfer *x);
+
+/**
+ * bm_xfer_doomed - may the card model not run @x?
+ * @x: a card transfer being submitted
+ *
+ * Context: the card model's lock, the one bm_xfer_done() is called under.
+ * Return: true when a card transfer of its request before it failed.
+ */
+static inline bool bm_xfer_doomed(const struct bm_xfer *x)
+{
+	return READ_ONCE(x->rq->xfer_failed);
+}
+
 int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 		    u64 card_offset, u64 timeout_ms);
 void bm_request_fini(struct bm_request *rq);
@@ -542,26 +632,23 @@ int bm_request_interrupted(struct bm_request *rq);
 void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len);
 void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
 		     u64 len);
-void bm_xfer_run(struct bm_request *rq);
+void bm_xfer_submit(struct bm_request *rq);
+void bm_request_drain(struct bm_request *rq, u32 seq);
+void bm_request_wait(struct bm_request *rq);
 void bm_revoke(struct bm_dev *bm, int error);
 
 /* bm_transfer.c */
 int bm_user_writable(struct bm_dev *bm, u64 addr, u64 len, bool long_term,
 		     bool *writable);
-/* How a mapping by a card holds its user pages (bm_pages_claim()). */
-enum bm_claim {
-	BM_CLAIM_SHARED,	/* a memory -> card request: with other such */
-	BM_CLAIM_EXCLUSIVE,	/* a card -> memory request: alone, briefly */
-	BM_CLAIM_LONG_TERM,	/* a registered buffer: alone, until released */
-};
 
 extern atomic_t bm_claimed_pages;
 int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
-		   enum bm_claim mode);
+		   enum bm_claim mode, bool wait);
 void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 		      enum bm_claim mode);
 void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
 		       u64 len);
+void bm_transfer_finish(struct bm_request *rq);
 int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 
@@ -582,9 +669,9 @@ int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 
 /* bm_mapreg.c */
 int bm_mapreg_init(struct bm_dev *bm, unsigned int share);
-long bm_mapreg_get(struct bm_dev *bm, unsigned int pages);
+long bm_mapreg_get(struct bm_dev *bm, unsigned int pages, bool wait);
 void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages);
-int bm_bounce_get(struct bm_dev *bm);
+int bm_bounce_get(struct bm_dev *bm, bool wait);
 void bm_bounce_put(struct bm_dev *bm);
 
 /* bm_common.c */

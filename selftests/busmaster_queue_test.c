@@ -13,6 +13,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -148,6 +149,79 @@ static void *stream_run(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/* Samples a card's pinned_pages until told to stop: the most seen. */
+struct pin_sampler {
+	int id;
+	atomic_int stop;
+	long most;
+};
+
+static void *sample_pinned(void *arg)
+{
+	struct pin_sampler *ps = arg;
+
+	while (!atomic_load(&ps->stop)) {
+		long v = bm_debugfs_read(ps->id, "pinned_pages");
+
+		if (v > ps->most)
+			ps->most = v;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/*
+ * One request keeps the card fed: while the card moves one chunk, the
+ * request has pinned and mapped the next and posted its card transfers,
+ * so the pages of two chunks are pinned at once. (Before, the next chunk
+ * was pinned only once the card had finished the last: the card idled.)
+ */
+TEST_F(card, one_request_prepares_its_next_chunk_while_the_card_moves_one)
+{
+	const uint64_t latency_ms = 200;
+	struct pin_sampler ps = { .most = -1 };
+	struct busmaster_transfer t;
+	uint64_t chunk_pages, len;
+	uint8_t *src, *dst;
+	long pinned0;
+	pthread_t th;
+
+	if (card_open(_metadata, self, PICK_ANY))
+		SKIP(return, "no card of ours with fault injection (needs root)");
+	/* Three chunks of a page-aligned buffer: INFO map_registers pages each. */
+	chunk_pages = self->info.map_registers;
+	len = 3 * chunk_pages * 4096;
+	ASSERT_GE(self->info.card_mem_size, len);
+	src = bm_pattern(len, 40);
+	dst = bm_pattern(len, 41);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	memset(self->bar, 0, len);
+	pinned0 = bm_debugfs_read(self->id, "pinned_pages");
+	ASSERT_LE(0, pinned0);
+	ps.id = self->id;
+	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", latency_ms * MS));
+	ASSERT_EQ(0, pthread_create(&th, NULL, sample_pinned, &ps));
+	EXPECT_EQ(0, bm_xfer(self->fd, src, len, 0, 0, 10000, &t))
+		TH_LOG("memory -> card: %s", strerror(errno));
+	EXPECT_EQ(0, bm_xfer(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 10000, &t))
+		TH_LOG("card -> memory: %s", strerror(errno));
+	atomic_store(&ps.stop, 1);
+	pthread_join(th, NULL);
+	bm_fi_write(self->id, "latency_ns", 0);
+
+	EXPECT_EQ(0, memcmp(self->bar, src, len)) TH_LOG("wrong bytes in card memory");
+	EXPECT_EQ(0, memcmp(dst, src, len)) TH_LOG("wrong bytes came back");
+	TH_LOG("%s: chunks of %llu pages, card transfers held %llu ms: at most %ld pages pinned at once",
+	       self->info.pci_slot, (unsigned long long)chunk_pages,
+	       (unsigned long long)latency_ms, ps.most - pinned0);
+	EXPECT_LE(pinned0 + 2 * (long)chunk_pages, ps.most)
+		TH_LOG("the next chunk was not pinned while the card moved one");
+	EXPECT_EQ(pinned0, bm_debugfs_read(self->id, "pinned_pages"));
+	free(src);
+	free(dst);
 }
 
 /*

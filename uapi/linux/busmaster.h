@@ -199,22 +199,28 @@ enum {
  * @card_offset: in: byte offset in on-card memory
  * @timeout_ms: in: time one card transfer may take, at most
  *	BUSMASTER_TIMEOUT_MAX_MS (0: the driver's default, the timeout_ms
- *	module parameter); counted from the card transfer's submission, so
- *	it includes time queued behind other users' transfers on its
- *	channel; past it the transfer's channel is stopped and the others
- *	queued there go on. Below BUSMASTER_TIMEOUT_MIN_MS it is raised to
- *	that for callers without CAP_SYS_ADMIN
- * @bytes_done: out: bytes moved, in order from the start, also on failure
+ *	module parameter); counted from the time the driver waits for it
+ *	(the request's card transfers before it done), so it includes time
+ *	queued behind other users' transfers on its channel; past it the
+ *	transfer's channel is stopped and the others queued there go on.
+ *	Below BUSMASTER_TIMEOUT_MIN_MS it is raised to that for callers
+ *	without CAP_SYS_ADMIN
+ * @bytes_done: out: bytes moved, in order from the start, also on failure.
+ *	A request keeps several card transfers queued on the card: on a card
+ *	that cannot halt after a failed one (our card before datasheet 1.2)
+ *	bytes past @bytes_done may have moved too; they do not count
  * @card_status: out: the card's completion code for the failing segment
  *	(card model specific, 0 when the card reported no error)
- * @transfers: out: card transfers the request was split into
+ * @transfers: out: card transfers the request was split into that ran
  *
  * The request is split into card transfers that fit the card's limits and
- * the map-register budget (INFO). With BUSMASTER_XFER_FROM_CARD every page
- * of the range is checked writable before the first byte moves, so a
- * read-only or unmapped page anywhere in it fails the call with nothing
- * written; only a mapping another thread changes during the call can fail
- * it part-way (EFAULT with an exact @bytes_done).
+ * the map-register budget (INFO), queued in order on one channel, several
+ * at once, its next chunk pinned and mapped while the card moves one.
+ * With BUSMASTER_XFER_FROM_CARD every page of the range is checked
+ * writable before the first byte moves, so a read-only or unmapped page
+ * anywhere in it fails the call with nothing written; only a mapping
+ * another thread changes during the call can fail it part-way (EFAULT
+ * with an exact @bytes_done).
  *
  * On a registered buffer the transfer syncs the range it moves (for the
  * device before, for the CPU after), as FlushAdapterBuffers would; with
@@ -261,8 +267,8 @@ enum {
  *             that timed out got ETIMEDOUT; every later one gets this
  *             before anything is pinned or mapped for it
  *  EINTR      a signal arrived after some bytes moved (@bytes_done says
- *             how many): the request ends after the card transfer in
- *             progress. A signal before any byte moved restarts the call
+ *             how many): the request ends after the card transfers
+ *             already queued. A signal before any byte moved restarts the call
  *             transparently (EINTR only where a handler without
  *             SA_RESTART ran). A fatal signal takes the transfer in
  *             progress off the card at once
