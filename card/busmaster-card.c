@@ -606,7 +606,10 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
             ch->xfer_failed = false;
             /* The driver's next transfers must not run after this one. */
             if (halt) {
+                uint32_t failed = ch->err_index;
+
                 bm_channel_halt(s, ch, BM_HALT_ERROR);
+                ch->err_index = failed;     /* the last one that failed */
                 return false;
             }
         }

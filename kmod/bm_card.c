@@ -141,10 +141,10 @@ static int bmc_init(struct bm_dev *bm)
 	if (!card)
 		return -ENOMEM;
 	card->nchan = nchan;
-	/* A whole transfer fits in the ring, with the empty slot to spare. */
 	/* 1.2: a failed transfer halts its channel before the next one runs. */
 	if (FIELD_GET(BMC_VERSION_MINOR, version) >= 2)
 		card->desc_flags = BMC_DESC_HALT_ON_ERROR;
+	/* A whole transfer fits in the ring, with the empty slot to spare. */
 	card->ring_entries = max_t(u32, BMC_RING_MIN,
 				   roundup_pow_of_two(max_segs + 1));
 	if (card->ring_entries > bmc_read(bm, BMC_RING_MAX)) {
@@ -262,6 +262,9 @@ static bool bmc_harvest(struct bmc *card, struct bmc_chan *ch,
 		x->first++;
 		ch->used--;
 	}
+	/* A short transfer without an error is a card bug. */
+	if (!x->error && x->bytes_done != x->length)
+		x->error = -EIO;
 	return true;
 }
 
@@ -269,9 +272,6 @@ static bool bmc_harvest(struct bmc *card, struct bmc_chan *ch,
 static void bmc_finish(struct bm_dev *bm, struct bm_xfer *x)
 {
 	list_del_init(&x->node);
-	/* A short transfer without an error is a card bug. */
-	if (!x->error && x->bytes_done != x->length)
-		x->error = -EIO;
 	bm_xfer_done(bm, x);
 }
 

@@ -152,9 +152,8 @@ static void bm_xfer_reap(struct bm_request *rq)
 	if (ret == -ECANCELED && READ_ONCE(bm->revoked))
 		ret = READ_ONCE(bm->revoked);
 	rq->failed = true;
-	/* A card's failure outranks the signal that stopped the feeding. */
-	if (!rq->error || rq->error == -ERESTARTSYS || rq->error == -EINTR)
-		rq->error = ret;
+	/* It comes before whatever stopped the feeding since: its error counts. */
+	rq->error = ret;
 }
 
 /**

@@ -15,8 +15,8 @@
  * A request waits for map registers holding none, and holds at most one
  * share (INFO map_registers, the span of the card's largest transfer) per
  * chunk; it takes a second share for its next chunk only if one is free
- * and nobody waits. The pool holds two shares, so a request in each
- * direction always moves at once. A request that finds
+ * and nobody waits. The pool holds two shares, so a request in the other
+ * direction waits at most for one chunk, and then both move at once. A request that finds
  * too little free waits, and waiters are served in the order they came:
  * a large request is never passed over for ever by small ones.
  *
@@ -199,8 +199,10 @@ int bm_bounce_get(struct bm_dev *bm, bool wait)
 
 	if (ad->bounce != BUSMASTER_BOUNCE_SWIOTLB)
 		return 0;
+	/* Not past those who wait. */
 	if (!wait)
-		return atomic_add_unless(&ad->bounce_used, 1, ad->bounce_slots) ?
+		return !wq_has_sleeper(&ad->pool_wait) &&
+		       atomic_add_unless(&ad->bounce_used, 1, ad->bounce_slots) ?
 		       0 : -EAGAIN;
 	if (wait_event_interruptible(ad->pool_wait, bm_bounce_take(bm, &took)))
 		return -EINTR;

@@ -36,22 +36,34 @@
 
 #include "busmaster.h"
 
-/* Pin the pages of [@uaddr, @uaddr + @c->len) for @c (MmProbeAndLockPages). */
-static int bm_pin(struct bm_request *rq, struct bm_chunk *c, u64 uaddr)
+/*
+ * Pin the pages of [@uaddr, @uaddr + @c->len) for @c (MmProbeAndLockPages).
+ * Behind a chunk on the card the request holds DMA resources, so it may
+ * not let go of the card (bm_user_access_begin()): with @present it pins
+ * only pages present, without faulting, and -EAGAIN tells the caller to
+ * release the older chunk and pin again.
+ */
+static int bm_pin(struct bm_request *rq, struct bm_chunk *c, u64 uaddr,
+		  bool present)
 {
 	unsigned int n = DIV_ROUND_UP(offset_in_page(uaddr) + c->len, PAGE_SIZE);
-	int got, ret;
+	unsigned int flags = rq->from_card ? FOLL_WRITE : 0;
+	int got, ret = 0;
 
-	bm_user_access_begin(rq->bm);
-	got = pin_user_pages_fast(uaddr & PAGE_MASK, n,
-				  rq->from_card ? FOLL_WRITE : 0, c->pages);
-	ret = bm_user_access_end(rq->bm);
+	if (present) {
+		got = pin_user_pages_fast(uaddr & PAGE_MASK, n,
+					  flags | FOLL_NOFAULT, c->pages);
+	} else {
+		bm_user_access_begin(rq->bm);
+		got = pin_user_pages_fast(uaddr & PAGE_MASK, n, flags, c->pages);
+		ret = bm_user_access_end(rq->bm);
+	}
 	if (got >= 0 && (got < n || ret)) {
 		unpin_user_pages(c->pages, got);
 		got = ret ?: -EFAULT;
 	}
 	if (got < 0)
-		return ret ?: got;
+		return ret ?: present ? -EAGAIN : got;
 	atomic_add(n, &rq->bm->stats.pinned_pages);
 	c->npages = n;
 	return 0;
@@ -620,7 +632,10 @@ static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 		struct bm_chunk *c = bm_chunk_begin(rq, NULL, offset_in_page(addr), n);
 		int ret;
 
-		ret = rq->error ?: bm_pin(rq, c, addr);
+		ret = rq->error ?: bm_pin(rq, c, addr, bm_chunk_behind(rq));
+		if (ret == -EAGAIN)
+			ret = bm_chunk_wait_alone(rq) ? bm_pin(rq, c, addr, false) :
+							rq->error;
 		if (!ret) {
 			ret = bm_pages_claim(c->pages, c->npages, rq, claim,
 					     !bm_chunk_behind(rq));

@@ -727,6 +727,7 @@ static void test_err_halt_on_error(void)
     g_assert_cmphex(desc_status(c, 0, 1), ==, ST_ERR_ABORTED);
     expect_halt(c, 0, HALT_ERROR);
     g_assert_cmpuint(rd(c, REG_CH(0, CH_HEAD)), ==, 2);
+    g_assert_cmpuint(rd(c, REG_CH(0, CH_ERR_INDEX)), ==, 1);  /* ABORTED */
     g_assert_cmphex(desc_status(c, 0, 2), ==, ST_PENDING);
     /* Enabled again, it goes on from HEAD. */
     wr(c, REG_CH(0, CH_CTRL), 1);
