@@ -27,6 +27,54 @@
  */
 #define BM_SWIOTLB_MIN_BITS	32
 
+static unsigned int registered_bounce_mb = 16;
+module_param(registered_bounce_mb, uint, 0444);
+MODULE_PARM_DESC(registered_bounce_mb,
+		 "Registered buffers a card that bounces through swiotlb may keep mapped, all its files together (MiB, default 16; 0: no limit)");
+
+static unsigned int zone_dma_kb = 4096;
+module_param(zone_dma_kb, uint, 0444);
+MODULE_PARM_DESC(zone_dma_kb,
+		 "Common buffers a card below 32 bits without an IOMMU may take from the 16 MiB ZONE_DMA, all its files together (KiB, default 4096; 0: no limit)");
+
+/* A budget of @kb KiB, or none. */
+static void bm_budget_init(struct bm_budget *b, u64 kb)
+{
+	atomic_set(&b->used, 0);
+	b->max = kb ? min_t(u64, kb >> (PAGE_SHIFT - 10), UINT_MAX) : UINT_MAX;
+}
+
+/**
+ * bm_budget_take - take @pages of a card's budget
+ * @b: the budget
+ * @pages: how many
+ *
+ * Context: any.
+ * Return: 0, or -ENOMEM when the card's share is used up.
+ */
+int bm_budget_take(struct bm_budget *b, unsigned int pages)
+{
+	int cur = atomic_read(&b->used);
+
+	do {
+		if (pages > b->max || cur > b->max - pages)
+			return -ENOMEM;
+	} while (!atomic_try_cmpxchg(&b->used, &cur, cur + pages));
+	return 0;
+}
+
+/**
+ * bm_budget_give - give back what bm_budget_take() took
+ * @b: the budget
+ * @pages: how many
+ *
+ * Context: any.
+ */
+void bm_budget_give(struct bm_budget *b, unsigned int pages)
+{
+	atomic_sub(pages, &b->used);
+}
+
 static enum busmaster_bounce bm_choose_bounce(struct device *dev,
 					      unsigned int bits)
 {
@@ -180,6 +228,11 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 		break;
 	}
 	ad->map_registers = span;
+	bm_budget_init(&ad->registered_bounce,
+		       ad->bounce == BUSMASTER_BOUNCE_SWIOTLB ?
+		       (u64)registered_bounce_mb << 10 : 0);
+	bm_budget_init(&ad->zone_dma, ad->bounce != BUSMASTER_BOUNCE_IOMMU &&
+		       bits < 32 ? zone_dma_kb : 0);
 	/*
 	 * dma_alloc_coherent() gives one block of the largest order at most,
 	 * unless an IOMMU joins pages under one IOVA range: then a quarter of

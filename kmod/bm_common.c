@@ -52,6 +52,7 @@ static void bm_common_free_dma(struct bm_common *c)
 		unmap_mapping_range(c->mapping, (loff_t)c->map_id << 32,
 				    c->size, 1);
 	bm_free_coherent(c->bm, c->dev, c->size, c->cpu, c->dma);
+	bm_budget_give(&c->bm->adapter.zone_dma, c->size >> PAGE_SHIFT);
 	c->cpu = NULL;
 }
 
@@ -218,6 +219,10 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 	ret = bm_charge_pinned(&c->charge, c->size >> PAGE_SHIFT);
 	if (ret)
 		goto free_id;
+	/* A card below 32 bits takes its share of ZONE_DMA, no more. */
+	ret = bm_budget_take(&bm->adapter.zone_dma, c->size >> PAGE_SHIFT);
+	if (ret)
+		goto uncharge;
 	c->dev = get_device(&bm->pdev->dev);
 	/* Fragmented memory: ENOMEM, not a console message anyone can cause. */
 	c->cpu = dma_alloc_coherent(c->dev, c->size, &c->dma,
@@ -248,6 +253,8 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 
 put:
 	put_device(c->dev);
+	bm_budget_give(&bm->adapter.zone_dma, c->size >> PAGE_SHIFT);
+uncharge:
 	bm_uncharge_pinned(&c->charge);
 free_id:
 	ida_free(&bm->map_ids, c->map_id);

@@ -118,6 +118,10 @@ void bm_debugfs_add(struct bm_dev *bm)
 				&st->common_mappers);
 	debugfs_create_atomic_t("common_buffers", 0444, dir,
 				&st->common_buffers);
+	debugfs_create_atomic_t("registered_bounce_pages", 0444, dir,
+				&bm->adapter.registered_bounce.used);
+	debugfs_create_atomic_t("zone_dma_pages", 0444, dir,
+				&bm->adapter.zone_dma.used);
 	debugfs_create_atomic_t("transfers", 0444, dir, &st->transfers);
 	debugfs_create_bool("quarantined", 0444, dir, &bm->quarantined);
 	debugfs_create_atomic_t("kept", 0444, dir, &st->kept);

@@ -98,12 +98,18 @@ static void bm_reg_unmap_runs(struct bm_reg *reg, unsigned int n)
 /* Transfers synced what the CPU may read; do not copy stale data back. */
 static void bm_reg_unmap(struct bm_reg *reg)
 {
+	struct bm_adapter *ad = &reg->bm->adapter;
+
 	lockdep_assert_held(&reg->bm->reg_list_lock);
-	if (reg->mapped && reg->runs)
+	if (!reg->mapped)
+		return;
+	if (reg->runs)
 		bm_reg_unmap_runs(reg, reg->sgt.orig_nents);
-	else if (reg->mapped)
+	else
 		dma_unmap_sgtable(reg->dev, &reg->sgt, reg->dir,
 				  DMA_ATTR_SKIP_CPU_SYNC);
+	if (ad->bounce == BUSMASTER_BOUNCE_SWIOTLB)
+		bm_budget_give(&ad->registered_bounce, reg->npages);
 	reg->mapped = false;
 }
 
@@ -266,23 +272,35 @@ static int bm_reg_map_runs(struct bm_reg *reg)
  * bounces some of them), synced in exactly the bytes asked for. Bounce
  * space for it all, or nothing: ENOMEM. Nothing to sync at map time:
  * every transfer syncs what it moves, or the caller does with SYNC.
+ *
+ * Where the card bounces, the bounce space stays taken for as long as the
+ * buffer lives: the card's registered buffers together may take
+ * registered_bounce_mb of the pool every device shares, no more.
  */
 static int bm_reg_map(struct bm_reg *reg)
 {
+	struct bm_adapter *ad = &reg->bm->adapter;
 	int ret;
 
-	if (reg->bm->adapter.bounce != BUSMASTER_BOUNCE_SWIOTLB) {
-		ret = dma_map_sgtable(reg->dev, &reg->sgt, reg->dir,
-				      DMA_ATTR_NO_WARN | DMA_ATTR_SKIP_CPU_SYNC);
-		if (ret)
+	if (ad->bounce == BUSMASTER_BOUNCE_SWIOTLB) {
+		if (bm_budget_take(&ad->registered_bounce, reg->npages))
 			return -ENOMEM;
-		if (!bm_sgt_needs_sync(reg->dev, &reg->sgt)) {
-			reg->mapped = true;
-			return 0;
-		}
-		dma_unmap_sgtable(reg->dev, &reg->sgt, reg->dir,
-				  DMA_ATTR_SKIP_CPU_SYNC);
+		ret = bm_reg_map_runs(reg);
+		if (ret)
+			bm_budget_give(&ad->registered_bounce, reg->npages);
+		reg->mapped = !ret;
+		return ret;
 	}
+	ret = dma_map_sgtable(reg->dev, &reg->sgt, reg->dir,
+			      DMA_ATTR_NO_WARN | DMA_ATTR_SKIP_CPU_SYNC);
+	if (ret)
+		return -ENOMEM;
+	if (!bm_sgt_needs_sync(reg->dev, &reg->sgt)) {
+		reg->mapped = true;
+		return 0;
+	}
+	dma_unmap_sgtable(reg->dev, &reg->sgt, reg->dir,
+			  DMA_ATTR_SKIP_CPU_SYNC);
 	ret = bm_reg_map_runs(reg);
 	reg->mapped = !ret;
 	return ret;

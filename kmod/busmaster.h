@@ -158,6 +158,18 @@ extern const struct bm_card_ops bm_edu_ops;
 extern const struct bm_card_ops bm_card_ops;
 
 /**
+ * struct bm_budget - a card's share of something every device of the
+ * machine shares (swiotlb, ZONE_DMA), so that no user of one card can take
+ * it all
+ * @used: pages taken
+ * @max: pages the card may take (UINT_MAX: no limit)
+ */
+struct bm_budget {
+	atomic_t used;
+	unsigned int max;
+};
+
+/**
  * struct bm_adapter - the DMA adapter: what the card can do, and what the
  * kernel gave it (NT: DEVICE_DESCRIPTION in, DMA_ADAPTER out)
  * @card_addr_bits: address bits the card drives (card capability)
@@ -187,6 +199,11 @@ extern const struct bm_card_ops bm_card_ops;
  * @bounce_slots: chunks the card may have mapped through swiotlb at once
  *	(BUSMASTER_BOUNCE_SWIOTLB: two per channel)
  * @bounce_used: how many it has
+ * @registered_bounce: registered buffers mapped through swiotlb for as
+ *	long as they live (BUSMASTER_BOUNCE_SWIOTLB; module parameter
+ *	registered_bounce_mb)
+ * @zone_dma: common buffers allocated in ZONE_DMA (a card below 32 bits
+ *	without an IOMMU; module parameter zone_dma_kb)
  */
 struct bm_adapter {
 	u32 card_addr_bits;
@@ -213,6 +230,8 @@ struct bm_adapter {
 	wait_queue_head_t pool_wait;
 	int bounce_slots;
 	atomic_t bounce_used;
+	struct bm_budget registered_bounce;
+	struct bm_budget zone_dma;
 };
 
 /**
@@ -607,6 +626,8 @@ int bm_wait_irq(struct bm_dev *bm);
 int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 		     unsigned int pool_pages);
 const char *bm_bounce_name(enum busmaster_bounce bounce);
+int bm_budget_take(struct bm_budget *b, unsigned int pages);
+void bm_budget_give(struct bm_budget *b, unsigned int pages);
 unsigned int bm_sg_max_segment(struct bm_dev *bm);
 
 /* bm_engine.c */

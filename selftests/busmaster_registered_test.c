@@ -572,6 +572,68 @@ static int debugfs_write(int id, const char *name, unsigned long long v)
 	return ret;
 }
 
+/*
+ * Registered buffers on a card that bounces through swiotlb hold their
+ * bounce space for as long as they live: all of the card's files together
+ * get registered_bounce_mb of the pool every device shares, then ENOMEM.
+ * (Any opener could fill the pool before, and every device that bounces
+ * then failed its DMA.)
+ */
+TEST_F(cards, registered_bounce_space_is_bounded_per_card)
+{
+	const uint64_t piece = 1 << 20;
+	long mb = bm_debugfs_read_file("/sys/module/busmaster/parameters/registered_bounce_mb");
+	int tested = 0;
+
+	/* No such parameter: a driver without the bound, held to the default. */
+	if (mb < 0)
+		mb = 16;
+	if (!mb || mb >= BUSMASTER_REGISTER_PER_FILE)
+		SKIP(return, "registered_bounce_mb=%ld: no limit to test", mb);
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		uint32_t h[BUSMASTER_REGISTER_PER_FILE], extra;
+		struct busmaster_transfer t;
+		uint8_t *buf;
+		int fd2, k;
+
+		if (c->info.bounce != BUSMASTER_BOUNCE_SWIOTLB || !c->bar ||
+		    c->info.card_mem_size < piece)
+			continue;
+		fd2 = bm_open_id(c->id, O_RDWR);
+		ASSERT_LE(0, fd2);
+		buf = mmap(NULL, (mb + 1) * piece, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, buf);
+		fill_random(buf, (mb + 1) * piece, 7);
+		/* Two files, one card: the share is the card's. */
+		for (k = 0; k < mb; k++) {
+			ASSERT_EQ(0, reg(k % 2 ? fd2 : c->fd, buf + k * piece, piece, 0, &h[k]))
+				TH_LOG("%s: buffer %d: %s", c->info.pci_slot, k, strerror(errno));
+		}
+		EXPECT_EQ(mb * (long)(piece / PAGE), bm_debugfs_read(c->id, "registered_bounce_pages"));
+		EXPECT_EQ(-1, reg(c->fd, buf + mb * piece, piece, 0, &extra));
+		EXPECT_EQ(ENOMEM, errno) TH_LOG("%s: past %ld MiB", c->info.pci_slot, mb);
+		EXPECT_EQ(-1, reg(fd2, buf + mb * piece, PAGE, 0, &extra));
+		EXPECT_EQ(ENOMEM, errno);
+		/* Given back in one file, taken in the other, and it moves data. */
+		ASSERT_EQ(0, unreg(c->fd, h[0]));
+		ASSERT_EQ(0, reg(fd2, buf + mb * piece, piece, 0, &h[0])) TH_LOG("%s", strerror(errno));
+		memset(c->bar, 0, piece);
+		EXPECT_EQ(0, reg_xfer(fd2, h[0], 0, piece, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(0, memcmp(c->bar, buf + mb * piece, piece));
+		for (k = 0; k < mb; k++)
+			EXPECT_EQ(0, unreg(k % 2 || !k ? fd2 : c->fd, h[k]));
+		close(fd2);
+		munmap(buf, (mb + 1) * piece);
+		EXPECT_EQ(0, bm_debugfs_read(c->id, "registered_bounce_pages"));
+		TH_LOG("%s: %ld registered buffers of 1 MiB, then ENOMEM", c->info.pci_slot, mb);
+		tested++;
+	}
+	if (!tested)
+		SKIP(return, "no card bouncing through swiotlb");
+}
+
 /* Unregister while a transfer on the buffer runs: it finishes, intact. */
 TEST_F(cards, unregister_while_a_transfer_runs)
 {

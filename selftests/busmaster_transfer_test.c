@@ -757,6 +757,63 @@ TEST_F(cards, common_buffer_of_the_size_info_promises)
 }
 
 /*
+ * A card below 32 bits without an IOMMU gets its common buffers from the
+ * 16 MiB ZONE_DMA every such device shares: all of its files together get
+ * zone_dma_kb of it, then ENOMEM; freeing gives it back. (Any opener could
+ * take all of ZONE_DMA before.)
+ */
+TEST_F(cards, zone_dma_use_is_bounded_per_card)
+{
+	const uint64_t piece = 256 * 1024;
+	long kb = bm_debugfs_read_file("/sys/module/busmaster/parameters/zone_dma_kb");
+	int tested = 0;
+
+	/* No such parameter: a driver without the bound, held to the default. */
+	if (kb < 0)
+		kb = 4096;
+	if (!kb)
+		SKIP(return, "zone_dma_kb=0: no limit to test");
+	for (int i = 0; i < self->n; i++) {
+		struct card *c = &self->c[i];
+		struct busmaster_common_alloc a, extra;
+		uint32_t h[BUSMASTER_COMMON_PER_FILE];
+		int fd2, n = (int)(kb * 1024 / piece), k;
+
+		if (c->info.dma_addr_bits >= 32 ||
+		    c->info.bounce == BUSMASTER_BOUNCE_IOMMU ||
+		    c->info.common_max < piece || n >= BUSMASTER_COMMON_PER_FILE)
+			continue;
+		fd2 = bm_open_id(c->id, O_RDWR);
+		ASSERT_LE(0, fd2);
+		/* Two files, one card: the share is the card's. */
+		for (k = 0; k < n; k++) {
+			ASSERT_EQ(0, common_alloc(k % 2 ? fd2 : c->fd, piece, &a))
+				TH_LOG("%s: buffer %d of %llu bytes: %s", c->info.pci_slot,
+				       k, (unsigned long long)piece, strerror(errno));
+			h[k] = a.handle;
+		}
+		EXPECT_EQ(n * (long)(piece / 4096), bm_debugfs_read(c->id, "zone_dma_pages"));
+		EXPECT_EQ(-1, common_alloc(c->fd, piece, &extra));
+		EXPECT_EQ(ENOMEM, errno) TH_LOG("%s: past %ld KiB", c->info.pci_slot, kb);
+		EXPECT_EQ(-1, common_alloc(fd2, 4096, &extra));
+		EXPECT_EQ(ENOMEM, errno);
+		/* Freed in one file, taken in the other. */
+		ASSERT_EQ(0, common_free(c->fd, h[0]));
+		EXPECT_EQ(0, common_alloc(fd2, piece, &extra)) TH_LOG("%s", strerror(errno));
+		h[0] = extra.handle;
+		for (k = 0; k < n; k++)
+			EXPECT_EQ(0, common_free(k % 2 || !k ? fd2 : c->fd, h[k]));
+		close(fd2);
+		EXPECT_EQ(0, bm_debugfs_read(c->id, "zone_dma_pages"));
+		TH_LOG("%s: %d common buffers of %llu KiB, then ENOMEM", c->info.pci_slot,
+		       n, (unsigned long long)(piece / 1024));
+		tested++;
+	}
+	if (!tested)
+		SKIP(return, "no card below 32 bits without an IOMMU");
+}
+
+/*
  * A mapping outlives close(): what the card wrote into the common buffer
  * before the close is still there to read afterwards, from the same memory.
  */

@@ -199,8 +199,8 @@ enum {
  * @card_offset: in: byte offset in on-card memory
  * @timeout_ms: in: time one card transfer may take, at most
  *	BUSMASTER_TIMEOUT_MAX_MS (0: the driver's default, the timeout_ms
- *	module parameter); counted from the time the driver waits for it
- *	(the request's card transfers before it done), so it includes time
+ *	module parameter); counted from the time the driver starts waiting
+ *	for it (after the request's card transfers before it), so it includes time
  *	queued behind other users' transfers on its channel; past it the
  *	transfer's channel is stopped and the others queued there go on.
  *	Below BUSMASTER_TIMEOUT_MIN_MS it is raised to that for callers
@@ -306,7 +306,9 @@ struct busmaster_transfer {
  * mapping keeps the memory until it is unmapped, even after the free.
  * It is locked memory, charged to the user's RLIMIT_MEMLOCK as a
  * registered buffer is. Errors: ENOMEM (over RLIMIT_MEMLOCK without
- * CAP_IPC_LOCK, or no such contiguous memory within the card's reach),
+ * CAP_IPC_LOCK, or no such contiguous memory within the card's reach, or
+ * on a card below 32 bits without an IOMMU, past the card's share of the
+ * 16 MiB ZONE_DMA: module parameter zone_dma_kb, all files together),
  * EMFILE (BUSMASTER_COMMON_PER_FILE buffers already: checked before
  * anything is allocated), EINVAL (length 0 or over @common_max), EFAULT
  * (the answer could not be written back), ESHUTDOWN (the card is cut off
@@ -383,7 +385,9 @@ enum {
  * Errors: EINVAL (flags, length, overflow, alignment), EFAULT (not mapped,
  * not writable with BUSMASTER_REG_CARD_WRITES, or no long-term pin allowed
  * there; or the answer could not be written back), EBUSY (see above),
- * ENOMEM (over RLIMIT_MEMLOCK, or no bounce space for the mapping), EMFILE
+ * ENOMEM (over RLIMIT_MEMLOCK, or no bounce space for the mapping: where
+ * the card bounces through swiotlb, its registered buffers together may
+ * hold module parameter registered_bounce_mb of it, whoever opened them), EMFILE
  * (BUSMASTER_REGISTER_PER_FILE buffers already: checked before anything is
  * pinned), ESHUTDOWN (the card is cut off the bus: see TRANSFER). Nothing
  * stays pinned, charged or registered after a failure.
