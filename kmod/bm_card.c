@@ -29,6 +29,7 @@
  * @tail: next ring index the driver fills
  * @used: descriptors posted and not yet seen written back
  * @queue: the card transfers posted on it (struct bm_xfer), in ring order
+ * @recover: the interrupt thread is to start it again (bmc_chan_recover())
  */
 struct bmc_chan {
 	void __iomem *regs;
@@ -37,6 +38,7 @@ struct bmc_chan {
 	u32 tail;
 	u32 used;
 	struct list_head queue;
+	bool recover;
 };
 
 /**
@@ -378,43 +380,65 @@ static void bmc_chan_restart(struct bm_dev *bm, struct bmc_chan *ch,
 }
 
 /*
- * Finish every transfer the card wrote back, in ring order. A channel that
- * halted (it could not fetch a descriptor or write one back) fails the
- * transfer it halted in and starts again with the rest. After a failed
- * transfer a 1.2 card halts (HALT_ON_ERROR), an older one goes on
- * (datasheet 7.1) and is stopped here, late: either starts again without
- * the failed request's later transfers. Context: interrupt, card->lock
- * held.
+ * Finish every transfer the card wrote back, in ring order. True when the
+ * channel needs the interrupt thread (bmc_chan_recover()): it halted, or a
+ * failed transfer's request has more queued. Context: hard interrupt,
+ * card->lock held.
  */
-static void bmc_chan_reap(struct bm_dev *bm, struct bmc_chan *ch)
+static bool bmc_chan_reap(struct bm_dev *bm, struct bmc_chan *ch)
 {
 	struct bmc *card = bm->card;
 	struct bm_xfer *x, *next;
-	bool stop = false;
-	u32 st;
 
 	list_for_each_entry_safe(x, next, &ch->queue, node) {
 		if (!bmc_harvest(card, ch, x))
 			break;
-		if (x->error)
-			stop |= bmc_fail_followers(ch, x);
+		if (x->error && bmc_fail_followers(ch, x))
+			ch->recover = true;
 		bmc_finish(bm, x);
 	}
+	if (!list_empty(&ch->queue) &&
+	    readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED)
+		ch->recover = true;
+	return ch->recover;
+}
+
+/* A transfer queued on @ch is to end unrun (bmc_fail_followers()). */
+static bool bmc_chan_doomed(struct bmc_chan *ch)
+{
+	struct bm_xfer *x;
+
+	list_for_each_entry(x, &ch->queue, node)
+		if (x->error)
+			return true;
+	return false;
+}
+
+/*
+ * Start @ch again without what must not run. A halted channel fails the
+ * transfer it halted in, unless a 1.2 card halted after a failed transfer
+ * (HALT_ON_ERROR), finished already. An older card goes on after one
+ * (datasheet 7.1): it is stopped here, late, where the failed request has
+ * more queued. Context: the interrupt thread, card->lock held.
+ */
+static void bmc_chan_recover(struct bm_dev *bm, struct bmc_chan *ch)
+{
+	u32 st;
+
+	bmc_chan_reap(bm, ch);
+	ch->recover = false;
 	if (list_empty(&ch->queue))
 		return;
 	st = readl(ch->regs + BMC_CH_STATUS);
-	if (stop && !(st & BMC_CH_STATUS_HALTED)) {
+	if (!(st & BMC_CH_STATUS_HALTED)) {
+		if (!bmc_chan_doomed(ch))
+			return;
 		writel(0, ch->regs + BMC_CH_CTRL);
 		/* The read flushes the write. */
-		st = readl(ch->regs + BMC_CH_STATUS);
-		if (!(st & BMC_CH_STATUS_ENABLED)) {
+		if (!(readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_ENABLED))
 			bmc_chan_restart(bm, ch, NULL, 0);
-			return;
-		}
-	}
-	if (!(st & BMC_CH_STATUS_HALTED))
 		return;
-	/* Halted after a failed transfer, finished above: nobody else fails. */
+	}
 	if (FIELD_GET(BMC_CH_STATUS_HALT_CODE, st) == BMC_HALT_ERROR)
 		bmc_chan_restart(bm, ch, NULL, 0);
 	else
@@ -423,10 +447,17 @@ static void bmc_chan_reap(struct bm_dev *bm, struct bmc_chan *ch)
 				 -EIO);
 }
 
-static u32 bmc_irq(struct bm_dev *bm)
+/*
+ * With MSI-X each vector has its own causes (datasheet 6.1): vector c a
+ * channel's DONE(c), the last one ERROR; a vector acknowledges and serves
+ * only those, and leaves the others to their own messages. MSI and INTx
+ * have one vector for all.
+ */
+static u32 bmc_irq(struct bm_dev *bm, unsigned int vector)
 {
 	u32 status = bmc_read(bm, BMC_IRQ_STATUS);
 	struct bmc *card = bm->card;
+	bool recover = false;
 	u32 c;
 
 	/*
@@ -436,14 +467,34 @@ static u32 bmc_irq(struct bm_dev *bm)
 	 */
 	if (!status || status == U32_MAX)
 		return 0;
+	if (bm->irq_mode == BUSMASTER_IRQ_MSIX)
+		status &= vector < card->nchan ? BIT(vector) : BMC_IRQ_ERROR;
+	if (!status)
+		return 0;
 	/* Acknowledge first: a completion racing us raises a new interrupt. */
 	bmc_write(bm, BMC_IRQ_STATUS, status);
 	spin_lock(&card->lock);
 	for (c = 0; c < card->nchan; c++)
-		bmc_chan_reap(bm, &card->chan[c]);
+		if (status & (BIT(c) | BMC_IRQ_ERROR))
+			recover |= bmc_chan_reap(bm, &card->chan[c]);
 	spin_unlock(&card->lock);
 	return (status & ~BMC_IRQ_ERROR ? BM_IRQ_CAUSE_DMA : 0) |
-	       (status & BMC_IRQ_ERROR ? BM_IRQ_CAUSE_ERROR : 0);
+	       (status & BMC_IRQ_ERROR ? BM_IRQ_CAUSE_ERROR : 0) |
+	       (recover ? BM_IRQ_CAUSE_THREAD : 0);
+}
+
+/* What bmc_irq() left: channels to start again. */
+static void bmc_irq_thread(struct bm_dev *bm)
+{
+	struct bmc *card = bm->card;
+	unsigned long irqflags;
+	u32 c;
+
+	spin_lock_irqsave(&card->lock, irqflags);
+	for (c = 0; c < card->nchan; c++)
+		if (card->chan[c].recover)
+			bmc_chan_recover(bm, &card->chan[c]);
+	spin_unlock_irqrestore(&card->lock, irqflags);
 }
 
 /*
@@ -789,6 +840,7 @@ const struct bm_card_ops bm_card_ops = {
 	.init = bmc_init,
 	.start = bmc_start,
 	.irq = bmc_irq,
+	.irq_thread = bmc_irq_thread,
 	.selftest = bmc_selftest,
 	.reset = bmc_reset,
 	.restart = bmc_restart,

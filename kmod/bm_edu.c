@@ -140,7 +140,7 @@ static void bm_edu_finish(struct bm_dev *bm, struct bm_xfer *x)
 	bm_edu_start(bm);
 }
 
-static u32 bm_edu_irq(struct bm_dev *bm)
+static u32 bm_edu_irq(struct bm_dev *bm, unsigned int vector)
 {
 	u32 status = readl(bm->regs + EDU_REG_IRQ_STATUS);
 	struct bm_edu *edu = bm->card;

@@ -92,12 +92,21 @@ int bm_reset_card(struct bm_dev *bm)
 
 static irqreturn_t bm_irq(int irq, void *data)
 {
-	struct bm_dev *bm = data;
-	u32 causes = bm->ops->irq(bm);
+	struct bm_vector *v = data;
+	struct bm_dev *bm = v->bm;
+	u32 causes = bm->ops->irq(bm, v->index);
 
 	if (!causes)
 		return IRQ_NONE;
 	complete(&bm->irq_seen);
+	return causes & BM_IRQ_CAUSE_THREAD ? IRQ_WAKE_THREAD : IRQ_HANDLED;
+}
+
+static irqreturn_t bm_irq_thread(int irq, void *data)
+{
+	struct bm_vector *v = data;
+
+	v->bm->ops->irq_thread(v->bm);
 	return IRQ_HANDLED;
 }
 
@@ -140,14 +149,17 @@ static void bm_irq_teardown(struct bm_dev *bm, struct pci_dev *pdev)
 	int i;
 
 	for (i = 0; i < bm->irq_vectors; i++)
-		free_irq(pci_irq_vector(pdev, i), bm);
+		free_irq(pci_irq_vector(pdev, i), &bm->vectors[i]);
 	pci_free_irq_vectors(pdev);
+	kfree(bm->vectors);
+	bm->vectors = NULL;
 }
 
 /*
  * MSI-X gets every vector the card wires its causes to, or is not used;
- * MSI and INTx get one vector for all causes. Every vector runs the same
- * handler, which reads the card's cause register.
+ * MSI and INTx get one vector for all causes. Each vector's handler
+ * serves its own causes (->irq()); what does not belong in hard interrupt
+ * context runs in the vector's thread (->irq_thread()).
  */
 static int bm_irq_setup(struct bm_dev *bm)
 {
@@ -174,10 +186,17 @@ static int bm_irq_setup(struct bm_dev *bm)
 	else
 		bm->irq_mode = BUSMASTER_IRQ_INTX;
 
+	bm->vectors = kcalloc(nvec, sizeof(*bm->vectors), GFP_KERNEL);
+	if (!bm->vectors) {
+		pci_free_irq_vectors(pdev);
+		return -ENOMEM;
+	}
 	for (i = 0; i < nvec; i++) {
-		ret = request_irq(pci_irq_vector(pdev, i), bm_irq,
-				  bm->irq_mode == BUSMASTER_IRQ_INTX ? IRQF_SHARED : 0,
-				  bm->name, bm);
+		bm->vectors[i] = (struct bm_vector){ .bm = bm, .index = i };
+		ret = request_threaded_irq(pci_irq_vector(pdev, i), bm_irq,
+					   bm->ops->irq_thread ? bm_irq_thread : NULL,
+					   bm->irq_mode == BUSMASTER_IRQ_INTX ? IRQF_SHARED : 0,
+					   bm->name, &bm->vectors[i]);
 		if (ret) {
 			bm->irq_vectors = i;
 			bm_irq_teardown(bm, pdev);

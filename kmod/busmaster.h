@@ -97,6 +97,7 @@ struct bm_xfer {
 #define BM_IRQ_CAUSE_TEST	BIT(0)	/* the probe-time self-test interrupt */
 #define BM_IRQ_CAUSE_DMA	BIT(1)	/* a DMA transfer finished */
 #define BM_IRQ_CAUSE_ERROR	BIT(2)	/* the card reports an error */
+#define BM_IRQ_CAUSE_THREAD	BIT(3)	/* ->irq_thread() has work to do */
 #define BM_IRQ_CAUSE_OTHER	BIT(31)	/* acknowledged, nothing to do */
 
 /**
@@ -108,8 +109,12 @@ struct bm_xfer {
  *	@bm->msix_vectors; no DMA yet
  * @start: after the DMA mask is set: allocate and program what the card
  *	reads from host memory (descriptor rings); may be NULL
- * @irq: read and acknowledge the card's interrupt status; return the
- *	BM_IRQ_CAUSE_* bits seen, 0 when the interrupt was not ours
+ * @irq: read and acknowledge the causes of the card's interrupt that
+ *	@vector serves (with MSI-X, each vector its own causes; else vector
+ *	0, all of them), and complete the card transfers they finished;
+ *	return the BM_IRQ_CAUSE_* bits seen, 0 when none was ours
+ * @irq_thread: what @irq left for the interrupt thread (it said
+ *	BM_IRQ_CAUSE_THREAD): restarting a halted channel, say; may be NULL
  * @selftest: with the interrupt handler installed, prove the card
  *	interrupts (and, where it can, moves data) in the mode we got
  * @reset: stop every DMA engine: 0 when the card touches no memory
@@ -138,20 +143,28 @@ struct bm_xfer {
  *	@dir; may be NULL
  *
  * Context: all but @irq run in process context; @irq runs in hard
- * interrupt context; @submit and @cancel under @bm->lifetime held for read.
+ * interrupt context, @irq_thread in the interrupt's thread; @submit and
+ * @cancel under @bm->lifetime held for read.
  */
 struct bm_card_ops {
 	const char *name;
 	u32 model;
 	int (*init)(struct bm_dev *bm);
 	int (*start)(struct bm_dev *bm);
-	u32 (*irq)(struct bm_dev *bm);
+	u32 (*irq)(struct bm_dev *bm, unsigned int vector);
+	void (*irq_thread)(struct bm_dev *bm);
 	int (*selftest)(struct bm_dev *bm);
 	int (*reset)(struct bm_dev *bm);
 	void (*restart)(struct bm_dev *bm);
 	int (*submit)(struct bm_dev *bm, struct bm_xfer *xfer);
 	void (*cancel)(struct bm_dev *bm, struct bm_xfer *xfer, int error);
 	void (*debugfs_init)(struct bm_dev *bm, struct dentry *dir);
+};
+
+/* What an interrupt vector's handler gets: the card, and which vector. */
+struct bm_vector {
+	struct bm_dev *bm;
+	unsigned int index;
 };
 
 extern const struct bm_card_ops bm_edu_ops;
@@ -277,6 +290,7 @@ struct bm_kept {
  *	fixed vectors, so it is all of them or no MSI-X)
  * @irq_mode: enum busmaster_irq_mode in use
  * @irq_vectors: vectors allocated
+ * @vectors: each vector's handler data, @irq_vectors of them
  * @irq_seen: completed by every interrupt that was ours; the probe-time
  *	self-tests wait on it
  * @id: N in /dev/busmasterN
@@ -321,6 +335,7 @@ struct bm_dev {
 	u16 msix_vectors;
 	u8 irq_mode;
 	u16 irq_vectors;
+	struct bm_vector *vectors;
 	struct completion irq_seen;
 	int id;
 	char name[16];
