@@ -17,69 +17,12 @@
  * bm_transfer_kernel() runs the same engine over vmalloc()ed memory
  * (MmBuildMdlForNonPagedPool's case), for the in-kernel self-test.
  */
-#include <linux/cred.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
-#include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
-#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "busmaster.h"
-
-/**
- * bm_charge_pinned - charge memory the caller's process pins or locks for
- * DMA to RLIMIT_MEMLOCK, as io_uring and iommufd do
- * @ch: out: the charge, for bm_uncharge_pinned()
- * @npages: pages
- *
- * The limit is the user's (user->locked_vm): one limit for all of a
- * user's processes, so forking does not multiply it. The pages also show
- * in the process's VmPin (mm->pinned_vm). A caller with CAP_IPC_LOCK past
- * the limit is charged to no user.
- *
- * Context: process context.
- * Return: 0, or -ENOMEM past the limit.
- */
-int bm_charge_pinned(struct bm_charge *ch, unsigned long npages)
-{
-	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	struct user_struct *user = current_user();
-	long cur = atomic_long_read(&user->locked_vm);
-
-	ch->user = NULL;
-	do {
-		if (cur + npages > limit) {
-			if (!capable(CAP_IPC_LOCK))
-				return -ENOMEM;
-			goto charged;
-		}
-	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, cur + npages));
-	ch->user = get_uid(user);
-charged:
-	ch->npages = npages;
-	ch->mm = current->mm;
-	mmgrab(ch->mm);
-	atomic64_add(npages, &ch->mm->pinned_vm);
-	return 0;
-}
-
-/**
- * bm_uncharge_pinned - give back what bm_charge_pinned() charged
- * @ch: the charge
- *
- * Context: any process context; the charging process may be gone.
- */
-void bm_uncharge_pinned(struct bm_charge *ch)
-{
-	if (ch->user) {
-		atomic_long_sub(ch->npages, &ch->user->locked_vm);
-		free_uid(ch->user);
-	}
-	atomic64_sub(ch->npages, &ch->mm->pinned_vm);
-	mmdrop(ch->mm);
-}
 
 /* Undo the first @n single mappings of bm_reg_map_runs(). */
 static void bm_reg_unmap_runs(struct bm_reg *reg, unsigned int n)
@@ -201,28 +144,19 @@ static bool bm_long_term_writable(struct page *page)
 static int bm_reg_pin(struct bm_reg *reg, u64 addr, unsigned int flags)
 {
 	unsigned int i;
-	int got, ret;
+	int ret;
 
-	bm_user_access_begin(reg->bm);
-	got = pin_user_pages_fast(addr & PAGE_MASK, reg->npages,
-				  FOLL_LONGTERM | flags, reg->pages);
-	ret = bm_user_access_end(reg->bm);
-	if (ret) {
-		if (got > 0)
-			unpin_user_pages(reg->pages, got);
+	ret = bm_pin_user(reg->bm, addr & PAGE_MASK, reg->npages,
+			  FOLL_LONGTERM | flags, reg->pages, false);
+	if (ret || !(flags & FOLL_WRITE))
 		return ret;
-	}
-	if (got == reg->npages) {
-		for (i = 0; i < got; i++)
-			if ((flags & FOLL_WRITE) &&
-			    !bm_long_term_writable(reg->pages[i]))
-				break;
-		if (i == got)
-			return 0;
-	}
-	if (got > 0)
-		unpin_user_pages(reg->pages, got);
-	return got < 0 ? got : -EFAULT;
+	for (i = 0; i < reg->npages; i++)
+		if (!bm_long_term_writable(reg->pages[i]))
+			break;
+	if (i == reg->npages)
+		return 0;
+	unpin_user_pages(reg->pages, reg->npages);
+	return -EFAULT;
 }
 
 /* Does any mapped segment ever need a sync (a bounce page, a non-coherent card)? */

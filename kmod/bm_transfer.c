@@ -25,8 +25,6 @@
  * pinned once (registered buffers, when they cannot stay mapped) and kernel
  * memory (MmBuildMdlForNonPagedPool's case, bm_transfer_kernel()).
  */
-#include <linux/backing-dev.h>
-#include <linux/error-injection.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -37,268 +35,23 @@
 #include "busmaster.h"
 
 /*
- * Pin the pages of [@uaddr, @uaddr + @c->len) for @c (MmProbeAndLockPages).
- * Behind a chunk on the card the request holds DMA resources, so it may
- * not let go of the card (bm_user_access_begin()): with @present it pins
- * only pages present, without faulting, and -EAGAIN tells the caller to
- * release the older chunk and pin again.
+ * Pin the pages of [@uaddr, @uaddr + @c->len) for @c. Behind a chunk on
+ * the card the request holds DMA resources, so it may not let go of the
+ * card: @present pins only pages present (bm_pin_user()).
  */
 static int bm_pin(struct bm_request *rq, struct bm_chunk *c, u64 uaddr,
 		  bool present)
 {
 	unsigned int n = DIV_ROUND_UP(offset_in_page(uaddr) + c->len, PAGE_SIZE);
-	unsigned int flags = rq->from_card ? FOLL_WRITE : 0;
-	int got, ret = 0;
+	int ret;
 
-	if (present) {
-		got = pin_user_pages_fast(uaddr & PAGE_MASK, n,
-					  flags | FOLL_NOFAULT, c->pages);
-	} else {
-		bm_user_access_begin(rq->bm);
-		got = pin_user_pages_fast(uaddr & PAGE_MASK, n, flags, c->pages);
-		ret = bm_user_access_end(rq->bm);
-	}
-	if (got >= 0 && (got < n || ret)) {
-		unpin_user_pages(c->pages, got);
-		got = ret ?: -EFAULT;
-	}
-	if (got < 0)
-		return ret ?: present ? -EAGAIN : got;
+	ret = bm_pin_user(rq->bm, uaddr & PAGE_MASK, n,
+			  rq->from_card ? FOLL_WRITE : 0, c->pages, present);
+	if (ret)
+		return ret;
 	atomic_add(n, &rq->bm->stats.pinned_pages);
 	c->npages = n;
 	return 0;
-}
-
-/**
- * bm_user_writable - may the card write [@addr, @addr + @len) of the
- * caller's memory?
- * @bm: the card
- * @addr: user address
- * @len: bytes
- * @long_term: for a long-term pin: a shared mapping of a file the kernel
- *	writes back does not count as writable either (such a pin defeats
- *	dirty tracking; 6.5 refuses it in GUP, 6.1 does not, so we do)
- * @writable: out: every page is mapped writable
- *
- * Checked before any DMA, so that a request refused for a read-only page
- * part-way has written nothing. A mapping changed by another thread after
- * this check still fails the pin, part-way, with an exact bytes_done.
- *
- * Context: an ioctl, @bm->lifetime held for read; let go while it takes
- * mmap_lock for read (killable), which a thread stuck in a page fault
- * can hold up for ever (bm_user_access_begin()).
- * Return: 0, -EFAULT when part of the range is not mapped or is a mapping
- * without pages to pin (VM_IO, VM_PFNMAP), -EINTR when the caller is being
- * killed, -ENODEV when the card was removed meanwhile.
- */
-int bm_user_writable(struct bm_dev *bm, u64 addr, u64 len, bool long_term,
-		     bool *writable)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	u64 end = addr + len;
-	int ret = 0;
-
-	*writable = true;
-	bm_user_access_begin(bm);
-	if (mmap_read_lock_killable(mm)) {
-		ret = -EINTR;
-		goto out;
-	}
-	while (addr < end) {
-		vma = vma_lookup(mm, addr);
-		/* No struct pages to pin (a common buffer's mapping, a BAR). */
-		if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP)) {
-			ret = -EFAULT;
-			break;
-		}
-		if (!(vma->vm_flags & VM_WRITE) ||
-		    (long_term && vma->vm_file && (vma->vm_flags & VM_SHARED) &&
-		     mapping_can_writeback(vma->vm_file->f_mapping)))
-			*writable = false;
-		addr = vma->vm_end;
-	}
-	mmap_read_unlock(mm);
-out:
-	return bm_user_access_end(bm) ?: ret;
-}
-
-/*
- * User pages mapped for a card, by page frame. Two rules of the DMA API
- * make a page's mappings exclusive: no two device-writable mappings of the
- * same memory at once (on non-coherent systems the cache maintenance for
- * one undoes the other's data), and a partial sync must name one mapping
- * (DMA-API debug cannot tell two apart, and neither can the reader). So:
- *  - a registered buffer holds its pages alone for as long as it lives
- *    (BM_CLAIM_LONG_TERM, marked XA_MARK_0): it alone syncs parts of its
- *    mapping;
- *  - a card -> memory request holds one chunk's pages alone while the card
- *    writes them (BM_CLAIM_EXCLUSIVE);
- *  - memory -> card requests share pages with each other (BM_CLAIM_SHARED:
- *    a value entry counting them): their mappings are never synced in part.
- * An exclusive entry is its owner. A claim waits for requests, which
- * finish soon, and fails with EBUSY on a registered buffer, which may
- * never go.
- */
-static DEFINE_XARRAY(bm_claims);
-static DECLARE_WAIT_QUEUE_HEAD(bm_claims_wait);
-#define BM_CLAIM_MARK_LONG_TERM	XA_MARK_0
-
-/* Pages claimed now, for debugfs (claimed_pages): back at 0 when idle. */
-atomic_t bm_claimed_pages = ATOMIC_INIT(0);
-
-/*
- * Take one page: 0; -EBUSY with the entry in the way in *@held and whether
- * it is a registered buffer's in *@held_long; -ENOMEM. Never inlined, so
- * that fail_function can fail it (fail-nth tests).
- */
-static noinline int bm_claim_take(unsigned long pfn, void *owner,
-				  enum bm_claim mode, void **held,
-				  bool *held_long)
-{
-	void *cur, *new, *was;
-	int ret;
-
-	xa_lock(&bm_claims);
-	do {
-		cur = xa_load(&bm_claims, pfn);
-		if (cur && !(mode == BM_CLAIM_SHARED && xa_is_value(cur))) {
-			*held = cur;
-			*held_long = xa_get_mark(&bm_claims, pfn,
-						 BM_CLAIM_MARK_LONG_TERM);
-			ret = -EBUSY;
-			break;
-		}
-		new = mode != BM_CLAIM_SHARED ? owner :
-		      xa_mk_value(cur ? xa_to_value(cur) + 1 : 1);
-		/* May drop the lock to allocate: then look again. */
-		was = __xa_cmpxchg(&bm_claims, pfn, cur, new, GFP_KERNEL);
-		ret = xa_is_err(was) ? xa_err(was) : was == cur ? 0 : -EAGAIN;
-	} while (ret == -EAGAIN);
-	if (!ret && !cur)
-		atomic_inc(&bm_claimed_pages);
-	if (!ret && mode == BM_CLAIM_LONG_TERM)
-		__xa_set_mark(&bm_claims, pfn, BM_CLAIM_MARK_LONG_TERM);
-	xa_unlock(&bm_claims);
-	return ret;
-}
-ALLOW_ERROR_INJECTION(bm_claim_take, ERRNO);
-
-/* Give back one page the caller holds in @mode. */
-static void bm_claim_drop(unsigned long pfn, void *owner, enum bm_claim mode)
-{
-	void *cur, *new = NULL;
-
-	xa_lock(&bm_claims);
-	cur = xa_load(&bm_claims, pfn);
-	if (mode == BM_CLAIM_SHARED) {
-		if (WARN_ON_ONCE(!xa_is_value(cur)))
-			goto out;
-		if (xa_to_value(cur) > 1)
-			new = xa_mk_value(xa_to_value(cur) - 1);
-	} else if (WARN_ON_ONCE(cur != owner)) {
-		goto out;
-	}
-	/* Replacing or erasing an entry allocates nothing. */
-	__xa_store(&bm_claims, pfn, new, 0);
-	if (!new)
-		atomic_dec(&bm_claimed_pages);
-out:
-	xa_unlock(&bm_claims);
-}
-
-/**
- * bm_pages_claim - claim user pages for a mapping by a card
- * @pages: pinned pages
- * @npages: how many
- * @owner: the registered buffer or request claiming them
- * @mode: enum bm_claim
- * @wait: else -EAGAIN on a conflict with a request (the caller holds the
- *	claim of a chunk on the card: it may be ours, or wanted by the one
- *	we would wait for)
- *
- * All or nothing: on a conflict what was claimed is given back before
- * waiting, so two claimants never hold each other's pages.
- *
- * Context: process context, may sleep (killable).
- * Return: 0; -EBUSY when a registered buffer holds one of the pages, or
- * an exclusive claim meets the same page twice in @pages (one memory
- * mapped at two addresses); -EAGAIN; -EINTR when killed while waiting;
- * -ENOMEM.
- */
-int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
-		   enum bm_claim mode, bool wait)
-{
-	for (;;) {
-		bool held_long = false;
-		unsigned long pfn = 0;
-		void *held = NULL;
-		unsigned int i;
-		int ret = 0;
-
-		for (i = 0; i < npages && !ret; i++) {
-			pfn = page_to_pfn(pages[i]);
-			ret = bm_claim_take(pfn, owner, mode, &held, &held_long);
-		}
-		if (!ret)
-			return 0;
-		bm_pages_release(pages, i - 1, owner, mode);
-		if (ret != -EBUSY)
-			return ret;
-		/* A registration may never let go; our own page repeats. */
-		if (held_long)
-			return -EBUSY;
-		if (!wait)
-			return -EAGAIN;
-		if (held == owner)
-			return -EBUSY;
-		if (wait_event_killable(bm_claims_wait,
-					xa_load(&bm_claims, pfn) != held))
-			return -EINTR;
-	}
-}
-
-/**
- * bm_pages_release - end a claim of bm_pages_claim()
- * @pages: the pages claimed
- * @npages: how many
- * @owner: the claimant
- * @mode: as claimed
- *
- * Context: process context.
- */
-void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
-		      enum bm_claim mode)
-{
-	unsigned int i;
-
-	for (i = 0; i < npages; i++)
-		bm_claim_drop(page_to_pfn(pages[i]), owner, mode);
-	wake_up_all(&bm_claims_wait);
-}
-
-/*
- * Hand an exclusive claim of @pages from @from over to @to, a quarantined
- * card's: like a registered buffer's, it may never go, so other claimants
- * get EBUSY at once rather than wait (the long-term mark).
- */
-static void bm_pages_claim_move(struct page **pages, unsigned int npages,
-				void *from, void *to)
-{
-	unsigned int i;
-
-	xa_lock(&bm_claims);
-	for (i = 0; i < npages; i++) {
-		unsigned long pfn = page_to_pfn(pages[i]);
-
-		if (WARN_ON_ONCE(xa_load(&bm_claims, pfn) != from))
-			continue;
-		/* Replacing an entry allocates nothing. */
-		__xa_store(&bm_claims, pfn, to, 0);
-		__xa_set_mark(&bm_claims, pfn, BM_CLAIM_MARK_LONG_TERM);
-	}
-	xa_unlock(&bm_claims);
-	wake_up_all(&bm_claims_wait);
 }
 
 /*

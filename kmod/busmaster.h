@@ -7,7 +7,9 @@
  *                 DMA mask, segment limits, bounce strategy, map registers
  *   bm_chardev.c  /dev/busmasterN: open/release, the ioctl table
  *   bm_transfer.c user-buffer DMA (MDL + GetScatterGatherList + splitting):
- *                 pin, map, split into card transfers, unmap, unpin
+ *                 chunks pinned, mapped, split into card transfers, released
+ *   bm_pin.c      the pinning unit (MmProbeAndLockPages, ib_umem's role):
+ *                 pin, RLIMIT_MEMLOCK charge, which mapping holds a page
  *   bm_engine.c   the queueing engine: card transfers built, submitted,
  *                 waited for (killably, with a timeout), taken back
  *   bm_mapreg.c   bounce space: the map-register pool for cards below 32
@@ -673,15 +675,22 @@ void bm_request_drain(struct bm_request *rq, u32 seq);
 void bm_request_wait(struct bm_request *rq);
 void bm_revoke(struct bm_dev *bm, int error);
 
-/* bm_transfer.c */
+/* bm_pin.c */
+int bm_pin_user(struct bm_dev *bm, u64 start, unsigned int npages,
+		unsigned int gup_flags, struct page **pages, bool present);
 int bm_user_writable(struct bm_dev *bm, u64 addr, u64 len, bool long_term,
 		     bool *writable);
-
+int bm_charge_pinned(struct bm_charge *ch, unsigned long npages);
+void bm_uncharge_pinned(struct bm_charge *ch);
 extern atomic_t bm_claimed_pages;
 int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
 		   enum bm_claim mode, bool wait);
 void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 		      enum bm_claim mode);
+void bm_pages_claim_move(struct page **pages, unsigned int npages,
+			 void *from, void *to);
+
+/* bm_transfer.c */
 void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
 		       u64 len);
 void bm_transfer_finish(struct bm_request *rq);
@@ -689,8 +698,6 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 
 /* bm_registered.c */
-int bm_charge_pinned(struct bm_charge *ch, unsigned long npages);
-void bm_uncharge_pinned(struct bm_charge *ch);
 int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_unregister(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_sync(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);

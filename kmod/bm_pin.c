@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster: the pinning unit -- user pages held for a card (NT:
+ * MmProbeAndLockPages / MmUnlockPages, and the quota they charge), the
+ * role ib_umem plays for RDMA drivers.
+ *
+ *   bm_pin_user()        pin_user_pages_fast(), all or nothing, outside
+ *                        the card's lifetime lock (a fault may take for
+ *                        ever), or only pages present without letting go
+ *   bm_user_writable()   may the card write a user range (VMAs checked
+ *                        before any DMA)
+ *   bm_charge_pinned()   RLIMIT_MEMLOCK, per user, for what stays pinned
+ *   bm_pages_claim()     which card mapping holds each page: one writer or
+ *                        many readers (the DMA API's rules)
+ *
+ * Requests (bm_transfer.c) and registered buffers (bm_registered.c) pin
+ * through it; nothing here knows about cards' DMA.
+ */
+#include <linux/backing-dev.h>
+#include <linux/cred.h>
+#include <linux/error-injection.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+#include <linux/xarray.h>
+
+#include "busmaster.h"
+
+/**
+ * bm_pin_user - pin user pages for DMA by a card
+ * @bm: the card
+ * @start: page-aligned user address
+ * @npages: pages
+ * @gup_flags: FOLL_WRITE when the card writes them, FOLL_LONGTERM
+ * @pages: out: the pages
+ * @present: pin only pages present, without faulting, and keep
+ *	@bm->lifetime: for a caller that holds DMA resources of the card
+ *	(a removal must not free them under it)
+ *
+ * All or nothing. Else the card's lifetime lock is let go around the pin
+ * (bm_user_access_begin()): a fault in a userfaultfd or FUSE mapping may
+ * last for ever, and remove() does not wait for it.
+ *
+ * Context: an ioctl, @bm->lifetime held for read.
+ * Return: 0; -EAGAIN with @present when a page was not present; -EFAULT
+ * when part of the range cannot be pinned; -ENODEV when the card was
+ * removed meanwhile; -EINTR when killed; -ENOMEM.
+ */
+int bm_pin_user(struct bm_dev *bm, u64 start, unsigned int npages,
+		unsigned int gup_flags, struct page **pages, bool present)
+{
+	int got, ret = 0;
+
+	if (present) {
+		got = pin_user_pages_fast(start, npages, gup_flags | FOLL_NOFAULT,
+					  pages);
+	} else {
+		bm_user_access_begin(bm);
+		got = pin_user_pages_fast(start, npages, gup_flags, pages);
+		ret = bm_user_access_end(bm);
+	}
+	if (got >= 0 && (got < npages || ret)) {
+		unpin_user_pages(pages, got);
+		got = ret ?: -EFAULT;
+	}
+	if (got < 0)
+		return ret ?: present ? -EAGAIN : got;
+	return 0;
+}
+
+/**
+ * bm_user_writable - may the card write [@addr, @addr + @len) of the
+ * caller's memory?
+ * @bm: the card
+ * @addr: user address
+ * @len: bytes
+ * @long_term: for a long-term pin: a shared mapping of a file the kernel
+ *	writes back does not count as writable either (such a pin defeats
+ *	dirty tracking; 6.5 refuses it in GUP, 6.1 does not, so we do)
+ * @writable: out: every page is mapped writable
+ *
+ * Checked before any DMA, so that a request refused for a read-only page
+ * part-way has written nothing. A mapping changed by another thread after
+ * this check still fails the pin, part-way, with an exact bytes_done.
+ *
+ * Context: an ioctl, @bm->lifetime held for read; let go while it takes
+ * mmap_lock for read (killable), which a thread stuck in a page fault
+ * can hold up for ever (bm_user_access_begin()).
+ * Return: 0, -EFAULT when part of the range is not mapped or is a mapping
+ * without pages to pin (VM_IO, VM_PFNMAP), -EINTR when the caller is being
+ * killed, -ENODEV when the card was removed meanwhile.
+ */
+int bm_user_writable(struct bm_dev *bm, u64 addr, u64 len, bool long_term,
+		     bool *writable)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	u64 end = addr + len;
+	int ret = 0;
+
+	*writable = true;
+	bm_user_access_begin(bm);
+	if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
+		goto out;
+	}
+	while (addr < end) {
+		vma = vma_lookup(mm, addr);
+		/* No struct pages to pin (a common buffer's mapping, a BAR). */
+		if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP)) {
+			ret = -EFAULT;
+			break;
+		}
+		if (!(vma->vm_flags & VM_WRITE) ||
+		    (long_term && vma->vm_file && (vma->vm_flags & VM_SHARED) &&
+		     mapping_can_writeback(vma->vm_file->f_mapping)))
+			*writable = false;
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+out:
+	return bm_user_access_end(bm) ?: ret;
+}
+
+/*
+ * User pages mapped for a card, by page frame. Two rules of the DMA API
+ * make a page's mappings exclusive: no two device-writable mappings of the
+ * same memory at once (on non-coherent systems the cache maintenance for
+ * one undoes the other's data), and a partial sync must name one mapping
+ * (DMA-API debug cannot tell two apart, and neither can the reader). So:
+ *  - a registered buffer holds its pages alone for as long as it lives
+ *    (BM_CLAIM_LONG_TERM, marked XA_MARK_0): it alone syncs parts of its
+ *    mapping;
+ *  - a card -> memory request holds one chunk's pages alone while the card
+ *    writes them (BM_CLAIM_EXCLUSIVE);
+ *  - memory -> card requests share pages with each other (BM_CLAIM_SHARED:
+ *    a value entry counting them): their mappings are never synced in part.
+ * An exclusive entry is its owner. A claim waits for requests, which
+ * finish soon, and fails with EBUSY on a registered buffer, which may
+ * never go.
+ */
+static DEFINE_XARRAY(bm_claims);
+static DECLARE_WAIT_QUEUE_HEAD(bm_claims_wait);
+#define BM_CLAIM_MARK_LONG_TERM	XA_MARK_0
+
+/* Pages claimed now, for debugfs (claimed_pages): back at 0 when idle. */
+atomic_t bm_claimed_pages = ATOMIC_INIT(0);
+
+/*
+ * Take one page: 0; -EBUSY with the entry in the way in *@held and whether
+ * it is a registered buffer's in *@held_long; -ENOMEM. Never inlined, so
+ * that fail_function can fail it (fail-nth tests).
+ */
+static noinline int bm_claim_take(unsigned long pfn, void *owner,
+				  enum bm_claim mode, void **held,
+				  bool *held_long)
+{
+	void *cur, *new, *was;
+	int ret;
+
+	xa_lock(&bm_claims);
+	do {
+		cur = xa_load(&bm_claims, pfn);
+		if (cur && !(mode == BM_CLAIM_SHARED && xa_is_value(cur))) {
+			*held = cur;
+			*held_long = xa_get_mark(&bm_claims, pfn,
+						 BM_CLAIM_MARK_LONG_TERM);
+			ret = -EBUSY;
+			break;
+		}
+		new = mode != BM_CLAIM_SHARED ? owner :
+		      xa_mk_value(cur ? xa_to_value(cur) + 1 : 1);
+		/* May drop the lock to allocate: then look again. */
+		was = __xa_cmpxchg(&bm_claims, pfn, cur, new, GFP_KERNEL);
+		ret = xa_is_err(was) ? xa_err(was) : was == cur ? 0 : -EAGAIN;
+	} while (ret == -EAGAIN);
+	if (!ret && !cur)
+		atomic_inc(&bm_claimed_pages);
+	if (!ret && mode == BM_CLAIM_LONG_TERM)
+		__xa_set_mark(&bm_claims, pfn, BM_CLAIM_MARK_LONG_TERM);
+	xa_unlock(&bm_claims);
+	return ret;
+}
+ALLOW_ERROR_INJECTION(bm_claim_take, ERRNO);
+
+/* Give back one page the caller holds in @mode. */
+static void bm_claim_drop(unsigned long pfn, void *owner, enum bm_claim mode)
+{
+	void *cur, *new = NULL;
+
+	xa_lock(&bm_claims);
+	cur = xa_load(&bm_claims, pfn);
+	if (mode == BM_CLAIM_SHARED) {
+		if (WARN_ON_ONCE(!xa_is_value(cur)))
+			goto out;
+		if (xa_to_value(cur) > 1)
+			new = xa_mk_value(xa_to_value(cur) - 1);
+	} else if (WARN_ON_ONCE(cur != owner)) {
+		goto out;
+	}
+	/* Replacing or erasing an entry allocates nothing. */
+	__xa_store(&bm_claims, pfn, new, 0);
+	if (!new)
+		atomic_dec(&bm_claimed_pages);
+out:
+	xa_unlock(&bm_claims);
+}
+
+/**
+ * bm_pages_claim - claim user pages for a mapping by a card
+ * @pages: pinned pages
+ * @npages: how many
+ * @owner: the registered buffer or request claiming them
+ * @mode: enum bm_claim
+ * @wait: else -EAGAIN on a conflict with a request (the caller holds the
+ *	claim of a chunk on the card: it may be ours, or wanted by the one
+ *	we would wait for)
+ *
+ * All or nothing: on a conflict what was claimed is given back before
+ * waiting, so two claimants never hold each other's pages.
+ *
+ * Context: process context, may sleep (killable).
+ * Return: 0; -EBUSY when a registered buffer holds one of the pages, or
+ * an exclusive claim meets the same page twice in @pages (one memory
+ * mapped at two addresses); -EAGAIN; -EINTR when killed while waiting;
+ * -ENOMEM.
+ */
+int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
+		   enum bm_claim mode, bool wait)
+{
+	for (;;) {
+		bool held_long = false;
+		unsigned long pfn = 0;
+		void *held = NULL;
+		unsigned int i;
+		int ret = 0;
+
+		for (i = 0; i < npages && !ret; i++) {
+			pfn = page_to_pfn(pages[i]);
+			ret = bm_claim_take(pfn, owner, mode, &held, &held_long);
+		}
+		if (!ret)
+			return 0;
+		bm_pages_release(pages, i - 1, owner, mode);
+		if (ret != -EBUSY)
+			return ret;
+		/* A registration may never let go; our own page repeats. */
+		if (held_long)
+			return -EBUSY;
+		if (!wait)
+			return -EAGAIN;
+		if (held == owner)
+			return -EBUSY;
+		if (wait_event_killable(bm_claims_wait,
+					xa_load(&bm_claims, pfn) != held))
+			return -EINTR;
+	}
+}
+
+/**
+ * bm_pages_release - end a claim of bm_pages_claim()
+ * @pages: the pages claimed
+ * @npages: how many
+ * @owner: the claimant
+ * @mode: as claimed
+ *
+ * Context: process context.
+ */
+void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
+		      enum bm_claim mode)
+{
+	unsigned int i;
+
+	for (i = 0; i < npages; i++)
+		bm_claim_drop(page_to_pfn(pages[i]), owner, mode);
+	wake_up_all(&bm_claims_wait);
+}
+
+/**
+ * bm_pages_claim_move - hand an exclusive claim of @pages over to a
+ * quarantined card's keeping
+ * @pages: the pages
+ * @npages: how many
+ * @from: the claimant
+ * @to: the new one: like a registered buffer, it may never let go, so
+ *	other claimants get EBUSY at once rather than wait (the long-term mark)
+ *
+ * Context: any process context.
+ */
+void bm_pages_claim_move(struct page **pages, unsigned int npages,
+			 void *from, void *to)
+{
+	unsigned int i;
+
+	xa_lock(&bm_claims);
+	for (i = 0; i < npages; i++) {
+		unsigned long pfn = page_to_pfn(pages[i]);
+
+		if (WARN_ON_ONCE(xa_load(&bm_claims, pfn) != from))
+			continue;
+		/* Replacing an entry allocates nothing. */
+		__xa_store(&bm_claims, pfn, to, 0);
+		__xa_set_mark(&bm_claims, pfn, BM_CLAIM_MARK_LONG_TERM);
+	}
+	xa_unlock(&bm_claims);
+	wake_up_all(&bm_claims_wait);
+}
+
+/**
+ * bm_charge_pinned - charge memory the caller's process pins or locks for
+ * DMA to RLIMIT_MEMLOCK, as io_uring and iommufd do
+ * @ch: out: the charge, for bm_uncharge_pinned()
+ * @npages: pages
+ *
+ * The limit is the user's (user->locked_vm): one limit for all of a
+ * user's processes, so forking does not multiply it. The pages also show
+ * in the process's VmPin (mm->pinned_vm). A caller with CAP_IPC_LOCK past
+ * the limit is charged to no user.
+ *
+ * Context: process context.
+ * Return: 0, or -ENOMEM past the limit.
+ */
+int bm_charge_pinned(struct bm_charge *ch, unsigned long npages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct user_struct *user = current_user();
+	long cur = atomic_long_read(&user->locked_vm);
+
+	ch->user = NULL;
+	do {
+		if (cur + npages > limit) {
+			if (!capable(CAP_IPC_LOCK))
+				return -ENOMEM;
+			goto charged;
+		}
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, cur + npages));
+	ch->user = get_uid(user);
+charged:
+	ch->npages = npages;
+	ch->mm = current->mm;
+	mmgrab(ch->mm);
+	atomic64_add(npages, &ch->mm->pinned_vm);
+	return 0;
+}
+
+/**
+ * bm_uncharge_pinned - give back what bm_charge_pinned() charged
+ * @ch: the charge
+ *
+ * Context: any process context; the charging process may be gone.
+ */
+void bm_uncharge_pinned(struct bm_charge *ch)
+{
+	if (ch->user) {
+		atomic_long_sub(ch->npages, &ch->user->locked_vm);
+		free_uid(ch->user);
+	}
+	atomic64_sub(ch->npages, &ch->mm->pinned_vm);
+	mmdrop(ch->mm);
+}
