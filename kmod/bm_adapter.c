@@ -41,7 +41,8 @@ MODULE_PARM_DESC(zone_dma_kb,
 static void bm_budget_init(struct bm_budget *b, u64 kb)
 {
 	atomic_set(&b->used, 0);
-	b->max = kb ? min_t(u64, kb >> (PAGE_SHIFT - 10), UINT_MAX) : UINT_MAX;
+	b->max = kb ? min_t(u64, DIV_ROUND_UP_ULL(kb, PAGE_SIZE >> 10), INT_MAX) :
+		      INT_MAX;
 }
 
 /**

@@ -381,45 +381,44 @@ static void bmc_chan_restart(struct bm_dev *bm, struct bmc_chan *ch,
 
 /*
  * Finish every transfer the card wrote back, in ring order. True when the
- * channel needs the interrupt thread (bmc_chan_recover()): it halted, or a
- * failed transfer's request has more queued. Context: hard interrupt,
- * card->lock held.
+ * channel needs the interrupt thread (bmc_chan_recover()): it halted, or
+ * was stopped here because a failed transfer's request has more queued --
+ * at once, as few of them as possible run on a card that goes on after a
+ * failed transfer (before datasheet 1.2, 7.1). Context: hard interrupt
+ * (or the thread), card->lock held.
  */
 static bool bmc_chan_reap(struct bm_dev *bm, struct bmc_chan *ch)
 {
 	struct bmc *card = bm->card;
 	struct bm_xfer *x, *next;
+	bool stop = false;
+	u32 st;
 
 	list_for_each_entry_safe(x, next, &ch->queue, node) {
 		if (!bmc_harvest(card, ch, x))
 			break;
-		if (x->error && bmc_fail_followers(ch, x))
-			ch->recover = true;
+		if (x->error)
+			stop |= bmc_fail_followers(ch, x);
 		bmc_finish(bm, x);
 	}
-	if (!list_empty(&ch->queue) &&
-	    readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED)
+	if (list_empty(&ch->queue))
+		return ch->recover;
+	st = readl(ch->regs + BMC_CH_STATUS);
+	if (stop && !(st & BMC_CH_STATUS_HALTED)) {
+		writel(0, ch->regs + BMC_CH_CTRL);
+		st = readl(ch->regs + BMC_CH_STATUS);	/* flushes the write */
+	}
+	if (st != U32_MAX && !(st & BMC_CH_STATUS_ENABLED))
 		ch->recover = true;
 	return ch->recover;
 }
 
-/* A transfer queued on @ch is to end unrun (bmc_fail_followers()). */
-static bool bmc_chan_doomed(struct bmc_chan *ch)
-{
-	struct bm_xfer *x;
-
-	list_for_each_entry(x, &ch->queue, node)
-		if (x->error)
-			return true;
-	return false;
-}
-
 /*
- * Start @ch again without what must not run. A halted channel fails the
- * transfer it halted in, unless a 1.2 card halted after a failed transfer
- * (HALT_ON_ERROR), finished already. An older card goes on after one
- * (datasheet 7.1): it is stopped here, late, where the failed request has
- * more queued. Context: the interrupt thread, card->lock held.
+ * Start a stopped @ch again without what must not run. A halted channel
+ * fails the transfer it halted in, unless a 1.2 card halted after a
+ * failed transfer (HALT_ON_ERROR), finished already; one stopped by
+ * bmc_chan_reap() fails nothing more. Context: the interrupt thread,
+ * card->lock held.
  */
 static void bmc_chan_recover(struct bm_dev *bm, struct bmc_chan *ch)
 {
@@ -430,21 +429,16 @@ static void bmc_chan_recover(struct bm_dev *bm, struct bmc_chan *ch)
 	if (list_empty(&ch->queue))
 		return;
 	st = readl(ch->regs + BMC_CH_STATUS);
-	if (!(st & BMC_CH_STATUS_HALTED)) {
-		if (!bmc_chan_doomed(ch))
-			return;
-		writel(0, ch->regs + BMC_CH_CTRL);
-		/* The read flushes the write. */
-		if (!(readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_ENABLED))
-			bmc_chan_restart(bm, ch, NULL, 0);
+	/* Gone (all ones), or running again (a cancel restarted it). */
+	if (st == U32_MAX || st & BMC_CH_STATUS_ENABLED)
 		return;
-	}
-	if (FIELD_GET(BMC_CH_STATUS_HALT_CODE, st) == BMC_HALT_ERROR)
-		bmc_chan_restart(bm, ch, NULL, 0);
-	else
+	if ((st & BMC_CH_STATUS_HALTED) &&
+	    FIELD_GET(BMC_CH_STATUS_HALT_CODE, st) != BMC_HALT_ERROR)
 		bmc_chan_restart(bm, ch, list_first_entry(&ch->queue,
 							  struct bm_xfer, node),
 				 -EIO);
+	else
+		bmc_chan_restart(bm, ch, NULL, 0);
 }
 
 /*

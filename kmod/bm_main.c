@@ -99,7 +99,8 @@ static irqreturn_t bm_irq(int irq, void *data)
 	if (!causes)
 		return IRQ_NONE;
 	complete(&bm->irq_seen);
-	return causes & BM_IRQ_CAUSE_THREAD ? IRQ_WAKE_THREAD : IRQ_HANDLED;
+	return causes & BM_IRQ_CAUSE_THREAD && bm->ops->irq_thread ?
+	       IRQ_WAKE_THREAD : IRQ_HANDLED;
 }
 
 static irqreturn_t bm_irq_thread(int irq, void *data)
@@ -348,10 +349,11 @@ static void bm_remove(struct pci_dev *pdev)
 	else	/* never released: its buffers keep it; not a leak to report */
 		kmemleak_not_leak(bm);
 	bm_common_free_all(bm);
+	/* No interrupt thread may find pdev gone. */
+	bm_irq_teardown(bm, pdev);
 	bm->pdev = NULL;
 	up_write(&bm->lifetime);
 
-	bm_irq_teardown(bm, pdev);
 	bm_dev_put(bm);
 }
 

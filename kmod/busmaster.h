@@ -177,7 +177,7 @@ extern const struct bm_card_ops bm_card_ops;
  * machine shares (swiotlb, ZONE_DMA), so that no user of one card can take
  * it all
  * @used: pages taken
- * @max: pages the card may take (UINT_MAX: no limit)
+ * @max: pages the card may take (INT_MAX: no limit)
  */
 struct bm_budget {
 	atomic_t used;

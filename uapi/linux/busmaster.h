@@ -386,8 +386,9 @@ enum {
  * not writable with BUSMASTER_REG_CARD_WRITES, or no long-term pin allowed
  * there; or the answer could not be written back), EBUSY (see above),
  * ENOMEM (over RLIMIT_MEMLOCK, or no bounce space for the mapping: where
- * the card bounces through swiotlb, its registered buffers together may
- * hold module parameter registered_bounce_mb of it, whoever opened them), EMFILE
+ * the card bounces through swiotlb (INFO bounce), its registered buffers
+ * together, whoever opened them, may be at most module parameter
+ * registered_bounce_mb long, as all of them may bounce), EMFILE
  * (BUSMASTER_REGISTER_PER_FILE buffers already: checked before anything is
  * pinned), ESHUTDOWN (the card is cut off the bus: see TRANSFER). Nothing
  * stays pinned, charged or registered after a failure.
