@@ -799,8 +799,27 @@ TEST_F(cards, zone_dma_use_is_bounded_per_card)
 		EXPECT_EQ(ENOMEM, errno);
 		/* Freed in one file, taken in the other. */
 		ASSERT_EQ(0, common_free(c->fd, h[0]));
-		EXPECT_EQ(0, common_alloc(fd2, piece, &extra)) TH_LOG("%s", strerror(errno));
+		ASSERT_EQ(0, common_alloc(fd2, piece, &extra)) TH_LOG("%s", strerror(errno));
 		h[0] = extra.handle;
+		/* And it moves data: filled through mmap, checked in the BAR. */
+		if (c->bar && c->info.card_mem_size >= piece) {
+			uint8_t *m = mmap(NULL, piece, PROT_READ | PROT_WRITE,
+					  MAP_SHARED, fd2, extra.mmap_offset);
+			struct busmaster_transfer t = {
+				.size = sizeof(t), .flags = BUSMASTER_XFER_COMMON,
+				.handle = extra.handle, .length = piece,
+			};
+
+			ASSERT_NE(MAP_FAILED, m);
+			for (uint64_t b = 0; b < piece; b++)
+				m[b] = (uint8_t)(b * 13 + 5);
+			memset((void *)c->bar, 0, piece);
+			EXPECT_EQ(0, ioctl(fd2, BUSMASTER_IOCTL_TRANSFER, &t))
+				TH_LOG("%s", strerror(errno));
+			EXPECT_EQ(0, memcmp((const void *)c->bar, m, piece))
+				TH_LOG("wrong bytes in card memory");
+			munmap(m, piece);
+		}
 		for (k = 0; k < n; k++)
 			EXPECT_EQ(0, common_free(k % 2 || !k ? fd2 : c->fd, h[k]));
 		close(fd2);
