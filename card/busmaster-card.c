@@ -36,18 +36,10 @@
 #include "hw/qdev-properties.h"
 #include "exec/memory.h"
 #include "trace.h"
+#include "standard-headers/linux/busmaster_card.h"
 
 #define TYPE_BUSMASTER_CARD "busmaster-card"
 OBJECT_DECLARE_SIMPLE_TYPE(BusmasterCardState, BUSMASTER_CARD)
-
-#define BM_DEVICE_ID        0xbb01
-#define BM_REVISION         0x01
-
-#define BM_MAX_CHANNELS     8
-#define BM_DESC_SIZE        32
-#define BM_RING_MAX         65536
-#define BM_MMIO_SIZE        0x1000
-#define BM_MSIX_BAR         4
 
 /* One engine pass does at most this much per channel before yielding. */
 #define BM_BUDGET_DESCS     256
@@ -55,122 +47,23 @@ OBJECT_DECLARE_SIMPLE_TYPE(BusmasterCardState, BUSMASTER_CARD)
 /* Largest single pci_dma_* call: big enough for memcpy speed. */
 #define BM_CHUNK            (1 * MiB)
 
-/* Identification and capabilities (read only) */
-#define BM_REG_ID               0x000
-#define   BM_ID_MAGIC             0x424d4331    /* "BMC1" */
-#define BM_REG_VERSION          0x004
-#define   BM_VERSION              0x00010002    /* datasheet 1.2 */
-#define BM_REG_ADDR_BITS        0x008
-#define BM_REG_CAPS             0x00c
-#define   BM_CAPS_SG              (1u << 0)
-#define   BM_CAPS_MSIX            (1u << 1)
-#define   BM_CAPS_MSI             (1u << 2)
-#define   BM_CAPS_INTX            (1u << 3)
-#define   BM_CAPS_FAULT           (1u << 4)
-#define   BM_CAPS_COUNTERS        (1u << 5)
-#define BM_REG_MAX_SEGS         0x010
-#define BM_REG_MAX_SEG_SIZE     0x014
-#define BM_REG_ALIGN            0x018
-#define BM_REG_CHANNELS         0x01c
-#define BM_REG_MEM_SIZE_LO      0x020
-#define BM_REG_MEM_SIZE_HI      0x024
-#define BM_REG_DESC_SIZE        0x028
-#define BM_REG_RING_MAX         0x02c
-#define BM_REG_SEG_BOUNDARY     0x030
-
-/* Control and interrupts */
-#define BM_REG_RESET            0x040
-#define   BM_RESET_GO             (1u << 0)
-#define BM_REG_ENGINE_STATUS    0x044
-#define   BM_ENGINE_BUSY          (1u << 0)
-#define BM_REG_SCRATCH          0x048
-#define BM_REG_IRQ_STATUS       0x050
-#define BM_REG_IRQ_MASK         0x054
-#define   BM_IRQ_ERROR            (1u << 31)
-
-/* Counters: LO/HI pairs from 0x080, reading LO latches HI */
-#define BM_REG_CNT_BASE         0x080
-#define   BM_CNT_BYTES            0
-#define   BM_CNT_DESCS            1
-#define   BM_CNT_ERRORS           2
-#define   BM_CNT_BUSY_NS          3
-#define   BM_CNT_XFERS            4
-#define   BM_CNT_NUM              5
-#define BM_REG_CNT_CLEAR        0x0a8
-
-/* Fault injection */
-#define BM_REG_FI_FAIL_NTH      0x0c0
-#define BM_REG_FI_STALL         0x0c4
-#define BM_REG_FI_LAT_XFER_NS   0x0c8
-#define BM_REG_FI_LAT_BYTE_PS   0x0cc
-#define BM_REG_FI_SPURIOUS      0x0d0
-#define BM_REG_FI_DRIVEN_BITS   0x0d4
-#define BM_REG_FI_BOOT_DMA      0x0d8
-
-/* Channel c at 0x100 + 0x40 * c */
-#define BM_REG_CH_BASE          0x100
-#define BM_REG_CH_STRIDE        0x40
-#define BM_CH_RING_LO           0x00
-#define BM_CH_RING_HI           0x04
-#define BM_CH_RING_SIZE         0x08
-#define BM_CH_CTRL              0x0c
-#define   BM_CTRL_ENABLE          (1u << 0)
-#define BM_CH_STATUS            0x10
-#define   BM_CHST_ENABLED         (1u << 0)
-#define   BM_CHST_ACTIVE          (1u << 1)
-#define   BM_CHST_HALTED          (1u << 2)
-#define   BM_CHST_STALLED         (1u << 3)
-#define   BM_CHST_WAITING         (1u << 4)
-#define   BM_CHST_HALT_SHIFT      8
-#define   BM_CHST_ERR_SHIFT       16
-#define BM_CH_HEAD              0x14
-#define BM_CH_TAIL              0x18
-#define BM_CH_ERR_INDEX         0x1c
-
-/* Descriptor (little-endian, in host memory) */
-#define BM_DESC_OFF_STATUS      0x18
-#define BM_DESC_OFF_DONE        0x1c
-#define BM_DESC_FROM_CARD       (1u << 0)
-#define BM_DESC_CHAIN           (1u << 1)
-#define BM_DESC_IRQ             (1u << 2)
-#define BM_DESC_HALT_ON_ERROR   (1u << 3)   /* 1.2 */
-#define BM_DESC_FLAGS_VALID     (BM_DESC_FROM_CARD | BM_DESC_CHAIN | \
-                                 BM_DESC_IRQ | BM_DESC_HALT_ON_ERROR)
-
-typedef struct BMDesc {
-    uint64_t host_addr;
-    uint64_t card_off;
-    uint32_t len;
-    uint32_t flags;
-    uint32_t status;
-    uint32_t bytes_done;
-} BMDesc;
-QEMU_BUILD_BUG_ON(sizeof(BMDesc) != BM_DESC_SIZE);
-
-/* Descriptor completion codes */
+/*
+ * The register map, descriptor and codes come from the header the driver
+ * uses (uapi/linux/busmaster_card.h in the busmaster project), which
+ * vm/build-qemu.sh copies into include/standard-headers/linux/. Here: each
+ * counter's index in cnt[], the counters being 8 bytes apart in BAR0.
+ */
 enum {
-    BM_ST_PENDING      = 0x00,
-    BM_ST_OK           = 0x01,
-    BM_ST_ERR_FLAGS    = 0x81,
-    BM_ST_ERR_SEGS     = 0x82,
-    BM_ST_ERR_LENGTH   = 0x83,
-    BM_ST_ERR_ALIGN    = 0x84,
-    BM_ST_ERR_RANGE    = 0x85,
-    BM_ST_ERR_HOST     = 0x86,
-    BM_ST_ERR_INJECTED = 0x87,
-    BM_ST_ERR_ABORTED  = 0x88,
-    BM_ST_ERR_BOUNDARY = 0x89,
+    BM_CNT_BYTES,
+    BM_CNT_DESCS,
+    BM_CNT_ERRORS,
+    BM_CNT_BUSY_NS,
+    BM_CNT_XFERS,
+    BM_CNT_NUM
 };
-
-/* Channel halt codes */
-enum {
-    BM_HALT_NONE        = 0x00,
-    BM_HALT_RING_CONFIG = 0x01,
-    BM_HALT_BAD_TAIL    = 0x02,
-    BM_HALT_DESC_FETCH  = 0x03,
-    BM_HALT_WRITEBACK   = 0x04,
-    BM_HALT_ERROR       = 0x05,
-};
+QEMU_BUILD_BUG_ON(BMC_CNT_BYTES + 8 * BM_CNT_XFERS != BMC_CNT_XFERS);
+QEMU_BUILD_BUG_ON(BMC_CNT_BYTES + 8 * BM_CNT_NUM != BMC_CNT_CLEAR);
+QEMU_BUILD_BUG_ON(sizeof(struct bmc_desc) != BMC_DESC_BYTES);
 
 typedef struct BMChannel {
     struct BusmasterCardState *card;
@@ -202,7 +95,7 @@ struct BusmasterCardState {
     uint8_t *mem_ptr;
     QEMUBH *bh;
 
-    BMChannel ch[BM_MAX_CHANNELS];
+    BMChannel ch[BMC_MAX_CHANNELS];
     uint32_t scratch;
     uint32_t irq_status;
     uint32_t irq_mask;
@@ -254,7 +147,7 @@ static uint32_t bm_max_segs(BusmasterCardState *s)
 
 static uint32_t bm_irq_valid(BusmasterCardState *s)
 {
-    return BM_IRQ_ERROR | MAKE_64BIT_MASK(0, s->channels);
+    return BMC_IRQ_ERROR | MAKE_64BIT_MASK(0, s->channels);
 }
 
 static uint64_t bm_addr_mask(BusmasterCardState *s)
@@ -301,7 +194,7 @@ static void bm_irq_raise(BusmasterCardState *s, uint32_t bits)
             s->msg_pending |= 1u << c;
         }
     }
-    if (fire & BM_IRQ_ERROR) {
+    if (fire & BMC_IRQ_ERROR) {
         s->msg_pending |= 1u << s->channels;
     }
     trace_busmaster_card_irq_raise(bits, s->irq_status, s->irq_mask);
@@ -311,7 +204,7 @@ static void bm_irq_raise(BusmasterCardState *s, uint32_t bits)
 
 static bool bm_channel_active(BusmasterCardState *s, BMChannel *ch)
 {
-    return (ch->ctrl & BM_CTRL_ENABLE) && ch->head != ch->tail;
+    return (ch->ctrl & BMC_CH_CTRL_ENABLE) && ch->head != ch->tail;
 }
 
 static void bm_busy_update(BusmasterCardState *s)
@@ -355,30 +248,30 @@ static void bm_channel_halt(BusmasterCardState *s, BMChannel *ch,
 {
     trace_busmaster_card_halt(ch->idx, code, ch->head, ch->tail);
     bm_channel_stop_wait(ch);
-    ch->ctrl &= ~BM_CTRL_ENABLE;
+    ch->ctrl &= ~BMC_CH_CTRL_ENABLE;
     ch->halt_code = code;
     ch->err_index = ch->head;
     s->cnt[BM_CNT_ERRORS]++;
-    bm_irq_raise(s, BM_IRQ_ERROR);
+    bm_irq_raise(s, BMC_IRQ_ERROR);
 }
 
 static void bm_channel_enable(BusmasterCardState *s, BMChannel *ch)
 {
-    ch->halt_code = BM_HALT_NONE;
+    ch->halt_code = BMC_HALT_NONE;
     ch->seg_index = 0;
     ch->xfer_failed = false;
     bm_channel_stop_wait(ch);
-    ch->ctrl |= BM_CTRL_ENABLE;
+    ch->ctrl |= BMC_CH_CTRL_ENABLE;
 
-    if (ch->ring_size < 2 || ch->ring_size > BM_RING_MAX ||
+    if (ch->ring_size < 2 || ch->ring_size > BMC_RING_MAX_VALUE ||
         !is_power_of_2(ch->ring_size) ||
-        (ch->ring & (BM_DESC_SIZE - 1)) ||
+        (ch->ring & (BMC_DESC_BYTES - 1)) ||
         ch->head >= ch->ring_size) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "busmaster-card: ch%u: bad ring (base 0x%" PRIx64
                       " size %u head %u)\n",
                       ch->idx, ch->ring, ch->ring_size, ch->head);
-        bm_channel_halt(s, ch, BM_HALT_RING_CONFIG);
+        bm_channel_halt(s, ch, BMC_HALT_RING_CONFIG);
         return;
     }
     qemu_bh_schedule(s->bh);
@@ -387,8 +280,8 @@ static void bm_channel_enable(BusmasterCardState *s, BMChannel *ch)
 static void bm_channel_disable(BMChannel *ch)
 {
     bm_channel_stop_wait(ch);
-    ch->ctrl &= ~BM_CTRL_ENABLE;
-    ch->halt_code = BM_HALT_NONE;
+    ch->ctrl &= ~BMC_CH_CTRL_ENABLE;
+    ch->halt_code = BMC_HALT_NONE;
 }
 
 /* The engine */
@@ -398,12 +291,12 @@ static void bm_channel_disable(BMChannel *ch)
  * bytes moved.
  */
 static uint32_t bm_desc_copy(BusmasterCardState *s, BMChannel *ch,
-                             const BMDesc *d, uint32_t *done)
+                             const struct bmc_desc *d, uint32_t *done)
 {
     PCIDevice *pdev = PCI_DEVICE(s);
     uint64_t mask = bm_addr_mask(s);
     uint64_t addr = d->host_addr & mask;
-    bool from_card = d->flags & BM_DESC_FROM_CARD;
+    bool from_card = d->flags & BMC_DESC_FROM_CARD;
     uint32_t left = d->len;
 
     *done = 0;
@@ -427,54 +320,54 @@ static uint32_t bm_desc_copy(BusmasterCardState *s, BMChannel *ch,
                           "busmaster-card: ch%u: DMA %s host 0x%" PRIx64
                           " len 0x%" PRIx64 " failed (%d)\n", ch->idx,
                           from_card ? "to" : "from", addr, chunk, (int)r);
-            return BM_ST_ERR_HOST;
+            return BMC_ST_ERR_HOST;
         }
         *done += chunk;
         left -= chunk;
         addr = (addr + chunk) & mask;
     }
-    return BM_ST_OK;
+    return BMC_ST_OK;
 }
 
 /* Check a descriptor and run it. Returns the completion code. */
 static uint32_t bm_desc_run(BusmasterCardState *s, BMChannel *ch,
-                            const BMDesc *d, uint32_t *done)
+                            const struct bmc_desc *d, uint32_t *done)
 {
     uint32_t amask = s->align - 1;
 
     *done = 0;
     if (ch->xfer_failed) {
-        return BM_ST_ERR_ABORTED;
+        return BMC_ST_ERR_ABORTED;
     }
     if (s->fi_fail_nth && --s->fi_fail_nth == 0) {
-        return BM_ST_ERR_INJECTED;
+        return BMC_ST_ERR_INJECTED;
     }
-    if (d->flags & ~BM_DESC_FLAGS_VALID) {
-        return BM_ST_ERR_FLAGS;
+    if (d->flags & ~BMC_DESC_FLAGS_VALID) {
+        return BMC_ST_ERR_FLAGS;
     }
-    if ((d->flags & BM_DESC_CHAIN) && ch->seg_index + 1 >= bm_max_segs(s)) {
-        return BM_ST_ERR_SEGS;
+    if ((d->flags & BMC_DESC_CHAIN) && ch->seg_index + 1 >= bm_max_segs(s)) {
+        return BMC_ST_ERR_SEGS;
     }
     if (d->len == 0 || d->len > s->max_seg_size) {
-        return BM_ST_ERR_LENGTH;
+        return BMC_ST_ERR_LENGTH;
     }
     if ((d->host_addr & amask) || (d->card_off & amask) || (d->len & amask)) {
-        return BM_ST_ERR_ALIGN;
+        return BMC_ST_ERR_ALIGN;
     }
     /* The host range stays within one aligned 2^seg_boundary_bits block. */
     if (s->seg_boundary_bits && s->seg_boundary_bits < 64 &&
         (d->host_addr >> s->seg_boundary_bits) !=
         ((d->host_addr + d->len - 1) >> s->seg_boundary_bits)) {
-        return BM_ST_ERR_BOUNDARY;
+        return BMC_ST_ERR_BOUNDARY;
     }
     if (d->card_off >= s->mem_size || d->len > s->mem_size - d->card_off) {
-        return BM_ST_ERR_RANGE;
+        return BMC_ST_ERR_RANGE;
     }
     return bm_desc_copy(s, ch, d, done);
 }
 
 static int64_t bm_desc_latency(BusmasterCardState *s, BMChannel *ch,
-                               const BMDesc *d)
+                               const struct bmc_desc *d)
 {
     int64_t ns = (int64_t)d->len * s->fi_lat_byte_ps / 1000;
 
@@ -500,9 +393,9 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
         uint64_t daddr;
         uint32_t status, done;
         uint32_t wb[2];
-        BMDesc d;
+        struct bmc_desc d;
 
-        if (!(ch->ctrl & BM_CTRL_ENABLE) || ch->waiting ||
+        if (!(ch->ctrl & BMC_CH_CTRL_ENABLE) || ch->waiting ||
             (s->fi_stall & (1u << ch->idx))) {
             return false;
         }
@@ -510,22 +403,22 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
             qemu_log_mask(LOG_GUEST_ERROR,
                           "busmaster-card: ch%u: tail %u >= ring size %u\n",
                           ch->idx, ch->tail, ch->ring_size);
-            bm_channel_halt(s, ch, BM_HALT_BAD_TAIL);
+            bm_channel_halt(s, ch, BMC_HALT_BAD_TAIL);
             return false;
         }
         if (ch->head == ch->tail) {
             return false;
         }
 
-        daddr = (ch->ring + (uint64_t)ch->head * BM_DESC_SIZE) & mask;
+        daddr = (ch->ring + (uint64_t)ch->head * BMC_DESC_BYTES) & mask;
         if (pci_dma_read(pdev, daddr, &d, sizeof(d)) != MEMTX_OK) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "busmaster-card: ch%u: cannot read descriptor %u"
                           " at 0x%" PRIx64 "\n", ch->idx, ch->head, daddr);
-            bm_channel_halt(s, ch, BM_HALT_DESC_FETCH);
+            bm_channel_halt(s, ch, BMC_HALT_DESC_FETCH);
             return false;
         }
-        if (s->gen != gen || !(ch->ctrl & BM_CTRL_ENABLE)) {
+        if (s->gen != gen || !(ch->ctrl & BMC_CH_CTRL_ENABLE)) {
             return false;
         }
         d.host_addr = le64_to_cpu(d.host_addr);
@@ -549,12 +442,12 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
         ch->wait_done = false;
 
         status = bm_desc_run(s, ch, &d, &done);
-        if (s->gen != gen || !(ch->ctrl & BM_CTRL_ENABLE)) {
+        if (s->gen != gen || !(ch->ctrl & BMC_CH_CTRL_ENABLE)) {
             return false;
         }
         trace_busmaster_card_desc(ch->idx, ch->head, d.host_addr, d.card_off,
                                   d.len, d.flags, status, done);
-        if (status != BM_ST_OK && status != BM_ST_ERR_ABORTED) {
+        if (status != BMC_ST_OK && status != BMC_ST_ERR_ABORTED) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "busmaster-card: ch%u: descriptor %u failed: "
                           "status 0x%x (host 0x%" PRIx64 " card 0x%" PRIx64
@@ -565,41 +458,41 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
         /* Write back bytes_done, then status: data, done, status order. */
         wb[0] = cpu_to_le32(done);
         wb[1] = cpu_to_le32(status);
-        if (pci_dma_write(pdev, (daddr + BM_DESC_OFF_DONE) & mask,
+        if (pci_dma_write(pdev, (daddr + offsetof(struct bmc_desc, bytes_done)) & mask,
                           &wb[0], 4) != MEMTX_OK ||
-            pci_dma_write(pdev, (daddr + BM_DESC_OFF_STATUS) & mask,
+            pci_dma_write(pdev, (daddr + offsetof(struct bmc_desc, status)) & mask,
                           &wb[1], 4) != MEMTX_OK) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "busmaster-card: ch%u: cannot write back "
                           "descriptor %u at 0x%" PRIx64 "\n",
                           ch->idx, ch->head, daddr);
             if (s->gen == gen) {
-                bm_channel_halt(s, ch, BM_HALT_WRITEBACK);
+                bm_channel_halt(s, ch, BMC_HALT_WRITEBACK);
             }
             return false;
         }
-        if (s->gen != gen || !(ch->ctrl & BM_CTRL_ENABLE)) {
+        if (s->gen != gen || !(ch->ctrl & BMC_CH_CTRL_ENABLE)) {
             return false;
         }
 
         s->cnt[BM_CNT_DESCS]++;
         s->cnt[BM_CNT_BYTES] += done;
         bytes += done;
-        if (status != BM_ST_OK) {
+        if (status != BMC_ST_OK) {
             s->cnt[BM_CNT_ERRORS]++;
             ch->last_err = status;
             ch->err_index = ch->head;
             ch->xfer_failed = true;
-            bm_irq_raise(s, BM_IRQ_ERROR);
+            bm_irq_raise(s, BMC_IRQ_ERROR);
         }
-        if (d.flags & BM_DESC_IRQ) {
+        if (d.flags & BMC_DESC_IRQ) {
             bm_irq_raise(s, 1u << ch->idx);
         }
         ch->head = (ch->head + 1) & (ch->ring_size - 1);
-        if (d.flags & BM_DESC_CHAIN) {
+        if (d.flags & BMC_DESC_CHAIN) {
             ch->seg_index++;
         } else {
-            bool halt = ch->xfer_failed && (d.flags & BM_DESC_HALT_ON_ERROR);
+            bool halt = ch->xfer_failed && (d.flags & BMC_DESC_HALT_ON_ERROR);
 
             s->cnt[BM_CNT_XFERS]++;
             ch->seg_index = 0;
@@ -608,7 +501,7 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
             if (halt) {
                 uint32_t failed = ch->err_index;
 
-                bm_channel_halt(s, ch, BM_HALT_ERROR);
+                bm_channel_halt(s, ch, BMC_HALT_ERROR);
                 ch->err_index = failed;     /* the last one that failed */
                 return false;
             }
@@ -661,7 +554,7 @@ static void bm_reset(BusmasterCardState *s)
 
     trace_busmaster_card_reset();
     s->gen++;
-    for (c = 0; c < BM_MAX_CHANNELS; c++) {
+    for (c = 0; c < BMC_MAX_CHANNELS; c++) {
         BMChannel *ch = &s->ch[c];
 
         bm_channel_stop_wait(ch);
@@ -670,7 +563,7 @@ static void bm_reset(BusmasterCardState *s)
         ch->ctrl = 0;
         ch->head = 0;
         ch->tail = 0;
-        ch->halt_code = BM_HALT_NONE;
+        ch->halt_code = BMC_HALT_NONE;
         ch->last_err = 0;
         ch->err_index = 0;
         ch->seg_index = 0;
@@ -697,23 +590,23 @@ static uint32_t bm_channel_status(BusmasterCardState *s, BMChannel *ch)
 {
     uint32_t v = 0;
 
-    if (ch->ctrl & BM_CTRL_ENABLE) {
-        v |= BM_CHST_ENABLED;
+    if (ch->ctrl & BMC_CH_CTRL_ENABLE) {
+        v |= BMC_CH_STATUS_ENABLED;
         if (ch->head != ch->tail) {
-            v |= BM_CHST_ACTIVE;
+            v |= BMC_CH_STATUS_ACTIVE;
         }
     }
     if (ch->halt_code) {
-        v |= BM_CHST_HALTED;
+        v |= BMC_CH_STATUS_HALTED;
     }
     if (s->fi_stall & (1u << ch->idx)) {
-        v |= BM_CHST_STALLED;
+        v |= BMC_CH_STATUS_STALLED;
     }
     if (ch->waiting) {
-        v |= BM_CHST_WAITING;
+        v |= BMC_CH_STATUS_WAITING;
     }
-    v |= (ch->halt_code & 0xff) << BM_CHST_HALT_SHIFT;
-    v |= (ch->last_err & 0xff) << BM_CHST_ERR_SHIFT;
+    v |= (ch->halt_code & 0xff) << BMC_CH_STATUS_HALT_SHIFT;
+    v |= (ch->last_err & 0xff) << BMC_CH_STATUS_ERR_SHIFT;
     return v;
 }
 
@@ -721,21 +614,21 @@ static uint64_t bm_channel_read(BusmasterCardState *s, BMChannel *ch,
                                 hwaddr reg)
 {
     switch (reg) {
-    case BM_CH_RING_LO:
+    case BMC_CH_RING_LO:
         return (uint32_t)ch->ring;
-    case BM_CH_RING_HI:
+    case BMC_CH_RING_HI:
         return ch->ring >> 32;
-    case BM_CH_RING_SIZE:
+    case BMC_CH_RING_SIZE:
         return ch->ring_size;
-    case BM_CH_CTRL:
+    case BMC_CH_CTRL:
         return ch->ctrl;
-    case BM_CH_STATUS:
+    case BMC_CH_STATUS:
         return bm_channel_status(s, ch);
-    case BM_CH_HEAD:
+    case BMC_CH_HEAD:
         return ch->head;
-    case BM_CH_TAIL:
+    case BMC_CH_TAIL:
         return ch->tail;
-    case BM_CH_ERR_INDEX:
+    case BMC_CH_ERR_INDEX:
         return ch->err_index;
     default:
         return 0;
@@ -745,46 +638,46 @@ static uint64_t bm_channel_read(BusmasterCardState *s, BMChannel *ch,
 static void bm_channel_write(BusmasterCardState *s, BMChannel *ch,
                              hwaddr reg, uint32_t val)
 {
-    bool enabled = ch->ctrl & BM_CTRL_ENABLE;
+    bool enabled = ch->ctrl & BMC_CH_CTRL_ENABLE;
 
     switch (reg) {
-    case BM_CH_RING_LO:
-    case BM_CH_RING_HI:
-    case BM_CH_RING_SIZE:
-    case BM_CH_HEAD:
+    case BMC_CH_RING_LO:
+    case BMC_CH_RING_HI:
+    case BMC_CH_RING_SIZE:
+    case BMC_CH_HEAD:
         if (enabled) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "busmaster-card: ch%u: register 0x%" HWADDR_PRIx
                           " written while enabled: ignored\n", ch->idx, reg);
             return;
         }
-        if (reg == BM_CH_RING_LO) {
+        if (reg == BMC_CH_RING_LO) {
             ch->ring = deposit64(ch->ring, 0, 32, val);
-        } else if (reg == BM_CH_RING_HI) {
+        } else if (reg == BMC_CH_RING_HI) {
             ch->ring = deposit64(ch->ring, 32, 32, val);
-        } else if (reg == BM_CH_RING_SIZE) {
+        } else if (reg == BMC_CH_RING_SIZE) {
             ch->ring_size = val;
         } else {
             ch->head = val;
         }
         break;
-    case BM_CH_CTRL:
-        if (val & ~BM_CTRL_ENABLE) {
+    case BMC_CH_CTRL:
+        if (val & ~BMC_CH_CTRL_ENABLE) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "busmaster-card: ch%u: reserved CTRL bits 0x%x\n",
-                          ch->idx, val & ~BM_CTRL_ENABLE);
+                          ch->idx, val & ~BMC_CH_CTRL_ENABLE);
         }
-        if (!(val & BM_CTRL_ENABLE) && s->ignore_stop &&
+        if (!(val & BMC_CH_CTRL_ENABLE) && s->ignore_stop &&
             (s->fi_stall & (1u << ch->idx))) {
             qemu_log_mask(LOG_GUEST_ERROR, "busmaster-card: ch%u: stop "
                           "ignored (ignore_stop, stalled)\n", ch->idx);
-        } else if (!(val & BM_CTRL_ENABLE)) {
+        } else if (!(val & BMC_CH_CTRL_ENABLE)) {
             bm_channel_disable(ch);     /* also clears a halt */
         } else if (!enabled) {
             bm_channel_enable(s, ch);
         }
         break;
-    case BM_CH_TAIL:
+    case BMC_CH_TAIL:
         ch->tail = val;
         if (enabled) {
             qemu_bh_schedule(s->bh);
@@ -803,17 +696,17 @@ static uint64_t bm_mmio_read(void *opaque, hwaddr addr, unsigned size)
     BusmasterCardState *s = opaque;
     uint64_t val = 0;
 
-    if (addr >= BM_REG_CH_BASE) {
-        unsigned c = (addr - BM_REG_CH_BASE) / BM_REG_CH_STRIDE;
+    if (addr >= BMC_CHAN_BASE) {
+        unsigned c = (addr - BMC_CHAN_BASE) / BMC_CHAN_STRIDE;
 
         if (c < s->channels) {
             val = bm_channel_read(s, &s->ch[c],
-                                  (addr - BM_REG_CH_BASE) % BM_REG_CH_STRIDE);
+                                  (addr - BMC_CHAN_BASE) % BMC_CHAN_STRIDE);
         }
         goto out;
     }
-    if (addr >= BM_REG_CNT_BASE && addr < BM_REG_CNT_BASE + 8 * BM_CNT_NUM) {
-        unsigned i = (addr - BM_REG_CNT_BASE) / 8;
+    if (addr >= BMC_CNT_BYTES && addr < BMC_CNT_BYTES + 8 * BM_CNT_NUM) {
+        unsigned i = (addr - BMC_CNT_BYTES) / 8;
 
         if (addr & 4) {
             val = s->cnt_latch[i];
@@ -827,77 +720,77 @@ static uint64_t bm_mmio_read(void *opaque, hwaddr addr, unsigned size)
     }
 
     switch (addr) {
-    case BM_REG_ID:
-        val = BM_ID_MAGIC;
+    case BMC_ID:
+        val = BMC_ID_MAGIC;
         break;
-    case BM_REG_VERSION:
-        val = BM_VERSION;
+    case BMC_VERSION:
+        val = BMC_VERSION_CURRENT;
         break;
-    case BM_REG_ADDR_BITS:
+    case BMC_ADDR_BITS:
         val = s->report_addr_bits ? s->report_addr_bits : s->addr_bits;
         break;
-    case BM_REG_CAPS:
-        val = BM_CAPS_INTX | BM_CAPS_FAULT | BM_CAPS_COUNTERS;
-        val |= s->sg ? BM_CAPS_SG : 0;
-        val |= s->msix_on ? BM_CAPS_MSIX : 0;
-        val |= s->msi_on ? BM_CAPS_MSI : 0;
+    case BMC_CAPS:
+        val = BMC_CAPS_INTX | BMC_CAPS_FAULT | BMC_CAPS_COUNTERS;
+        val |= s->sg ? BMC_CAPS_SG : 0;
+        val |= s->msix_on ? BMC_CAPS_MSIX : 0;
+        val |= s->msi_on ? BMC_CAPS_MSI : 0;
         break;
-    case BM_REG_MAX_SEGS:
+    case BMC_MAX_SEGS:
         val = s->report_max_segs ? s->report_max_segs : bm_max_segs(s);
         break;
-    case BM_REG_MAX_SEG_SIZE:
+    case BMC_MAX_SEG_SIZE:
         val = s->max_seg_size;
         break;
-    case BM_REG_ALIGN:
+    case BMC_ALIGN:
         val = s->align;
         break;
-    case BM_REG_CHANNELS:
+    case BMC_CHANNELS:
         val = s->channels;
         break;
-    case BM_REG_MEM_SIZE_LO:
+    case BMC_MEM_SIZE_LO:
         val = (uint32_t)s->mem_size;
         break;
-    case BM_REG_MEM_SIZE_HI:
+    case BMC_MEM_SIZE_HI:
         val = s->mem_size >> 32;
         break;
-    case BM_REG_DESC_SIZE:
-        val = BM_DESC_SIZE;
+    case BMC_DESC_SIZE:
+        val = BMC_DESC_BYTES;
         break;
-    case BM_REG_RING_MAX:
-        val = s->report_ring_max ? s->report_ring_max : BM_RING_MAX;
+    case BMC_RING_MAX:
+        val = s->report_ring_max ? s->report_ring_max : BMC_RING_MAX_VALUE;
         break;
-    case BM_REG_SEG_BOUNDARY:
+    case BMC_SEG_BOUNDARY:
         val = s->seg_boundary_bits;
         break;
-    case BM_REG_ENGINE_STATUS:
-        val = s->busy ? BM_ENGINE_BUSY : 0;
+    case BMC_ENGINE_STATUS:
+        val = s->busy ? BMC_ENGINE_STATUS_BUSY : 0;
         break;
-    case BM_REG_SCRATCH:
+    case BMC_SCRATCH:
         val = s->scratch;
         break;
-    case BM_REG_IRQ_STATUS:
+    case BMC_IRQ_STATUS:
         /* What a vanished card reads as; the causes still latch. */
         val = s->report_gone_irq ? UINT32_MAX : s->irq_status;
         break;
-    case BM_REG_IRQ_MASK:
+    case BMC_IRQ_MASK:
         val = s->irq_mask;
         break;
-    case BM_REG_FI_FAIL_NTH:
+    case BMC_FI_FAIL_NTH:
         val = s->fi_fail_nth;
         break;
-    case BM_REG_FI_STALL:
+    case BMC_FI_STALL:
         val = s->fi_stall;
         break;
-    case BM_REG_FI_LAT_XFER_NS:
+    case BMC_FI_LAT_XFER_NS:
         val = s->fi_lat_xfer_ns;
         break;
-    case BM_REG_FI_LAT_BYTE_PS:
+    case BMC_FI_LAT_BYTE_PS:
         val = s->fi_lat_byte_ps;
         break;
-    case BM_REG_FI_DRIVEN_BITS:
+    case BMC_FI_DRIVEN_ADDR_BITS:
         val = s->addr_bits;
         break;
-    case BM_REG_FI_BOOT_DMA:
+    case BMC_FI_BOOT_DMA:
         val = s->boot_dma_count;
         break;
     default:
@@ -916,12 +809,12 @@ static void bm_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
 
     trace_busmaster_card_mmio_write(addr, val);
 
-    if (addr >= BM_REG_CH_BASE) {
-        unsigned c = (addr - BM_REG_CH_BASE) / BM_REG_CH_STRIDE;
+    if (addr >= BMC_CHAN_BASE) {
+        unsigned c = (addr - BMC_CHAN_BASE) / BMC_CHAN_STRIDE;
 
         if (c < s->channels) {
             bm_channel_write(s, &s->ch[c],
-                             (addr - BM_REG_CH_BASE) % BM_REG_CH_STRIDE, val);
+                             (addr - BMC_CHAN_BASE) % BMC_CHAN_STRIDE, val);
         } else {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "busmaster-card: write to absent channel %u\n", c);
@@ -930,23 +823,23 @@ static void bm_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
     }
 
     switch (addr) {
-    case BM_REG_RESET:
+    case BMC_RESET:
         /* Only a reset of the PCI function stops an ignore_stop card. */
-        if ((val & BM_RESET_GO) && s->ignore_stop && s->fi_stall) {
+        if ((val & BMC_RESET_GO) && s->ignore_stop && s->fi_stall) {
             qemu_log_mask(LOG_GUEST_ERROR, "busmaster-card: RESET ignored "
                           "(ignore_stop, a channel stalled)\n");
-        } else if (val & BM_RESET_GO) {
+        } else if (val & BMC_RESET_GO) {
             bm_reset(s);
             s->boot_armed = false;
         }
         break;
-    case BM_REG_SCRATCH:
+    case BMC_SCRATCH:
         s->scratch = val;
         break;
-    case BM_REG_IRQ_STATUS:
+    case BMC_IRQ_STATUS:
         s->irq_status &= ~val;
         break;
-    case BM_REG_IRQ_MASK: {
+    case BMC_IRQ_MASK: {
         uint32_t unmasked = s->irq_mask & ~val;
 
         s->irq_mask = val & bm_irq_valid(s);
@@ -954,26 +847,26 @@ static void bm_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
         bm_irq_raise(s, s->irq_status & unmasked);
         break;
     }
-    case BM_REG_CNT_CLEAR:
+    case BMC_CNT_CLEAR:
         if (val & 1) {
             memset(s->cnt, 0, sizeof(s->cnt));
             s->busy_since = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
         }
         break;
-    case BM_REG_FI_FAIL_NTH:
+    case BMC_FI_FAIL_NTH:
         s->fi_fail_nth = val;
         break;
-    case BM_REG_FI_STALL:
+    case BMC_FI_STALL:
         s->fi_stall = val;
         qemu_bh_schedule(s->bh);
         break;
-    case BM_REG_FI_LAT_XFER_NS:
+    case BMC_FI_LAT_XFER_NS:
         s->fi_lat_xfer_ns = val;
         break;
-    case BM_REG_FI_LAT_BYTE_PS:
+    case BMC_FI_LAT_BYTE_PS:
         s->fi_lat_byte_ps = val;
         break;
-    case BM_REG_FI_SPURIOUS:
+    case BMC_FI_SPURIOUS:
         trace_busmaster_card_spurious(val);
         if (msix_enabled(PCI_DEVICE(s))) {
             msix_notify(PCI_DEVICE(s), val % (s->channels + 1));
@@ -1022,8 +915,8 @@ static bool bm_check_props(BusmasterCardState *s, Error **errp)
                    s->report_addr_bits);
         return false;
     }
-    if (s->channels < 1 || s->channels > BM_MAX_CHANNELS) {
-        error_setg(errp, "channels must be 1..%d (got %u)", BM_MAX_CHANNELS,
+    if (s->channels < 1 || s->channels > BMC_MAX_CHANNELS) {
+        error_setg(errp, "channels must be 1..%d (got %u)", BMC_MAX_CHANNELS,
                    s->channels);
         return false;
     }
@@ -1087,7 +980,7 @@ static void bm_realize(PCIDevice *pdev, Error **errp)
     }
 
     memory_region_init_io(&s->mmio, OBJECT(s), &bm_mmio_ops, s,
-                          "busmaster-card-regs", BM_MMIO_SIZE);
+                          "busmaster-card-regs", BMC_REGS_SIZE);
     pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->mmio);
 
     memory_region_init_ram(&s->mem, OBJECT(s), "busmaster-card-mem",
@@ -1101,7 +994,7 @@ static void bm_realize(PCIDevice *pdev, Error **errp)
                      PCI_BASE_ADDRESS_MEM_PREFETCH, &s->mem);
 
     if (s->msix_on) {
-        if (msix_init_exclusive_bar(pdev, s->channels + 1, BM_MSIX_BAR,
+        if (msix_init_exclusive_bar(pdev, s->channels + 1, BMC_BAR_MSIX,
                                     errp)) {
             return;
         }
@@ -1120,7 +1013,7 @@ static void bm_realize(PCIDevice *pdev, Error **errp)
     s->boot_armed = s->boot_dma;
 
     s->bh = qemu_bh_new_guarded(bm_bh, s, &dev->mem_reentrancy_guard);
-    for (c = 0; c < BM_MAX_CHANNELS; c++) {
+    for (c = 0; c < BMC_MAX_CHANNELS; c++) {
         s->ch[c].card = s;
         s->ch[c].idx = c;
         timer_init_ns(&s->ch[c].timer, QEMU_CLOCK_VIRTUAL, bm_latency_timer,
@@ -1134,7 +1027,7 @@ static void bm_exit(PCIDevice *pdev)
     BusmasterCardState *s = BUSMASTER_CARD(pdev);
     unsigned c;
 
-    for (c = 0; c < BM_MAX_CHANNELS; c++) {
+    for (c = 0; c < BMC_MAX_CHANNELS; c++) {
         timer_del(&s->ch[c].timer);
     }
     qemu_bh_delete(s->bh);
@@ -1224,8 +1117,8 @@ static void bm_class_init(ObjectClass *klass, void *data)
     k->exit = bm_exit;
     k->config_write = bm_config_write;
     k->vendor_id = PCI_VENDOR_ID_QEMU;
-    k->device_id = BM_DEVICE_ID;
-    k->revision = BM_REVISION;
+    k->device_id = BMC_PCI_DEVICE;
+    k->revision = BMC_PCI_REVISION;
     k->class_id = PCI_CLASS_SYSTEM_OTHER;
     dc->desc = "busmaster DMA card (busmaster project)";
     dc->reset = bm_qdev_reset;

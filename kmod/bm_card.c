@@ -15,7 +15,7 @@
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/slab.h>
 
-#include "bm_card_regs.h"
+#include <linux/busmaster_card.h>
 #include "busmaster.h"
 
 #define BMC_RING_MIN		256

@@ -117,7 +117,7 @@ TEST_F(faulty, failure_part_way_reports_exact_bytes_done)
 	EXPECT_EQ(EIO, errno);
 	EXPECT_EQ(expect, t.bytes_done) TH_LOG("descriptor %u of a %llu-byte request failed",
 					       nth, (unsigned long long)len);
-	EXPECT_EQ(0x87, t.card_status) TH_LOG("the card's ERR_INJECTED code");
+	EXPECT_EQ(BMC_ST_ERR_INJECTED, t.card_status) TH_LOG("the card's ERR_INJECTED code");
 	EXPECT_EQ(0, memcmp(self->bar, src, t.bytes_done));
 	for (uint64_t b = t.bytes_done; b < len; b++) {
 		ASSERT_EQ(0, self->bar[b]) TH_LOG("byte %llu landed after the failure",

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <linux/busmaster.h>
+#include <linux/busmaster_card.h>
 
 #define BM_MAX_CARDS		16
 #define BM_MAX_KEYS		32

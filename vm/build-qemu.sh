@@ -9,7 +9,10 @@
 #   vm/build-qemu.sh --tree     build and print the QEMU source tree's path
 #
 # Source: Debian's qemu source package (apt-get source qemu, 7.2 on bookworm)
-# plus card/busmaster-card.c copied into hw/misc/ and the few meson/Kconfig/
+# plus card/busmaster-card.c copied into hw/misc/, the card's register header
+# (uapi/linux/busmaster_card.h) into include/standard-headers/linux/ the way
+# QEMU's scripts/update-linux-headers.sh imports Linux headers, and the few
+# meson/Kconfig/
 # trace-events lines it needs. Everything lives under $BM_CACHE/qemu/:
 #
 #   <debver>/qemu-<upstream>/          unpacked, patched source tree
@@ -48,8 +51,10 @@ CONFIGURE_ARGS=(--target-list=x86_64-softmmu --without-default-features
 # Markers so the lines we add to QEMU's files can be found and replaced.
 MARK='busmaster-card, added by build-qemu.sh'
 
-for f in busmaster-card.c trace-events qtest/busmaster-card-test.c; do
-	[ -f "$CARD/$f" ] || die "missing $CARD/$f"
+CARD_H=$BM_TOP/uapi/linux/busmaster_card.h
+for f in "$CARD"/busmaster-card.c "$CARD"/trace-events \
+	"$CARD"/qtest/busmaster-card-test.c "$CARD_H"; do
+	[ -f "$f" ] || die "missing $f"
 done
 
 need_pkgs dpkg-dev gcc make pkg-config python3 meson ninja-build flex bison \
@@ -103,7 +108,8 @@ upstream=${upstream%%-*}
 
 key=$({
 	echo "$debver"
-	cat "$0" "$CARD/busmaster-card.c" "$CARD/trace-events" "$CARD/qtest/busmaster-card-test.c"
+	cat "$0" "$CARD/busmaster-card.c" "$CARD/trace-events" "$CARD/qtest/busmaster-card-test.c" \
+		"$CARD_H"
 } | sha256sum | cut -c1-16)
 out=$QROOT/bin-$key/qemu-system-x86_64
 srcroot=$QROOT/${debver#*:}
@@ -143,7 +149,17 @@ install_if_changed() {
 	cmp -s "$1" "$2" || cp "$1" "$2"
 }
 
+# portable_header SRC DST: a Linux uapi header as QEMU keeps them (what
+# cp_portable in QEMU's scripts/update-linux-headers.sh does to the types).
+portable_header() {
+	sed -e 's/__u\([0-9][0-9]*\)/uint\1_t/g' -e 's/__le\([0-9][0-9]*\)/uint\1_t/g' \
+		-e 's|<linux/\([^>]*\)>|"standard-headers/linux/\1"|' "$1" >"$2.tmp"
+	install_if_changed "$2.tmp" "$2"
+	rm -f "$2.tmp"
+}
+
 patch_tree() {
+	portable_header "$CARD_H" "$src/include/standard-headers/linux/busmaster_card.h"
 	install_if_changed "$CARD/busmaster-card.c" "$src/hw/misc/busmaster-card.c"
 	install_if_changed "$CARD/qtest/busmaster-card-test.c" "$src/tests/qtest/busmaster-card-test.c"
 

@@ -55,8 +55,11 @@ check() {
 	fi
 }
 
-need_pkgs gcc make libc6-dev perl busybox-static cpio gzip qemu-system-x86 sparse
+need_pkgs gcc make libc6-dev perl python3 busybox-static cpio gzip qemu-system-x86 sparse
 ksrc=$("$BM_TOP/vm/fetch-ksrc.sh") || die "cannot get the kernel's selftest framework"
+
+# The card's one header says what its datasheet says.
+check "static/the card's header matches its datasheet" "$BM_TOP/vm/check-datasheet.py"
 
 # --- Userspace and selftests, built once for every guest -------------------
 log "building userspace and selftests"

@@ -20,85 +20,12 @@
 #include "libqos/malloc-pc.h"
 #include "hw/pci/pci_regs.h"
 
-/* Registers (datasheet section 3) */
-#define REG_ID              0x000
-#define REG_VERSION         0x004
-#define REG_ADDR_BITS       0x008
-#define REG_CAPS            0x00c
-#define REG_MAX_SEGS        0x010
-#define REG_MAX_SEG_SIZE    0x014
-#define REG_ALIGN           0x018
-#define REG_CHANNELS        0x01c
-#define REG_MEM_SIZE_LO     0x020
-#define REG_MEM_SIZE_HI     0x024
-#define REG_DESC_SIZE       0x028
-#define REG_RING_MAX        0x02c
-#define REG_SEG_BOUNDARY    0x030
-#define REG_RESET           0x040
-#define REG_ENGINE_STATUS   0x044
-#define REG_SCRATCH         0x048
-#define REG_IRQ_STATUS      0x050
-#define REG_IRQ_MASK        0x054
-#define REG_CNT_BYTES       0x080
-#define REG_CNT_DESCS       0x088
-#define REG_CNT_ERRORS      0x090
-#define REG_CNT_BUSY_NS     0x098
-#define REG_CNT_XFERS       0x0a0
-#define REG_CNT_CLEAR       0x0a8
-#define REG_FI_FAIL_NTH     0x0c0
-#define REG_FI_STALL        0x0c4
-#define REG_FI_LAT_XFER_NS  0x0c8
-#define REG_FI_LAT_BYTE_PS  0x0cc
-#define REG_FI_SPURIOUS     0x0d0
-#define REG_FI_DRIVEN_BITS  0x0d4
-#define REG_FI_BOOT_DMA     0x0d8
-#define REG_CH(c, r)        (0x100 + 0x40 * (c) + (r))
-#define CH_RING_LO          0x00
-#define CH_RING_HI          0x04
-#define CH_RING_SIZE        0x08
-#define CH_CTRL             0x0c
-#define CH_STATUS           0x10
-#define CH_HEAD             0x14
-#define CH_TAIL             0x18
-#define CH_ERR_INDEX        0x1c
+/* The register map, descriptor and codes: the driver's own header. */
+#include "standard-headers/linux/busmaster_card.h"
 
-#define CAPS_SG             (1u << 0)
-#define CAPS_MSIX           (1u << 1)
-#define CAPS_MSI            (1u << 2)
-#define CAPS_INTX           (1u << 3)
-#define CAPS_FAULT          (1u << 4)
-#define CAPS_COUNTERS       (1u << 5)
-#define IRQ_ERROR           (1u << 31)
-#define CHST_ENABLED        (1u << 0)
-#define CHST_ACTIVE         (1u << 1)
-#define CHST_HALTED         (1u << 2)
-#define CHST_STALLED        (1u << 3)
-#define CHST_WAITING        (1u << 4)
-
-#define D_FROM_CARD         (1u << 0)
-#define D_CHAIN             (1u << 1)
-#define D_IRQ               (1u << 2)
-#define D_HALT_ON_ERROR     (1u << 3)
-
-#define ST_PENDING          0x00
-#define ST_OK               0x01
-#define ST_ERR_FLAGS        0x81
-#define ST_ERR_SEGS         0x82
-#define ST_ERR_LENGTH       0x83
-#define ST_ERR_ALIGN        0x84
-#define ST_ERR_BOUNDARY     0x89
-#define ST_ERR_RANGE        0x85
-#define ST_ERR_HOST         0x86
-#define ST_ERR_INJECTED     0x87
-#define ST_ERR_ABORTED      0x88
-
-#define HALT_RING_CONFIG    0x01
-#define HALT_BAD_TAIL       0x02
-#define HALT_DESC_FETCH     0x03
-#define HALT_ERROR          0x05
+#define CH_REG(c, r)        (BMC_CHAN(c) + (r))
 
 #define RING_ENTRIES        16
-#define DESC_SIZE           32
 /* Far above the pc machine's RAM: nothing answers there. */
 #define NOWHERE             0x4000000000ULL
 
@@ -160,23 +87,23 @@ static uint64_t rd64(Card *c, uint64_t off)
 /* Allocate a ring for channel @ch, program it and enable the channel. */
 static void ring_setup(Card *c, unsigned ch)
 {
-    c->ring[ch] = guest_alloc(&c->alloc, RING_ENTRIES * DESC_SIZE);
-    g_assert_cmphex(c->ring[ch] & (DESC_SIZE - 1), ==, 0);
-    qtest_memset(c->qts, c->ring[ch], 0, RING_ENTRIES * DESC_SIZE);
-    wr(c, REG_CH(ch, CH_RING_LO), (uint32_t)c->ring[ch]);
-    wr(c, REG_CH(ch, CH_RING_HI), c->ring[ch] >> 32);
-    wr(c, REG_CH(ch, CH_RING_SIZE), RING_ENTRIES);
-    wr(c, REG_CH(ch, CH_HEAD), 0);
-    wr(c, REG_CH(ch, CH_TAIL), 0);
-    wr(c, REG_CH(ch, CH_CTRL), 1);
-    g_assert_cmphex(rd(c, REG_CH(ch, CH_STATUS)) & CHST_ENABLED, ==,
-                    CHST_ENABLED);
+    c->ring[ch] = guest_alloc(&c->alloc, RING_ENTRIES * BMC_DESC_BYTES);
+    g_assert_cmphex(c->ring[ch] & (BMC_DESC_BYTES - 1), ==, 0);
+    qtest_memset(c->qts, c->ring[ch], 0, RING_ENTRIES * BMC_DESC_BYTES);
+    wr(c, CH_REG(ch, BMC_CH_RING_LO), (uint32_t)c->ring[ch]);
+    wr(c, CH_REG(ch, BMC_CH_RING_HI), c->ring[ch] >> 32);
+    wr(c, CH_REG(ch, BMC_CH_RING_SIZE), RING_ENTRIES);
+    wr(c, CH_REG(ch, BMC_CH_HEAD), 0);
+    wr(c, CH_REG(ch, BMC_CH_TAIL), 0);
+    wr(c, CH_REG(ch, BMC_CH_CTRL), 1);
+    g_assert_cmphex(rd(c, CH_REG(ch, BMC_CH_STATUS)) & BMC_CH_STATUS_ENABLED, ==,
+                    BMC_CH_STATUS_ENABLED);
 }
 
 static void desc_put(Card *c, unsigned ch, unsigned idx, uint64_t host,
                      uint64_t off, uint32_t len, uint32_t flags)
 {
-    uint8_t d[DESC_SIZE] = { 0 };
+    uint8_t d[BMC_DESC_BYTES] = { 0 };
     uint64_t host_le = cpu_to_le64(host), off_le = cpu_to_le64(off);
     uint32_t len_le = cpu_to_le32(len), flags_le = cpu_to_le32(flags);
 
@@ -184,17 +111,17 @@ static void desc_put(Card *c, unsigned ch, unsigned idx, uint64_t host,
     memcpy(d + 0x08, &off_le, 8);
     memcpy(d + 0x10, &len_le, 4);
     memcpy(d + 0x14, &flags_le, 4);
-    qtest_memwrite(c->qts, c->ring[ch] + idx * DESC_SIZE, d, sizeof(d));
+    qtest_memwrite(c->qts, c->ring[ch] + idx * BMC_DESC_BYTES, d, sizeof(d));
 }
 
 static uint32_t desc_status(Card *c, unsigned ch, unsigned idx)
 {
-    return qtest_readl(c->qts, c->ring[ch] + idx * DESC_SIZE + 0x18);
+    return qtest_readl(c->qts, c->ring[ch] + idx * BMC_DESC_BYTES + 0x18);
 }
 
 static uint32_t desc_done(Card *c, unsigned ch, unsigned idx)
 {
-    return qtest_readl(c->qts, c->ring[ch] + idx * DESC_SIZE + 0x1c);
+    return qtest_readl(c->qts, c->ring[ch] + idx * BMC_DESC_BYTES + 0x1c);
 }
 
 /* Ring the doorbell and wait until the card's HEAD reaches @tail. */
@@ -202,11 +129,11 @@ static void kick_wait(Card *c, unsigned ch, uint32_t tail)
 {
     int i;
 
-    wr(c, REG_CH(ch, CH_TAIL), tail);
-    for (i = 0; i < 1000 && rd(c, REG_CH(ch, CH_HEAD)) != tail; i++) {
+    wr(c, CH_REG(ch, BMC_CH_TAIL), tail);
+    for (i = 0; i < 1000 && rd(c, CH_REG(ch, BMC_CH_HEAD)) != tail; i++) {
         qtest_clock_step(c->qts, 1000);
     }
-    g_assert_cmpuint(rd(c, REG_CH(ch, CH_HEAD)), ==, tail);
+    g_assert_cmpuint(rd(c, CH_REG(ch, BMC_CH_HEAD)), ==, tail);
 }
 
 static void fill_pattern(uint8_t *buf, size_t len, uint8_t seed)
@@ -233,32 +160,32 @@ static void test_caps_default(void)
     g_assert_cmphex(qpci_config_readw(c->dev, PCI_VENDOR_ID), ==, 0x1234);
     g_assert_cmphex(qpci_config_readw(c->dev, PCI_DEVICE_ID), ==, 0xbb01);
     g_assert_cmphex(qpci_config_readw(c->dev, PCI_CLASS_DEVICE), ==, 0x0880);
-    g_assert_cmphex(rd(c, REG_ID), ==, 0x424d4331);
-    g_assert_cmphex(rd(c, REG_VERSION), ==, 0x00010002);
-    g_assert_cmpuint(rd(c, REG_ADDR_BITS), ==, 64);
-    g_assert_cmpuint(rd(c, REG_FI_DRIVEN_BITS), ==, 64);
-    g_assert_cmphex(rd(c, REG_CAPS), ==, CAPS_SG | CAPS_MSIX | CAPS_MSI |
-                    CAPS_INTX | CAPS_FAULT | CAPS_COUNTERS);
-    g_assert_cmpuint(rd(c, REG_MAX_SEGS), ==, 256);
-    g_assert_cmpuint(rd(c, REG_MAX_SEG_SIZE), ==, 1 << 20);
-    g_assert_cmpuint(rd(c, REG_ALIGN), ==, 1);
-    g_assert_cmpuint(rd(c, REG_CHANNELS), ==, 2);
-    g_assert_cmpuint(rd64(c, REG_MEM_SIZE_LO), ==, 1 << 20);
+    g_assert_cmphex(rd(c, BMC_ID), ==, 0x424d4331);
+    g_assert_cmphex(rd(c, BMC_VERSION), ==, 0x00010002);
+    g_assert_cmpuint(rd(c, BMC_ADDR_BITS), ==, 64);
+    g_assert_cmpuint(rd(c, BMC_FI_DRIVEN_ADDR_BITS), ==, 64);
+    g_assert_cmphex(rd(c, BMC_CAPS), ==, BMC_CAPS_SG | BMC_CAPS_MSIX | BMC_CAPS_MSI |
+                    BMC_CAPS_INTX | BMC_CAPS_FAULT | BMC_CAPS_COUNTERS);
+    g_assert_cmpuint(rd(c, BMC_MAX_SEGS), ==, 256);
+    g_assert_cmpuint(rd(c, BMC_MAX_SEG_SIZE), ==, 1 << 20);
+    g_assert_cmpuint(rd(c, BMC_ALIGN), ==, 1);
+    g_assert_cmpuint(rd(c, BMC_CHANNELS), ==, 2);
+    g_assert_cmpuint(rd64(c, BMC_MEM_SIZE_LO), ==, 1 << 20);
     g_assert_cmpuint(c->mem_size, ==, 1 << 20);
-    g_assert_cmpuint(rd(c, REG_DESC_SIZE), ==, 32);
-    g_assert_cmpuint(rd(c, REG_RING_MAX), ==, 65536);
+    g_assert_cmpuint(rd(c, BMC_DESC_SIZE), ==, 32);
+    g_assert_cmpuint(rd(c, BMC_RING_MAX), ==, 65536);
     g_assert(qpci_find_capability(c->dev, PCI_CAP_ID_MSIX, 0));
     g_assert(qpci_find_capability(c->dev, PCI_CAP_ID_MSI, 0));
 
     /* Access rules: 8-byte = LO then HI; 1- and 2-byte are rejected. */
-    g_assert_cmphex(qpci_io_readq(c->dev, c->regs, REG_ID), ==,
+    g_assert_cmphex(qpci_io_readq(c->dev, c->regs, BMC_ID), ==,
                     0x00010002424d4331ULL);
-    qpci_io_writeq(c->dev, c->regs, REG_SCRATCH, 0x1122334455667788ULL);
-    g_assert_cmphex(rd(c, REG_SCRATCH), ==, 0x55667788);
-    g_assert_cmphex(qpci_io_readb(c->dev, c->regs, REG_ID), ==, 0);
-    g_assert_cmphex(qpci_io_readw(c->dev, c->regs, REG_ID), ==, 0);
-    qpci_io_writeb(c->dev, c->regs, REG_SCRATCH, 0xff);
-    g_assert_cmphex(rd(c, REG_SCRATCH), ==, 0x55667788);
+    qpci_io_writeq(c->dev, c->regs, BMC_SCRATCH, 0x1122334455667788ULL);
+    g_assert_cmphex(rd(c, BMC_SCRATCH), ==, 0x55667788);
+    g_assert_cmphex(qpci_io_readb(c->dev, c->regs, BMC_ID), ==, 0);
+    g_assert_cmphex(qpci_io_readw(c->dev, c->regs, BMC_ID), ==, 0);
+    qpci_io_writeb(c->dev, c->regs, BMC_SCRATCH, 0xff);
+    g_assert_cmphex(rd(c, BMC_SCRATCH), ==, 0x55667788);
     card_stop(c);
 }
 
@@ -267,21 +194,21 @@ static void test_caps_props(void)
     Card *c = card_start("addr_bits=24,sg=off,max_segs=8,max_seg_size=65536,"
                          "align=8,channels=4,mem_size=4M,msix=off");
 
-    g_assert_cmpuint(rd(c, REG_ADDR_BITS), ==, 24);
-    g_assert_cmphex(rd(c, REG_CAPS), ==, CAPS_MSI | CAPS_INTX | CAPS_FAULT |
-                    CAPS_COUNTERS);
-    g_assert_cmpuint(rd(c, REG_MAX_SEGS), ==, 1);
-    g_assert_cmpuint(rd(c, REG_MAX_SEG_SIZE), ==, 65536);
-    g_assert_cmpuint(rd(c, REG_ALIGN), ==, 8);
-    g_assert_cmpuint(rd(c, REG_CHANNELS), ==, 4);
-    g_assert_cmpuint(rd64(c, REG_MEM_SIZE_LO), ==, 4 << 20);
+    g_assert_cmpuint(rd(c, BMC_ADDR_BITS), ==, 24);
+    g_assert_cmphex(rd(c, BMC_CAPS), ==, BMC_CAPS_MSI | BMC_CAPS_INTX | BMC_CAPS_FAULT |
+                    BMC_CAPS_COUNTERS);
+    g_assert_cmpuint(rd(c, BMC_MAX_SEGS), ==, 1);
+    g_assert_cmpuint(rd(c, BMC_MAX_SEG_SIZE), ==, 65536);
+    g_assert_cmpuint(rd(c, BMC_ALIGN), ==, 8);
+    g_assert_cmpuint(rd(c, BMC_CHANNELS), ==, 4);
+    g_assert_cmpuint(rd64(c, BMC_MEM_SIZE_LO), ==, 4 << 20);
     g_assert_cmpuint(c->mem_size, ==, 4 << 20);
     g_assert(!qpci_find_capability(c->dev, PCI_CAP_ID_MSIX, 0));
     /* Channel 3 exists, channel 4 does not. */
-    wr(c, REG_CH(3, CH_RING_SIZE), 8);
-    g_assert_cmpuint(rd(c, REG_CH(3, CH_RING_SIZE)), ==, 8);
-    wr(c, REG_CH(4, CH_RING_SIZE), 8);
-    g_assert_cmpuint(rd(c, REG_CH(4, CH_RING_SIZE)), ==, 0);
+    wr(c, CH_REG(3, BMC_CH_RING_SIZE), 8);
+    g_assert_cmpuint(rd(c, CH_REG(3, BMC_CH_RING_SIZE)), ==, 8);
+    wr(c, CH_REG(4, BMC_CH_RING_SIZE), 8);
+    g_assert_cmpuint(rd(c, CH_REG(4, BMC_CH_RING_SIZE)), ==, 0);
     card_stop(c);
 }
 
@@ -289,21 +216,21 @@ static void test_caps_lying(void)
 {
     Card *c = card_start("addr_bits=32,report_addr_bits=48,max_segs=17");
 
-    g_assert_cmpuint(rd(c, REG_ADDR_BITS), ==, 48);
-    g_assert_cmpuint(rd(c, REG_FI_DRIVEN_BITS), ==, 32);
-    g_assert_cmpuint(rd(c, REG_MAX_SEGS), ==, 17);
+    g_assert_cmpuint(rd(c, BMC_ADDR_BITS), ==, 48);
+    g_assert_cmpuint(rd(c, BMC_FI_DRIVEN_ADDR_BITS), ==, 32);
+    g_assert_cmpuint(rd(c, BMC_MAX_SEGS), ==, 17);
     card_stop(c);
 
     /* Segment and ring limits no real card has: the driver must refuse. */
     c = card_start("report_max_segs=2147483648,report_ring_max=4294967295");
-    g_assert_cmpuint(rd(c, REG_MAX_SEGS), ==, 0x80000000u);
-    g_assert_cmpuint(rd(c, REG_RING_MAX), ==, 0xffffffffu);
+    g_assert_cmpuint(rd(c, BMC_MAX_SEGS), ==, 0x80000000u);
+    g_assert_cmpuint(rd(c, BMC_RING_MAX), ==, 0xffffffffu);
     card_stop(c);
 
     /* IRQ_STATUS reads as a card that has gone; nothing else changes. */
     c = card_start("report_gone_irq=on");
-    g_assert_cmpuint(rd(c, REG_IRQ_STATUS), ==, 0xffffffffu);
-    g_assert_cmphex(rd(c, REG_ID), ==, 0x424d4331);
+    g_assert_cmpuint(rd(c, BMC_IRQ_STATUS), ==, 0xffffffffu);
+    g_assert_cmphex(rd(c, BMC_ID), ==, 0x424d4331);
     card_stop(c);
 }
 
@@ -351,19 +278,19 @@ static void test_dma_to_card(void)
     fill_pattern(src, len, 0x11);
     qtest_memwrite(c->qts, buf, src, len);
     ring_setup(c, 0);
-    desc_put(c, 0, 0, buf, 0x3000, len, D_IRQ);
+    desc_put(c, 0, 0, buf, 0x3000, len, BMC_DESC_IRQ);
     kick_wait(c, 0, 1);
 
-    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_OK);
     g_assert_cmpuint(desc_done(c, 0, 0), ==, len);
     card_mem_read(c, 0x3000, got, len);
     g_assert(memcmp(src, got, len) == 0);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, 1);
-    g_assert_cmpuint(rd64(c, REG_CNT_BYTES), ==, len);
-    g_assert_cmpuint(rd64(c, REG_CNT_DESCS), ==, 1);
-    g_assert_cmpuint(rd64(c, REG_CNT_XFERS), ==, 1);
-    g_assert_cmpuint(rd64(c, REG_CNT_ERRORS), ==, 0);
-    g_assert_cmphex(rd(c, REG_ENGINE_STATUS), ==, 0);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, 1);
+    g_assert_cmpuint(rd64(c, BMC_CNT_BYTES), ==, len);
+    g_assert_cmpuint(rd64(c, BMC_CNT_DESCS), ==, 1);
+    g_assert_cmpuint(rd64(c, BMC_CNT_XFERS), ==, 1);
+    g_assert_cmpuint(rd64(c, BMC_CNT_ERRORS), ==, 0);
+    g_assert_cmphex(rd(c, BMC_ENGINE_STATUS), ==, 0);
     card_stop(c);
 }
 
@@ -380,14 +307,14 @@ static void test_dma_from_card(void)
     qpci_memwrite(c->dev, c->mem, off, src, len);
     qtest_memset(c->qts, buf, 0xee, len);
     ring_setup(c, 1);
-    desc_put(c, 1, 0, buf, off, len, D_FROM_CARD | D_IRQ);
+    desc_put(c, 1, 0, buf, off, len, BMC_DESC_FROM_CARD | BMC_DESC_IRQ);
     kick_wait(c, 1, 1);
 
-    g_assert_cmphex(desc_status(c, 1, 0), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, 1, 0), ==, BMC_ST_OK);
     g_assert_cmpuint(desc_done(c, 1, 0), ==, len);
     qtest_memread(c->qts, buf, got, len);
     g_assert(memcmp(src, got, len) == 0);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, 1u << 1);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, 1u << 1);
     card_stop(c);
 }
 
@@ -408,7 +335,7 @@ static void test_dma_chain(void)
         fill_pattern(p, lens[i], i * 40);
         qtest_memwrite(c->qts, bufs[i], p, lens[i]);
         desc_put(c, 0, i, bufs[i], offs[i], lens[i],
-                 i < 3 ? D_CHAIN : D_IRQ);
+                 i < 3 ? BMC_DESC_CHAIN : BMC_DESC_IRQ);
     }
     /* Post the chain in two doorbells: the card waits for the rest. */
     kick_wait(c, 0, 2);
@@ -417,15 +344,15 @@ static void test_dma_chain(void)
         g_autofree uint8_t *want = g_malloc(lens[i]);
         g_autofree uint8_t *got = g_malloc(lens[i]);
 
-        g_assert_cmphex(desc_status(c, 0, i), ==, ST_OK);
+        g_assert_cmphex(desc_status(c, 0, i), ==, BMC_ST_OK);
         g_assert_cmpuint(desc_done(c, 0, i), ==, lens[i]);
         fill_pattern(want, lens[i], i * 40);
         card_mem_read(c, offs[i], got, lens[i]);
         g_assert(memcmp(want, got, lens[i]) == 0);
     }
-    g_assert_cmpuint(rd64(c, REG_CNT_DESCS), ==, 4);
-    g_assert_cmpuint(rd64(c, REG_CNT_XFERS), ==, 1);
-    g_assert_cmpuint(rd64(c, REG_CNT_BYTES), ==, 4096 + 100 + 5000 + 1);
+    g_assert_cmpuint(rd64(c, BMC_CNT_DESCS), ==, 4);
+    g_assert_cmpuint(rd64(c, BMC_CNT_XFERS), ==, 1);
+    g_assert_cmpuint(rd64(c, BMC_CNT_BYTES), ==, 4096 + 100 + 5000 + 1);
 
     /* And back: gather the card pieces into one host buffer. */
     {
@@ -438,7 +365,7 @@ static void test_dma_chain(void)
         for (i = 0; i < 4; i++) {
             fill_pattern(want + pos, lens[i], i * 40);
             desc_put(c, 0, 4 + i, dst + pos, offs[i], lens[i],
-                     D_FROM_CARD | (i < 3 ? D_CHAIN : 0));
+                     BMC_DESC_FROM_CARD | (i < 3 ? BMC_DESC_CHAIN : 0));
             pos += lens[i];
         }
         kick_wait(c, 0, 8);
@@ -473,9 +400,9 @@ static void test_dma_duplex(void)
         for (k = 0; k < 7; k++, idx++) {
             desc_put(c, 0, idx % RING_ENTRIES, src, 0x1000 * k, len, 0);
             desc_put(c, 1, idx % RING_ENTRIES, dst, 0x40000, len,
-                     D_FROM_CARD);
+                     BMC_DESC_FROM_CARD);
         }
-        wr(c, REG_CH(0, CH_TAIL), idx % RING_ENTRIES);
+        wr(c, CH_REG(0, BMC_CH_TAIL), idx % RING_ENTRIES);
         kick_wait(c, 1, idx % RING_ENTRIES);
         kick_wait(c, 0, idx % RING_ENTRIES);
     }
@@ -485,8 +412,8 @@ static void test_dma_duplex(void)
     }
     qtest_memread(c->qts, dst, got, len);
     g_assert(memcmp(b, got, len) == 0);
-    g_assert_cmpuint(rd64(c, REG_CNT_DESCS), ==, 42);
-    g_assert_cmpuint(rd64(c, REG_CNT_BYTES), ==, 42 * len);
+    g_assert_cmpuint(rd64(c, BMC_CNT_DESCS), ==, 42);
+    g_assert_cmpuint(rd64(c, BMC_CNT_BYTES), ==, 42 * len);
     card_stop(c);
 }
 
@@ -495,11 +422,11 @@ static void test_dma_duplex(void)
 static void expect_error(Card *c, unsigned ch, unsigned idx, uint32_t st)
 {
     g_assert_cmphex(desc_status(c, ch, idx), ==, st);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS) & IRQ_ERROR, ==, IRQ_ERROR);
-    g_assert_cmphex((rd(c, REG_CH(ch, CH_STATUS)) >> 16) & 0xff, ==, st);
-    g_assert_cmpuint(rd(c, REG_CH(ch, CH_ERR_INDEX)), ==, idx);
-    wr(c, REG_IRQ_STATUS, IRQ_ERROR);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS) & IRQ_ERROR, ==, 0);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS) & BMC_IRQ_ERROR, ==, BMC_IRQ_ERROR);
+    g_assert_cmphex((rd(c, CH_REG(ch, BMC_CH_STATUS)) >> 16) & 0xff, ==, st);
+    g_assert_cmpuint(rd(c, CH_REG(ch, BMC_CH_ERR_INDEX)), ==, idx);
+    wr(c, BMC_IRQ_STATUS, BMC_IRQ_ERROR);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS) & BMC_IRQ_ERROR, ==, 0);
 }
 
 /* The channel goes on with the next transfer after a failed one. */
@@ -507,7 +434,7 @@ static void expect_next_ok(Card *c, unsigned ch, unsigned idx, uint64_t buf)
 {
     desc_put(c, ch, idx, buf, 0, 64, 0);
     kick_wait(c, ch, idx + 1);
-    g_assert_cmphex(desc_status(c, ch, idx), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, ch, idx), ==, BMC_ST_OK);
 }
 
 static void test_err_flags(void)
@@ -518,7 +445,7 @@ static void test_err_flags(void)
     ring_setup(c, 0);
     desc_put(c, 0, 0, buf, 0, 64, 1u << 9);
     kick_wait(c, 0, 1);
-    expect_error(c, 0, 0, ST_ERR_FLAGS);
+    expect_error(c, 0, 0, BMC_ST_ERR_FLAGS);
     g_assert_cmpuint(desc_done(c, 0, 0), ==, 0);
     expect_next_ok(c, 0, 1, buf);
     card_stop(c);
@@ -530,16 +457,16 @@ static void test_err_segs(void)
     uint64_t buf = guest_alloc(&c->alloc, 4096);
 
     ring_setup(c, 0);
-    desc_put(c, 0, 0, buf, 0, 64, D_CHAIN);
-    desc_put(c, 0, 1, buf, 64, 64, D_CHAIN);
+    desc_put(c, 0, 0, buf, 0, 64, BMC_DESC_CHAIN);
+    desc_put(c, 0, 1, buf, 64, 64, BMC_DESC_CHAIN);
     desc_put(c, 0, 2, buf, 128, 64, 0);
     kick_wait(c, 0, 3);
-    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_OK);
-    g_assert_cmphex(desc_status(c, 0, 1), ==, ST_ERR_SEGS);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_OK);
+    g_assert_cmphex(desc_status(c, 0, 1), ==, BMC_ST_ERR_SEGS);
     /* The rest of the failed transfer is aborted, untouched. */
-    expect_error(c, 0, 2, ST_ERR_ABORTED);
-    g_assert_cmpuint(rd64(c, REG_CNT_ERRORS), ==, 2);
-    g_assert_cmpuint(rd64(c, REG_CNT_XFERS), ==, 1);
+    expect_error(c, 0, 2, BMC_ST_ERR_ABORTED);
+    g_assert_cmpuint(rd64(c, BMC_CNT_ERRORS), ==, 2);
+    g_assert_cmpuint(rd64(c, BMC_CNT_XFERS), ==, 1);
     expect_next_ok(c, 0, 3, buf);
     card_stop(c);
 }
@@ -550,11 +477,11 @@ static void test_err_segs_nosg(void)
     uint64_t buf = guest_alloc(&c->alloc, 4096);
 
     ring_setup(c, 0);
-    desc_put(c, 0, 0, buf, 0, 64, D_CHAIN);
+    desc_put(c, 0, 0, buf, 0, 64, BMC_DESC_CHAIN);
     desc_put(c, 0, 1, buf, 64, 64, 0);
     kick_wait(c, 0, 2);
-    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_ERR_SEGS);
-    expect_error(c, 0, 1, ST_ERR_ABORTED);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_ERR_SEGS);
+    expect_error(c, 0, 1, BMC_ST_ERR_ABORTED);
     expect_next_ok(c, 0, 2, buf);
     card_stop(c);
 }
@@ -567,13 +494,13 @@ static void test_err_length(void)
     ring_setup(c, 0);
     desc_put(c, 0, 0, buf, 0, 0, 0);
     kick_wait(c, 0, 1);
-    expect_error(c, 0, 0, ST_ERR_LENGTH);
+    expect_error(c, 0, 0, BMC_ST_ERR_LENGTH);
     desc_put(c, 0, 1, buf, 0, 4097, 0);
     kick_wait(c, 0, 2);
-    expect_error(c, 0, 1, ST_ERR_LENGTH);
+    expect_error(c, 0, 1, BMC_ST_ERR_LENGTH);
     desc_put(c, 0, 2, buf, 0, 4096, 0);
     kick_wait(c, 0, 3);
-    g_assert_cmphex(desc_status(c, 0, 2), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, 0, 2), ==, BMC_ST_OK);
     card_stop(c);
 }
 
@@ -585,13 +512,13 @@ static void test_err_align(void)
     ring_setup(c, 0);
     desc_put(c, 0, 0, buf + 4, 0, 64, 0);
     kick_wait(c, 0, 1);
-    expect_error(c, 0, 0, ST_ERR_ALIGN);
+    expect_error(c, 0, 0, BMC_ST_ERR_ALIGN);
     desc_put(c, 0, 1, buf, 4, 64, 0);
     kick_wait(c, 0, 2);
-    expect_error(c, 0, 1, ST_ERR_ALIGN);
+    expect_error(c, 0, 1, BMC_ST_ERR_ALIGN);
     desc_put(c, 0, 2, buf, 0, 60, 0);
     kick_wait(c, 0, 3);
-    expect_error(c, 0, 2, ST_ERR_ALIGN);
+    expect_error(c, 0, 2, BMC_ST_ERR_ALIGN);
     expect_next_ok(c, 0, 3, buf);
     card_stop(c);
 }
@@ -602,23 +529,23 @@ static void test_err_boundary(void)
     Card *c = card_start("seg_boundary_bits=12");
     uint64_t buf = (guest_alloc(&c->alloc, 3 * 4096) + 4095) & ~4095ULL;
 
-    g_assert_cmpuint(rd(c, REG_SEG_BOUNDARY), ==, 12);
+    g_assert_cmpuint(rd(c, BMC_SEG_BOUNDARY), ==, 12);
     ring_setup(c, 0);
     desc_put(c, 0, 0, buf + 4096 - 32, 0, 64, 0);
     kick_wait(c, 0, 1);
-    expect_error(c, 0, 0, ST_ERR_BOUNDARY);
+    expect_error(c, 0, 0, BMC_ST_ERR_BOUNDARY);
     g_assert_cmpuint(desc_done(c, 0, 0), ==, 0);
     /* Up to the line, and from it, are fine. */
     desc_put(c, 0, 1, buf + 4096 - 64, 0, 64, 0);
     kick_wait(c, 0, 2);
-    g_assert_cmphex(desc_status(c, 0, 1), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, 0, 1), ==, BMC_ST_OK);
     desc_put(c, 0, 2, buf + 4096, 0, 4096, 0);
     kick_wait(c, 0, 3);
-    g_assert_cmphex(desc_status(c, 0, 2), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, 0, 2), ==, BMC_ST_OK);
     card_stop(c);
 
     c = card_start(NULL);
-    g_assert_cmpuint(rd(c, REG_SEG_BOUNDARY), ==, 0);
+    g_assert_cmpuint(rd(c, BMC_SEG_BOUNDARY), ==, 0);
     card_stop(c);
 }
 
@@ -630,14 +557,14 @@ static void test_err_range(void)
     ring_setup(c, 0);
     desc_put(c, 0, 0, buf, (1 << 20) - 16, 32, 0);
     kick_wait(c, 0, 1);
-    expect_error(c, 0, 0, ST_ERR_RANGE);
+    expect_error(c, 0, 0, BMC_ST_ERR_RANGE);
     /* card_off + len wrapping around 2^64 */
-    desc_put(c, 0, 1, buf, UINT64_MAX - 15, 32, D_FROM_CARD);
+    desc_put(c, 0, 1, buf, UINT64_MAX - 15, 32, BMC_DESC_FROM_CARD);
     kick_wait(c, 0, 2);
-    expect_error(c, 0, 1, ST_ERR_RANGE);
+    expect_error(c, 0, 1, BMC_ST_ERR_RANGE);
     desc_put(c, 0, 2, buf, 1 << 20, 1, 0);
     kick_wait(c, 0, 3);
-    expect_error(c, 0, 2, ST_ERR_RANGE);
+    expect_error(c, 0, 2, BMC_ST_ERR_RANGE);
     expect_next_ok(c, 0, 3, buf);
     card_stop(c);
 }
@@ -650,16 +577,16 @@ static void test_err_host(void)
     ring_setup(c, 0);
     desc_put(c, 0, 0, NOWHERE, 0, 4096, 0);
     kick_wait(c, 0, 1);
-    expect_error(c, 0, 0, ST_ERR_HOST);
+    expect_error(c, 0, 0, BMC_ST_ERR_HOST);
     g_assert_cmpuint(desc_done(c, 0, 0), ==, 0);
-    desc_put(c, 0, 1, NOWHERE, 0, 4096, D_FROM_CARD);
+    desc_put(c, 0, 1, NOWHERE, 0, 4096, BMC_DESC_FROM_CARD);
     kick_wait(c, 0, 2);
-    expect_error(c, 0, 1, ST_ERR_HOST);
+    expect_error(c, 0, 1, BMC_ST_ERR_HOST);
     /* Into the card's own registers: the bus refuses re-entrant I/O. */
-    desc_put(c, 0, 2, c->regs.addr, 0, 64, D_FROM_CARD);
+    desc_put(c, 0, 2, c->regs.addr, 0, 64, BMC_DESC_FROM_CARD);
     kick_wait(c, 0, 3);
-    expect_error(c, 0, 2, ST_ERR_HOST);
-    g_assert_cmphex(rd(c, REG_ID), ==, 0x424d4331);
+    expect_error(c, 0, 2, BMC_ST_ERR_HOST);
+    g_assert_cmphex(rd(c, BMC_ID), ==, 0x424d4331);
     expect_next_ok(c, 0, 3, buf);
     card_stop(c);
 }
@@ -670,38 +597,38 @@ static void test_err_injected(void)
     uint64_t buf = guest_alloc(&c->alloc, 4096);
 
     ring_setup(c, 0);
-    wr(c, REG_FI_FAIL_NTH, 2);
+    wr(c, BMC_FI_FAIL_NTH, 2);
     desc_put(c, 0, 0, buf, 0, 64, 0);
     desc_put(c, 0, 1, buf, 0, 64, 0);
     desc_put(c, 0, 2, buf, 0, 64, 0);
     kick_wait(c, 0, 3);
-    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_OK);
-    g_assert_cmphex(desc_status(c, 0, 1), ==, ST_ERR_INJECTED);
-    g_assert_cmphex(desc_status(c, 0, 2), ==, ST_OK);
-    g_assert_cmpuint(rd(c, REG_FI_FAIL_NTH), ==, 0);
-    g_assert_cmpuint(rd64(c, REG_CNT_ERRORS), ==, 1);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_OK);
+    g_assert_cmphex(desc_status(c, 0, 1), ==, BMC_ST_ERR_INJECTED);
+    g_assert_cmphex(desc_status(c, 0, 2), ==, BMC_ST_OK);
+    g_assert_cmpuint(rd(c, BMC_FI_FAIL_NTH), ==, 0);
+    g_assert_cmpuint(rd64(c, BMC_CNT_ERRORS), ==, 1);
     card_stop(c);
 
     /* The property arms it at reset. */
     c = card_start("fail_nth=1");
     buf = guest_alloc(&c->alloc, 4096);
-    g_assert_cmpuint(rd(c, REG_FI_FAIL_NTH), ==, 1);
+    g_assert_cmpuint(rd(c, BMC_FI_FAIL_NTH), ==, 1);
     ring_setup(c, 0);
     desc_put(c, 0, 0, buf, 0, 64, 0);
     kick_wait(c, 0, 1);
-    expect_error(c, 0, 0, ST_ERR_INJECTED);
+    expect_error(c, 0, 0, BMC_ST_ERR_INJECTED);
     card_stop(c);
 }
 
 static void expect_halt(Card *c, unsigned ch, uint32_t code)
 {
-    uint32_t st = rd(c, REG_CH(ch, CH_STATUS));
+    uint32_t st = rd(c, CH_REG(ch, BMC_CH_STATUS));
 
-    g_assert_cmphex(st & (CHST_HALTED | CHST_ENABLED), ==, CHST_HALTED);
+    g_assert_cmphex(st & (BMC_CH_STATUS_HALTED | BMC_CH_STATUS_ENABLED), ==, BMC_CH_STATUS_HALTED);
     g_assert_cmphex((st >> 8) & 0xff, ==, code);
-    g_assert_cmphex(rd(c, REG_CH(ch, CH_CTRL)), ==, 0);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS) & IRQ_ERROR, ==, IRQ_ERROR);
-    wr(c, REG_IRQ_STATUS, IRQ_ERROR);
+    g_assert_cmphex(rd(c, CH_REG(ch, BMC_CH_CTRL)), ==, 0);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS) & BMC_IRQ_ERROR, ==, BMC_IRQ_ERROR);
+    wr(c, BMC_IRQ_STATUS, BMC_IRQ_ERROR);
 }
 
 /*
@@ -716,25 +643,25 @@ static void test_err_halt_on_error(void)
     unsigned i;
 
     ring_setup(c, 0);
-    desc_put(c, 0, 0, buf, 0, 0, D_CHAIN | D_HALT_ON_ERROR);  /* length 0 */
-    desc_put(c, 0, 1, buf, 64, 64, D_HALT_ON_ERROR);
-    desc_put(c, 0, 2, buf, 128, 64, D_HALT_ON_ERROR);
-    wr(c, REG_CH(0, CH_TAIL), 3);
-    for (i = 0; i < 100 && rd(c, REG_CH(0, CH_CTRL)); i++) {
+    desc_put(c, 0, 0, buf, 0, 0, BMC_DESC_CHAIN | BMC_DESC_HALT_ON_ERROR);  /* length 0 */
+    desc_put(c, 0, 1, buf, 64, 64, BMC_DESC_HALT_ON_ERROR);
+    desc_put(c, 0, 2, buf, 128, 64, BMC_DESC_HALT_ON_ERROR);
+    wr(c, CH_REG(0, BMC_CH_TAIL), 3);
+    for (i = 0; i < 100 && rd(c, CH_REG(0, BMC_CH_CTRL)); i++) {
         qtest_clock_step(c->qts, 1000);
     }
-    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_ERR_LENGTH);
-    g_assert_cmphex(desc_status(c, 0, 1), ==, ST_ERR_ABORTED);
-    expect_halt(c, 0, HALT_ERROR);
-    g_assert_cmpuint(rd(c, REG_CH(0, CH_HEAD)), ==, 2);
-    g_assert_cmpuint(rd(c, REG_CH(0, CH_ERR_INDEX)), ==, 1);  /* ABORTED */
-    g_assert_cmphex(desc_status(c, 0, 2), ==, ST_PENDING);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_ERR_LENGTH);
+    g_assert_cmphex(desc_status(c, 0, 1), ==, BMC_ST_ERR_ABORTED);
+    expect_halt(c, 0, BMC_HALT_ERROR);
+    g_assert_cmpuint(rd(c, CH_REG(0, BMC_CH_HEAD)), ==, 2);
+    g_assert_cmpuint(rd(c, CH_REG(0, BMC_CH_ERR_INDEX)), ==, 1);  /* ABORTED */
+    g_assert_cmphex(desc_status(c, 0, 2), ==, BMC_ST_PENDING);
     /* Enabled again, it goes on from HEAD. */
-    wr(c, REG_CH(0, CH_CTRL), 1);
-    for (i = 0; i < 100 && rd(c, REG_CH(0, CH_HEAD)) != 3; i++) {
+    wr(c, CH_REG(0, BMC_CH_CTRL), 1);
+    for (i = 0; i < 100 && rd(c, CH_REG(0, BMC_CH_HEAD)) != 3; i++) {
         qtest_clock_step(c->qts, 1000);
     }
-    g_assert_cmphex(desc_status(c, 0, 2), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, 0, 2), ==, BMC_ST_OK);
     card_stop(c);
 }
 
@@ -747,63 +674,63 @@ static void test_err_halts(void)
     /* Bad ring sizes and a misaligned base do not start. */
     static const uint32_t sizes[] = { 0, 1, 3, 65537, 0x80000000u };
     for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-        wr(c, REG_CH(0, CH_RING_LO), ring);
-        wr(c, REG_CH(0, CH_RING_SIZE), sizes[i]);
-        wr(c, REG_CH(0, CH_CTRL), 1);
-        expect_halt(c, 0, HALT_RING_CONFIG);
+        wr(c, CH_REG(0, BMC_CH_RING_LO), ring);
+        wr(c, CH_REG(0, BMC_CH_RING_SIZE), sizes[i]);
+        wr(c, CH_REG(0, BMC_CH_CTRL), 1);
+        expect_halt(c, 0, BMC_HALT_RING_CONFIG);
     }
-    wr(c, REG_CH(0, CH_RING_LO), ring + 8);
-    wr(c, REG_CH(0, CH_RING_SIZE), 16);
-    wr(c, REG_CH(0, CH_CTRL), 1);
-    expect_halt(c, 0, HALT_RING_CONFIG);
-    wr(c, REG_CH(0, CH_RING_LO), ring);
-    wr(c, REG_CH(0, CH_HEAD), 16);
-    wr(c, REG_CH(0, CH_CTRL), 1);
-    expect_halt(c, 0, HALT_RING_CONFIG);
-    wr(c, REG_CH(0, CH_HEAD), 0);
+    wr(c, CH_REG(0, BMC_CH_RING_LO), ring + 8);
+    wr(c, CH_REG(0, BMC_CH_RING_SIZE), 16);
+    wr(c, CH_REG(0, BMC_CH_CTRL), 1);
+    expect_halt(c, 0, BMC_HALT_RING_CONFIG);
+    wr(c, CH_REG(0, BMC_CH_RING_LO), ring);
+    wr(c, CH_REG(0, BMC_CH_HEAD), 16);
+    wr(c, CH_REG(0, BMC_CH_CTRL), 1);
+    expect_halt(c, 0, BMC_HALT_RING_CONFIG);
+    wr(c, CH_REG(0, BMC_CH_HEAD), 0);
 
     /* TAIL past the ring. */
-    wr(c, REG_CH(0, CH_CTRL), 1);
-    g_assert_cmphex(rd(c, REG_CH(0, CH_STATUS)) & CHST_HALTED, ==, 0);
-    wr(c, REG_CH(0, CH_TAIL), 16);
-    for (i = 0; i < 100 && rd(c, REG_CH(0, CH_CTRL)); i++) {
+    wr(c, CH_REG(0, BMC_CH_CTRL), 1);
+    g_assert_cmphex(rd(c, CH_REG(0, BMC_CH_STATUS)) & BMC_CH_STATUS_HALTED, ==, 0);
+    wr(c, CH_REG(0, BMC_CH_TAIL), 16);
+    for (i = 0; i < 100 && rd(c, CH_REG(0, BMC_CH_CTRL)); i++) {
         qtest_clock_step(c->qts, 1000);
     }
-    expect_halt(c, 0, HALT_BAD_TAIL);
+    expect_halt(c, 0, BMC_HALT_BAD_TAIL);
 
     /* A ring where nothing answers: the descriptor fetch fails. */
-    wr(c, REG_CH(1, CH_RING_LO), (uint32_t)NOWHERE);
-    wr(c, REG_CH(1, CH_RING_HI), NOWHERE >> 32);
-    wr(c, REG_CH(1, CH_RING_SIZE), 16);
-    wr(c, REG_CH(1, CH_CTRL), 1);
-    wr(c, REG_CH(1, CH_TAIL), 1);
-    for (i = 0; i < 100 && rd(c, REG_CH(1, CH_CTRL)); i++) {
+    wr(c, CH_REG(1, BMC_CH_RING_LO), (uint32_t)NOWHERE);
+    wr(c, CH_REG(1, BMC_CH_RING_HI), NOWHERE >> 32);
+    wr(c, CH_REG(1, BMC_CH_RING_SIZE), 16);
+    wr(c, CH_REG(1, BMC_CH_CTRL), 1);
+    wr(c, CH_REG(1, BMC_CH_TAIL), 1);
+    for (i = 0; i < 100 && rd(c, CH_REG(1, BMC_CH_CTRL)); i++) {
         qtest_clock_step(c->qts, 1000);
     }
-    expect_halt(c, 1, HALT_DESC_FETCH);
-    g_assert_cmpuint(rd(c, REG_CH(1, CH_HEAD)), ==, 0);
+    expect_halt(c, 1, BMC_HALT_DESC_FETCH);
+    g_assert_cmpuint(rd(c, CH_REG(1, BMC_CH_HEAD)), ==, 0);
 
     /* Bus mastering off: same. */
     c->ring[0] = ring;
     qtest_memset(c->qts, ring, 0, 4096);
     qpci_config_writew(c->dev, PCI_COMMAND,
                        PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
-    wr(c, REG_CH(0, CH_TAIL), 0);
-    wr(c, REG_CH(0, CH_CTRL), 1);
+    wr(c, CH_REG(0, BMC_CH_TAIL), 0);
+    wr(c, CH_REG(0, BMC_CH_CTRL), 1);
     desc_put(c, 0, 0, ring + 1024, 0, 64, 0);
-    wr(c, REG_CH(0, CH_TAIL), 1);
-    for (i = 0; i < 100 && rd(c, REG_CH(0, CH_CTRL)); i++) {
+    wr(c, CH_REG(0, BMC_CH_TAIL), 1);
+    for (i = 0; i < 100 && rd(c, CH_REG(0, BMC_CH_CTRL)); i++) {
         qtest_clock_step(c->qts, 1000);
     }
-    expect_halt(c, 0, HALT_DESC_FETCH);
+    expect_halt(c, 0, BMC_HALT_DESC_FETCH);
     /* Writing ENABLE = 0 clears the halt; re-enabling resumes at HEAD. */
-    wr(c, REG_CH(0, CH_CTRL), 0);
-    g_assert_cmphex(rd(c, REG_CH(0, CH_STATUS)), ==, 0);
+    wr(c, CH_REG(0, BMC_CH_CTRL), 0);
+    g_assert_cmphex(rd(c, CH_REG(0, BMC_CH_STATUS)), ==, 0);
     qpci_device_enable(c->dev);
-    wr(c, REG_CH(0, CH_CTRL), 1);
+    wr(c, CH_REG(0, BMC_CH_CTRL), 1);
     kick_wait(c, 0, 1);
-    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_OK);
-    g_assert_cmpuint(rd64(c, REG_CNT_ERRORS), ==, 10);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_OK);
+    g_assert_cmpuint(rd64(c, BMC_CNT_ERRORS), ==, 10);
     card_stop(c);
 }
 
@@ -817,54 +744,54 @@ static void test_reset(void)
 
     ring_setup(c, 0);
     ring_setup(c, 1);
-    desc_put(c, 0, 0, buf, 0, 64, D_IRQ);
-    wr(c, REG_FI_LAT_XFER_NS, 0);
+    desc_put(c, 0, 0, buf, 0, 64, BMC_DESC_IRQ);
+    wr(c, BMC_FI_LAT_XFER_NS, 0);
     kick_wait(c, 0, 1);
     /* Stall channel 1 with work queued: reset must stop it. */
-    wr(c, REG_FI_STALL, 2);
-    desc_put(c, 1, 0, buf, 0, 64, D_IRQ);
-    wr(c, REG_CH(1, CH_TAIL), 1);
+    wr(c, BMC_FI_STALL, 2);
+    desc_put(c, 1, 0, buf, 0, 64, BMC_DESC_IRQ);
+    wr(c, CH_REG(1, BMC_CH_TAIL), 1);
     qtest_clock_step(c->qts, 100000);
-    g_assert_cmphex(rd(c, REG_CH(1, CH_STATUS)), ==,
-                    CHST_ENABLED | CHST_ACTIVE | CHST_STALLED);
-    g_assert_cmphex(rd(c, REG_ENGINE_STATUS), ==, 1);
-    wr(c, REG_SCRATCH, 0xdeadbeef);
-    wr(c, REG_IRQ_MASK, 0);
-    wr(c, REG_FI_FAIL_NTH, 7);
-    wr(c, REG_FI_LAT_BYTE_PS, 9);
-    g_assert_cmpuint(rd64(c, REG_CNT_BYTES), ==, 64);
+    g_assert_cmphex(rd(c, CH_REG(1, BMC_CH_STATUS)), ==,
+                    BMC_CH_STATUS_ENABLED | BMC_CH_STATUS_ACTIVE | BMC_CH_STATUS_STALLED);
+    g_assert_cmphex(rd(c, BMC_ENGINE_STATUS), ==, 1);
+    wr(c, BMC_SCRATCH, 0xdeadbeef);
+    wr(c, BMC_IRQ_MASK, 0);
+    wr(c, BMC_FI_FAIL_NTH, 7);
+    wr(c, BMC_FI_LAT_BYTE_PS, 9);
+    g_assert_cmpuint(rd64(c, BMC_CNT_BYTES), ==, 64);
 
-    wr(c, REG_RESET, 1);
+    wr(c, BMC_RESET, 1);
 
     for (ch = 0; ch < 2; ch++) {
         unsigned r;
 
         for (r = 0; r < 0x20; r += 4) {
-            g_assert_cmphex(rd(c, REG_CH(ch, r)), ==, 0);
+            g_assert_cmphex(rd(c, CH_REG(ch, r)), ==, 0);
         }
     }
-    g_assert_cmphex(rd(c, REG_SCRATCH), ==, 0);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, 0);
-    g_assert_cmphex(rd(c, REG_IRQ_MASK), ==, IRQ_ERROR | 3);
-    g_assert_cmphex(rd(c, REG_ENGINE_STATUS), ==, 0);
-    g_assert_cmpuint(rd64(c, REG_CNT_BYTES), ==, 0);
-    g_assert_cmpuint(rd64(c, REG_CNT_DESCS), ==, 0);
-    g_assert_cmpuint(rd64(c, REG_CNT_ERRORS), ==, 0);
-    g_assert_cmpuint(rd64(c, REG_CNT_BUSY_NS), ==, 0);
-    g_assert_cmpuint(rd64(c, REG_CNT_XFERS), ==, 0);
-    g_assert_cmpuint(rd(c, REG_FI_FAIL_NTH), ==, 0);
-    g_assert_cmpuint(rd(c, REG_FI_STALL), ==, 0);
-    g_assert_cmpuint(rd(c, REG_FI_LAT_XFER_NS), ==, 5);   /* property */
-    g_assert_cmpuint(rd(c, REG_FI_LAT_BYTE_PS), ==, 0);
-    g_assert_cmphex(rd(c, REG_ID), ==, 0x424d4331);
+    g_assert_cmphex(rd(c, BMC_SCRATCH), ==, 0);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, 0);
+    g_assert_cmphex(rd(c, BMC_IRQ_MASK), ==, BMC_IRQ_ERROR | 3);
+    g_assert_cmphex(rd(c, BMC_ENGINE_STATUS), ==, 0);
+    g_assert_cmpuint(rd64(c, BMC_CNT_BYTES), ==, 0);
+    g_assert_cmpuint(rd64(c, BMC_CNT_DESCS), ==, 0);
+    g_assert_cmpuint(rd64(c, BMC_CNT_ERRORS), ==, 0);
+    g_assert_cmpuint(rd64(c, BMC_CNT_BUSY_NS), ==, 0);
+    g_assert_cmpuint(rd64(c, BMC_CNT_XFERS), ==, 0);
+    g_assert_cmpuint(rd(c, BMC_FI_FAIL_NTH), ==, 0);
+    g_assert_cmpuint(rd(c, BMC_FI_STALL), ==, 0);
+    g_assert_cmpuint(rd(c, BMC_FI_LAT_XFER_NS), ==, 5);   /* property */
+    g_assert_cmpuint(rd(c, BMC_FI_LAT_BYTE_PS), ==, 0);
+    g_assert_cmphex(rd(c, BMC_ID), ==, 0x424d4331);
     /* The stalled descriptor stays pending; the card touches nothing. */
     qtest_clock_step(c->qts, 1000000);
-    g_assert_cmphex(desc_status(c, 1, 0), ==, ST_PENDING);
-    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, 1, 0), ==, BMC_ST_PENDING);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_OK);
 
     /* The card works again after reprogramming. */
     ring_setup(c, 0);
-    wr(c, REG_FI_LAT_XFER_NS, 0);
+    wr(c, BMC_FI_LAT_XFER_NS, 0);
     expect_next_ok(c, 0, 0, buf);
     card_stop(c);
 }
@@ -879,7 +806,7 @@ static void test_addr_width(void)
     uint64_t buf = guest_alloc(&c->alloc, len);
     uint64_t ring;
 
-    g_assert_cmpuint(rd(c, REG_ADDR_BITS), ==, 64);     /* it lies */
+    g_assert_cmpuint(rd(c, BMC_ADDR_BITS), ==, 64);     /* it lies */
     fill_pattern(src, len, 0x77);
     qpci_memwrite(c->dev, c->mem, 0x2000, src, len);
     qtest_memset(c->qts, buf, 0, len);
@@ -887,12 +814,12 @@ static void test_addr_width(void)
     /* The ring itself given with bit 32 set: also truncated. */
     ring_setup(c, 0);
     ring = c->ring[0];
-    wr(c, REG_CH(0, CH_CTRL), 0);
-    wr(c, REG_CH(0, CH_RING_HI), 1);
-    wr(c, REG_CH(0, CH_CTRL), 1);
-    desc_put(c, 0, 0, buf | (1ULL << 32), 0x2000, len, D_FROM_CARD);
+    wr(c, CH_REG(0, BMC_CH_CTRL), 0);
+    wr(c, CH_REG(0, BMC_CH_RING_HI), 1);
+    wr(c, CH_REG(0, BMC_CH_CTRL), 1);
+    desc_put(c, 0, 0, buf | (1ULL << 32), 0x2000, len, BMC_DESC_FROM_CARD);
     kick_wait(c, 0, 1);
-    g_assert_cmphex(qtest_readl(c->qts, ring + 0x18), ==, ST_OK);
+    g_assert_cmphex(qtest_readl(c->qts, ring + 0x18), ==, BMC_ST_OK);
     qtest_memread(c->qts, buf, got, len);
     g_assert(memcmp(src, got, len) == 0);
     card_stop(c);
@@ -906,14 +833,14 @@ static void test_addr_width(void)
     ring_setup(c, 0);
     desc_put(c, 0, 0, (1ULL << 24) + buf, 0, len, 0);
     kick_wait(c, 0, 1);
-    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_OK);
     card_mem_read(c, 0, got, len);
     g_assert(memcmp(src, got, len) == 0);
     /* 16 bytes below 2^24 then wrap to 0. */
     qtest_memwrite(c->qts, 0, src, 16);
     desc_put(c, 0, 1, (1ULL << 24) - 16, 0x8000, 32, 0);
     kick_wait(c, 0, 2);
-    g_assert_cmphex(desc_status(c, 0, 1), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, 0, 1), ==, BMC_ST_OK);
     card_mem_read(c, 0x8010, got, 16);
     g_assert(memcmp(src, got, 16) == 0);
     card_stop(c);
@@ -931,26 +858,26 @@ static void test_irq_status_ack(void)
     /* No IRQ flag: no cause. */
     desc_put(c, 0, 0, buf, 0, 64, 0);
     kick_wait(c, 0, 1);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, 0);
-    desc_put(c, 0, 1, buf, 0, 64, D_IRQ);
-    desc_put(c, 1, 0, buf, 0, 64, D_IRQ);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, 0);
+    desc_put(c, 0, 1, buf, 0, 64, BMC_DESC_IRQ);
+    desc_put(c, 1, 0, buf, 0, 64, BMC_DESC_IRQ);
     kick_wait(c, 0, 2);
     kick_wait(c, 1, 1);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, 3);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, 3);
     /* Write-1-to-clear, bit by bit; writing 0 changes nothing. */
-    wr(c, REG_IRQ_STATUS, 0);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, 3);
-    wr(c, REG_IRQ_STATUS, 1);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, 2);
-    wr(c, REG_IRQ_STATUS, 2);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, 0);
+    wr(c, BMC_IRQ_STATUS, 0);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, 3);
+    wr(c, BMC_IRQ_STATUS, 1);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, 2);
+    wr(c, BMC_IRQ_STATUS, 2);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, 0);
     /* Mask keeps only implemented bits. */
-    wr(c, REG_IRQ_MASK, 0xffffffff);
-    g_assert_cmphex(rd(c, REG_IRQ_MASK), ==, IRQ_ERROR | 3);
+    wr(c, BMC_IRQ_MASK, 0xffffffff);
+    g_assert_cmphex(rd(c, BMC_IRQ_MASK), ==, BMC_IRQ_ERROR | 3);
     /* A failing descriptor with IRQ sets both its channel bit and ERROR. */
-    desc_put(c, 1, 1, buf, 0, 0, D_IRQ);
+    desc_put(c, 1, 1, buf, 0, 0, BMC_DESC_IRQ);
     kick_wait(c, 1, 2);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, IRQ_ERROR | 2);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, BMC_IRQ_ERROR | 2);
     card_stop(c);
 }
 
@@ -971,38 +898,38 @@ static void test_irq_msix(void)
     ring_setup(c, 1);
 
     /* Masked in IRQ_MASK (the reset state): latched, no message. */
-    desc_put(c, 1, 0, buf, 0, 64, D_IRQ);
+    desc_put(c, 1, 0, buf, 0, 64, BMC_DESC_IRQ);
     kick_wait(c, 1, 1);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, 2);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, 2);
     for (v = 0; v < 4; v++) {
         g_assert(!qpci_msix_pending(c->dev, v));
     }
     /* Unmasking a latched cause signals it at once. */
-    wr(c, REG_IRQ_MASK, 0);
+    wr(c, BMC_IRQ_MASK, 0);
     g_assert(qpci_msix_pending(c->dev, 1));
     g_assert(!qpci_msix_pending(c->dev, 0));
-    wr(c, REG_IRQ_STATUS, 0xffffffff);
+    wr(c, BMC_IRQ_STATUS, 0xffffffff);
 
     /* Channel 0's completion on vector 0. */
-    desc_put(c, 0, 0, buf, 0, 64, D_IRQ);
+    desc_put(c, 0, 0, buf, 0, 64, BMC_DESC_IRQ);
     kick_wait(c, 0, 1);
     g_assert(qpci_msix_pending(c->dev, 0));
     g_assert(!qpci_msix_pending(c->dev, 2));
     g_assert(!qpci_msix_pending(c->dev, 3));
-    wr(c, REG_IRQ_STATUS, 0xffffffff);
+    wr(c, BMC_IRQ_STATUS, 0xffffffff);
 
     /* An error (no IRQ flag: error only) on vector N = 3. */
     desc_put(c, 0, 1, buf, 0, 0, 0);
     kick_wait(c, 0, 2);
     g_assert(qpci_msix_pending(c->dev, 3));
     g_assert(!qpci_msix_pending(c->dev, 2));
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, IRQ_ERROR);
-    wr(c, REG_IRQ_STATUS, 0xffffffff);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, BMC_IRQ_ERROR);
+    wr(c, BMC_IRQ_STATUS, 0xffffffff);
 
     /* Spurious: a message on the chosen vector with no cause bit. */
-    wr(c, REG_FI_SPURIOUS, 2);
+    wr(c, BMC_FI_SPURIOUS, 2);
     g_assert(qpci_msix_pending(c->dev, 2));
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, 0);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, 0);
     qpci_msix_disable(c->dev);
     card_stop(c);
 }
@@ -1029,23 +956,23 @@ static void test_irq_msi(void)
     ring_setup(c, 0);
 
     /* Masked: no message. */
-    desc_put(c, 0, 0, buf, 0, 64, D_IRQ);
+    desc_put(c, 0, 0, buf, 0, 64, BMC_DESC_IRQ);
     kick_wait(c, 0, 1);
     g_assert_cmphex(qtest_readl(c->qts, msg), ==, 0);
     /* Unmasking sends one. */
-    wr(c, REG_IRQ_MASK, 0);
+    wr(c, BMC_IRQ_MASK, 0);
     g_assert_cmphex(qtest_readl(c->qts, msg), ==, 0x4321);
     qtest_writel(c->qts, msg, 0);
-    wr(c, REG_IRQ_STATUS, 1);
+    wr(c, BMC_IRQ_STATUS, 1);
     /* A completion and an error each send one. */
-    desc_put(c, 0, 1, buf, 0, 64, D_IRQ);
+    desc_put(c, 0, 1, buf, 0, 64, BMC_DESC_IRQ);
     kick_wait(c, 0, 2);
     g_assert_cmphex(qtest_readl(c->qts, msg), ==, 0x4321);
     qtest_writel(c->qts, msg, 0);
     desc_put(c, 0, 2, buf, 0, 0, 0);
     kick_wait(c, 0, 3);
     g_assert_cmphex(qtest_readl(c->qts, msg), ==, 0x4321);
-    g_assert_cmphex(rd(c, REG_IRQ_STATUS), ==, IRQ_ERROR | 1);
+    g_assert_cmphex(rd(c, BMC_IRQ_STATUS), ==, BMC_IRQ_ERROR | 1);
     card_stop(c);
 }
 
@@ -1063,28 +990,28 @@ static void test_irq_intx(void)
     qtest_irq_intercept_in(c->qts, "ioapic");
     ring_setup(c, 0);
 
-    desc_put(c, 0, 0, buf, 0, 64, D_IRQ);
+    desc_put(c, 0, 0, buf, 0, 64, BMC_DESC_IRQ);
     kick_wait(c, 0, 1);
     g_assert(!qtest_get_irq(c->qts, gsi));           /* masked */
-    wr(c, REG_IRQ_MASK, 0);
+    wr(c, BMC_IRQ_MASK, 0);
     g_assert(qtest_get_irq(c->qts, gsi));
-    wr(c, REG_IRQ_MASK, 1);
+    wr(c, BMC_IRQ_MASK, 1);
     g_assert(!qtest_get_irq(c->qts, gsi));
-    wr(c, REG_IRQ_MASK, 0);
+    wr(c, BMC_IRQ_MASK, 0);
     g_assert(qtest_get_irq(c->qts, gsi));
-    wr(c, REG_IRQ_STATUS, 1);                        /* acknowledge */
+    wr(c, BMC_IRQ_STATUS, 1);                        /* acknowledge */
     g_assert(!qtest_get_irq(c->qts, gsi));
     /* Interrupt Disable in the PCI command register holds it low. */
     qpci_config_writew(c->dev, PCI_COMMAND, PCI_COMMAND_MEMORY |
                        PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
-    desc_put(c, 0, 1, buf, 0, 64, D_IRQ);
+    desc_put(c, 0, 1, buf, 0, 64, BMC_DESC_IRQ);
     kick_wait(c, 0, 2);
     g_assert(!qtest_get_irq(c->qts, gsi));
     qpci_config_writew(c->dev, PCI_COMMAND, PCI_COMMAND_MEMORY |
                        PCI_COMMAND_MASTER);
     g_assert(qtest_get_irq(c->qts, gsi));
     /* Reset deasserts. */
-    wr(c, REG_RESET, 1);
+    wr(c, BMC_RESET, 1);
     g_assert(!qtest_get_irq(c->qts, gsi));
     g_free(isa);
     card_stop(c);
@@ -1097,20 +1024,20 @@ static void test_fault_stall(void)
     Card *c = card_start("stall_mask=1");
     uint64_t buf = guest_alloc(&c->alloc, 4096);
 
-    g_assert_cmphex(rd(c, REG_FI_STALL), ==, 1);
+    g_assert_cmphex(rd(c, BMC_FI_STALL), ==, 1);
     ring_setup(c, 0);
-    desc_put(c, 0, 0, buf, 0, 64, D_IRQ);
-    wr(c, REG_CH(0, CH_TAIL), 1);
+    desc_put(c, 0, 0, buf, 0, 64, BMC_DESC_IRQ);
+    wr(c, CH_REG(0, BMC_CH_TAIL), 1);
     qtest_clock_step(c->qts, 10 * 1000 * 1000);
-    g_assert_cmpuint(rd(c, REG_CH(0, CH_HEAD)), ==, 0);
-    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_PENDING);
-    g_assert_cmphex(rd(c, REG_CH(0, CH_STATUS)), ==,
-                    CHST_ENABLED | CHST_ACTIVE | CHST_STALLED);
+    g_assert_cmpuint(rd(c, CH_REG(0, BMC_CH_HEAD)), ==, 0);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_PENDING);
+    g_assert_cmphex(rd(c, CH_REG(0, BMC_CH_STATUS)), ==,
+                    BMC_CH_STATUS_ENABLED | BMC_CH_STATUS_ACTIVE | BMC_CH_STATUS_STALLED);
     /* Stalled time is busy time. */
-    g_assert_cmpuint(rd64(c, REG_CNT_BUSY_NS), >=, 10 * 1000 * 1000);
-    wr(c, REG_FI_STALL, 0);
+    g_assert_cmpuint(rd64(c, BMC_CNT_BUSY_NS), >=, 10 * 1000 * 1000);
+    wr(c, BMC_FI_STALL, 0);
     kick_wait(c, 0, 1);
-    g_assert_cmphex(desc_status(c, 0, 0), ==, ST_OK);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_OK);
     card_stop(c);
 }
 
@@ -1128,31 +1055,31 @@ static void test_fault_ignore_stop(void)
 
     qtest_memset(c->qts, buf, 0x5a, sizeof(got));   /* card memory: 0 */
     ring_setup(c, 0);
-    desc_put(c, 0, 0, buf, 0, sizeof(got), D_FROM_CARD | D_IRQ);
-    wr(c, REG_CH(0, CH_TAIL), 1);
-    wr(c, REG_CH(0, CH_CTRL), 0);
-    g_assert_cmphex(rd(c, REG_CH(0, CH_STATUS)) & CHST_ENABLED, ==,
-                    CHST_ENABLED);
-    wr(c, REG_RESET, 1);
-    g_assert_cmphex(rd(c, REG_CH(0, CH_STATUS)) & CHST_ENABLED, ==,
-                    CHST_ENABLED);
-    g_assert_cmphex(rd(c, REG_FI_STALL), ==, 1);
+    desc_put(c, 0, 0, buf, 0, sizeof(got), BMC_DESC_FROM_CARD | BMC_DESC_IRQ);
+    wr(c, CH_REG(0, BMC_CH_TAIL), 1);
+    wr(c, CH_REG(0, BMC_CH_CTRL), 0);
+    g_assert_cmphex(rd(c, CH_REG(0, BMC_CH_STATUS)) & BMC_CH_STATUS_ENABLED, ==,
+                    BMC_CH_STATUS_ENABLED);
+    wr(c, BMC_RESET, 1);
+    g_assert_cmphex(rd(c, CH_REG(0, BMC_CH_STATUS)) & BMC_CH_STATUS_ENABLED, ==,
+                    BMC_CH_STATUS_ENABLED);
+    g_assert_cmphex(rd(c, BMC_FI_STALL), ==, 1);
 
     /* Released with bus mastering off: it runs, and reaches nothing. */
     qpci_config_writew(c->dev, PCI_COMMAND, PCI_COMMAND_MEMORY);
-    wr(c, REG_FI_STALL, 0);
-    for (i = 0; i < 100 && rd(c, REG_CH(0, CH_CTRL)); i++) {
+    wr(c, BMC_FI_STALL, 0);
+    for (i = 0; i < 100 && rd(c, CH_REG(0, BMC_CH_CTRL)); i++) {
         qtest_clock_step(c->qts, 1000);
     }
-    expect_halt(c, 0, HALT_DESC_FETCH);
+    expect_halt(c, 0, BMC_HALT_DESC_FETCH);
     qtest_memread(c->qts, buf, got, sizeof(got));
     for (i = 0; i < (int)sizeof(got); i++) {
         g_assert_cmphex(got[i], ==, 0x5a);
     }
 
     /* Unstalled, it obeys RESET again (which stalls it anew: stall_mask). */
-    wr(c, REG_RESET, 1);
-    g_assert_cmphex(rd(c, REG_CH(0, CH_STATUS)) & CHST_ENABLED, ==, 0);
+    wr(c, BMC_RESET, 1);
+    g_assert_cmphex(rd(c, CH_REG(0, BMC_CH_STATUS)) & BMC_CH_STATUS_ENABLED, ==, 0);
     card_stop(c);
 }
 
@@ -1160,17 +1087,17 @@ static void test_fault_ignore_stop(void)
 static void test_fault_boot_dma(void)
 {
     Card *c = card_start("boot_dma=on");       /* card_start: BME on */
-    uint32_t before = rd(c, REG_FI_BOOT_DMA);
+    uint32_t before = rd(c, BMC_FI_BOOT_DMA);
 
     g_assert_cmpuint(before, >=, 1);           /* one per config write */
-    wr(c, REG_RESET, 1);
+    wr(c, BMC_RESET, 1);
     qpci_config_writew(c->dev, PCI_COMMAND, PCI_COMMAND_MEMORY);
     qpci_device_enable(c->dev);
-    g_assert_cmpuint(rd(c, REG_FI_BOOT_DMA), ==, before);  /* stopped */
+    g_assert_cmpuint(rd(c, BMC_FI_BOOT_DMA), ==, before);  /* stopped */
     card_stop(c);
 
     c = card_start(NULL);
-    g_assert_cmpuint(rd(c, REG_FI_BOOT_DMA), ==, 0);
+    g_assert_cmpuint(rd(c, BMC_FI_BOOT_DMA), ==, 0);
     card_stop(c);
 }
 
@@ -1182,23 +1109,23 @@ static void test_fault_latency(void)
     int i;
 
     ring_setup(c, 0);
-    wr(c, REG_FI_LAT_BYTE_PS, 1000000);           /* 1 us per byte */
-    desc_put(c, 0, 0, buf, 0, 1000, D_CHAIN);      /* 1 ms + 1 ms */
+    wr(c, BMC_FI_LAT_BYTE_PS, 1000000);           /* 1 us per byte */
+    desc_put(c, 0, 0, buf, 0, 1000, BMC_DESC_CHAIN);      /* 1 ms + 1 ms */
     desc_put(c, 0, 1, buf, 0, 1000, 0);            /* 1 ms */
-    wr(c, REG_CH(0, CH_TAIL), 2);
+    wr(c, CH_REG(0, BMC_CH_TAIL), 2);
     qtest_clock_step(c->qts, 1999000);
-    g_assert_cmpuint(rd(c, REG_CH(0, CH_HEAD)), ==, 0);
-    g_assert_cmphex(rd(c, REG_CH(0, CH_STATUS)) & CHST_WAITING, ==,
-                    CHST_WAITING);
+    g_assert_cmpuint(rd(c, CH_REG(0, BMC_CH_HEAD)), ==, 0);
+    g_assert_cmphex(rd(c, CH_REG(0, BMC_CH_STATUS)) & BMC_CH_STATUS_WAITING, ==,
+                    BMC_CH_STATUS_WAITING);
     qtest_clock_step(c->qts, 2000);
-    for (i = 0; i < 10 && rd(c, REG_CH(0, CH_HEAD)) != 1; i++) {
+    for (i = 0; i < 10 && rd(c, CH_REG(0, BMC_CH_HEAD)) != 1; i++) {
         qtest_clock_step(c->qts, 0);
     }
-    g_assert_cmpuint(rd(c, REG_CH(0, CH_HEAD)), ==, 1);
+    g_assert_cmpuint(rd(c, CH_REG(0, BMC_CH_HEAD)), ==, 1);
     qtest_clock_step(c->qts, 998000);
-    g_assert_cmpuint(rd(c, REG_CH(0, CH_HEAD)), ==, 1);
+    g_assert_cmpuint(rd(c, CH_REG(0, BMC_CH_HEAD)), ==, 1);
     kick_wait(c, 0, 2);
-    busy = rd64(c, REG_CNT_BUSY_NS);
+    busy = rd64(c, BMC_CNT_BUSY_NS);
     g_assert_cmpuint(busy, >=, 3000000);
     g_assert_cmpuint(busy, <, 4000000);
     card_stop(c);
@@ -1219,20 +1146,20 @@ static void test_robust_garbage(void)
         uint32_t off = g_rand_int_range(r, 0, 0x200) & ~3u;
         uint32_t val = g_rand_int(r);
 
-        if (off == REG_FI_STALL) {
+        if (off == BMC_FI_STALL) {
             continue;
         }
         switch (g_rand_int_range(r, 0, 6)) {
         case 0:     /* a ring somewhere in the random area */
             val = area + (val & 0xffe0);
-            off = REG_CH(val % 3, CH_RING_LO);
+            off = CH_REG(val % 3, BMC_CH_RING_LO);
             break;
         case 1:
             val &= 0x3f;
             break;
         case 2:
-            wr(c, REG_CH(val % 3, CH_CTRL), 1);
-            off = REG_CH(val % 3, CH_TAIL);
+            wr(c, CH_REG(val % 3, BMC_CH_CTRL), 1);
+            off = CH_REG(val % 3, BMC_CH_TAIL);
             val = (val >> 8) & 0x3f;
             break;
         default:
@@ -1244,8 +1171,8 @@ static void test_robust_garbage(void)
         }
     }
     /* Still alive and still a card. */
-    wr(c, REG_RESET, 1);
-    g_assert_cmphex(rd(c, REG_ID), ==, 0x424d4331);
+    wr(c, BMC_RESET, 1);
+    g_assert_cmphex(rd(c, BMC_ID), ==, 0x424d4331);
     ring_setup(c, 0);
     expect_next_ok(c, 0, 0, area);
     g_rand_free(r);
@@ -1278,20 +1205,20 @@ static void test_bulk(void)
         for (i = 0; i < 4; i++) {
             desc_put(c, 0, base + i, buf, (uint64_t)i * seg, seg, 0);
             desc_put(c, 0, base + 4 + i, buf, (uint64_t)(3 - i) * seg, seg,
-                     D_FROM_CARD);
+                     BMC_DESC_FROM_CARD);
         }
         t0 = g_get_monotonic_time();
         kick_wait(c, 0, (base + 8) % RING_ENTRIES);
         t1 = g_get_monotonic_time();
         for (i = 0; i < 8; i++) {
-            g_assert_cmphex(desc_status(c, 0, base + i), ==, ST_OK);
+            g_assert_cmphex(desc_status(c, 0, base + i), ==, BMC_ST_OK);
         }
         g_test_message("round %u: 512 MiB in %" PRId64 " us: %.0f MiB/s",
                        round, t1 - t0, 512.0 * 1e6 / MAX(t1 - t0, 1));
     }
     card_mem_read(c, 3ULL * seg + seg - sizeof(got), got, sizeof(got));
     g_assert(memcmp(pat, got, sizeof(got)) == 0);
-    g_assert_cmpuint(rd64(c, REG_CNT_BYTES), ==, 16ULL * seg);
+    g_assert_cmpuint(rd64(c, BMC_CNT_BYTES), ==, 16ULL * seg);
     card_stop(c);
 }
 

@@ -16,6 +16,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <linux/busmaster_card.h>
+
 #include "libbusmaster.h"
 
 #ifndef BM_VERSION
@@ -579,20 +581,23 @@ int bm_readv(int fd, const struct busmaster_iovec *iov, unsigned int count,
 }
 
 /* Completion codes of our card, docs/card-datasheet.md section 7.1 */
+#define CARD_CODE(name, meaning) { BMC_ST_##name, #name, meaning }
 static const struct {
 	uint32_t code;
 	const char *name;
 	const char *meaning;
 } card_codes[] = {
-	{ 0x81, "ERR_FLAGS", "reserved descriptor flags set" },
-	{ 0x82, "ERR_SEGS", "too many segments in one transfer" },
-	{ 0x83, "ERR_LENGTH", "segment length 0 or above the card's maximum" },
-	{ 0x84, "ERR_ALIGN", "address, card offset or length misaligned" },
-	{ 0x85, "ERR_RANGE", "beyond the card's memory" },
-	{ 0x86, "ERR_HOST", "the bus rejected a host-memory access" },
-	{ 0x87, "ERR_INJECTED", "fault injection" },
-	{ 0x88, "ERR_ABORTED", "an earlier segment of the transfer failed" },
+	CARD_CODE(ERR_FLAGS, "reserved descriptor flags set"),
+	CARD_CODE(ERR_SEGS, "too many segments in one transfer"),
+	CARD_CODE(ERR_LENGTH, "segment length 0 or above the card's maximum"),
+	CARD_CODE(ERR_ALIGN, "address, card offset or length misaligned"),
+	CARD_CODE(ERR_RANGE, "beyond the card's memory"),
+	CARD_CODE(ERR_HOST, "the bus rejected a host-memory access"),
+	CARD_CODE(ERR_INJECTED, "fault injection"),
+	CARD_CODE(ERR_ABORTED, "an earlier segment of the transfer failed"),
+	CARD_CODE(ERR_BOUNDARY, "a segment crosses the card's address boundary"),
 };
+#undef CARD_CODE
 
 static int card_code(uint32_t model, uint32_t status)
 {

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include <linux/busmaster.h>
+#include <linux/busmaster_card.h>
 #include <linux/magic.h>
 
 #define MAX_COMMON 8
@@ -190,7 +191,7 @@ static int move(uint8_t *host, uint64_t len, uint64_t card_off, int from,
 		(*transfers)++;
 		if (fail >= off && fail < off + n) {
 			n = fail - off;
-			*status = 0x86;
+			*status = BMC_ST_ERR_HOST;
 		}
 		if (from)
 			memcpy(host + k, mem + off, n);

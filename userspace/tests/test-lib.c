@@ -450,6 +450,8 @@ static const struct strerror_case strerror_cases[] = {
 	{ EIO, 0, 0, 1, 0, 0x86, &card_info,
 	  "the card failed the transfer with status 0x86 (ERR_HOST: the bus rejected a host-memory access)" },
 	{ EIO, 0, 0, 1, 0, 0x87, &card_info, "(ERR_INJECTED: fault injection)" },
+	{ EIO, 0, 0, 1, 0, 0x89, &card_info,
+	  "(ERR_BOUNDARY: a segment crosses the card's address boundary)" },
 	{ EIO, 0, 0, 1, 0, 0x99, &card_info,
 	  "the card failed the transfer with status 0x99" },
 	{ EIO, 0, 0, 1, 0, 0x86, &edu_info,
