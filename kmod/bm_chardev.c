@@ -29,7 +29,7 @@ static int bm_open(struct inode *inode, struct file *file)
 	bm_dev_get(bm);
 	bf->bm = bm;
 	xa_init_flags(&bf->commons, XA_FLAGS_ALLOC1);
-	xa_init_flags(&bf->regs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&bf->regbufs, XA_FLAGS_ALLOC1);
 	file->private_data = bf;
 	return 0;
 }
@@ -38,7 +38,7 @@ static int bm_release(struct inode *inode, struct file *file)
 {
 	struct bm_file *bf = file->private_data;
 
-	bm_reg_release_all(bf);
+	bm_regbuf_release_all(bf);
 	bm_common_release_all(bf);
 	bm_dev_put(bf->bm);
 	kfree(bf);

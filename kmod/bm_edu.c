@@ -92,7 +92,7 @@ static int bm_edu_init(struct bm_dev *bm)
 		return -ENOMEM;
 	spin_lock_init(&edu->lock);
 	INIT_LIST_HEAD(&edu->queue);
-	bm->card = edu;
+	bm->priv = edu;
 
 	ad->card_addr_bits = edu_addr_bits;
 	ad->scatter_gather = false;
@@ -110,7 +110,7 @@ static int bm_edu_init(struct bm_dev *bm)
 /* Program the first queued transfer if edu is idle. Context: edu->lock held. */
 static void bm_edu_start(struct bm_dev *bm)
 {
-	struct bm_edu *edu = bm->card;
+	struct bm_edu *edu = bm->priv;
 	struct bm_xfer *x = list_first_entry_or_null(&edu->queue,
 						     struct bm_xfer, node);
 	u64 card, host;
@@ -130,7 +130,7 @@ static void bm_edu_start(struct bm_dev *bm)
 /* The running transfer finished: complete it, start the next. */
 static void bm_edu_finish(struct bm_dev *bm, struct bm_xfer *x)
 {
-	struct bm_edu *edu = bm->card;
+	struct bm_edu *edu = bm->priv;
 
 	edu->running = NULL;
 	list_del_init(&x->node);
@@ -143,7 +143,7 @@ static void bm_edu_finish(struct bm_dev *bm, struct bm_xfer *x)
 static u32 bm_edu_irq(struct bm_dev *bm, unsigned int vector)
 {
 	u32 status = readl(bm->regs + EDU_REG_IRQ_STATUS);
-	struct bm_edu *edu = bm->card;
+	struct bm_edu *edu = bm->priv;
 	struct bm_xfer *x;
 
 	/* A shared INTx line raised by someone else, or edu has gone (all ones). */
@@ -191,7 +191,7 @@ ALLOW_ERROR_INJECTION(bm_edu_wait_idle, ERRNO);
  */
 static void bm_edu_fail_queued(struct bm_dev *bm, int error)
 {
-	struct bm_edu *edu = bm->card;
+	struct bm_edu *edu = bm->priv;
 	struct bm_xfer *x, *next;
 
 	list_for_each_entry_safe(x, next, &edu->queue, node) {
@@ -210,7 +210,7 @@ static void bm_edu_fail_queued(struct bm_dev *bm, int error)
  */
 static int bm_edu_reset(struct bm_dev *bm)
 {
-	struct bm_edu *edu = bm->card;
+	struct bm_edu *edu = bm->priv;
 	unsigned long flags;
 	int ret;
 
@@ -239,7 +239,7 @@ static int bm_edu_reset(struct bm_dev *bm)
 /* One segment: edu has no scatter/gather, so max_segments is 1. */
 static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
 {
-	struct bm_edu *edu = bm->card;
+	struct bm_edu *edu = bm->priv;
 	unsigned long flags;
 	bool idle;
 
@@ -267,7 +267,7 @@ static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
  */
 static void bm_edu_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
 {
-	struct bm_edu *edu = bm->card;
+	struct bm_edu *edu = bm->priv;
 	unsigned long flags;
 	bool running;
 	int ret;
@@ -312,7 +312,7 @@ static void bm_edu_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
 	spin_unlock_irqrestore(&edu->lock, flags);
 }
 
-const struct bm_card_ops bm_edu_ops = {
+const struct bm_model_ops bm_edu_ops = {
 	.name = "edu",
 	.model = BUSMASTER_MODEL_EDU,
 	.init = bm_edu_init,

@@ -209,7 +209,7 @@ static int bm_irq_setup(struct bm_dev *bm)
 }
 
 static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
-				   const struct bm_card_ops *ops)
+				   const struct bm_model_ops *ops)
 {
 	struct bm_dev *bm = kzalloc(sizeof(*bm), GFP_KERNEL);
 
@@ -226,8 +226,8 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	ida_init(&bm->map_ids);
 	INIT_LIST_HEAD(&bm->common_list);
 	mutex_init(&bm->common_lock);
-	INIT_LIST_HEAD(&bm->reg_list);
-	mutex_init(&bm->reg_list_lock);
+	INIT_LIST_HEAD(&bm->regbuf_list);
+	mutex_init(&bm->regbuf_list_lock);
 	INIT_LIST_HEAD(&bm->kept);
 	spin_lock_init(&bm->kept_lock);
 	/* Woken by bm_quarantine() whether or not the card has map registers. */
@@ -243,7 +243,7 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 
 static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	const struct bm_card_ops *ops = (const void *)id->driver_data;
+	const struct bm_model_ops *ops = (const void *)id->driver_data;
 	struct bm_dev *bm;
 	int ret;
 
@@ -345,7 +345,7 @@ static void bm_remove(struct pci_dev *pdev)
 	 * unless the card is quarantined: then it keeps both, for good.
 	 */
 	if (!READ_ONCE(bm->quarantined))
-		bm_reg_unmap_all(bm);
+		bm_regbuf_unmap_all(bm);
 	else	/* never released: its buffers keep it; not a leak to report */
 		kmemleak_not_leak(bm);
 	bm_common_free_all(bm);
@@ -477,7 +477,7 @@ static void bm_shutdown(struct pci_dev *pdev)
 
 static const struct pci_device_id bm_pci_ids[] = {
 	{ PCI_DEVICE(0x1234, 0x11e8), .driver_data = (kernel_ulong_t)&bm_edu_ops },
-	{ PCI_DEVICE(0x1234, 0xbb01), .driver_data = (kernel_ulong_t)&bm_card_ops },
+	{ PCI_DEVICE(0x1234, 0xbb01), .driver_data = (kernel_ulong_t)&bm_bmc_ops },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, bm_pci_ids);

@@ -5,7 +5,7 @@
  * A process that streams the same buffer again and again registers it
  * once: the pages are pinned long-term (FOLL_LONGTERM), charged to its
  * RLIMIT_MEMLOCK through mm->pinned_vm as RDMA, io_uring and VFIO do, and
- * mapped for the card once (bm_reg_map()). Transfers then move any
+ * mapped for the card once (bm_regbuf_map()). Transfers then move any
  * sub-range of it (IoBuildPartialMdl) with no pinning or mapping, and sync
  * the range they move -- KeFlushIoBuffers / FlushAdapterBuffers -- unless
  * the caller asks to do it with BUSMASTER_IOCTL_SYNC.
@@ -24,106 +24,106 @@
 
 #include "busmaster.h"
 
-/* Undo the first @n single mappings of bm_reg_map_runs(). */
-static void bm_reg_unmap_runs(struct bm_reg *reg, unsigned int n)
+/* Undo the first @n single mappings of bm_regbuf_map_runs(). */
+static void bm_regbuf_unmap_runs(struct bm_regbuf *rbuf, unsigned int n)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
-	for_each_sgtable_sg(&reg->sgt, sg, i) {
+	for_each_sgtable_sg(&rbuf->sgt, sg, i) {
 		if (i == n)
 			break;
-		dma_unmap_page_attrs(reg->dev, sg_dma_address(sg), sg_dma_len(sg),
-				     reg->dir, DMA_ATTR_SKIP_CPU_SYNC);
+		dma_unmap_page_attrs(rbuf->dev, sg_dma_address(sg), sg_dma_len(sg),
+				     rbuf->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	}
 }
 
 /* Transfers synced what the CPU may read; do not copy stale data back. */
-static void bm_reg_unmap(struct bm_reg *reg)
+static void bm_regbuf_unmap(struct bm_regbuf *rbuf)
 {
-	struct bm_adapter *ad = &reg->bm->adapter;
+	struct bm_adapter *ad = &rbuf->bm->adapter;
 
-	lockdep_assert_held(&reg->bm->reg_list_lock);
-	if (!reg->mapped)
+	lockdep_assert_held(&rbuf->bm->regbuf_list_lock);
+	if (!rbuf->mapped)
 		return;
-	if (reg->runs)
-		bm_reg_unmap_runs(reg, reg->sgt.orig_nents);
+	if (rbuf->runs)
+		bm_regbuf_unmap_runs(rbuf, rbuf->sgt.orig_nents);
 	else
-		dma_unmap_sgtable(reg->dev, &reg->sgt, reg->dir,
+		dma_unmap_sgtable(rbuf->dev, &rbuf->sgt, rbuf->dir,
 				  DMA_ATTR_SKIP_CPU_SYNC);
 	if (ad->bounce == BUSMASTER_BOUNCE_SWIOTLB)
-		bm_budget_give(&ad->registered_bounce, reg->npages);
-	reg->mapped = false;
+		bm_budget_give(&ad->registered_bounce, rbuf->npages);
+	rbuf->mapped = false;
 }
 
 /**
- * bm_reg_unmap_all - unmap every registered buffer of the card
+ * bm_regbuf_unmap_all - unmap every registered buffer of the card
  * @bm: the card, being removed: reset, and no transfer running
  *
  * The files keep their handles (transfers now fail with ENODEV) and the
  * pages stay pinned until the handles go; the DMA mappings go now, while
  * the device they belong to still exists.
  */
-void bm_reg_unmap_all(struct bm_dev *bm)
+void bm_regbuf_unmap_all(struct bm_dev *bm)
 {
-	struct bm_reg *reg;
+	struct bm_regbuf *rbuf;
 
-	mutex_lock(&bm->reg_list_lock);
-	list_for_each_entry(reg, &bm->reg_list, node)
-		bm_reg_unmap(reg);
-	mutex_unlock(&bm->reg_list_lock);
+	mutex_lock(&bm->regbuf_list_lock);
+	list_for_each_entry(rbuf, &bm->regbuf_list, node)
+		bm_regbuf_unmap(rbuf);
+	mutex_unlock(&bm->regbuf_list_lock);
 }
 
-static void bm_reg_free(struct bm_kept *k)
+static void bm_regbuf_free(struct bm_kept *k)
 {
-	struct bm_reg *reg = container_of(k, struct bm_reg, kept);
+	struct bm_regbuf *rbuf = container_of(k, struct bm_regbuf, kept);
 
-	mutex_lock(&reg->bm->reg_list_lock);
-	list_del(&reg->node);
-	bm_reg_unmap(reg);
-	mutex_unlock(&reg->bm->reg_list_lock);
-	sg_free_table(&reg->sgt);
-	bm_pages_release(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM);
-	unpin_user_pages_dirty_lock(reg->pages, reg->npages, reg->card_writes);
-	atomic_sub(reg->npages, &reg->bm->stats.pinned_pages);
-	bm_uncharge_pinned(&reg->charge);
+	mutex_lock(&rbuf->bm->regbuf_list_lock);
+	list_del(&rbuf->node);
+	bm_regbuf_unmap(rbuf);
+	mutex_unlock(&rbuf->bm->regbuf_list_lock);
+	sg_free_table(&rbuf->sgt);
+	bm_pages_release(rbuf->pages, rbuf->npages, rbuf, BM_CLAIM_LONG_TERM);
+	unpin_user_pages_dirty_lock(rbuf->pages, rbuf->npages, rbuf->card_writes);
+	atomic_sub(rbuf->npages, &rbuf->bm->stats.pinned_pages);
+	bm_uncharge_pinned(&rbuf->charge);
 	if (!bm_planted(BM_DEFECT_LEAK))
-		kvfree(reg->pages);
-	put_device(reg->dev);
-	bm_dev_put(reg->bm);
-	kfree(reg);
+		kvfree(rbuf->pages);
+	put_device(rbuf->dev);
+	bm_dev_put(rbuf->bm);
+	kfree(rbuf);
 }
 
 /* A quarantined card may yet use its mapping and pages: keep them. */
-static void bm_reg_release(struct kref *kref)
+static void bm_regbuf_release(struct kref *kref)
 {
-	struct bm_reg *reg = container_of(kref, struct bm_reg, kref);
+	struct bm_regbuf *rbuf = container_of(kref, struct bm_regbuf, kref);
 
-	if (!bm_keep(reg->bm, &reg->kept, bm_reg_free))
-		bm_reg_free(&reg->kept);
+	if (!bm_keep(rbuf->bm, &rbuf->kept, bm_regbuf_free))
+		bm_regbuf_free(&rbuf->kept);
 }
 
-void bm_reg_put(struct bm_reg *reg)
+void bm_regbuf_put(struct bm_regbuf *rbuf)
 {
-	kref_put(&reg->kref, bm_reg_release);
+	kref_put(&rbuf->kref, bm_regbuf_release);
 }
 
 /**
- * bm_reg_get - look up a registered buffer of this file, take a reference
+ * bm_regbuf_get - look up a registered buffer of this file, take a reference
  * @bf: the file
  * @handle: what REGISTER returned
  * Return: the buffer, or NULL if this file has none by that handle.
  */
-struct bm_reg *bm_reg_get(struct bm_file *bf, u32 handle)
+struct bm_regbuf *bm_regbuf_get(struct bm_file *bf, u32 handle)
 {
-	struct bm_reg *reg;
+	struct bm_regbuf *rbuf;
 
-	xa_lock(&bf->regs);
-	reg = xa_load(&bf->regs, handle);
-	if (reg)
-		kref_get(&reg->kref);
-	xa_unlock(&bf->regs);
-	return reg;
+	xa_lock(&bf->regbufs);
+	rbuf = xa_load(&bf->regbufs, handle);
+	if (rbuf)
+		kref_get(&rbuf->kref);
+	xa_unlock(&bf->regbufs);
+	return rbuf;
 }
 
 /*
@@ -141,21 +141,21 @@ static bool bm_long_term_writable(struct page *page)
 	       folio_test_hugetlb(folio);
 }
 
-static int bm_reg_pin(struct bm_reg *reg, u64 addr, unsigned int flags)
+static int bm_regbuf_pin(struct bm_regbuf *rbuf, u64 addr, unsigned int flags)
 {
 	unsigned int i;
 	int ret;
 
-	ret = bm_pin_user(reg->bm, addr & PAGE_MASK, reg->npages,
-			  FOLL_LONGTERM | flags, reg->pages, false);
+	ret = bm_pin_user(rbuf->bm, addr & PAGE_MASK, rbuf->npages,
+			  FOLL_LONGTERM | flags, rbuf->pages, false);
 	if (ret || !(flags & FOLL_WRITE))
 		return ret;
-	for (i = 0; i < reg->npages; i++)
-		if (!bm_long_term_writable(reg->pages[i]))
+	for (i = 0; i < rbuf->npages; i++)
+		if (!bm_long_term_writable(rbuf->pages[i]))
 			break;
-	if (i == reg->npages)
+	if (i == rbuf->npages)
 		return 0;
-	unpin_user_pages(reg->pages, reg->npages);
+	unpin_user_pages(rbuf->pages, rbuf->npages);
 	return -EFAULT;
 }
 
@@ -172,27 +172,27 @@ static bool bm_sgt_needs_sync(struct device *dev, struct sg_table *sgt)
 }
 
 /* Each run of contiguous pages (an sg entry) as a single mapping of its own. */
-static int bm_reg_map_runs(struct bm_reg *reg)
+static int bm_regbuf_map_runs(struct bm_regbuf *rbuf)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
-	for_each_sgtable_sg(&reg->sgt, sg, i) {
-		dma_addr_t addr = dma_map_page_attrs(reg->dev, sg_page(sg),
+	for_each_sgtable_sg(&rbuf->sgt, sg, i) {
+		dma_addr_t addr = dma_map_page_attrs(rbuf->dev, sg_page(sg),
 						     sg->offset, sg->length,
-						     reg->dir,
+						     rbuf->dir,
 						     DMA_ATTR_NO_WARN |
 						     DMA_ATTR_SKIP_CPU_SYNC);
 
-		if (dma_mapping_error(reg->dev, addr)) {
-			bm_reg_unmap_runs(reg, i);
+		if (dma_mapping_error(rbuf->dev, addr)) {
+			bm_regbuf_unmap_runs(rbuf, i);
 			return -ENOMEM;
 		}
 		sg_dma_address(sg) = addr;
 		sg_dma_len(sg) = sg->length;
 	}
-	reg->sgt.nents = reg->sgt.orig_nents;
-	reg->runs = true;
+	rbuf->sgt.nents = rbuf->sgt.orig_nents;
+	rbuf->runs = true;
 	return 0;
 }
 
@@ -211,49 +211,49 @@ static int bm_reg_map_runs(struct bm_reg *reg)
  * buffer lives: the card's registered buffers together may take
  * registered_bounce_mb of the pool every device shares, no more.
  */
-static int bm_reg_map(struct bm_reg *reg)
+static int bm_regbuf_map(struct bm_regbuf *rbuf)
 {
-	struct bm_adapter *ad = &reg->bm->adapter;
+	struct bm_adapter *ad = &rbuf->bm->adapter;
 	int ret;
 
 	if (ad->bounce == BUSMASTER_BOUNCE_SWIOTLB) {
-		if (bm_budget_take(&ad->registered_bounce, reg->npages))
+		if (bm_budget_take(&ad->registered_bounce, rbuf->npages))
 			return -ENOMEM;
-		ret = bm_reg_map_runs(reg);
+		ret = bm_regbuf_map_runs(rbuf);
 		if (ret)
-			bm_budget_give(&ad->registered_bounce, reg->npages);
-		reg->mapped = !ret;
+			bm_budget_give(&ad->registered_bounce, rbuf->npages);
+		rbuf->mapped = !ret;
 		return ret;
 	}
-	ret = dma_map_sgtable(reg->dev, &reg->sgt, reg->dir,
+	ret = dma_map_sgtable(rbuf->dev, &rbuf->sgt, rbuf->dir,
 			      DMA_ATTR_NO_WARN | DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		return -ENOMEM;
-	if (!bm_sgt_needs_sync(reg->dev, &reg->sgt)) {
-		reg->mapped = true;
+	if (!bm_sgt_needs_sync(rbuf->dev, &rbuf->sgt)) {
+		rbuf->mapped = true;
 		return 0;
 	}
-	dma_unmap_sgtable(reg->dev, &reg->sgt, reg->dir,
+	dma_unmap_sgtable(rbuf->dev, &rbuf->sgt, rbuf->dir,
 			  DMA_ATTR_SKIP_CPU_SYNC);
-	ret = bm_reg_map_runs(reg);
-	reg->mapped = !ret;
+	ret = bm_regbuf_map_runs(rbuf);
+	rbuf->mapped = !ret;
 	return ret;
 }
 
 /* Pin, charge and (where the DMA API can) map; undo all of it on failure. */
-static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
+static int bm_regbuf_pin_and_map(struct bm_regbuf *rbuf, u64 addr)
 {
-	struct bm_dev *bm = reg->bm;
+	struct bm_dev *bm = rbuf->bm;
 	const struct bm_adapter *ad = &bm->adapter;
 	bool writable;
 	int ret;
 
-	ret = bm_user_writable(bm, addr, reg->length, true, &writable);
-	if (!ret && reg->card_writes && !writable)
+	ret = bm_user_writable(bm, addr, rbuf->length, true, &writable);
+	if (!ret && rbuf->card_writes && !writable)
 		ret = -EFAULT;
 	if (ret)
 		return ret;
-	ret = bm_charge_pinned(&reg->charge, reg->npages);
+	ret = bm_charge_pinned(&rbuf->charge, rbuf->npages);
 	if (ret)
 		return ret;
 	/*
@@ -263,44 +263,44 @@ static int bm_reg_pin_and_map(struct bm_reg *reg, u64 addr)
 	 * land in a copy the card never sees. Elsewhere a read-only pin: the
 	 * memory cannot change under the card, or is shared page cache.
 	 */
-	ret = bm_reg_pin(reg, addr, writable ? FOLL_WRITE : 0);
+	ret = bm_regbuf_pin(rbuf, addr, writable ? FOLL_WRITE : 0);
 	if (ret)
 		goto uncharge;
 	/* Its pages are this buffer's alone (bm_pages_claim()). */
-	ret = bm_pages_claim(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM,
+	ret = bm_pages_claim(rbuf->pages, rbuf->npages, rbuf, BM_CLAIM_LONG_TERM,
 			     true);
 	if (ret)
 		goto unpin;
 	/* Entries as long as the adapter allows (bm_sg_max_segment()). */
-	ret = sg_alloc_table_from_pages_segment(&reg->sgt, reg->pages,
-						reg->npages, reg->offset,
-						reg->length,
+	ret = sg_alloc_table_from_pages_segment(&rbuf->sgt, rbuf->pages,
+						rbuf->npages, rbuf->offset,
+						rbuf->length,
 						bm_sg_max_segment(bm),
 						GFP_KERNEL);
 	if (ret)
 		goto unclaim;
 	if (ad->bounce != BUSMASTER_BOUNCE_MAP_REGISTERS) {
-		ret = bm_reg_map(reg);
+		ret = bm_regbuf_map(rbuf);
 		if (ret)
 			goto free;
 	}
-	atomic_add(reg->npages, &bm->stats.pinned_pages);
+	atomic_add(rbuf->npages, &bm->stats.pinned_pages);
 	return 0;
 
 free:
-	sg_free_table(&reg->sgt);
+	sg_free_table(&rbuf->sgt);
 unclaim:
-	bm_pages_release(reg->pages, reg->npages, reg, BM_CLAIM_LONG_TERM);
+	bm_pages_release(rbuf->pages, rbuf->npages, rbuf, BM_CLAIM_LONG_TERM);
 unpin:
-	unpin_user_pages(reg->pages, reg->npages);
+	unpin_user_pages(rbuf->pages, rbuf->npages);
 uncharge:
-	bm_uncharge_pinned(&reg->charge);
+	bm_uncharge_pinned(&rbuf->charge);
 	return ret;
 }
 
-static void bm_reg_destroy(void *obj)
+static void bm_regbuf_destroy(void *obj)
 {
-	bm_reg_put(obj);
+	bm_regbuf_put(obj);
 }
 
 /*
@@ -312,7 +312,7 @@ int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_register *r = arg;
 	struct bm_dev *bm = bf->bm;
-	struct bm_reg *reg;
+	struct bm_regbuf *rbuf;
 	u32 handle;
 	u64 end;
 	int ret;
@@ -327,52 +327,52 @@ int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	if (READ_ONCE(bm->quarantined))
 		return -ESHUTDOWN;
 
-	ret = bm_handle_reserve(&bf->regs, BUSMASTER_REGISTER_PER_FILE, &handle);
+	ret = bm_handle_reserve(&bf->regbufs, BUSMASTER_REGISTER_PER_FILE, &handle);
 	if (ret)
 		return ret;
 
 	ret = -ENOMEM;
-	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
-	if (!reg)
+	rbuf = kzalloc(sizeof(*rbuf), GFP_KERNEL);
+	if (!rbuf)
 		goto release;
-	reg->offset = offset_in_page(r->addr);
-	reg->length = r->length;
-	reg->npages = DIV_ROUND_UP(reg->offset + r->length, PAGE_SIZE);
-	reg->card_writes = r->flags & BUSMASTER_REG_CARD_WRITES;
-	reg->dir = reg->card_writes ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
-	reg->pages = kvmalloc_array(reg->npages, sizeof(*reg->pages), GFP_KERNEL);
-	if (!reg->pages)
+	rbuf->offset = offset_in_page(r->addr);
+	rbuf->length = r->length;
+	rbuf->npages = DIV_ROUND_UP(rbuf->offset + r->length, PAGE_SIZE);
+	rbuf->card_writes = r->flags & BUSMASTER_REG_CARD_WRITES;
+	rbuf->dir = rbuf->card_writes ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
+	rbuf->pages = kvmalloc_array(rbuf->npages, sizeof(*rbuf->pages), GFP_KERNEL);
+	if (!rbuf->pages)
 		goto free;
-	reg->bm = bm;
-	INIT_LIST_HEAD(&reg->node);
-	reg->dev = get_device(&bm->pdev->dev);
-	ret = bm_reg_pin_and_map(reg, r->addr);
+	rbuf->bm = bm;
+	INIT_LIST_HEAD(&rbuf->node);
+	rbuf->dev = get_device(&bm->pdev->dev);
+	ret = bm_regbuf_pin_and_map(rbuf, r->addr);
 	if (ret)
 		goto put;
-	kref_init(&reg->kref);
+	kref_init(&rbuf->kref);
 	bm_dev_get(bm);
 	if (bm_planted(BM_DEFECT_LOCK_ORDER))
 		mutex_lock(&bm->common_lock);
-	mutex_lock(&bm->reg_list_lock);
-	list_add(&reg->node, &bm->reg_list);
-	mutex_unlock(&bm->reg_list_lock);
+	mutex_lock(&bm->regbuf_list_lock);
+	list_add(&rbuf->node, &bm->regbuf_list);
+	mutex_unlock(&bm->regbuf_list_lock);
 	if (bm_planted(BM_DEFECT_LOCK_ORDER))
 		mutex_unlock(&bm->common_lock);
 
 	r->handle = handle;
-	ctx->handles = &bf->regs;
+	ctx->handles = &bf->regbufs;
 	ctx->handle = handle;
-	ctx->created = reg;
-	ctx->destroy = bm_reg_destroy;
+	ctx->created = rbuf;
+	ctx->destroy = bm_regbuf_destroy;
 	return 0;
 
 put:
-	put_device(reg->dev);
-	kvfree(reg->pages);
+	put_device(rbuf->dev);
+	kvfree(rbuf->pages);
 free:
-	kfree(reg);
+	kfree(rbuf);
 release:
-	xa_release(&bf->regs, handle);
+	xa_release(&bf->regbufs, handle);
 	return ret;
 }
 
@@ -380,29 +380,29 @@ release:
 int bm_ioctl_unregister(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_unregister *u = arg;
-	struct bm_reg *reg;
+	struct bm_regbuf *rbuf;
 
 	if (u->flags || u->reserved)
 		return -EINVAL;
-	reg = bm_handle_take(&bf->regs, u->handle);
-	if (!reg)
+	rbuf = bm_handle_take(&bf->regbufs, u->handle);
+	if (!rbuf)
 		return -ENOENT;
 	/* A transfer still on it holds a reference: it finishes first. */
-	bm_reg_put(reg);
+	bm_regbuf_put(rbuf);
 	return 0;
 }
 
 /* On close: unregister everything this file registered. */
-void bm_reg_release_all(struct bm_file *bf)
+void bm_regbuf_release_all(struct bm_file *bf)
 {
 	unsigned long handle;
-	struct bm_reg *reg;
+	struct bm_regbuf *rbuf;
 
-	xa_for_each(&bf->regs, handle, reg) {
-		xa_erase(&bf->regs, handle);
-		bm_reg_put(reg);
+	xa_for_each(&bf->regbufs, handle, rbuf) {
+		xa_erase(&bf->regbufs, handle);
+		bm_regbuf_put(rbuf);
 	}
-	xa_destroy(&bf->regs);
+	xa_destroy(&bf->regbufs);
 }
 
 /*
@@ -411,14 +411,14 @@ void bm_reg_release_all(struct bm_file *bf)
  * outside the range -- which the CPU or the other direction may be using --
  * are not touched. A buffer mapped as one scatterlist never needs one.
  */
-static void bm_reg_sync(struct bm_reg *reg, u64 offset, u64 len, bool for_cpu)
+static void bm_regbuf_sync(struct bm_regbuf *rbuf, u64 offset, u64 len, bool for_cpu)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
-	if (!reg->mapped || !reg->runs)
+	if (!rbuf->mapped || !rbuf->runs)
 		return;
-	for_each_sgtable_dma_sg(&reg->sgt, sg, i) {
+	for_each_sgtable_dma_sg(&rbuf->sgt, sg, i) {
 		u64 seg = sg_dma_len(sg), n;
 
 		if (offset >= seg) {
@@ -427,12 +427,12 @@ static void bm_reg_sync(struct bm_reg *reg, u64 offset, u64 len, bool for_cpu)
 		}
 		n = min(seg - offset, len);
 		if (for_cpu)
-			dma_sync_single_for_cpu(reg->dev, sg_dma_address(sg) + offset,
-						n, reg->dir);
+			dma_sync_single_for_cpu(rbuf->dev, sg_dma_address(sg) + offset,
+						n, rbuf->dir);
 		else
-			dma_sync_single_for_device(reg->dev,
+			dma_sync_single_for_device(rbuf->dev,
 						   sg_dma_address(sg) + offset,
-						   n, reg->dir);
+						   n, rbuf->dir);
 		offset = 0;
 		len -= n;
 		if (!len)
@@ -444,7 +444,7 @@ static void bm_reg_sync(struct bm_reg *reg, u64 offset, u64 len, bool for_cpu)
 int bm_ioctl_sync(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_sync *s = arg;
-	struct bm_reg *reg;
+	struct bm_regbuf *rbuf;
 	u64 end;
 	int ret = 0;
 
@@ -453,17 +453,17 @@ int bm_ioctl_sync(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	     s->flags != BUSMASTER_SYNC_FOR_CPU) ||
 	    !s->length || check_add_overflow(s->offset, s->length, &end))
 		return -EINVAL;
-	reg = bm_reg_get(bf, s->handle);
-	if (!reg)
+	rbuf = bm_regbuf_get(bf, s->handle);
+	if (!rbuf)
 		return -ENOENT;
-	if (end > reg->length)
+	if (end > rbuf->length)
 		ret = -ERANGE;
-	else if (s->flags == BUSMASTER_SYNC_FOR_CPU && !reg->card_writes)
+	else if (s->flags == BUSMASTER_SYNC_FOR_CPU && !rbuf->card_writes)
 		ret = -EPERM;	/* nothing to bring back, nothing may be written */
 	else
-		bm_reg_sync(reg, s->offset, s->length,
-			    s->flags == BUSMASTER_SYNC_FOR_CPU);
-	bm_reg_put(reg);
+		bm_regbuf_sync(rbuf, s->offset, s->length,
+			       s->flags == BUSMASTER_SYNC_FOR_CPU);
+	bm_regbuf_put(rbuf);
 	return ret;
 }
 
@@ -471,19 +471,19 @@ int bm_ioctl_sync(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
  * bm_transfer_registered - move [@offset, @offset + @len) of a registered
  * buffer (IoBuildPartialMdl)
  * @rq: the request
- * @reg: the buffer, a reference held
+ * @rbuf: the buffer, a reference held
  * @offset: where in the buffer
  * @len: bytes
  * @sync: sync the range for the device before, for the CPU after
  */
-void bm_transfer_registered(struct bm_request *rq, struct bm_reg *reg,
+void bm_transfer_registered(struct bm_request *rq, struct bm_regbuf *rbuf,
 			    u64 offset, u64 len, bool sync)
 {
 	u64 before = rq->bytes_done;
 
-	if (!reg->mapped) {
+	if (!rbuf->mapped) {
 		/* Map registers: copied at transfer time; nothing to sync. */
-		bm_transfer_pages(rq, reg->pages, reg->offset + offset, len);
+		bm_transfer_pages(rq, rbuf->pages, rbuf->offset + offset, len);
 		return;
 	}
 	/*
@@ -492,13 +492,13 @@ void bm_transfer_registered(struct bm_request *rq, struct bm_reg *reg,
 	 * writes (non-coherent systems; bounce buffers get the current data).
 	 */
 	if (sync)
-		bm_reg_sync(reg, offset, len, false);
-	bm_feed_sgtable(rq, &reg->sgt, offset, len);
+		bm_regbuf_sync(rbuf, offset, len, false);
+	bm_feed_sgtable(rq, &rbuf->sgt, offset, len);
 	if (!sync || !rq->from_card)
 		return;
 	bm_request_wait(rq);
 	if (rq->bytes_done > before)
-		bm_reg_sync(reg, offset, rq->bytes_done - before, true);
+		bm_regbuf_sync(rbuf, offset, rq->bytes_done - before, true);
 }
 
 /**

@@ -476,7 +476,7 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	struct bm_dev *bm = bf->bm;
 	bool from_card = t->flags & BUSMASTER_XFER_FROM_CARD;
 	struct bm_common *common = NULL;
-	struct bm_reg *reg = NULL;
+	struct bm_regbuf *rbuf = NULL;
 	struct bm_request rq;
 	u64 limit = TASK_SIZE;
 	int ret;
@@ -494,12 +494,12 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 			return -ENOENT;
 		limit = common->size;
 	} else if (buffer == BUSMASTER_XFER_REGISTERED) {
-		reg = bm_reg_get(bf, t->handle);
-		if (!reg)
+		rbuf = bm_regbuf_get(bf, t->handle);
+		if (!rbuf)
 			return -ENOENT;
-		limit = reg->length;
+		limit = rbuf->length;
 		ret = -EPERM;
-		if (from_card && !reg->card_writes)
+		if (from_card && !rbuf->card_writes)
 			goto out;
 	}
 	ret = bm_check_range(&bm->adapter, t->addr, t->length, t->card_offset,
@@ -517,8 +517,8 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		ctx->respond = true;
 		if (common)
 			bm_transfer_common(&rq, common, t->addr, t->length);
-		else if (reg)
-			bm_transfer_registered(&rq, reg, t->addr, t->length,
+		else if (rbuf)
+			bm_transfer_registered(&rq, rbuf, t->addr, t->length,
 					       !(t->flags & BUSMASTER_XFER_NO_SYNC));
 		else
 			bm_transfer_user(&rq, t->addr, t->length);
@@ -532,8 +532,8 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 out:
 	if (common)
 		bm_common_put(common);
-	if (reg)
-		bm_reg_put(reg);
+	if (rbuf)
+		bm_regbuf_put(rbuf);
 	return ret;
 }
 

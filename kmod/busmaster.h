@@ -14,12 +14,18 @@
  *                 waited for (killably, with a timeout), taken back
  *   bm_mapreg.c   bounce space: the map-register pool for cards below 32
  *                 bits, a share of swiotlb for cards that bounce there
- *   bm_common.c   common buffers (AllocateCommonBuffer) and their mmap()
+ *   bm_common_buffer.c common buffers (AllocateCommonBuffer), their mmap()
  *   bm_registered.c registered buffers: pinned and mapped once, partial
  *                 ranges, explicit sync; and the kernel-memory path
  *   bm_debugfs.c  /sys/kernel/debug/busmaster/busmasterN: counters, faults
- *   bm_edu.c      QEMU's "edu" card: its registers, behind struct bm_card_ops
- *   bm_card.c     our busmaster card (docs/card-datasheet.md), the same way
+ *   bm_edu.c      QEMU's "edu" card: its registers, behind struct bm_model_ops
+ *   bm_bmc.c      our busmaster card, "bmc" (docs/card-datasheet.md), the same
+ *                 way
+ *
+ * Words: a "card" is any device this driver drives, a "card model" the code
+ * for one kind of card (bm_edu.c, bm_bmc.c); "regs" are MMIO registers, a
+ * "regbuf" a registered buffer, "map registers" NT's bounce pages
+ * (bm_mapreg.c); "common" always means a common buffer.
  */
 #ifndef _BUSMASTER_H
 #define _BUSMASTER_H
@@ -103,7 +109,7 @@ struct bm_xfer {
 #define BM_IRQ_CAUSE_OTHER	BIT(31)	/* acknowledged, nothing to do */
 
 /**
- * struct bm_card_ops - what differs from one card model to the next
+ * struct bm_model_ops - what differs from one card model to the next
  * @name: model name for messages
  * @model: enum busmaster_card_model
  * @init: check the card is what its ID says, reset it, and fill in
@@ -148,7 +154,7 @@ struct bm_xfer {
  * interrupt context, @irq_thread in the interrupt's thread; @submit and
  * @cancel under @bm->lifetime held for read.
  */
-struct bm_card_ops {
+struct bm_model_ops {
 	const char *name;
 	u32 model;
 	int (*init)(struct bm_dev *bm);
@@ -169,8 +175,8 @@ struct bm_vector {
 	unsigned int index;
 };
 
-extern const struct bm_card_ops bm_edu_ops;
-extern const struct bm_card_ops bm_card_ops;
+extern const struct bm_model_ops bm_edu_ops;
+extern const struct bm_model_ops bm_bmc_ops;
 
 /**
  * struct bm_budget - a card's share of something every device of the
@@ -287,7 +293,7 @@ struct bm_kept {
  * @ops: the card model's operations
  * @regs: BAR0 registers
  * @adapter: the DMA adapter description
- * @card: the card model's private state
+ * @priv: the card model's private state
  * @msix_vectors: vectors the card uses with MSI-X (its causes are wired to
  *	fixed vectors, so it is all of them or no MSI-X)
  * @irq_mode: enum busmaster_irq_mode in use
@@ -310,8 +316,8 @@ struct bm_kept {
  * @common_list: common buffers of all files, for remove() to free
  * @common_lock: protects @common_list and each buffer's memory (cpu,
  *	mapping, mappers, revoked) against remove() and mmap()
- * @reg_list: registered buffers of all files, for remove() to unmap
- * @reg_list_lock: protects @reg_list and each buffer's @mapped
+ * @regbuf_list: registered buffers of all files, for remove() to unmap
+ * @regbuf_list_lock: protects @regbuf_list and each buffer's @mapped
  * @debugfs: this card's debugfs folder
  * @misc: the char device
  * @quarantined: a transfer or reset could not stop the card, or its link
@@ -330,10 +336,10 @@ struct bm_kept {
  */
 struct bm_dev {
 	struct pci_dev *pdev;
-	const struct bm_card_ops *ops;
+	const struct bm_model_ops *ops;
 	void __iomem *regs;
 	struct bm_adapter adapter;
-	void *card;
+	void *priv;
 	u16 msix_vectors;
 	u8 irq_mode;
 	u16 irq_vectors;
@@ -350,8 +356,8 @@ struct bm_dev {
 	struct ida map_ids;
 	struct list_head common_list;
 	struct mutex common_lock;	/* common_list, bm_common memory and mappings */
-	struct list_head reg_list;
-	struct mutex reg_list_lock;	/* reg_list, and bm_reg.mapped */
+	struct list_head regbuf_list;
+	struct mutex regbuf_list_lock;	/* regbuf_list, and bm_reg.mapped */
 	struct dentry *debugfs;
 	struct miscdevice misc;
 	bool quarantined;
@@ -413,7 +419,7 @@ struct bm_common {
 };
 
 /**
- * struct bm_reg - a registered buffer: user pages pinned long-term and,
+ * struct bm_regbuf - a registered buffer: user pages pinned long-term and,
  * where the DMA API can, mapped once (NT: an MDL kept with its
  * scatter/gather list built once, BuildScatterGatherList)
  * @kref: the file's handle and each transfer on it hold one
@@ -431,10 +437,10 @@ struct bm_common {
  *	part; else @sgt is mapped as one and never needs a sync
  * @dir: DMA_BIDIRECTIONAL, or DMA_TO_DEVICE when the card may not write it
  * @sgt: the pages as an sg_table, mapped when @mapped
- * @node: in @bm->reg_list, so remove() can unmap what files still hold
+ * @node: in @bm->regbuf_list, so remove() can unmap what files still hold
  * @kept: its release, put off while the card is quarantined
  */
-struct bm_reg {
+struct bm_regbuf {
 	struct kref kref;
 	struct bm_dev *bm;
 	struct device *dev;
@@ -578,7 +584,7 @@ struct bm_ioctl_ctx {
  * struct bm_file - one open file of /dev/busmasterN
  * @bm: the card; the file holds a reference
  * @commons: this file's common buffers by handle
- * @regs: this file's registered buffers by handle
+ * @regbufs: this file's registered buffers by handle
  *
  * Per-file state lives here so that many files, and later many requests
  * per file, proceed independently; a handle means nothing in another file.
@@ -586,7 +592,7 @@ struct bm_ioctl_ctx {
 struct bm_file {
 	struct bm_dev *bm;
 	struct xarray commons;
-	struct xarray regs;
+	struct xarray regbufs;
 };
 
 /*
@@ -701,11 +707,11 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_unregister(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_sync(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
-struct bm_reg *bm_reg_get(struct bm_file *bf, u32 handle);
-void bm_reg_put(struct bm_reg *reg);
-void bm_reg_release_all(struct bm_file *bf);
-void bm_reg_unmap_all(struct bm_dev *bm);
-void bm_transfer_registered(struct bm_request *rq, struct bm_reg *reg,
+struct bm_regbuf *bm_regbuf_get(struct bm_file *bf, u32 handle);
+void bm_regbuf_put(struct bm_regbuf *reg);
+void bm_regbuf_release_all(struct bm_file *bf);
+void bm_regbuf_unmap_all(struct bm_dev *bm);
+void bm_transfer_registered(struct bm_request *rq, struct bm_regbuf *reg,
 			    u64 offset, u64 len, bool sync);
 int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 		       u64 card_offset, bool from_card);
@@ -717,7 +723,7 @@ void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages);
 int bm_bounce_get(struct bm_dev *bm, bool wait);
 void bm_bounce_put(struct bm_dev *bm);
 
-/* bm_common.c */
+/* bm_common_buffer.c */
 int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_common_free(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 struct bm_common *bm_common_get(struct bm_file *bf, u32 handle);

@@ -110,7 +110,7 @@ static int bmc_init(struct bm_dev *bm)
 	struct bm_adapter *ad = &bm->adapter;
 	struct pci_dev *pdev = bm->pdev;
 	u32 id, version, caps, addr_bits, nchan, align, max_segs, max_seg, bb, c;
-	struct bmc *card;
+	struct bmc *bmc;
 	u64 mem;
 	int ret;
 
@@ -139,35 +139,35 @@ static int bmc_init(struct bm_dev *bm)
 	if (ret)
 		return ret;
 
-	card = devm_kzalloc(&pdev->dev, sizeof(*card), GFP_KERNEL);
-	if (!card)
+	bmc = devm_kzalloc(&pdev->dev, sizeof(*bmc), GFP_KERNEL);
+	if (!bmc)
 		return -ENOMEM;
-	card->nchan = nchan;
+	bmc->nchan = nchan;
 	/* 1.2: a failed transfer halts its channel before the next one runs. */
 	if (FIELD_GET(BMC_VERSION_MINOR, version) >= 2)
-		card->desc_flags = BMC_DESC_HALT_ON_ERROR;
+		bmc->desc_flags = BMC_DESC_HALT_ON_ERROR;
 	/* A whole transfer fits in the ring, with the empty slot to spare. */
-	card->ring_entries = max_t(u32, BMC_RING_MIN,
-				   roundup_pow_of_two(max_segs + 1));
-	if (card->ring_entries > bmc_read(bm, BMC_RING_MAX)) {
+	bmc->ring_entries = max_t(u32, BMC_RING_MIN,
+				  roundup_pow_of_two(max_segs + 1));
+	if (bmc->ring_entries > bmc_read(bm, BMC_RING_MAX)) {
 		pci_err(pdev, "MAX_SEGS %u does not fit in a ring of RING_MAX\n",
 			max_segs);
 		return -EIO;
 	}
-	spin_lock_init(&card->lock);
+	spin_lock_init(&bmc->lock);
 	for (c = 0; c < BMC_MAX_CHANNELS; c++)
-		INIT_LIST_HEAD(&card->chan[c].queue);
+		INIT_LIST_HEAD(&bmc->chan[c].queue);
 	/*
 	 * Mapped but not claimed: a claimed BAR cannot be mmapped through
 	 * sysfs (IO_STRICT_DEVMEM), and tools and tests read card memory
 	 * there, independently of the DMA path they check.
 	 */
-	card->mem = pcim_iomap(pdev, BMC_BAR_MEM, 0);
-	if (!card->mem) {
+	bmc->mem = pcim_iomap(pdev, BMC_BAR_MEM, 0);
+	if (!bmc->mem) {
 		pci_err(pdev, "cannot map the card memory (BAR2)\n");
 		return -ENOMEM;
 	}
-	bm->card = card;
+	bm->priv = bmc;
 
 	ad->card_addr_bits = addr_bits;
 	ad->scatter_gather = caps & BMC_CAPS_SG;
@@ -187,20 +187,20 @@ static int bmc_init(struct bm_dev *bm)
 /* Point a disabled channel at its (empty) ring and enable it. */
 static int bmc_program_chan(struct bm_dev *bm, struct bmc_chan *ch)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 
 	writel(0, ch->regs + BMC_CH_CTRL);
 	ch->tail = 0;
 	ch->used = 0;
 	writel(lower_32_bits(ch->ring_dma), ch->regs + BMC_CH_RING_LO);
 	writel(upper_32_bits(ch->ring_dma), ch->regs + BMC_CH_RING_HI);
-	writel(card->ring_entries, ch->regs + BMC_CH_RING_SIZE);
+	writel(bmc->ring_entries, ch->regs + BMC_CH_RING_SIZE);
 	writel(0, ch->regs + BMC_CH_HEAD);
 	writel(0, ch->regs + BMC_CH_TAIL);
 	writel(BMC_CH_CTRL_ENABLE, ch->regs + BMC_CH_CTRL);
 	if (readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_HALTED) {
 		dev_err_ratelimited(&bm->pdev->dev, "channel %td refused its ring\n",
-				    ch - card->chan);
+				    ch - bmc->chan);
 		return -EIO;
 	}
 	return 0;
@@ -209,17 +209,17 @@ static int bmc_program_chan(struct bm_dev *bm, struct bmc_chan *ch)
 /* Give each channel a ring (a common buffer within the DMA mask) and enable it. */
 static int bmc_start(struct bm_dev *bm)
 {
-	struct bmc *card = bm->card;
-	size_t ring_bytes = card->ring_entries * sizeof(struct bmc_desc);
+	struct bmc *bmc = bm->priv;
+	size_t ring_bytes = bmc->ring_entries * sizeof(struct bmc_desc);
 	u32 c;
 	int ret;
 
-	card->test_buf = bm_dmam_alloc_coherent(bm, PAGE_SIZE, &card->test_dma);
-	if (!card->test_buf)
+	bmc->test_buf = bm_dmam_alloc_coherent(bm, PAGE_SIZE, &bmc->test_dma);
+	if (!bmc->test_buf)
 		return -ENOMEM;
 
-	for (c = 0; c < card->nchan; c++) {
-		struct bmc_chan *ch = &card->chan[c];
+	for (c = 0; c < bmc->nchan; c++) {
+		struct bmc_chan *ch = &bmc->chan[c];
 
 		ch->regs = bm->regs + BMC_CHAN(c);
 		ch->ring = bm_dmam_alloc_coherent(bm, ring_bytes, &ch->ring_dma);
@@ -232,22 +232,22 @@ static int bmc_start(struct bm_dev *bm)
 	return 0;
 }
 
-static struct bmc_desc *bmc_desc(struct bmc *card, struct bmc_chan *ch, u32 i)
+static struct bmc_desc *bmc_desc(struct bmc *bmc, struct bmc_chan *ch, u32 i)
 {
-	return &ch->ring[i & (card->ring_entries - 1)];
+	return &ch->ring[i & (bmc->ring_entries - 1)];
 }
 
 /*
  * Count what the card wrote back for @x since the last look: the bytes of
  * the segments that completed in order, and the first error (the rest of
  * a failed transfer completes ERR_ABORTED, moving nothing). True once
- * every segment is written back. Context: card->lock held.
+ * every segment is written back. Context: bmc->lock held.
  */
-static bool bmc_harvest(struct bmc *card, struct bmc_chan *ch,
+static bool bmc_harvest(struct bmc *bmc, struct bmc_chan *ch,
 			struct bm_xfer *x)
 {
 	while (x->segs_done < x->nsegs) {
-		struct bmc_desc *d = bmc_desc(card, ch, x->first);
+		struct bmc_desc *d = bmc_desc(bmc, ch, x->first);
 		u32 status = le32_to_cpu(READ_ONCE(d->status));
 
 		if (status == BMC_ST_PENDING)
@@ -270,7 +270,7 @@ static bool bmc_harvest(struct bmc *card, struct bmc_chan *ch,
 	return true;
 }
 
-/* @x is off the card: its results stand. Context: card->lock held. */
+/* @x is off the card: its results stand. Context: bmc->lock held. */
 static void bmc_finish(struct bm_dev *bm, struct bm_xfer *x)
 {
 	list_del_init(&x->node);
@@ -279,12 +279,12 @@ static void bmc_finish(struct bm_dev *bm, struct bm_xfer *x)
 
 /*
  * Write the descriptors of @x's segments not yet done at the ring's tail
- * and queue it; the caller rings the doorbell. Context: card->lock held,
+ * and queue it; the caller rings the doorbell. Context: bmc->lock held,
  * room for them checked.
  */
-static void bmc_post(struct bmc *card, struct bmc_chan *ch, struct bm_xfer *x)
+static void bmc_post(struct bmc *bmc, struct bmc_chan *ch, struct bm_xfer *x)
 {
-	u32 flags = card->desc_flags | (x->from_card ? BMC_DESC_FROM_CARD : 0);
+	u32 flags = bmc->desc_flags | (x->from_card ? BMC_DESC_FROM_CARD : 0);
 	u64 card_off = x->card_offset;
 	unsigned int i;
 
@@ -294,7 +294,7 @@ static void bmc_post(struct bmc *card, struct bmc_chan *ch, struct bm_xfer *x)
 
 		if (i < x->segs_done)
 			continue;
-		d = bmc_desc(card, ch, ch->tail++);
+		d = bmc_desc(bmc, ch, ch->tail++);
 		d->host_addr = cpu_to_le64(x->segs[i].addr);
 		d->card_off = cpu_to_le64(card_off);
 		d->len = cpu_to_le32(x->segs[i].len);
@@ -303,7 +303,7 @@ static void bmc_post(struct bmc *card, struct bmc_chan *ch, struct bm_xfer *x)
 		d->status = 0;
 		d->bytes_done = 0;
 	}
-	ch->tail &= card->ring_entries - 1;
+	ch->tail &= bmc->ring_entries - 1;
 	ch->used += x->nsegs - x->segs_done;
 	list_add_tail(&x->node, &ch->queue);
 }
@@ -316,7 +316,7 @@ static void bmc_doorbell(struct bmc_chan *ch)
 
 /*
  * @x failed: its request's later transfers queued on @ch must not run.
- * True if there are any. Context: card->lock held.
+ * True if there are any. Context: bmc->lock held.
  */
 static bool bmc_fail_followers(struct bmc_chan *ch, struct bm_xfer *x)
 {
@@ -336,17 +336,17 @@ static bool bmc_fail_followers(struct bmc_chan *ch, struct bm_xfer *x)
  * @ch is stopped (disabled or halted): finish what is over and @victim
  * (with @error, and what it completed), give the channel its ring back
  * empty, and post the rest again, each from its first segment not done:
- * they lose nothing but time. Context: card->lock held.
+ * they lose nothing but time. Context: bmc->lock held.
  */
 static void bmc_chan_restart(struct bm_dev *bm, struct bmc_chan *ch,
 			     struct bm_xfer *victim, int error)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	struct bm_xfer *x, *next;
 	LIST_HEAD(again);
 
 	list_for_each_entry_safe(x, next, &ch->queue, node) {
-		bool over = bmc_harvest(card, ch, x);
+		bool over = bmc_harvest(bmc, ch, x);
 
 		if (x == victim && !over) {
 			x->error = error;
@@ -373,7 +373,7 @@ static void bmc_chan_restart(struct bm_dev *bm, struct bmc_chan *ch,
 	}
 	list_for_each_entry_safe(x, next, &again, node) {
 		list_del_init(&x->node);
-		bmc_post(card, ch, x);
+		bmc_post(bmc, ch, x);
 	}
 	if (!list_empty(&ch->queue))
 		bmc_doorbell(ch);
@@ -385,17 +385,17 @@ static void bmc_chan_restart(struct bm_dev *bm, struct bmc_chan *ch,
  * was stopped here because a failed transfer's request has more queued --
  * at once, as few of them as possible run on a card that goes on after a
  * failed transfer (before datasheet 1.2, 7.1). Context: hard interrupt
- * (or the thread), card->lock held.
+ * (or the thread), bmc->lock held.
  */
 static bool bmc_chan_reap(struct bm_dev *bm, struct bmc_chan *ch)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	struct bm_xfer *x, *next;
 	bool stop = false;
 	u32 st;
 
 	list_for_each_entry_safe(x, next, &ch->queue, node) {
-		if (!bmc_harvest(card, ch, x))
+		if (!bmc_harvest(bmc, ch, x))
 			break;
 		if (x->error)
 			stop |= bmc_fail_followers(ch, x);
@@ -418,7 +418,7 @@ static bool bmc_chan_reap(struct bm_dev *bm, struct bmc_chan *ch)
  * fails the transfer it halted in, unless a 1.2 card halted after a
  * failed transfer (HALT_ON_ERROR), finished already; one stopped by
  * bmc_chan_reap() fails nothing more. Context: the interrupt thread,
- * card->lock held.
+ * bmc->lock held.
  */
 static void bmc_chan_recover(struct bm_dev *bm, struct bmc_chan *ch)
 {
@@ -450,7 +450,7 @@ static void bmc_chan_recover(struct bm_dev *bm, struct bmc_chan *ch)
 static u32 bmc_irq(struct bm_dev *bm, unsigned int vector)
 {
 	u32 status = bmc_read(bm, BMC_IRQ_STATUS);
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	bool recover = false;
 	u32 c;
 
@@ -462,16 +462,16 @@ static u32 bmc_irq(struct bm_dev *bm, unsigned int vector)
 	if (!status || status == U32_MAX)
 		return 0;
 	if (bm->irq_mode == BUSMASTER_IRQ_MSIX)
-		status &= vector < card->nchan ? BIT(vector) : BMC_IRQ_ERROR;
+		status &= vector < bmc->nchan ? BIT(vector) : BMC_IRQ_ERROR;
 	if (!status)
 		return 0;
 	/* Acknowledge first: a completion racing us raises a new interrupt. */
 	bmc_write(bm, BMC_IRQ_STATUS, status);
-	spin_lock(&card->lock);
-	for (c = 0; c < card->nchan; c++)
+	spin_lock(&bmc->lock);
+	for (c = 0; c < bmc->nchan; c++)
 		if (status & (BIT(c) | BMC_IRQ_ERROR))
-			recover |= bmc_chan_reap(bm, &card->chan[c]);
-	spin_unlock(&card->lock);
+			recover |= bmc_chan_reap(bm, &bmc->chan[c]);
+	spin_unlock(&bmc->lock);
 	return (status & ~BMC_IRQ_ERROR ? BM_IRQ_CAUSE_DMA : 0) |
 	       (status & BMC_IRQ_ERROR ? BM_IRQ_CAUSE_ERROR : 0) |
 	       (recover ? BM_IRQ_CAUSE_THREAD : 0);
@@ -480,33 +480,33 @@ static u32 bmc_irq(struct bm_dev *bm, unsigned int vector)
 /* What bmc_irq() left: channels to start again. */
 static void bmc_irq_thread(struct bm_dev *bm)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	unsigned long irqflags;
 	u32 c;
 
-	spin_lock_irqsave(&card->lock, irqflags);
-	for (c = 0; c < card->nchan; c++)
-		if (card->chan[c].recover)
-			bmc_chan_recover(bm, &card->chan[c]);
-	spin_unlock_irqrestore(&card->lock, irqflags);
+	spin_lock_irqsave(&bmc->lock, irqflags);
+	for (c = 0; c < bmc->nchan; c++)
+		if (bmc->chan[c].recover)
+			bmc_chan_recover(bm, &bmc->chan[c]);
+	spin_unlock_irqrestore(&bmc->lock, irqflags);
 }
 
 /*
  * The channel with the least work queued that has room for @need more
  * descriptors, or NULL. Ties go to channel 0 up for memory -> card and to
  * the last channel down for card -> memory, so that two streams in
- * opposite directions run duplex. Context: card->lock held.
+ * opposite directions run duplex. Context: bmc->lock held.
  */
-static struct bmc_chan *bmc_pick_chan(struct bmc *card, bool from_card,
+static struct bmc_chan *bmc_pick_chan(struct bmc *bmc, bool from_card,
 				      u32 need)
 {
 	struct bmc_chan *best = NULL;
 	u32 i;
 
-	for (i = 0; i < card->nchan; i++) {
-		struct bmc_chan *ch = &card->chan[from_card ? card->nchan - 1 - i : i];
+	for (i = 0; i < bmc->nchan; i++) {
+		struct bmc_chan *ch = &bmc->chan[from_card ? bmc->nchan - 1 - i : i];
 
-		if (ch->used + need < card->ring_entries &&
+		if (ch->used + need < bmc->ring_entries &&
 		    (!best || ch->used < best->used))
 			best = ch;
 	}
@@ -515,21 +515,21 @@ static struct bmc_chan *bmc_pick_chan(struct bmc *card, bool from_card,
 
 static int bmc_submit(struct bm_dev *bm, struct bm_xfer *x)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	struct bmc_chan *ch;
 	unsigned long irqflags;
 	int ret = 0;
 
-	spin_lock_irqsave(&card->lock, irqflags);
+	spin_lock_irqsave(&bmc->lock, irqflags);
 	if (x->follow && bm_xfer_doomed(x)) {
 		ret = -ECANCELED;
 		goto out;
 	}
 	if (x->follow)
-		ch = card->chan[x->chan].used + x->nsegs < card->ring_entries ?
-		     &card->chan[x->chan] : NULL;
+		ch = bmc->chan[x->chan].used + x->nsegs < bmc->ring_entries ?
+		     &bmc->chan[x->chan] : NULL;
 	else
-		ch = bmc_pick_chan(card, x->from_card, x->nsegs);
+		ch = bmc_pick_chan(bmc, x->from_card, x->nsegs);
 	if (!ch) {
 		ret = -EBUSY;
 		goto out;
@@ -541,11 +541,11 @@ static int bmc_submit(struct bm_dev *bm, struct bm_xfer *x)
 		if (ret)
 			goto out;
 	}
-	x->chan = ch - card->chan;
-	bmc_post(card, ch, x);
+	x->chan = ch - bmc->chan;
+	bmc_post(bmc, ch, x);
 	bmc_doorbell(ch);
 out:
-	spin_unlock_irqrestore(&card->lock, irqflags);
+	spin_unlock_irqrestore(&bmc->lock, irqflags);
 	return ret;
 }
 
@@ -555,10 +555,10 @@ out:
  */
 static bool bmc_stopped(struct bm_dev *bm)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	u32 c, st;
 
-	for (c = 0; c < card->nchan; c++) {
+	for (c = 0; c < bmc->nchan; c++) {
 		st = readl(bm->regs + BMC_CHAN(c) + BMC_CH_STATUS);
 		if (st != U32_MAX && st & BMC_CH_STATUS_ENABLED)
 			return false;
@@ -569,34 +569,34 @@ static bool bmc_stopped(struct bm_dev *bm)
 /*
  * The card was reset and has stopped: every transfer on it is over, with
  * what it completed; those not finished fail with @error, and @victim
- * with @victim_error. Context: card->lock held.
+ * with @victim_error. Context: bmc->lock held.
  */
 static void bmc_fail_all(struct bm_dev *bm, struct bm_xfer *victim,
 			 int victim_error, int error)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	struct bm_xfer *x, *next;
 	u32 c;
 
-	for (c = 0; c < card->nchan; c++) {
-		struct bmc_chan *ch = &card->chan[c];
+	for (c = 0; c < bmc->nchan; c++) {
+		struct bmc_chan *ch = &bmc->chan[c];
 
 		list_for_each_entry_safe(x, next, &ch->queue, node) {
-			if (!bmc_harvest(card, ch, x) && !x->error)
+			if (!bmc_harvest(bmc, ch, x) && !x->error)
 				x->error = x == victim ? victim_error : error;
 			bmc_finish(bm, x);
 		}
 	}
 }
 
-/* Every channel's ring, empty, and the interrupts. Context: card->lock held. */
+/* Every channel's ring, empty, and the interrupts. Context: bmc->lock held. */
 static void bmc_program_all(struct bm_dev *bm)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	u32 c;
 
-	for (c = 0; c < card->nchan; c++)
-		bmc_program_chan(bm, &card->chan[c]);
+	for (c = 0; c < bmc->nchan; c++)
+		bmc_program_chan(bm, &bmc->chan[c]);
 	bmc_write(bm, BMC_IRQ_MASK, 0);
 }
 
@@ -610,22 +610,22 @@ static void bmc_program_all(struct bm_dev *bm)
  */
 static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	struct bmc_chan *ch;
 	unsigned long irqflags;
 
-	spin_lock_irqsave(&card->lock, irqflags);
+	spin_lock_irqsave(&bmc->lock, irqflags);
 	/* Over while we gave up waiting: nothing to stop. */
 	if (list_empty(&x->node)) {
-		spin_unlock_irqrestore(&card->lock, irqflags);
+		spin_unlock_irqrestore(&bmc->lock, irqflags);
 		return;
 	}
-	ch = &card->chan[x->chan];
+	ch = &bmc->chan[x->chan];
 	writel(0, ch->regs + BMC_CH_CTRL);
 	/* The read flushes the posted write: the channel has stopped. */
 	if (!(readl(ch->regs + BMC_CH_STATUS) & BMC_CH_STATUS_ENABLED)) {
 		bmc_chan_restart(bm, ch, x, error);
-		spin_unlock_irqrestore(&card->lock, irqflags);
+		spin_unlock_irqrestore(&bmc->lock, irqflags);
 		/* Any user can cause this at will: rate-limited. */
 		if (error == -ETIMEDOUT)
 			dev_warn_ratelimited(&bm->pdev->dev, "channel %u: a transfer timed out: channel stopped\n",
@@ -638,17 +638,17 @@ static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
 		/* Not even the reset stops it: nothing it has may come back. */
 		list_del_init(&x->node);
 		x->error = error;
-		spin_unlock_irqrestore(&card->lock, irqflags);
+		spin_unlock_irqrestore(&bmc->lock, irqflags);
 		bm_quarantine(bm, "neither a channel nor the card stops");
 		/* Cut off now, it keeps what it was given: end the rest at once. */
-		spin_lock_irqsave(&card->lock, irqflags);
+		spin_lock_irqsave(&bmc->lock, irqflags);
 		bmc_fail_all(bm, NULL, 0, -ESHUTDOWN);
-		spin_unlock_irqrestore(&card->lock, irqflags);
+		spin_unlock_irqrestore(&bmc->lock, irqflags);
 		return;
 	}
 	bmc_fail_all(bm, x, error, -ECANCELED);
 	bmc_program_all(bm);
-	spin_unlock_irqrestore(&card->lock, irqflags);
+	spin_unlock_irqrestore(&bmc->lock, irqflags);
 	dev_warn_ratelimited(&bm->pdev->dev, "a transfer was cancelled and its channel did not stop: card reset\n");
 }
 
@@ -658,19 +658,19 @@ static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
  */
 static int bmc_selftest_one(struct bm_dev *bm, u32 c, u32 len, bool from_card)
 {
-	struct bmc *card = bm->card;
-	struct bmc_chan *ch = &card->chan[c];
-	struct bmc_desc *d = bmc_desc(card, ch, ch->tail);
+	struct bmc *bmc = bm->priv;
+	struct bmc_chan *ch = &bmc->chan[c];
+	struct bmc_desc *d = bmc_desc(bmc, ch, ch->tail);
 	u32 status;
 	int ret;
 
-	d->host_addr = cpu_to_le64(card->test_dma);
+	d->host_addr = cpu_to_le64(bmc->test_dma);
 	d->card_off = 0;
 	d->len = cpu_to_le32(len);
 	d->flags = cpu_to_le32(BMC_DESC_IRQ | (from_card ? BMC_DESC_FROM_CARD : 0));
 	d->status = 0;
 	d->bytes_done = 0;
-	ch->tail = (ch->tail + 1) & (card->ring_entries - 1);
+	ch->tail = (ch->tail + 1) & (bmc->ring_entries - 1);
 
 	reinit_completion(&bm->irq_seen);
 	dma_wmb();	/* the descriptor before the doorbell */
@@ -694,21 +694,21 @@ static int bmc_selftest_one(struct bm_dev *bm, u32 c, u32 len, bool from_card)
  */
 static int bmc_selftest(struct bm_dev *bm)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	u32 len = max_t(u32, BMC_SELFTEST_LEN, bm->adapter.alignment);
-	u8 *buf = card->test_buf, seen[BMC_SELFTEST_LEN];
+	u8 *buf = bmc->test_buf, seen[BMC_SELFTEST_LEN];
 	u32 c, i;
 	int ret;
 
 	len = min_t(u64, len, bm->adapter.max_segment_size);
 	bmc_write(bm, BMC_IRQ_MASK, 0);
-	for (c = 0; c < card->nchan; c++) {
+	for (c = 0; c < bmc->nchan; c++) {
 		for (i = 0; i < len; i++)
 			buf[i] = (u8)(i * 7 + c + 1);
 		ret = bmc_selftest_one(bm, c, len, false);
 		if (ret)
 			return ret;
-		memcpy_fromio(seen, card->mem, min_t(u32, len, sizeof(seen)));
+		memcpy_fromio(seen, bmc->mem, min_t(u32, len, sizeof(seen)));
 		if (memcmp(seen, buf, min_t(u32, len, sizeof(seen)))) {
 			pci_err(bm->pdev, "self-test: channel %u wrote wrong bytes to card memory\n",
 				c);
@@ -734,13 +734,13 @@ static int bmc_selftest(struct bm_dev *bm)
  */
 static void bmc_restart(struct bm_dev *bm)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	unsigned long irqflags;
 
-	spin_lock_irqsave(&card->lock, irqflags);
+	spin_lock_irqsave(&bmc->lock, irqflags);
 	bmc_fail_all(bm, NULL, 0, -ECANCELED);
 	bmc_program_all(bm);
-	spin_unlock_irqrestore(&card->lock, irqflags);
+	spin_unlock_irqrestore(&bmc->lock, irqflags);
 }
 
 /*
@@ -750,17 +750,17 @@ static void bmc_restart(struct bm_dev *bm)
  */
 static int bmc_reset(struct bm_dev *bm)
 {
-	struct bmc *card = bm->card;
+	struct bmc *bmc = bm->priv;
 	unsigned long irqflags;
 	bool stopped;
 
-	spin_lock_irqsave(&card->lock, irqflags);
+	spin_lock_irqsave(&bmc->lock, irqflags);
 	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
 	/* The reads flush the posted write. */
 	stopped = bmc_stopped(bm);
 	if (stopped)
 		bmc_fail_all(bm, NULL, 0, -ECANCELED);
-	spin_unlock_irqrestore(&card->lock, irqflags);
+	spin_unlock_irqrestore(&bmc->lock, irqflags);
 	return stopped ? 0 : -EIO;
 }
 
@@ -828,7 +828,7 @@ static void bmc_debugfs_init(struct bm_dev *bm, struct dentry *dir)
 	debugfs_create_file_unsafe("bytes", 0400, dir, bm, &bmc_bytes_fops);
 }
 
-const struct bm_card_ops bm_card_ops = {
+const struct bm_model_ops bm_bmc_ops = {
 	.name = "busmaster",
 	.model = BUSMASTER_MODEL_CARD,
 	.init = bmc_init,

@@ -236,12 +236,12 @@ int bm_ioctl_common_alloc(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ct
 	c->bm = bm;
 	atomic_inc(&bm->stats.common_buffers);
 	if (bm_planted(BM_DEFECT_LOCK_ORDER))
-		mutex_lock(&bm->reg_list_lock);
+		mutex_lock(&bm->regbuf_list_lock);
 	mutex_lock(&bm->common_lock);
 	list_add(&c->node, &bm->common_list);
 	mutex_unlock(&bm->common_lock);
 	if (bm_planted(BM_DEFECT_LOCK_ORDER))
-		mutex_unlock(&bm->reg_list_lock);
+		mutex_unlock(&bm->regbuf_list_lock);
 
 	a->handle = handle;
 	a->mmap_offset = (u64)c->map_id << 32;
