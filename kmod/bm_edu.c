@@ -60,9 +60,9 @@ struct bm_edu {
 };
 
 static unsigned int edu_addr_bits = 28;
-module_param(edu_addr_bits, uint, 0444);
+BM_PARAM_UINT(edu_addr_bits, edu_addr_bits, 24, 64, 0444);
 MODULE_PARM_DESC(edu_addr_bits,
-		 "Address bits edu cards drive: their QEMU dma_mask width (default 28)");
+		 "Address bits edu cards drive: their QEMU dma_mask width (24..64, default 28)");
 
 static int bm_edu_init(struct bm_dev *bm)
 {
@@ -80,11 +80,6 @@ static int bm_edu_init(struct bm_dev *bm)
 	if (readl(bm->regs + EDU_REG_LIVENESS) != ~probe) {
 		pci_err(bm->pdev, "edu: liveness check failed\n");
 		return -EIO;
-	}
-	if (edu_addr_bits < 24 || edu_addr_bits > 64) {
-		pci_err(bm->pdev, "edu_addr_bits=%u: must be 24..64\n",
-			edu_addr_bits);
-		return -EINVAL;
 	}
 
 	edu = devm_kzalloc(&bm->pdev->dev, sizeof(*edu), GFP_KERNEL);

@@ -29,7 +29,6 @@
  * EINTR with bytes_done.
  */
 #include <linux/capability.h>
-#include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
@@ -37,16 +36,7 @@
 
 unsigned int bm_timeout_ms = 5000;
 
-static int bm_timeout_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, BUSMASTER_TIMEOUT_MAX_MS);
-}
-
-static const struct kernel_param_ops bm_timeout_ops = {
-	.set = bm_timeout_set,
-	.get = param_get_uint,
-};
-module_param_cb(timeout_ms, &bm_timeout_ops, &bm_timeout_ms, 0644);
+BM_PARAM_UINT(timeout_ms, bm_timeout_ms, 1, BUSMASTER_TIMEOUT_MAX_MS, 0644);
 MODULE_PARM_DESC(timeout_ms,
 		 "Default time one card transfer may take before its channel is stopped (ms, 1..600000)");
 

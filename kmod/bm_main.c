@@ -17,18 +17,50 @@
 #include "bm_compat.h"
 #include "busmaster.h"
 
+#define BM_MAP_REGISTERS_MIN	2
+#define BM_MAP_REGISTERS_MAX	2048	/* the pool holds twice that */
+
 static unsigned int max_addr_bits;
-module_param(max_addr_bits, uint, 0444);
+BM_PARAM_UINT(max_addr_bits, max_addr_bits, 0, 64, 0444);
 MODULE_PARM_DESC(max_addr_bits,
 		 "Use at most this many DMA address bits (0: the card's width); never wider than the card");
 
 static unsigned int map_registers = 32;
-module_param(map_registers, uint, 0444);
+BM_PARAM_UINT(map_registers, map_registers, BM_MAP_REGISTERS_MIN,
+	      BM_MAP_REGISTERS_MAX, 0444);
 MODULE_PARM_DESC(map_registers,
-		 "Most bounce pages one request may hold on a card that cannot reach the swiotlb pool; its pool holds twice that (default 32)");
+		 "Most bounce pages one request may hold on a card that cannot reach the swiotlb pool; its pool holds twice that (2..2048, default 32)");
 
-static char *irq_mode = "auto";
-module_param(irq_mode, charp, 0444);
+/* irq_mode: which of these the PCI core may give us, by name. */
+static const char * const bm_irq_mode_names[] = { "auto", "msix", "msi", "intx" };
+static const unsigned int bm_irq_mode_flags[] = {
+	PCI_IRQ_MSIX | PCI_IRQ_MSI | PCI_IRQ_INTX, PCI_IRQ_MSIX, PCI_IRQ_MSI,
+	PCI_IRQ_INTX,
+};
+
+static unsigned int irq_mode;
+
+static int bm_irq_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(bm_irq_mode_names, val);
+
+	if (i < 0)
+		return i;
+	*(unsigned int *)kp->arg = i;
+	return 0;
+}
+
+static int bm_irq_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%s\n",
+			 bm_irq_mode_names[*(unsigned int *)kp->arg]);
+}
+
+static const struct kernel_param_ops bm_irq_mode_ops = {
+	.set = bm_irq_mode_set,
+	.get = bm_irq_mode_get,
+};
+module_param_cb(irq_mode, &bm_irq_mode_ops, &irq_mode, 0444);
 MODULE_PARM_DESC(irq_mode, "Interrupt mode: auto (MSI-X, MSI, INTx), msix, msi or intx");
 
 unsigned int bm_plant_defects;
@@ -36,8 +68,6 @@ module_param_named(plant_defects, bm_plant_defects, uint, 0444);
 MODULE_PARM_DESC(plant_defects,
 		 "Test only: plant known defects (BM_DEFECT_* mask) so the debug kernel's negative control can show its instruments see them");
 
-#define BM_MAP_REGISTERS_MIN	2
-#define BM_MAP_REGISTERS_MAX	2048	/* the pool holds twice that */
 #define BM_IRQ_TEST_TIMEOUT	(2 * HZ)
 
 static DEFINE_IDA(bm_ida);
@@ -127,24 +157,6 @@ int bm_wait_irq(struct bm_dev *bm)
 	return 0;
 }
 
-static int bm_irq_flags(struct pci_dev *pdev, unsigned int *flags)
-{
-	if (sysfs_streq(irq_mode, "auto")) {
-		*flags = PCI_IRQ_MSIX | PCI_IRQ_MSI | PCI_IRQ_INTX;
-	} else if (sysfs_streq(irq_mode, "msix")) {
-		*flags = PCI_IRQ_MSIX;
-	} else if (sysfs_streq(irq_mode, "msi")) {
-		*flags = PCI_IRQ_MSI;
-	} else if (sysfs_streq(irq_mode, "intx")) {
-		*flags = PCI_IRQ_INTX;
-	} else {
-		pci_err(pdev, "irq_mode=%s: must be auto, msix, msi or intx\n",
-			irq_mode);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static void bm_irq_teardown(struct bm_dev *bm, struct pci_dev *pdev)
 {
 	int i;
@@ -165,19 +177,17 @@ static void bm_irq_teardown(struct bm_dev *bm, struct pci_dev *pdev)
 static int bm_irq_setup(struct bm_dev *bm)
 {
 	struct pci_dev *pdev = bm->pdev;
-	unsigned int flags;
+	unsigned int flags = bm_irq_mode_flags[irq_mode];
 	int nvec = -ENODEV, i, ret;
 
-	ret = bm_irq_flags(pdev, &flags);
-	if (ret)
-		return ret;
 	if (flags & PCI_IRQ_MSIX)
 		nvec = pci_alloc_irq_vectors(pdev, bm->msix_vectors,
 					     bm->msix_vectors, PCI_IRQ_MSIX);
 	if (nvec < 0 && (flags & ~PCI_IRQ_MSIX))
 		nvec = pci_alloc_irq_vectors(pdev, 1, 1, flags & ~PCI_IRQ_MSIX);
 	if (nvec < 0) {
-		pci_err(pdev, "no interrupt in mode %s: %d\n", irq_mode, nvec);
+		pci_err(pdev, "no interrupt in mode %s: %d\n",
+			bm_irq_mode_names[irq_mode], nvec);
 		return nvec;
 	}
 	if (pdev->msix_enabled)
@@ -246,13 +256,6 @@ static int bm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	const struct bm_model_ops *ops = (const void *)id->driver_data;
 	struct bm_dev *bm;
 	int ret;
-
-	if (map_registers < BM_MAP_REGISTERS_MIN ||
-	    map_registers > BM_MAP_REGISTERS_MAX) {
-		pci_err(pdev, "map_registers=%u: must be %u..%u\n", map_registers,
-			BM_MAP_REGISTERS_MIN, BM_MAP_REGISTERS_MAX);
-		return -EINVAL;
-	}
 
 	bm = bm_dev_alloc(pdev, ops);
 	if (!bm)

@@ -35,6 +35,7 @@
 #include <linux/interrupt.h>
 #include <linux/kref.h>
 #include <linux/miscdevice.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
@@ -638,6 +639,28 @@ static inline int bm_user_access_end(struct bm_dev *bm)
 	down_read(&bm->lifetime);
 	return bm->pdev ? 0 : -ENODEV;
 }
+
+/**
+ * BM_PARAM_UINT - a module parameter of unsigned int checked against a range
+ * when it is set (at load, and through sysfs when writable): a value out of
+ * range fails with EINVAL there, never later at probe
+ * @name: the parameter's name
+ * @var: the variable behind it
+ * @min: smallest value
+ * @max: largest value
+ * @perm: its sysfs permissions
+ */
+#define BM_PARAM_UINT(name, var, min, max, perm)				\
+	static int bm_param_set_##name(const char *val,			\
+				       const struct kernel_param *kp)	\
+	{								\
+		return param_set_uint_minmax(val, kp, min, max);		\
+	}								\
+	static const struct kernel_param_ops bm_param_ops_##name = {	\
+		.set = bm_param_set_##name,				\
+		.get = param_get_uint,					\
+	};								\
+	module_param_cb(name, &bm_param_ops_##name, &(var), perm)
 
 /* bm_main.c */
 int bm_reset_card(struct bm_dev *bm);

@@ -49,6 +49,24 @@ leaks() {
 }
 # Each card node disappears when the driver lets go of it.
 no_cards() { ! ls /dev/busmaster* >/dev/null 2>&1; }
+# A module parameter out of its range, or an unknown irq_mode, fails the
+# load itself (EINVAL) and leaves no module behind; the names read back.
+bad_params_refused() {
+	for p in irq_mode=bogus irq_mode= map_registers=1 map_registers=2049 \
+		max_addr_bits=65 edu_addr_bits=23 edu_addr_bits=65 timeout_ms=0 \
+		timeout_ms=600001; do
+		if insmod /lib/busmaster.ko "$p" 2>/dev/null; then
+			echo "insmod busmaster.ko $p loaded"
+			rmmod busmaster
+			return 1
+		fi
+	done
+	insmod /lib/busmaster.ko irq_mode=msi map_registers=2048 edu_addr_bits=24 || return 1
+	got=$(cat /sys/module/busmaster/parameters/irq_mode \
+		/sys/module/busmaster/parameters/map_registers | tr '\n' ' ')
+	rmmod busmaster
+	[ "$got" = "msi 2048 " ] || { echo "parameters read back as '$got'"; return 1; }
+}
 
 say "begin kernel=$(uname -r) lane=$LANE_NAME mode=$LANE_MODE"
 
@@ -66,6 +84,7 @@ fi
 # Software PCIe errors (/dev/aer_inject), for the error-recovery test.
 [ -f /lib/aer_inject.ko ] && insmod /lib/aer_inject.ko
 
+[ "$LANE_MODE" = check ] && step bad-params-refused bad_params_refused
 # A first load and unload proves probe and remove mirror each other.
 step insmod insmod /lib/busmaster.ko $LANE_MODPARAMS
 if [ "$LANE_MODE" = check ]; then
