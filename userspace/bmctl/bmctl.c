@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,32 +107,42 @@
 	"  bmctl verify --file firmware.bin\n"				\
 	"  bmctl verify -l 16M --seed 3 --registered\n"
 
+/* The options a command takes besides the global ones */
+#define OPTS(...) ((const int[]){ __VA_ARGS__, 0 })
+#define XFER_OPTS BMCTL_OPT_DEVICE, BMCTL_OPT_OFFSET, BMCTL_OPT_LENGTH, \
+	BMCTL_OPT_COMMON, BMCTL_OPT_REGISTERED, BMCTL_OPT_NO_SYNC
+
 /*
- * The command table: ENTRY(name, args, help, details, handler). Later
- * commands are one line each here.
+ * The command table: ENTRY(name, args, help, details, options, handler).
+ * Later commands are one line each here.
  */
 #define BMCTL_COMMANDS(ENTRY)						\
 	ENTRY("list", "", "list the busmaster cards, one line each",	\
-	      LIST_DETAILS, cmd_list)					\
+	      LIST_DETAILS, OPTS(0), cmd_list)				\
 	ENTRY("info", "[DEVICE]",					\
 	      "show a card's adapter description (every INFO field)",	\
-	      DEVICE_DETAILS, cmd_info)					\
+	      DEVICE_DETAILS, OPTS(BMCTL_OPT_DEVICE), cmd_info)		\
 	ENTRY("write", "[OPTIONS] [FILE|-]",				\
-	      "copy a file or stdin to card memory", WRITE_DETAILS, cmd_write) \
+	      "copy a file or stdin to card memory", WRITE_DETAILS,	\
+	      OPTS(XFER_OPTS), cmd_write)					\
 	ENTRY("read", "[OPTIONS] -l LEN [FILE|-]",			\
-	      "copy card memory to a file or stdout", READ_DETAILS, cmd_read) \
+	      "copy card memory to a file or stdout", READ_DETAILS,	\
+	      OPTS(XFER_OPTS), cmd_read)					\
 	ENTRY("fill", "[OPTIONS] -l LEN (--byte B|--seed N)",		\
-	      "write a pattern to card memory", FILL_DETAILS, cmd_fill)	\
+	      "write a pattern to card memory", FILL_DETAILS,		\
+	      OPTS(XFER_OPTS, BMCTL_OPT_BYTE, BMCTL_OPT_SEED), cmd_fill)	\
 	ENTRY("verify", "[OPTIONS] -l LEN (--byte B|--seed N|--file F)", \
 	      "compare card memory with a pattern or file",		\
-	      VERIFY_DETAILS, cmd_verify)					\
+	      VERIFY_DETAILS, OPTS(XFER_OPTS, BMCTL_OPT_BYTE,		\
+				   BMCTL_OPT_SEED, BMCTL_OPT_FILE),	\
+	      cmd_verify)							\
 	ENTRY("help", "[COMMAND]", "show help for bmctl or a command",	\
-	      NULL, cmd_help)
+	      NULL, OPTS(0), cmd_help)
 
-#define CMD_DECLARE(name, args, help, details, fn)			\
-	static int fn(struct bmctl_ctx *ctx, int argc, char **argv);
-#define CMD_ENTRY(name, args, help, details, fn)			\
-	{ name, args, help, details, fn },
+#define CMD_DECLARE(name, args, help, details, opts, fn)		\
+	static int fn(struct bmctl_ctx *ctx, const struct bmctl_args *a);
+#define CMD_ENTRY(name, args, help, details, opts, fn)			\
+	{ name, args, help, details, opts, fn },
 
 BMCTL_COMMANDS(CMD_DECLARE)
 
@@ -139,40 +150,55 @@ static const struct bmctl_cmd commands[] = {
 	BMCTL_COMMANDS(CMD_ENTRY)
 };
 
-enum { OPT_JSON, OPT_HELP, OPT_VERSION };
-
+/* The global options, for help */
 static const struct bmctl_opt options[] = {
-	[OPT_JSON] = { "--json", "-j", "print JSON, errors included" },
-	[OPT_HELP] = { "--help", "-h", "show help (of the command, if any)" },
-	[OPT_VERSION] = { "--version", "-V",
-			  "show the versions of bmctl, its library and ABI" },
+	{ "--json", "-j", "print JSON, errors included" },
+	{ "--help", "-h", "show help (of the command, if any)" },
+	{ "--version", "-V", "show the versions of bmctl, its library and ABI" },
+};
+
+/* Every option, for getopt_long(3); ':' first: a missing value says so */
+static const char short_opts[] = ":jhVd:o:l:";
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, BMCTL_OPT_JSON },
+	{ "help", no_argument, NULL, BMCTL_OPT_HELP },
+	{ "version", no_argument, NULL, BMCTL_OPT_VERSION },
+	{ "device", required_argument, NULL, BMCTL_OPT_DEVICE },
+	{ "offset", required_argument, NULL, BMCTL_OPT_OFFSET },
+	{ "length", required_argument, NULL, BMCTL_OPT_LENGTH },
+	{ "common", no_argument, NULL, BMCTL_OPT_COMMON },
+	{ "registered", no_argument, NULL, BMCTL_OPT_REGISTERED },
+	{ "no-sync", no_argument, NULL, BMCTL_OPT_NO_SYNC },
+	{ "byte", required_argument, NULL, BMCTL_OPT_BYTE },
+	{ "seed", required_argument, NULL, BMCTL_OPT_SEED },
+	{ "file", required_argument, NULL, BMCTL_OPT_FILE },
+	{ NULL, 0, NULL, 0 },
 };
 
 /**
- * struct bmctl_args - the command line once global options are taken out
- * @set: which global options were given, by enum index
- * @bad_opt: the first argument before the command that is no option
- *	bmctl knows, or NULL
- * @argc: number of remaining arguments
- * @argv: remaining arguments: the command word and its arguments
+ * struct bmctl_line - the command line, parsed
+ * @json: --json
+ * @help: --help
+ * @version: --version
+ * @cmd: the command, or NULL
+ * @args: its arguments
+ * @opts: room for its options
+ * @names: their names as typed
+ * @bad: the first usage error, reported once the output backend is known
+ *	(--json may come after it), or "" for none
+ * @bad_subject: the command it concerns, or NULL (before the command)
  */
-struct bmctl_args {
-	bool set[ARRAY_SIZE(options)];
-	const char *bad_opt;
-	int argc;
-	char **argv;
+struct bmctl_line {
+	bool json;
+	bool help;
+	bool version;
+	const struct bmctl_cmd *cmd;
+	struct bmctl_args args;
+	struct bmctl_optarg opts[64];
+	char names[64][32];
+	char bad[160];
+	const char *bad_subject;
 };
-
-static int find_option(const char *arg)
-{
-	size_t k;
-
-	for (k = 0; k < ARRAY_SIZE(options); k++)
-		if (!strcmp(arg, options[k].name) ||
-		    (options[k].short_name && !strcmp(arg, options[k].short_name)))
-			return (int)k;
-	return -1;
-}
 
 static const struct bmctl_cmd *find_command(const char *name)
 {
@@ -184,39 +210,111 @@ static const struct bmctl_cmd *find_command(const char *name)
 	return NULL;
 }
 
-static bool is_option(const char *arg)
+static bool takes(const struct bmctl_cmd *cmd, int id)
 {
-	return arg[0] == '-' && arg[1];
+	const int *o;
+
+	for (o = cmd ? cmd->opts : NULL; o && *o; o++)
+		if (*o == id)
+			return true;
+	return false;
+}
+
+/* The option getopt_long() just returned, as typed: "-l" or "--length" */
+static const char *given(char **argv, int longindex, int id, char *buf,
+			 size_t len)
+{
+	if (longindex >= 0)
+		snprintf(buf, len, "--%s", long_opts[longindex].name);
+	else if (id > 0 && id < 256)
+		snprintf(buf, len, "-%c", id);
+	else	/* an unknown or misused long option: the argument itself */
+		snprintf(buf, len, "%s", argv[optind - 1]);
+	return buf;
+}
+
+static void bad_usage(struct bmctl_line *l, const char *subject,
+		      const char *fmt, const char *arg)
+{
+	if (l->bad[0])
+		return;
+	snprintf(l->bad, sizeof(l->bad), fmt, arg);
+	l->bad_subject = subject;
 }
 
 /*
- * Take the global options out of @argv wherever they are (up to "--"),
- * keeping the other arguments in order. Options bmctl does not know stay
- * for the command to refuse, unless they come before it.
+ * One getopt_long() pass over @argv (@argv[0] is skipped): global options
+ * anywhere, and the options @cmd takes. @before: the options before the
+ * command, up to the first argument that is none.
  */
-static void parse_global(int argc, char **argv, struct bmctl_args *a)
+static void parse_options(struct bmctl_line *l, const struct bmctl_cmd *cmd,
+			  bool before, int argc, char **argv)
 {
-	bool seen_cmd = false, dashdash = false;
-	int i, k, n = 0;
+	const char *subject = before ? NULL : argv[0];
+	int id, li;
 
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i];
+	optind = 0;	/* glibc: start afresh, on this argv */
+	opterr = 0;
+	for (;;) {
+		char buf[32];
+		const char *g;
 
-		if (!strcmp(arg, "--"))
-			dashdash = true;
-		k = dashdash || !is_option(arg) ? -1 : find_option(arg);
-		if (k >= 0) {
-			a->set[k] = true;
+		li = -1;
+		id = getopt_long(argc, argv, before ? "+:jhV" : short_opts,
+				 long_opts, &li);
+		if (id == -1)
+			break;
+		if (id == '?' || id == ':') {
+			g = strncmp(argv[optind - 1], "--", 2) ?
+			    given(argv, -1, optopt, buf, sizeof(buf)) :
+			    argv[optind - 1];
+			bad_usage(l, subject, id == ':' ?
+				  "option '%s' needs a value" :
+				  "unknown option '%s'", g);
 			continue;
 		}
-		if (!dashdash && is_option(arg) && !seen_cmd && !a->bad_opt)
-			a->bad_opt = arg;
-		if (!is_option(arg) && !dashdash)
-			seen_cmd = true;
-		argv[n++] = argv[i];
+		if (id == BMCTL_OPT_JSON || id == BMCTL_OPT_HELP ||
+		    id == BMCTL_OPT_VERSION) {
+			l->json |= id == BMCTL_OPT_JSON;
+			l->help |= id == BMCTL_OPT_HELP;
+			l->version |= id == BMCTL_OPT_VERSION;
+			continue;
+		}
+		g = given(argv, li, id, buf, sizeof(buf));
+		if (!takes(cmd, id)) {
+			bad_usage(l, subject, "unknown option '%s'", g);
+			continue;
+		}
+		if (l->args.nopts == (int)ARRAY_SIZE(l->opts)) {
+			bad_usage(l, subject, "too many options%s", "");
+			continue;
+		}
+		snprintf(l->names[l->args.nopts], sizeof(l->names[0]), "%s", g);
+		l->opts[l->args.nopts] = (struct bmctl_optarg){
+			.id = id,
+			.given = l->names[l->args.nopts],
+			.val = optarg,
+		};
+		l->args.nopts++;
 	}
-	a->argc = n;
-	a->argv = argv;
+}
+
+/* The whole command line: global options, the command, its arguments */
+static void parse_line(struct bmctl_line *l, int argc, char **argv)
+{
+	parse_options(l, NULL, true, argc, argv);
+	if (optind == argc)
+		return;
+	argv += optind;
+	argc -= optind;
+	l->args.name = argv[0];
+	l->cmd = find_command(argv[0]);
+	if (!l->cmd)	/* said once --json is known, which may come after */
+		bad_usage(l, NULL, "unknown command '%s'", argv[0]);
+	parse_options(l, l->cmd, false, argc, argv);
+	l->args.opts = l->opts;
+	l->args.pos = argv + optind;
+	l->args.npos = argc - optind;
 }
 
 static int unknown(struct bmctl_ctx *ctx, const char *subject,
@@ -228,29 +326,13 @@ static int unknown(struct bmctl_ctx *ctx, const char *subject,
 	return bmctl_report(ctx, subject, 0, msg, "see 'bmctl help'");
 }
 
-/*
- * Collect the positional arguments of a command (argv[0] is its word),
- * refusing options (it has none) and more than @max of them.
- */
-static int positional(struct bmctl_ctx *ctx, int argc, char **argv,
-		      const char **pos, int max, int *npos)
+/* At most @max arguments besides the options */
+static int positional(struct bmctl_ctx *ctx, const struct bmctl_args *a,
+		      int max)
 {
-	bool dashdash = false;
-	int i;
-
-	*npos = 0;
-	for (i = 1; i < argc; i++) {
-		if (!dashdash && !strcmp(argv[i], "--")) {
-			dashdash = true;
-			continue;
-		}
-		if (!dashdash && is_option(argv[i]))
-			return unknown(ctx, argv[0], "option", argv[i]);
-		if (*npos == max)
-			return bmctl_report(ctx, argv[0], 0, "too many arguments",
-				      "see 'bmctl help'");
-		pos[(*npos)++] = argv[i];
-	}
+	if (a->npos > max)
+		return bmctl_report(ctx, a->name, 0, "too many arguments",
+				    "see 'bmctl help'");
 	return 0;
 }
 
@@ -269,13 +351,13 @@ static void probe_card(struct bmctl_card *card)
 	close(fd);
 }
 
-static int cmd_list(struct bmctl_ctx *ctx, int argc, char **argv)
+static int cmd_list(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 {
 	struct bmctl_card *cards;
-	int *idx, ret = 0, npos;
+	int *idx, ret = 0;
 	size_t n, k;
 
-	if (positional(ctx, argc, argv, NULL, 0, &npos))
+	if (positional(ctx, a, 0))
 		return -1;
 	if (bm_list(&idx, &n))
 		return bmctl_report(ctx, BM_DEV_DIR, errno, NULL, NULL);
@@ -312,56 +394,22 @@ static int spec_error(struct bmctl_ctx *ctx, const char *spec, int err)
 	return bmctl_report(ctx, spec, err, NULL, bmctl_errno_hint(err));
 }
 
-/*
- * Take "-d DEV", "--device DEV" or "--device=DEV" out of @argv (before
- * "--"), as the transfer commands name the device; the last one counts.
- * Returns the new argc, or -1 after reporting a missing value.
- */
-static int take_device(struct bmctl_ctx *ctx, int argc, char **argv,
-		       const char **spec)
-{
-	int i, n = 1;
-
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (!strcmp(arg, "--")) {
-			while (i < argc)
-				argv[n++] = argv[i++];
-			break;
-		}
-		if (!strncmp(arg, "--device=", 9)) {
-			*spec = arg + 9;
-			continue;
-		}
-		if (strcmp(arg, "-d") && strcmp(arg, "--device")) {
-			argv[n++] = argv[i];
-			continue;
-		}
-		if (i + 1 == argc)
-			return bmctl_report(ctx, argv[0], 0,
-				      "option '-d' needs a value",
-				      "see 'bmctl help info'");
-		*spec = argv[++i];
-	}
-	return n;
-}
-
-static int cmd_info(struct bmctl_ctx *ctx, int argc, char **argv)
+static int cmd_info(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 {
 	struct bmctl_card card = { .err = 0 };
-	const char *spec = NULL, *dev = NULL;
-	int fd, npos;
+	const char *spec = NULL;
+	int fd, k;
 
-	argc = take_device(ctx, argc, argv, &dev);
-	if (argc < 0 || positional(ctx, argc, argv, &spec, 1, &npos))
+	if (positional(ctx, a, 1))
 		return -1;
-	if (dev && spec)
-		return bmctl_report(ctx, argv[0], 0,
+	for (k = 0; k < a->nopts; k++)	/* -d DEVICE: the last counts */
+		spec = a->opts[k].val;
+	if (spec && a->npos)
+		return bmctl_report(ctx, a->name, 0,
 			      "give the device once: DEVICE or -d DEVICE",
 			      "see 'bmctl help info'");
-	if (dev)
-		spec = dev;
+	if (a->npos)
+		spec = a->pos[0];
 	fd = bm_open_device(spec, O_RDONLY, card.path, sizeof(card.path));
 	if (fd < 0 && !card.path[0])
 		return spec_error(ctx, spec, errno);
@@ -375,66 +423,59 @@ static int cmd_info(struct bmctl_ctx *ctx, int argc, char **argv)
 	return card.err ? -1 : 0;
 }
 
-static int cmd_write(struct bmctl_ctx *ctx, int argc, char **argv)
+static int cmd_write(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 {
-	return bmctl_xfer_cmd(ctx, BMCTL_OP_WRITE, argc, argv);
+	return bmctl_xfer_cmd(ctx, BMCTL_OP_WRITE, a);
 }
 
-static int cmd_read(struct bmctl_ctx *ctx, int argc, char **argv)
+static int cmd_read(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 {
-	return bmctl_xfer_cmd(ctx, BMCTL_OP_READ, argc, argv);
+	return bmctl_xfer_cmd(ctx, BMCTL_OP_READ, a);
 }
 
-static int cmd_fill(struct bmctl_ctx *ctx, int argc, char **argv)
+static int cmd_fill(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 {
-	return bmctl_xfer_cmd(ctx, BMCTL_OP_FILL, argc, argv);
+	return bmctl_xfer_cmd(ctx, BMCTL_OP_FILL, a);
 }
 
-static int cmd_verify(struct bmctl_ctx *ctx, int argc, char **argv)
+static int cmd_verify(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 {
-	return bmctl_xfer_cmd(ctx, BMCTL_OP_VERIFY, argc, argv);
+	return bmctl_xfer_cmd(ctx, BMCTL_OP_VERIFY, a);
 }
 
-static int cmd_help(struct bmctl_ctx *ctx, int argc, char **argv)
+static int cmd_help(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 {
 	const struct bmctl_cmd *cmd = NULL;
-	const char *name = NULL;
-	int npos;
 
-	if (positional(ctx, argc, argv, &name, 1, &npos))
+	if (positional(ctx, a, 1))
 		return -1;
-	if (name) {
-		cmd = find_command(name);
+	if (a->npos) {
+		cmd = find_command(a->pos[0]);
 		if (!cmd)
-			return unknown(ctx, argv[0], "command", name);
+			return unknown(ctx, a->name, "command", a->pos[0]);
 	}
 	ctx->ops->help(ctx, cmd);
 	return 0;
 }
 
-static int run(struct bmctl_ctx *ctx, struct bmctl_args *a)
+static int run(struct bmctl_ctx *ctx, struct bmctl_line *l)
 {
-	const struct bmctl_cmd *cmd = NULL;
-
-	if (a->bad_opt)
-		return unknown(ctx, NULL, "option", a->bad_opt);
-	if (a->argc) {
-		cmd = find_command(a->argv[0]);
-		if (!cmd)
-			return unknown(ctx, NULL, "command", a->argv[0]);
-	}
-	if (a->set[OPT_HELP]) {
-		ctx->ops->help(ctx, cmd);
+	if (l->bad[0] && l->bad_subject)
+		return bmctl_usage_error(ctx, l->bad_subject, l->bad);
+	if (l->bad[0])
+		return bmctl_report(ctx, NULL, 0, l->bad, "see 'bmctl help'");
+	if (l->help) {
+		ctx->ops->help(ctx, l->cmd);
 		return 0;
 	}
-	if (a->set[OPT_VERSION]) {
+	if (l->version) {
 		ctx->ops->version(ctx);
 		return 0;
 	}
-	if (!cmd)
+	if (!l->cmd)
 		return bmctl_report(ctx, NULL, 0, "no command given",
 			      "see 'bmctl help'");
-	return cmd->fn(ctx, a->argc, a->argv);
+	return l->cmd->fn(ctx, &l->args);
 }
 
 /* A result nobody could read is a failure too (bmctl list >/dev/full) */
@@ -449,7 +490,7 @@ static int flush_out(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct bmctl_args args = { .bad_opt = NULL };
+	static struct bmctl_line line;
 	struct bmctl_ctx ctx = {
 		.out = stdout,
 		.err = stderr,
@@ -460,9 +501,9 @@ int main(int argc, char **argv)
 	};
 	int ret;
 
-	parse_global(argc, argv, &args);
-	ctx.ops = args.set[OPT_JSON] ? &bmctl_json_ops : &bmctl_text_ops;
-	ret = run(&ctx, &args);
+	parse_line(&line, argc, argv);
+	ctx.ops = line.json ? &bmctl_json_ops : &bmctl_text_ops;
+	ret = run(&ctx, &line);
 	if (flush_out(stdout))
 		ret = -1;
 	return ret ? 1 : 0;

@@ -18,21 +18,70 @@
 
 struct bmctl_ctx;
 
+/*
+ * Every option bmctl knows, as getopt_long(3) returns it: the global ones
+ * (any command, before or after it), then those some commands take.
+ */
+enum bmctl_opt_id {
+	BMCTL_OPT_JSON = 'j',
+	BMCTL_OPT_HELP = 'h',
+	BMCTL_OPT_VERSION = 'V',
+	BMCTL_OPT_DEVICE = 'd',
+	BMCTL_OPT_OFFSET = 'o',
+	BMCTL_OPT_LENGTH = 'l',
+	BMCTL_OPT_COMMON = 256,
+	BMCTL_OPT_REGISTERED,
+	BMCTL_OPT_NO_SYNC,
+	BMCTL_OPT_BYTE,
+	BMCTL_OPT_SEED,
+	BMCTL_OPT_FILE,
+};
+
+/**
+ * struct bmctl_optarg - one option of a command, as given
+ * @id: enum bmctl_opt_id
+ * @given: its name as typed, for messages: "-l" or "--length"
+ * @val: its value, or NULL
+ */
+struct bmctl_optarg {
+	int id;
+	const char *given;
+	const char *val;
+};
+
+/**
+ * struct bmctl_args - a command's arguments, parsed by getopt_long(3)
+ * @name: the command word
+ * @opts: its options (not the global ones), in the order given
+ * @nopts: how many
+ * @pos: its other arguments, in order
+ * @npos: how many
+ */
+struct bmctl_args {
+	const char *name;
+	const struct bmctl_optarg *opts;
+	int nopts;
+	char **pos;
+	int npos;
+};
+
 /**
  * struct bmctl_cmd - one entry of the command table
  * @name: the command word
  * @args: its arguments, for the usage line ("[DEVICE]")
  * @help: one line for "bmctl help"
  * @details: more lines for "bmctl help <name>", or NULL
- * @fn: the handler; @argv[0] is the command word. Returns 0, or -1 after
- *	reporting the failure through the context's print ops.
+ * @opts: the options it takes besides the global ones, 0-terminated
+ * @fn: the handler. Returns 0, or -1 after reporting the failure through
+ *	the context's print ops.
  */
 struct bmctl_cmd {
 	const char *name;
 	const char *args;
 	const char *help;
 	const char *details;
-	int (*fn)(struct bmctl_ctx *ctx, int argc, char **argv);
+	const int *opts;
+	int (*fn)(struct bmctl_ctx *ctx, const struct bmctl_args *a);
 };
 
 /**
@@ -254,11 +303,15 @@ double bmctl_mb_per_s(uint64_t bytes, double seconds);
 void bmctl_human_size(uint64_t v, char *buf, size_t len);
 
 /*
- * Run a transfer command: parse its options (@argv[0] is its word), move
- * the bytes, report once through the print ops. Returns 0 or -1.
+ * Run a transfer command: check its options, move the bytes, report once
+ * through the print ops. Returns 0 or -1.
  */
-int bmctl_xfer_cmd(struct bmctl_ctx *ctx, enum bmctl_xfer_op op, int argc,
-		   char **argv);
+int bmctl_xfer_cmd(struct bmctl_ctx *ctx, enum bmctl_xfer_op op,
+		   const struct bmctl_args *a);
+
+/* "see 'bmctl help NAME'" as a command's usage errors say it */
+int bmctl_usage_error(struct bmctl_ctx *ctx, const char *name,
+		      const char *msg);
 
 /* Usage line of @cmd: "bmctl info [DEVICE]" */
 void bmctl_usage_line(FILE *f, const struct bmctl_cmd *cmd);

@@ -169,3 +169,12 @@ int bmctl_report(struct bmctl_ctx *ctx, const char *subject, int errnum,
 	ctx->ops->error(ctx, &e);
 	return -1;
 }
+
+int bmctl_usage_error(struct bmctl_ctx *ctx, const char *name,
+		      const char *msg)
+{
+	char hint[64];
+
+	snprintf(hint, sizeof(hint), "see 'bmctl help %s'", name);
+	return bmctl_report(ctx, name, 0, msg, hint);
+}

@@ -31,34 +31,6 @@
 /* Seconds between progress updates */
 #define PROGRESS_PERIOD	0.1
 
-enum opt_id {
-	OPT_DEVICE, OPT_OFFSET, OPT_LENGTH, OPT_COMMON, OPT_REGISTERED,
-	OPT_NO_SYNC, OPT_BYTE, OPT_SEED, OPT_FILE,
-};
-
-#define W (1U << BMCTL_OP_WRITE)
-#define R (1U << BMCTL_OP_READ)
-#define F (1U << BMCTL_OP_FILL)
-#define V (1U << BMCTL_OP_VERIFY)
-
-static const struct xfer_opt {
-	const char *name;
-	const char *short_name;
-	bool has_arg;
-	unsigned int ops;	/* commands that take it */
-	enum opt_id id;
-} xfer_opts[] = {
-	{ "--device", "-d", true, W | R | F | V, OPT_DEVICE },
-	{ "--offset", "-o", true, W | R | F | V, OPT_OFFSET },
-	{ "--length", "-l", true, W | R | F | V, OPT_LENGTH },
-	{ "--common", NULL, false, W | R | F | V, OPT_COMMON },
-	{ "--registered", NULL, false, W | R | F | V, OPT_REGISTERED },
-	{ "--no-sync", NULL, false, W | R | F | V, OPT_NO_SYNC },
-	{ "--byte", NULL, true, F | V, OPT_BYTE },
-	{ "--seed", NULL, true, F | V, OPT_SEED },
-	{ "--file", NULL, true, V, OPT_FILE },
-};
-
 /**
  * struct xfer_args - a transfer command's options, once parsed
  * @op: the command
@@ -147,20 +119,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int usage_error(struct bmctl_ctx *ctx, const char *name,
-		       const char *msg)
-{
-	char hint[64];
-	struct bmctl_error e = {
-		.subject = name,
-		.msg = msg,
-		.hint = hint,
-	};
-
-	snprintf(hint, sizeof(hint), "see 'bmctl help %s'", name);
-	ctx->ops->error(ctx, &e);
-	return -1;
-}
+#define usage_error bmctl_usage_error
 
 /* Decimal or 0x-hexadecimal, the whole string, up to @max */
 static int parse_uint(const char *s, uint64_t max, uint64_t *v)
@@ -179,23 +138,32 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *v)
 }
 
 static int opt_value(struct bmctl_ctx *ctx, struct xfer_args *a,
-		     const struct xfer_opt *o, const char *given,
-		     const char *val)
+		     const struct bmctl_optarg *o)
 {
+	const char *given = o->given, *val = o->val;
 	char msg[256];
 	uint64_t v;
 
 	switch (o->id) {
-	case OPT_DEVICE:
+	case BMCTL_OPT_DEVICE:
 		a->device = val;
 		return 0;
-	case OPT_FILE:
+	case BMCTL_OPT_COMMON:
+		a->common = true;
+		return 0;
+	case BMCTL_OPT_REGISTERED:
+		a->registered = true;
+		return 0;
+	case BMCTL_OPT_NO_SYNC:
+		a->no_sync = true;
+		return 0;
+	case BMCTL_OPT_FILE:
 		a->file = val;
 		break;
-	case OPT_OFFSET:
-	case OPT_LENGTH:
-		if (bm_parse_size(val, o->id == OPT_OFFSET ? &a->offset :
-							    &a->length)) {
+	case BMCTL_OPT_OFFSET:
+	case BMCTL_OPT_LENGTH:
+		if (bm_parse_size(val, o->id == BMCTL_OPT_OFFSET ? &a->offset :
+								  &a->length)) {
 			snprintf(msg, sizeof(msg),
 				 errno == ERANGE ?
 				 "%s '%s': more than 2^64 bytes" :
@@ -203,13 +171,13 @@ static int opt_value(struct bmctl_ctx *ctx, struct xfer_args *a,
 				 given, val);
 			return usage_error(ctx, a->name, msg);
 		}
-		if (o->id == OPT_LENGTH && !a->length) {
+		if (o->id == BMCTL_OPT_LENGTH && !a->length) {
 			snprintf(msg, sizeof(msg), "%s must be at least 1",
 				 given);
 			return usage_error(ctx, a->name, msg);
 		}
 		return 0;
-	case OPT_BYTE:
+	case BMCTL_OPT_BYTE:
 		if (parse_uint(val, 0xff, &v)) {
 			snprintf(msg, sizeof(msg),
 				 "%s '%s': not a byte (0 to 255, or 0x00 to 0xff)",
@@ -218,7 +186,7 @@ static int opt_value(struct bmctl_ctx *ctx, struct xfer_args *a,
 		}
 		a->byte = (uint8_t)v;
 		break;
-	case OPT_SEED:
+	case BMCTL_OPT_SEED:
 		if (parse_uint(val, UINT64_MAX, &a->seed)) {
 			snprintf(msg, sizeof(msg),
 				 "%s '%s': not a seed (a number, decimal or 0x-hexadecimal)",
@@ -229,99 +197,40 @@ static int opt_value(struct bmctl_ctx *ctx, struct xfer_args *a,
 	default:
 		return 0;
 	}
-	/* the pattern options */
-	if (a->pattern_opt && strcmp(a->pattern_opt, o->name)) {
+	/* the pattern options (long only: given is their name) */
+	if (a->pattern_opt && strcmp(a->pattern_opt, given)) {
 		snprintf(msg, sizeof(msg),
 			 "%s and %s conflict: give one pattern",
-			 a->pattern_opt, o->name);
+			 a->pattern_opt, given);
 		return usage_error(ctx, a->name, msg);
 	}
-	a->pattern_opt = o->name;
-	a->pattern = o->id == OPT_BYTE ? BMCTL_PATTERN_BYTE :
-		     o->id == OPT_SEED ? BMCTL_PATTERN_SEED :
-					 BMCTL_PATTERN_FILE;
+	a->pattern_opt = given;
+	a->pattern = o->id == BMCTL_OPT_BYTE ? BMCTL_PATTERN_BYTE :
+		     o->id == BMCTL_OPT_SEED ? BMCTL_PATTERN_SEED :
+					       BMCTL_PATTERN_FILE;
 	return 0;
 }
 
-/*
- * Find option @arg for @a->op: "--offset", "--offset=4k", "-o", "-o4k".
- * Sets *@val to an attached value, or NULL.
- */
-static const struct xfer_opt *find_opt(const struct xfer_args *a,
-				       const char *arg, const char **val)
+/* The options in the order given, then FILE (write and read) */
+static int parse_args(struct bmctl_ctx *ctx, struct xfer_args *a,
+		      const struct bmctl_args *args)
 {
-	size_t k, n;
-
-	*val = NULL;
-	for (k = 0; k < sizeof(xfer_opts) / sizeof(xfer_opts[0]); k++) {
-		const struct xfer_opt *o = &xfer_opts[k];
-
-		if (!(o->ops & (1U << a->op)))
-			continue;
-		n = strlen(o->name);
-		if (!strncmp(arg, o->name, n) &&
-		    (!arg[n] || (arg[n] == '=' && o->has_arg))) {
-			*val = arg[n] ? arg + n + 1 : NULL;
-			return o;
-		}
-		if (o->short_name && !strncmp(arg, o->short_name, 2) &&
-		    (!arg[2] || o->has_arg)) {
-			*val = arg[2] ? arg + 2 : NULL;
-			return o;
-		}
-	}
-	return NULL;
-}
-
-static int parse_args(struct bmctl_ctx *ctx, struct xfer_args *a, int argc,
-		      char **argv)
-{
-	bool dashdash = false, takes_file;
+	bool takes_file = a->op == BMCTL_OP_WRITE || a->op == BMCTL_OP_READ;
 	char msg[256];
-	int i;
+	int k;
 
-	takes_file = a->op == BMCTL_OP_WRITE || a->op == BMCTL_OP_READ;
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val;
-		const struct xfer_opt *o;
-
-		if (!dashdash && !strcmp(arg, "--")) {
-			dashdash = true;
-			continue;
-		}
-		if (dashdash || arg[0] != '-' || !arg[1]) {
-			if (!takes_file || a->file) {
-				snprintf(msg, sizeof(msg),
-					 takes_file ? "too many arguments" :
-					 "unexpected argument '%s'", arg);
-				return usage_error(ctx, a->name, msg);
-			}
-			a->file = arg;
-			continue;
-		}
-		o = find_opt(a, arg, &val);
-		if (!o) {
-			snprintf(msg, sizeof(msg), "unknown option '%s'", arg);
-			return usage_error(ctx, a->name, msg);
-		}
-		if (o->has_arg && !val) {
-			if (i + 1 == argc) {
-				snprintf(msg, sizeof(msg),
-					 "option '%s' needs a value", arg);
-				return usage_error(ctx, a->name, msg);
-			}
-			val = argv[++i];
-		}
-		if (o->id == OPT_COMMON)
-			a->common = true;
-		else if (o->id == OPT_REGISTERED)
-			a->registered = true;
-		else if (o->id == OPT_NO_SYNC)
-			a->no_sync = true;
-		else if (opt_value(ctx, a, o, strncmp(arg, "--", 2) ?
-				   o->short_name : o->name, val))
+	for (k = 0; k < args->nopts; k++)
+		if (opt_value(ctx, a, &args->opts[k]))
 			return -1;
+	if (args->npos && !takes_file) {
+		snprintf(msg, sizeof(msg), "unexpected argument '%s'",
+			 args->pos[0]);
+		return usage_error(ctx, a->name, msg);
 	}
+	if (args->npos > 1)
+		return usage_error(ctx, a->name, "too many arguments");
+	if (args->npos)
+		a->file = args->pos[0];
 	return 0;
 }
 
@@ -986,10 +895,10 @@ static int run(struct xfer_run *x)
 	return 0;
 }
 
-int bmctl_xfer_cmd(struct bmctl_ctx *ctx, enum bmctl_xfer_op op, int argc,
-		   char **argv)
+int bmctl_xfer_cmd(struct bmctl_ctx *ctx, enum bmctl_xfer_op op,
+		   const struct bmctl_args *args)
 {
-	struct xfer_args a = { .op = op, .name = argv[0] };
+	struct xfer_args a = { .op = op, .name = args->name };
 	struct xfer_run x = {
 		.ctx = ctx,
 		.a = &a,
@@ -999,7 +908,7 @@ int bmctl_xfer_cmd(struct bmctl_ctx *ctx, enum bmctl_xfer_op op, int argc,
 	};
 	int ret;
 
-	if (parse_args(ctx, &a, argc, argv) || check_args(ctx, &a))
+	if (parse_args(ctx, &a, args) || check_args(ctx, &a))
 		return -1;
 	x.rep.op = op;
 	x.rep.common = a.common;

@@ -146,6 +146,12 @@ expect 1 "bmctl: write: unknown option '--bogus' (see 'bmctl help write')" write
 expect 1 "bmctl: write: unknown option '--common=1'" write --common=1 "$tmp/in"
 expect 1 "bmctl: fill: unexpected argument 'extra'" fill -l 4k --byte 0 extra
 expect 1 "bmctl: write: too many arguments" write "$tmp/in" "$tmp/in"
+# getopt_long(3) forms: attached values, --opt=, options before the command
+expect 1 "bmctl: fill: unexpected argument 'extra'" fill -l4k --byte=0 extra
+expect 1 "bmctl: write: --offset '': not a size" write --offset= "$tmp/in"
+expect 1 "bmctl: info: option '--device' needs a value" info --device
+expect 1 "bmctl: unknown option '-d' (see 'bmctl help')" -d 0 info
+expect 1 "bmctl: unknown option '-x' (see 'bmctl help')" -x list
 for f in "" "-"; do
 	# shellcheck disable=SC2086
 	expect 1 "" --json read -l 4k $f

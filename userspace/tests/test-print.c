@@ -15,16 +15,17 @@ static const struct bmctl_opt opts[] = {
 	{ "--json", "-j", "print JSON" },
 };
 
-static int cmd_none(struct bmctl_ctx *ctx, int argc, char **argv)
+static int cmd_none(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 {
 	(void)ctx;
-	(void)argc;
-	(void)argv;
+	(void)a;
 	return 0;
 }
 
+static const int no_opts[] = { 0 };
+
 static const struct bmctl_cmd cmds[] = {
-	{ "info", "[DEVICE]", "show \"a\" card", "details\n", cmd_none },
+	{ "info", "[DEVICE]", "show \"a\" card", "details\n", no_opts, cmd_none },
 };
 
 static void edu_card(struct bmctl_card *c, const char *path)
