@@ -21,51 +21,7 @@
 #define PAGE		4096UL
 #define RACE_SECONDS	3
 
-struct card {
-	int id, fd;
-	struct busmaster_info info;
-};
-
-FIXTURE(cards) {
-	int n;
-	struct card c[BM_MAX_CARDS];
-};
-
-FIXTURE_SETUP(cards)
-{
-	int ids[BM_MAX_CARDS];
-
-	self->n = bm_list_cards(ids, BM_MAX_CARDS);
-	if (!self->n)
-		SKIP(return, "no /dev/busmaster*");
-	for (int i = 0; i < self->n; i++) {
-		self->c[i].id = ids[i];
-		self->c[i].fd = bm_open_id(ids[i], O_RDWR);
-		ASSERT_LE(0, self->c[i].fd);
-		ASSERT_EQ(0, bm_info(self->c[i].fd, &self->c[i].info));
-	}
-}
-
-FIXTURE_TEARDOWN(cards)
-{
-	for (int i = 0; i < self->n; i++)
-		close(self->c[i].fd);
-}
-
-static int common_alloc(int fd, uint64_t len, struct busmaster_common_alloc *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->size = sizeof(*a);
-	a->length = len;
-	return ioctl(fd, BUSMASTER_IOCTL_COMMON_ALLOC, a);
-}
-
-static int common_free(int fd, uint32_t handle)
-{
-	struct busmaster_common_free f = { .size = sizeof(f), .handle = handle };
-
-	return ioctl(fd, BUSMASTER_IOCTL_COMMON_FREE, &f);
-}
+BM_CARD_FIXTURE(card)
 
 static int reg_buffer(int fd, void *buf, uint64_t len, uint32_t flags,
 		      struct busmaster_register *r)
@@ -102,7 +58,7 @@ static void *race_create(void *arg)
 	while (!atomic_load(&r->stop)) {
 		struct busmaster_common_alloc a;
 		struct busmaster_register reg;
-		int ret = r->common ? common_alloc(r->fd, PAGE, &a) :
+		int ret = r->common ? bm_common_alloc(r->fd, PAGE, &a) :
 				      reg_buffer(r->fd, r->buf, PAGE, 0, &reg);
 
 		if (!ret)
@@ -119,7 +75,7 @@ static void *race_destroy(void *arg)
 	struct race *r = arg;
 
 	for (uint32_t h = 1; !atomic_load(&r->stop); h = h % 8 + 1) {
-		int ret = r->common ? common_free(r->fd, h) : unreg_buffer(r->fd, h);
+		int ret = r->common ? bm_common_free(r->fd, h) : unreg_buffer(r->fd, h);
 
 		if (!ret)
 			atomic_fetch_add(&r->destroyed, 1);
@@ -129,7 +85,7 @@ static void *race_destroy(void *arg)
 	return NULL;
 }
 
-static void run_race(struct __test_metadata *_metadata, struct card *c, bool common)
+static void run_race(struct __test_metadata *_metadata, struct bm_card *c, bool common)
 {
 	struct race r = { .common = common };
 	pthread_t creator, destroyer;
@@ -157,17 +113,15 @@ static void run_race(struct __test_metadata *_metadata, struct card *c, bool com
 }
 
 /* COMMON_FREE on another thread never meets a half-built buffer. */
-TEST_F(cards, common_alloc_races_common_free)
+TEST_F(card, common_alloc_races_common_free)
 {
-	for (int i = 0; i < self->n; i++)
-		run_race(_metadata, &self->c[i], true);
+	run_race(_metadata, &self->c, true);
 }
 
 /* UNREGISTER on another thread never meets a half-built buffer. */
-TEST_F(cards, register_races_unregister)
+TEST_F(card, register_races_unregister)
 {
-	for (int i = 0; i < self->n; i++)
-		run_race(_metadata, &self->c[i], false);
+	run_race(_metadata, &self->c, false);
 }
 
 /* An argument struct on a page made read-only once it is filled in. */
@@ -190,52 +144,51 @@ static void *readonly_arg(void *src, size_t len)
  * The answer cannot be copied back: the call fails with EFAULT and keeps
  * nothing (no pin, no charge, no buffer, no handle left behind).
  */
-TEST_F(cards, refused_answer_keeps_nothing)
+TEST_F(card, refused_answer_keeps_nothing)
 {
 	const uint64_t len = 1 << 20;
 	uint8_t *buf = aligned_alloc(PAGE, len);
 
 	ASSERT_NE(NULL, buf);
 	memset(buf, 0xa5, len);
-	for (int i = 0; i < self->n; i++) {
-		struct card *c = &self->c[i];
-		long pin0 = bm_vm_pin_kb();
-		long pinned0 = bm_debugfs_read(c->id, "pinned_pages");
-		long common0 = bm_debugfs_read(c->id, "common_buffers");
-		struct busmaster_register r = {
-			.size = sizeof(r), .addr = (uintptr_t)buf, .length = len,
-		};
-		struct busmaster_common_alloc a = { .size = sizeof(a), .length = len };
-		void *ro;
+	struct bm_card *c = &self->c;
+	long pin0 = bm_vm_pin_kb();
+	long pinned0 = bm_debugfs_read(c->id, "pinned_pages");
+	long common0 = bm_debugfs_read(c->id, "common_buffers");
+	struct busmaster_register r = {
+		.size = sizeof(r), .addr = (uintptr_t)buf, .length = len,
+	};
+	struct busmaster_common_alloc a = { .size = sizeof(a), .length = len };
+	void *ro;
 
-		ASSERT_LE(0, pin0) TH_LOG("no VmPin in /proc/self/status");
-		ro = readonly_arg(&r, sizeof(r));
-		ASSERT_NE(NULL, ro);
-		EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_REGISTER, ro));
-		EXPECT_EQ(EFAULT, errno);
-		munmap(ro, PAGE);
-		EXPECT_EQ(pin0, bm_vm_pin_kb());
-		if (pinned0 >= 0)
-			EXPECT_EQ(pinned0, bm_debugfs_read(c->id, "pinned_pages"));
-		/* Whatever handle it would have had names nothing. */
-		for (uint32_t h = 1; h <= 4; h++) {
-			EXPECT_EQ(-1, unreg_buffer(c->fd, h));
-			EXPECT_EQ(ENOENT, errno);
-		}
-
-		ro = readonly_arg(&a, sizeof(a));
-		ASSERT_NE(NULL, ro);
-		EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_COMMON_ALLOC, ro));
-		EXPECT_EQ(EFAULT, errno);
-		munmap(ro, PAGE);
-		EXPECT_EQ(pin0, bm_vm_pin_kb());
-		if (common0 >= 0)
-			EXPECT_EQ(common0, bm_debugfs_read(c->id, "common_buffers"));
-		for (uint32_t h = 1; h <= 4; h++) {
-			EXPECT_EQ(-1, common_free(c->fd, h));
-			EXPECT_EQ(ENOENT, errno);
-		}
+	ASSERT_LE(0, pin0) TH_LOG("no VmPin in /proc/self/status");
+	ro = readonly_arg(&r, sizeof(r));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_REGISTER, ro));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, PAGE);
+	EXPECT_EQ(pin0, bm_vm_pin_kb());
+	if (pinned0 >= 0)
+		EXPECT_EQ(pinned0, bm_debugfs_read(c->id, "pinned_pages"));
+	/* Whatever handle it would have had names nothing. */
+	for (uint32_t h = 1; h <= 4; h++) {
+		EXPECT_EQ(-1, unreg_buffer(c->fd, h));
+		EXPECT_EQ(ENOENT, errno);
 	}
+
+	ro = readonly_arg(&a, sizeof(a));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_COMMON_ALLOC, ro));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, PAGE);
+	EXPECT_EQ(pin0, bm_vm_pin_kb());
+	if (common0 >= 0)
+		EXPECT_EQ(common0, bm_debugfs_read(c->id, "common_buffers"));
+	for (uint32_t h = 1; h <= 4; h++) {
+		EXPECT_EQ(-1, bm_common_free(c->fd, h));
+		EXPECT_EQ(ENOENT, errno);
+	}
+
 	free(buf);
 }
 
@@ -245,33 +198,30 @@ TEST_F(cards, refused_answer_keeps_nothing)
  * EMFILE (pinning it first would say EFAULT), and a 65th COMMON_ALLOC of
  * the largest size says EMFILE (allocating it first: ENOMEM or a wait).
  */
-TEST_F(cards, limits_come_before_the_work)
+TEST_F(card, limits_come_before_the_work)
 {
 	const size_t n = BUSMASTER_REGISTER_PER_FILE;
 	uint8_t *pages = aligned_alloc(PAGE, n * PAGE);
 	void *hole = mmap(NULL, 1 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
+	int fd = bm_open_id(self->c.id, O_RDWR);
+	struct busmaster_common_alloc a;
+	struct busmaster_register r;
 
 	ASSERT_NE(NULL, pages);
 	ASSERT_NE(MAP_FAILED, hole);
 	ASSERT_EQ(0, munmap(hole, 1 << 20));	/* an address with nothing behind it */
 	memset(pages, 1, n * PAGE);
-	for (int i = 0; i < self->n; i++) {
-		int fd = bm_open_id(self->c[i].id, O_RDWR);
-		struct busmaster_common_alloc a;
-		struct busmaster_register r;
-
-		ASSERT_LE(0, fd);
-		for (size_t k = 0; k < n; k++)
-			ASSERT_EQ(0, reg_buffer(fd, pages + k * PAGE, PAGE, 0, &r));
-		EXPECT_EQ(-1, reg_buffer(fd, hole, 1 << 20, 0, &r));
-		EXPECT_EQ(EMFILE, errno);
-		for (int k = 0; k < BUSMASTER_COMMON_PER_FILE; k++)
-			ASSERT_EQ(0, common_alloc(fd, PAGE, &a));
-		EXPECT_EQ(-1, common_alloc(fd, self->c[i].info.common_max, &a));
-		EXPECT_EQ(EMFILE, errno);
-		close(fd);
-	}
+	ASSERT_LE(0, fd);
+	for (size_t k = 0; k < n; k++)
+		ASSERT_EQ(0, reg_buffer(fd, pages + k * PAGE, PAGE, 0, &r));
+	EXPECT_EQ(-1, reg_buffer(fd, hole, 1 << 20, 0, &r));
+	EXPECT_EQ(EMFILE, errno);
+	for (int k = 0; k < BUSMASTER_COMMON_PER_FILE; k++)
+		ASSERT_EQ(0, bm_common_alloc(fd, PAGE, &a));
+	EXPECT_EQ(-1, bm_common_alloc(fd, self->c.info.common_max, &a));
+	EXPECT_EQ(EMFILE, errno);
+	close(fd);
 	free(pages);
 }
 
@@ -283,7 +233,7 @@ TEST_F(cards, limits_come_before_the_work)
  * the conflict are let go); so is a transfer of it, either way, and a
  * range mapping one page twice. The pages are free once it goes.
  */
-TEST_F(cards, registered_memory_is_the_registrations_alone)
+TEST_F(card, registered_memory_is_the_registrations_alone)
 {
 	const uint64_t len = 16 * PAGE;
 	uint8_t *buf = aligned_alloc(PAGE, len);
@@ -302,46 +252,45 @@ TEST_F(cards, registered_memory_is_the_registrations_alone)
 				   MAP_SHARED | MAP_FIXED, memfd, 0));
 	memset(twice, 3, PAGE);
 	memset(buf, 7, len);
-	for (int i = 0; i < self->n; i++) {
-		struct card *c = &self->c[i];
-		int other = bm_open_id(c->id, O_RDWR);
-		uint64_t a = c->info.alignment;
-		struct busmaster_register r, r2;
-		struct busmaster_transfer t;
-		long pinned0;
+	struct bm_card *c = &self->c;
+	int other = bm_open_id(c->id, O_RDWR);
+	uint64_t a = c->info.alignment;
+	struct busmaster_register r, r2;
+	struct busmaster_transfer t;
+	long pinned0;
 
-		ASSERT_LE(0, other);
-		ASSERT_EQ(0, reg_buffer(c->fd, buf + 4 * PAGE, 8 * PAGE,
-					BUSMASTER_REG_CARD_WRITES, &r));
-		pinned0 = bm_debugfs_read(c->id, "pinned_pages");
-		/* Pages 2-3 are claimed before page 4 conflicts: let go again. */
-		EXPECT_EQ(-1, reg_buffer(other, buf + 2 * PAGE, 4 * PAGE,
-					 BUSMASTER_REG_CARD_WRITES, &r2));
-		EXPECT_EQ(EBUSY, errno);
-		EXPECT_EQ(pinned0, bm_debugfs_read(c->id, "pinned_pages"));
-		EXPECT_EQ(0, reg_buffer(other, buf + 2 * PAGE, 2 * PAGE,
-					BUSMASTER_REG_CARD_WRITES, &r2));
-		EXPECT_EQ(0, unreg_buffer(other, r2.handle));
-		/* Transfers of it, either way: use the handle instead. */
-		EXPECT_EQ(-1, bm_xfer(other, buf + 11 * PAGE, a, 0,
-				      BUSMASTER_XFER_FROM_CARD, 0, &t));
-		EXPECT_EQ(EBUSY, errno);
-		EXPECT_EQ(-1, bm_xfer(other, buf + 11 * PAGE, a, 0, 0, 0, &t));
-		EXPECT_EQ(EBUSY, errno);
-		/* Read-only and overlapping: EBUSY as well. */
-		EXPECT_EQ(-1, reg_buffer(other, buf, len, 0, &r2));
-		EXPECT_EQ(EBUSY, errno);
-		/* Once the first goes, the card may write it through another. */
-		EXPECT_EQ(0, unreg_buffer(c->fd, r.handle));
-		EXPECT_EQ(0, reg_buffer(other, buf, len, BUSMASTER_REG_CARD_WRITES, &r2));
-		EXPECT_EQ(0, unreg_buffer(other, r2.handle));
-		/* One page at two addresses in one range. */
-		EXPECT_EQ(-1, reg_buffer(other, twice, 2 * PAGE,
-					 BUSMASTER_REG_CARD_WRITES, &r2));
-		EXPECT_EQ(EBUSY, errno);
-		EXPECT_EQ(0, bm_debugfs_read_file("/sys/kernel/debug/busmaster/claimed_pages"));
-		close(other);
-	}
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, reg_buffer(c->fd, buf + 4 * PAGE, 8 * PAGE,
+				BUSMASTER_REG_CARD_WRITES, &r));
+	pinned0 = bm_debugfs_read(c->id, "pinned_pages");
+	/* Pages 2-3 are claimed before page 4 conflicts: let go again. */
+	EXPECT_EQ(-1, reg_buffer(other, buf + 2 * PAGE, 4 * PAGE,
+				 BUSMASTER_REG_CARD_WRITES, &r2));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(pinned0, bm_debugfs_read(c->id, "pinned_pages"));
+	EXPECT_EQ(0, reg_buffer(other, buf + 2 * PAGE, 2 * PAGE,
+				BUSMASTER_REG_CARD_WRITES, &r2));
+	EXPECT_EQ(0, unreg_buffer(other, r2.handle));
+	/* Transfers of it, either way: use the handle instead. */
+	EXPECT_EQ(-1, bm_xfer(other, buf + 11 * PAGE, a, 0,
+			      BUSMASTER_XFER_FROM_CARD, 0, &t));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, bm_xfer(other, buf + 11 * PAGE, a, 0, 0, 0, &t));
+	EXPECT_EQ(EBUSY, errno);
+	/* Read-only and overlapping: EBUSY as well. */
+	EXPECT_EQ(-1, reg_buffer(other, buf, len, 0, &r2));
+	EXPECT_EQ(EBUSY, errno);
+	/* Once the first goes, the card may write it through another. */
+	EXPECT_EQ(0, unreg_buffer(c->fd, r.handle));
+	EXPECT_EQ(0, reg_buffer(other, buf, len, BUSMASTER_REG_CARD_WRITES, &r2));
+	EXPECT_EQ(0, unreg_buffer(other, r2.handle));
+	/* One page at two addresses in one range. */
+	EXPECT_EQ(-1, reg_buffer(other, twice, 2 * PAGE,
+				 BUSMASTER_REG_CARD_WRITES, &r2));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, bm_debugfs_read_file("/sys/kernel/debug/busmaster/claimed_pages"));
+	close(other);
+
 	munmap(twice, 2 * PAGE);
 	close(memfd);
 	free(buf);
@@ -373,33 +322,32 @@ static void *write_same_page(void *arg)
  * rather than map it twice: all succeed, and the page holds the card's
  * bytes.
  */
-TEST_F(cards, concurrent_writers_of_a_page_take_turns)
+TEST_F(card, concurrent_writers_of_a_page_take_turns)
 {
-	for (int i = 0; i < self->n; i++) {
-		struct card *c = &self->c[i];
-		uint64_t len = bm_align_down(c->info.card_mem_size < 1024 ?
-					     c->info.card_mem_size : 1024, c->info.alignment);
-		uint8_t *buf = aligned_alloc(PAGE, PAGE), want[1024];
-		struct writer w[4];
-		pthread_t th[4];
-		struct busmaster_transfer t;
+	struct bm_card *c = &self->c;
+	uint64_t len = bm_align_down(c->info.card_mem_size < 1024 ?
+				     c->info.card_mem_size : 1024, c->info.alignment);
+	uint8_t *buf = aligned_alloc(PAGE, PAGE), want[1024];
+	struct writer w[4];
+	pthread_t th[4];
+	struct busmaster_transfer t;
 
-		ASSERT_NE(NULL, buf);
-		for (uint64_t k = 0; k < len; k++)
-			want[k] = (uint8_t)(k * 13 + i);
-		ASSERT_EQ(0, bm_xfer(c->fd, want, len, 0, 0, 0, &t));
-		memset(buf, 0, PAGE);
-		for (int k = 0; k < 4; k++) {
-			w[k] = (struct writer){ .fd = c->fd, .buf = buf, .len = len };
-			ASSERT_EQ(0, pthread_create(&th[k], NULL, write_same_page, &w[k]));
-		}
-		for (int k = 0; k < 4; k++) {
-			pthread_join(th[k], NULL);
-			EXPECT_EQ(0, w[k].failed) TH_LOG("%s: errno %d", c->info.pci_slot, w[k].err);
-		}
-		EXPECT_EQ(0, memcmp(buf, want, len));
-		free(buf);
+	ASSERT_NE(NULL, buf);
+	for (uint64_t k = 0; k < len; k++)
+		want[k] = (uint8_t)(k * 13 + variant->index);
+	ASSERT_EQ(0, bm_xfer(c->fd, want, len, 0, 0, 0, &t));
+	memset(buf, 0, PAGE);
+	for (int k = 0; k < 4; k++) {
+		w[k] = (struct writer){ .fd = c->fd, .buf = buf, .len = len };
+		ASSERT_EQ(0, pthread_create(&th[k], NULL, write_same_page, &w[k]));
 	}
+	for (int k = 0; k < 4; k++) {
+		pthread_join(th[k], NULL);
+		EXPECT_EQ(0, w[k].failed) TH_LOG("%s: errno %d", c->info.pci_slot, w[k].err);
+	}
+	EXPECT_EQ(0, memcmp(buf, want, len));
+	free(buf);
+
 }
 
 TEST_HARNESS_MAIN

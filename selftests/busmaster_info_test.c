@@ -292,6 +292,207 @@ TEST_F(card, bad_pointer_is_efault)
 	EXPECT_EQ(EFAULT, errno);
 }
 
+/*
+ * The conventions every command shares (uapi/linux/busmaster.h), checked
+ * for each command from one table, as iommufd's selftests do: a @size
+ * below the command's first version, above a page, or longer than the
+ * kernel's struct with a non-zero tail is refused and nothing is written
+ * back; a longer struct with a zero tail, and the first version's size,
+ * are served; an unknown flag or a non-zero reserved field is EINVAL.
+ */
+#define offsetofend(T, f) (offsetof(T, f) + sizeof(((T *)0)->f))
+
+struct cmd_case {
+	const char *name;
+	unsigned long cmd;
+	size_t size;		/* sizeof() the struct of this ABI */
+	size_t min;		/* the first version's size */
+	size_t reserved;	/* offsetof() its reserved field */
+	/* a valid call: what it returns (errno, or 0) when sizes are fine */
+	void (*prep)(void *arg, void *page);
+	int ok;
+	/* undo a call that succeeded */
+	void (*undo)(int fd, void *arg);
+};
+
+static void prep_none(void *arg, void *page)
+{
+	(void)arg;
+	(void)page;
+}
+
+static void prep_transfer(void *arg, void *page)
+{
+	struct busmaster_transfer *t = arg;
+
+	(void)page;
+	t->flags = BUSMASTER_XFER_COMMON;	/* of a handle nobody has */
+	t->handle = 0x7fff0000;
+	t->length = 4096;
+}
+
+static void prep_alloc(void *arg, void *page)
+{
+	(void)page;
+	((struct busmaster_common_alloc *)arg)->length = 4096;
+}
+
+static void undo_alloc(int fd, void *arg)
+{
+	struct busmaster_common_free f = {
+		.size = sizeof(f),
+		.handle = ((struct busmaster_common_alloc *)arg)->handle,
+	};
+
+	ioctl(fd, BUSMASTER_IOCTL_COMMON_FREE, &f);
+}
+
+static void prep_bad_handle(void *arg, void *page)
+{
+	(void)page;
+	/* COMMON_FREE, UNREGISTER, SYNC: the handle follows size and flags */
+	((uint32_t *)arg)[2] = 0x7fff0000;
+}
+
+static void prep_sync(void *arg, void *page)
+{
+	struct busmaster_sync *s = arg;
+
+	prep_bad_handle(arg, page);
+	s->flags = BUSMASTER_SYNC_FOR_DEVICE;
+	s->length = 1;
+}
+
+static void prep_register(void *arg, void *page)
+{
+	struct busmaster_register *r = arg;
+
+	r->addr = (uintptr_t)page;
+	r->length = 4096;
+}
+
+static void undo_register(int fd, void *arg)
+{
+	struct busmaster_unregister u = {
+		.size = sizeof(u),
+		.handle = ((struct busmaster_register *)arg)->handle,
+	};
+
+	ioctl(fd, BUSMASTER_IOCTL_UNREGISTER, &u);
+}
+
+static void prep_transferv(void *arg, void *page)
+{
+	struct busmaster_transferv *t = arg;
+
+	(void)page;
+	t->count = 1;		/* at an address nobody can read */
+	t->iov = 16;
+}
+
+#define CMD(c, T, first_last, p, o, u)					\
+	{ #c, BUSMASTER_IOCTL_##c, sizeof(T), offsetofend(T, first_last),	\
+	  offsetof(T, reserved), p, o, u }
+
+static const struct cmd_case cmd_cases[] = {
+	CMD(INFO, struct busmaster_info, map_registers, prep_none, 0, NULL),
+	CMD(TRANSFER, struct busmaster_transfer, transfers, prep_transfer,
+	    ENOENT, NULL),
+	CMD(COMMON_ALLOC, struct busmaster_common_alloc, mmap_offset,
+	    prep_alloc, 0, undo_alloc),
+	CMD(COMMON_FREE, struct busmaster_common_free, reserved,
+	    prep_bad_handle, ENOENT, NULL),
+	CMD(REGISTER, struct busmaster_register, reserved, prep_register, 0,
+	    undo_register),
+	CMD(UNREGISTER, struct busmaster_unregister, reserved, prep_bad_handle,
+	    ENOENT, NULL),
+	CMD(SYNC, struct busmaster_sync, length, prep_sync, ENOENT, NULL),
+	CMD(TRANSFERV, struct busmaster_transferv, transfers, prep_transferv,
+	    EFAULT, NULL),
+};
+
+/* @c's valid argument in @buf, @size bytes long, ending in @tail if longer */
+static void prep_sized(const struct cmd_case *c, uint8_t *buf, size_t size,
+		       uint8_t tail, void *page)
+{
+	memset(buf, 0, 2 * 4096);
+	c->prep(buf, page);
+	((uint32_t *)buf)[0] = size;
+	if (size > c->size)
+		buf[size - 1] = tail;
+}
+
+/* Call @c as prep_sized() sets it up: 0 or the errno */
+static int call_sized(int fd, const struct cmd_case *c, uint8_t *buf,
+		      size_t size, uint8_t tail, void *page)
+{
+	prep_sized(c, buf, size, tail, page);
+	return ioctl(fd, c->cmd, buf) ? errno : 0;
+}
+
+/* The failed call wrote nothing back: @buf is still what prep() made */
+static bool untouched(const struct cmd_case *c, const uint8_t *buf,
+		      void *page)
+{
+	uint8_t ref[2 * 4096];
+
+	memset(ref, 0, sizeof(ref));
+	c->prep(ref, page);
+	return !memcmp(ref + 4, buf + 4, c->size - 4);
+}
+
+TEST_F(card, every_command_checks_size_flags_and_reserved)
+{
+	uint8_t *buf = aligned_alloc(4096, 2 * 4096);
+	uint8_t *page = aligned_alloc(4096, 4096);
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, page);
+	memset(page, 1, 4096);
+	for (size_t k = 0; k < sizeof(cmd_cases) / sizeof(cmd_cases[0]); k++) {
+		const struct cmd_case *c = &cmd_cases[k];
+		size_t too_small[] = { 0, 4, c->min - 1 };
+		int e;
+
+		for (size_t i = 0; i < 3; i++) {
+			e = call_sized(self->fd, c, buf, too_small[i], 0, page);
+			EXPECT_EQ(EINVAL, e) TH_LOG("%s, size %zu", c->name, too_small[i]);
+			EXPECT_TRUE(untouched(c, buf, page)) TH_LOG("%s, size %zu", c->name,
+								     too_small[i]);
+		}
+		e = call_sized(self->fd, c, buf, 4096 + 8, 0, page);
+		EXPECT_EQ(E2BIG, e) TH_LOG("%s, size past a page", c->name);
+		e = call_sized(self->fd, c, buf, c->size + 8, 0xff, page);
+		EXPECT_EQ(E2BIG, e) TH_LOG("%s, a longer struct with a non-zero tail", c->name);
+		EXPECT_TRUE(untouched(c, buf, page)) TH_LOG("%s, non-zero tail", c->name);
+
+		/* Served: a newer caller's zero tail, an older caller's size. */
+		e = call_sized(self->fd, c, buf, c->size + 8, 0, page);
+		EXPECT_EQ(c->ok, e) TH_LOG("%s, a longer struct with a zero tail: %s",
+					   c->name, strerror(e));
+		EXPECT_EQ(0, buf[c->size + 7]) TH_LOG("%s wrote past its struct", c->name);
+		if (!e && c->undo)
+			c->undo(self->fd, buf);
+		e = call_sized(self->fd, c, buf, c->min, 0, page);
+		EXPECT_EQ(c->ok, e) TH_LOG("%s, the first version's size %zu: %s",
+					   c->name, c->min, strerror(e));
+		if (!e && c->undo)
+			c->undo(self->fd, buf);
+
+		/* An unknown flag; a non-zero reserved field. */
+		prep_sized(c, buf, c->size, 0, page);
+		((uint32_t *)buf)[1] |= 1U << 31;
+		EXPECT_EQ(-1, ioctl(self->fd, c->cmd, buf)) TH_LOG("%s, flag bit 31", c->name);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s, flag bit 31", c->name);
+		prep_sized(c, buf, c->size, 0, page);
+		buf[c->reserved] = 1;
+		EXPECT_EQ(-1, ioctl(self->fd, c->cmd, buf)) TH_LOG("%s, reserved", c->name);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s, reserved field not zero", c->name);
+	}
+	free(buf);
+	free(page);
+}
+
 /* Several processes, each with many files open on every card at once. */
 TEST(many_opens_from_many_processes)
 {

@@ -20,31 +20,12 @@
 #define PAGE	4096UL
 #define GIB4	(1ULL << 32)
 
-/* Physical address of @va, 0 when not present, -1 when PFNs are hidden. */
-static int64_t phys_addr(const void *va)
-{
-	uint64_t entry, pfn;
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = pread(fd, &entry, sizeof(entry), (uintptr_t)va / PAGE * sizeof(entry));
-	close(fd);
-	if (n != sizeof(entry) || !(entry & (1ULL << 63)))
-		return 0;
-	pfn = entry & ((1ULL << 55) - 1);
-	if (!pfn)
-		return -1;	/* not CAP_SYS_ADMIN: the kernel hides PFNs */
-	return (int64_t)(pfn * PAGE + (uintptr_t)va % PAGE);
-}
-
 /* A page of @buf (touched) whose physical address is at or above 4 GiB. */
 static uint8_t *page_above_4g(uint8_t *buf, size_t len, int64_t *phys)
 {
 	for (size_t off = 0; off < len; off += PAGE) {
 		buf[off] = 1;
-		*phys = phys_addr(buf + off);
+		*phys = bm_phys_addr(buf + off);
 		if (*phys < 0)
 			return NULL;
 		if ((uint64_t)*phys >= GIB4)
@@ -119,7 +100,7 @@ TEST(card_writes_above_4g_through_bounce_buffers)
 			    info.bounce == BUSMASTER_BOUNCE_IOMMU);
 		TH_LOG("%s: %u-bit card wrote %llu bytes at physical %#llx via %s",
 		       info.pci_slot, info.dma_addr_bits, (unsigned long long)count,
-		       (unsigned long long)phys_addr(high), bm_bounce_name(info.bounce));
+		       (unsigned long long)bm_phys_addr(high), bm_bounce_name(info.bounce));
 		tested++;
 		close(fd);
 	}

@@ -205,6 +205,155 @@ static inline int bm_open_slot(const char *slot, struct busmaster_info *info)
 	return bm_find_slot(slot, info, NULL);
 }
 
+/**
+ * struct bm_card - one card of the lane, opened for a test
+ * @id: N of /dev/busmasterN
+ * @fd: the open node, or -1
+ * @info: its INFO
+ * @bar: its memory BAR mapped (bm_map_card_mem()), or NULL when it has none
+ *	or the caller may not map it (without root: the tests check round
+ *	trips only)
+ */
+struct bm_card {
+	int id;
+	int fd;
+	struct busmaster_info info;
+	uint8_t *bar;
+};
+
+/* Open card @id into @c: 0, or -1 with errno. */
+static inline int bm_card_open(struct bm_card *c, int id)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->fd = bm_open_id(id, O_RDWR);
+	if (c->fd < 0 || bm_info(c->fd, &c->info))
+		return -1;
+	if (!(c->info.caps & BUSMASTER_CAP_CARD_MEM_BAR))
+		return 0;
+	c->bar = bm_map_card_mem(&c->info);
+	if (!c->bar && errno != EACCES)
+		return -1;
+	return 0;
+}
+
+static inline void bm_card_close(struct bm_card *c)
+{
+	if (c->bar)
+		munmap(c->bar, c->info.card_mem_size);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/*
+ * Tests that run once per card, each card its own result (as iommufd's
+ * selftests run once per domain): BM_CARD_FIXTURE(F) declares fixture F
+ * with the card in self->c and variants card0 ... card3; the variants
+ * past the lane's cards skip, and a lane with more cards fails setup.
+ */
+#define BM_CARD_VARIANTS	4
+#define BM_CARD_FIXTURE(F)						\
+	FIXTURE(F) { struct bm_card c; };				\
+	FIXTURE_VARIANT(F) { int index; };				\
+	FIXTURE_VARIANT_ADD(F, card0) { .index = 0 };			\
+	FIXTURE_VARIANT_ADD(F, card1) { .index = 1 };			\
+	FIXTURE_VARIANT_ADD(F, card2) { .index = 2 };			\
+	FIXTURE_VARIANT_ADD(F, card3) { .index = 3 };			\
+	FIXTURE_SETUP(F)						\
+	{								\
+		int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS); \
+									\
+		self->c.fd = -1;					\
+		ASSERT_GE(BM_CARD_VARIANTS, n)				\
+			TH_LOG("%d cards: add variants", n);		\
+		if (variant->index >= n)				\
+			SKIP(return, "the lane has %d card%s", n,	\
+			     n == 1 ? "" : "s");			\
+		ASSERT_EQ(0, bm_card_open(&self->c, ids[variant->index])) \
+			TH_LOG("busmaster%d: %s", ids[variant->index],	\
+			       strerror(errno));			\
+	}								\
+	FIXTURE_TEARDOWN(F)						\
+	{								\
+		bm_card_close(&self->c);				\
+	}
+
+/* @len bytes of rand_r(@seed), which advances. */
+static inline void bm_fill_random(uint8_t *p, size_t len, unsigned int *seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)rand_r(seed);
+}
+
+/* The first byte where @a and @b differ, or -1. */
+static inline long bm_first_diff(const volatile uint8_t *a, const uint8_t *b,
+				 size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return (long)i;
+	return -1;
+}
+
+/* COMMON_ALLOC of @len bytes into @a: 0, or -1 with errno. */
+static inline int bm_common_alloc(int fd, uint64_t len,
+				  struct busmaster_common_alloc *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->length = len;
+	return ioctl(fd, BUSMASTER_IOCTL_COMMON_ALLOC, a);
+}
+
+static inline int bm_common_free(int fd, uint32_t handle)
+{
+	struct busmaster_common_free f = { .size = sizeof(f), .handle = handle };
+
+	return ioctl(fd, BUSMASTER_IOCTL_COMMON_FREE, &f);
+}
+
+/* REGISTER @len bytes at @addr; its handle in *@handle. 0, or -1 with errno. */
+static inline int bm_register(int fd, void *addr, uint64_t len, uint32_t flags,
+			      uint32_t *handle)
+{
+	struct busmaster_register r = { .size = sizeof(r), .flags = flags,
+					.addr = (uintptr_t)addr, .length = len };
+	int ret = ioctl(fd, BUSMASTER_IOCTL_REGISTER, &r);
+
+	*handle = r.handle;
+	return ret;
+}
+
+static inline int bm_unregister(int fd, uint32_t handle)
+{
+	struct busmaster_unregister u = { .size = sizeof(u), .handle = handle };
+
+	return ioctl(fd, BUSMASTER_IOCTL_UNREGISTER, &u);
+}
+
+/*
+ * The physical address of @va (from /proc/self/pagemap): 0 when the page is
+ * not present, -1 when the kernel hides PFNs (without CAP_SYS_ADMIN).
+ */
+static inline int64_t bm_phys_addr(const void *va)
+{
+	uint64_t entry, pfn;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &entry, sizeof(entry), (uintptr_t)va / 4096 * sizeof(entry));
+	close(fd);
+	if (n != sizeof(entry) || !(entry & (1ULL << 63)))
+		return 0;
+	pfn = entry & ((1ULL << 55) - 1);
+	if (!pfn)
+		return -1;
+	return (int64_t)(pfn * 4096 + (uintptr_t)va % 4096);
+}
+
 /* CLOCK_MONOTONIC in milliseconds. */
 static inline uint64_t bm_now_ms(void)
 {
