@@ -9,6 +9,8 @@
 #
 # Both install what they need with apt-get (as root) and cache downloads and
 # builds in $(BM_CACHE) (default ~/.cache/busmaster) and build/.
+# `make help` lists the narrower targets; docs/HACKING.md says when to use
+# which.
 
 KERNELS ?= 6.1 6.12 debug
 LANES ?=
@@ -23,15 +25,53 @@ FUZZ_SEED ?=
 FUZZ_KERNEL ?= debug
 FUZZ_LANES ?= card-mixed
 
-.PHONY: all run check fuzz module userspace selftests clean
+# make lane: one lane on one kernel, only built and booted (no static
+# checks): LANE=card-mixed KERNEL=6.12 TESTS="busmaster_info_test".
+LANE ?= card-mixed
+KERNEL ?= 6.12
+TESTS ?=
+
+.PHONY: all help run check lane fuzz checkpatch kernel-doc qtest datasheet \
+	module userspace selftests clean
 
 all: module userspace selftests
+
+help:
+	@echo 'make run          boot a guest with the cards, load the driver, show DMA'
+	@echo 'make check        every test: static, host, qtests, every lane on 6.1, 6.12, debug'
+	@echo '                  (KERNELS="6.12" LANES="card-mixed" narrow it)'
+	@echo 'make lane         one lane, built and booted only: LANE=$(LANE) KERNEL=$(KERNEL)'
+	@echo '                  TESTS="busmaster_info_test ..." (default: the lane'"'"'s tests)'
+	@echo 'make fuzz         the seeded fuzzer, long, on the debug kernel (FUZZ_SECONDS, FUZZ_SEED)'
+	@echo 'make checkpatch   checkpatch.pl --strict on kmod/ and uapi/'
+	@echo 'make kernel-doc   kernel-doc -Wall on kmod/ and uapi/'
+	@echo 'make qtest        build QEMU with the card and run its conformance tests'
+	@echo 'make datasheet    compare uapi/linux/busmaster_card.h with the datasheet'
+	@echo 'make module       the module for every kernel of KERNELS, W=1'
+	@echo 'make userspace    libbusmaster and bmctl (make -C userspace check: unit tests)'
+	@echo 'make selftests    the kselftest programs'
+	@echo 'make clean        remove build/'
 
 run:
 	vm/run.sh $(RUN_KERNEL) $(RUN_LANE)
 
 check:
 	vm/check.sh
+
+lane:
+	HOST_CHECKS=0 KERNELS="$(KERNEL)" LANES="$(LANE)" BM_TESTS="$(TESTS)" vm/check.sh
+
+checkpatch:
+	vm/lint.sh checkpatch
+
+kernel-doc:
+	vm/lint.sh kernel-doc
+
+qtest:
+	vm/build-qemu.sh --qtest
+
+datasheet:
+	vm/check-datasheet.py
 
 fuzz:
 	BM_TESTS=busmaster_fuzz_test BM_FUZZ_SECONDS=$(FUZZ_SECONDS) \
