@@ -22,10 +22,6 @@
 
 #include "bmctl.h"
 
-/* Bytes per request: big enough for speed, small enough for progress */
-#define CHUNK_SIZE	(4ULL << 20)
-/* Smallest common buffer worth asking for after ENOMEM */
-#define CHUNK_MIN	4096ULL
 /* Transfers above this show a progress bar (on a terminal) */
 #define PROGRESS_MIN	(1ULL << 20)
 /* Seconds between progress updates */
@@ -77,12 +73,10 @@ struct xfer_args {
  * @io_is_std: @io_fd is stdin or stdout, not to be closed
  * @known_len: the length is known before the first chunk (not so for
  *	stdin without -l)
- * @buf: the chunk buffer: user memory (registered or not), or the mapped
- *	common buffer
- * @chunk: its length
- * @handle: the common or registered buffer, or 0
- * @dma_what: why the last dma() failed when it was not the transfer
- *	itself (a sync), or NULL
+ * @stage: the staging buffer (libbusmaster: user memory, registered or
+ *	not, or a mapped common buffer), or NULL
+ * @buf: its memory
+ * @chunk: its length: bytes per request
  * @ref: verify --file: the file's bytes of a chunk
  * @start: when the command started (CLOCK_MONOTONIC)
  * @last_progress: when the progress bar was last drawn, or 0
@@ -100,11 +94,9 @@ struct xfer_run {
 	int io_fd;
 	bool io_is_std;
 	bool known_len;
+	struct bm_stage *stage;
 	uint8_t *buf;
 	size_t chunk;
-	uint32_t handle;
-	const char *dma_what;
-	char dma_msg[BM_ERR_STR_LEN + 64];
 	uint8_t *ref;
 	double start;
 	double last_progress;
@@ -364,9 +356,6 @@ static void describe(const struct xfer_run *x, uint64_t len, uint64_t off,
 		   (x->a->common ? BUSMASTER_XFER_COMMON : 0) |
 		   (x->a->registered ? BUSMASTER_XFER_REGISTERED : 0) |
 		   (x->a->no_sync ? BUSMASTER_XFER_NO_SYNC : 0);
-	t->handle = x->handle;
-	t->addr = x->a->common || x->a->registered ? 0 :
-		  (uint64_t)(uintptr_t)x->buf;
 	t->length = len;
 	t->card_offset = off;
 	t->card_status = x->rep.card_status;
@@ -421,97 +410,26 @@ static int check_card(struct xfer_run *x)
 	return 0;
 }
 
-/* ---- the chunk buffer ---- */
-
-static size_t chunk_size(const struct xfer_run *x, uint64_t total)
-{
-	uint64_t c = CHUNK_SIZE, align = x->info.alignment ?
-					 x->info.alignment : 1;
-
-	if (total < c)
-		c = total;
-	c -= c % align;
-	return (size_t)(c ? c : align);
-}
-
-static int alloc_common(struct xfer_run *x)
-{
-	uint64_t mmap_off;
-	size_t c = x->chunk;
-	int err;
-
-	for (;;) {
-		if (!bm_common_alloc(x->fd, c, &x->handle, &mmap_off))
-			break;
-		err = errno;
-		if (err != ENOMEM || c / 2 < CHUNK_MIN ||
-		    (c / 2) % (x->info.alignment ? x->info.alignment : 1))
-			return bmctl_report(x->ctx, x->card, err,
-				    "allocating a common buffer",
-				    bm_strerror_common(err));
-		c /= 2;
-	}
-	x->buf = bm_common_map(x->fd, mmap_off, c);
-	if (!x->buf)
-		return bmctl_report(x->ctx, x->card, errno,
-			    "mapping the common buffer", NULL);
-	x->chunk = c;
-	return 0;
-}
-
-/*
- * Register the chunk buffer once (pinned, charged to RLIMIT_MEMLOCK and
- * mapped for the card until free_buffers()); every chunk then reuses it.
- * Over the limit, a smaller part of it is registered instead.
- */
-static int register_buffer(struct xfer_run *x)
-{
-	bool from = x->a->op == BMCTL_OP_READ || x->a->op == BMCTL_OP_VERIFY;
-	uint32_t flags = from ? BUSMASTER_REG_CARD_WRITES : 0;
-	uint64_t align = x->info.alignment ? x->info.alignment : 1;
-	char why[BM_ERR_STR_LEN], size[BM_SIZE_STR_LEN], min[BM_SIZE_STR_LEN];
-	size_t c = x->chunk;
-	int err;
-
-	for (;;) {
-		if (!bm_register(x->fd, x->buf, c, flags, &x->handle))
-			break;
-		err = errno;
-		if (err != ENOMEM || c / 2 < CHUNK_MIN || (c / 2) % align)
-			goto fail;
-		c /= 2;
-	}
-	x->chunk = c;
-	return 0;
-fail:
-	bm_strerror_register(err, why, sizeof(why));
-	bmctl_human_size(x->chunk, size, sizeof(size));
-	bmctl_human_size(c, min, sizeof(min));
-	snprintf(x->msg, sizeof(x->msg), "registering a %s buffer%s%s: %s",
-		 size, c < x->chunk ? ", or one down to " : "",
-		 c < x->chunk ? min : "", why);
-	return bmctl_report(x->ctx, x->card, err, x->msg,
-			    err == ENOMEM ? "raise 'ulimit -l', or leave out --registered" :
-			    NULL);
-}
+/* ---- the chunk buffer: a staging buffer of libbusmaster ---- */
 
 static int alloc_buffers(struct xfer_run *x, uint64_t total)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	void *p;
+	bool from = x->a->op == BMCTL_OP_READ || x->a->op == BMCTL_OP_VERIFY;
+	enum bm_stage_kind kind = x->a->common ? BM_STAGE_COMMON :
+				  x->a->registered ? BM_STAGE_REGISTERED :
+						     BM_STAGE_USER;
+	uint32_t flags = (from && x->a->registered ? BM_STAGE_CARD_WRITES : 0) |
+			 (x->a->no_sync ? BM_STAGE_NO_SYNC : 0);
 
-	x->chunk = chunk_size(x, total);
-	if (x->a->common) {
-		if (alloc_common(x))
-			return -1;
-	} else {
-		if (posix_memalign(&p, page > 0 ? (size_t)page : 4096,
-				   x->chunk))
-			return bmctl_report(x->ctx, NULL, ENOMEM, NULL, NULL);
-		x->buf = p;
-		if (x->a->registered && register_buffer(x))
-			return -1;
-	}
+	x->stage = bm_stage_open(x->fd, &x->info, kind, flags, total, x->msg,
+				 sizeof(x->msg));
+	if (!x->stage)
+		return bmctl_report(x->ctx, x->card, errno, x->msg,
+				    errno == ENOMEM && x->a->registered ?
+				    "raise 'ulimit -l', or leave out --registered" :
+				    NULL);
+	x->buf = bm_stage_buf(x->stage);
+	x->chunk = bm_stage_len(x->stage);
 	x->rep.buffer_size = x->chunk;
 	if (x->a->pattern == BMCTL_PATTERN_FILE) {
 		x->ref = malloc(x->chunk);
@@ -523,17 +441,7 @@ static int alloc_buffers(struct xfer_run *x, uint64_t total)
 
 static void free_buffers(struct xfer_run *x)
 {
-	if (x->a->common) {
-		if (x->buf)
-			bm_common_unmap(x->buf, x->chunk);
-		if (x->handle)
-			bm_common_free(x->fd, x->handle);
-	} else {
-		/* unregister before the memory goes back to the allocator */
-		if (x->handle)
-			bm_unregister(x->fd, x->handle);
-		free(x->buf);
-	}
+	bm_stage_close(x->stage);
 	free(x->ref);
 }
 
@@ -630,50 +538,6 @@ static void progress(struct xfer_run *x, bool final)
 
 /* ---- the transfer loop ---- */
 
-/*
- * --no-sync: hand the first @n bytes of the registered buffer to the card
- * (BUSMASTER_SYNC_FOR_DEVICE) or back to the CPU (_FOR_CPU), as the driver
- * would around the transfer. Sets @x->dma_what on failure.
- */
-static int sync_chunk(struct xfer_run *x, size_t n, uint32_t flags)
-{
-	char why[BM_ERR_STR_LEN];
-
-	if (!bm_sync(x->fd, x->handle, 0, n, flags))
-		return 0;
-	bm_strerror_register(errno, why, sizeof(why));
-	snprintf(x->dma_msg, sizeof(x->dma_msg),
-		 "syncing the registered buffer for %s: %s",
-		 flags == BUSMASTER_SYNC_FOR_DEVICE ? "the card" : "the CPU",
-		 why);
-	x->dma_what = x->dma_msg;
-	return -1;
-}
-
-/* One request through the registered buffer, synced by us with --no-sync */
-static int dma_registered(struct xfer_run *x, bool from, size_t n,
-			  uint64_t off, struct bm_result *res)
-{
-	uint32_t xflags = x->a->no_sync ? BUSMASTER_XFER_NO_SYNC : 0;
-	int ret, err;
-
-	if (x->a->no_sync && sync_chunk(x, n, BUSMASTER_SYNC_FOR_DEVICE))
-		return -1;
-	ret = from ? bm_reg_read(x->fd, x->handle, 0, n, off, xflags, res) :
-		     bm_reg_write(x->fd, x->handle, 0, n, off, xflags, res);
-	err = errno;
-	if (!x->a->no_sync || (ret && !res->bytes_done))
-		return ret;
-	/* the CPU takes back what the card touched, also after a failure */
-	if (sync_chunk(x, ret ? res->bytes_done : n, BUSMASTER_SYNC_FOR_CPU)) {
-		if (!ret)
-			return -1;
-		x->dma_what = NULL;	/* the transfer's error comes first */
-	}
-	errno = err;
-	return ret;
-}
-
 /* One request of @n bytes of the chunk buffer at card offset @off */
 static int dma(struct xfer_run *x, size_t n, uint64_t off)
 {
@@ -682,16 +546,9 @@ static int dma(struct xfer_run *x, size_t n, uint64_t off)
 	double t0 = now();
 	int ret, err;
 
-	x->dma_what = NULL;
 	x->rep.requests++;
-	if (x->a->registered)
-		ret = dma_registered(x, from, n, off, &res);
-	else if (x->a->common)
-		ret = from ? bm_common_read(x->fd, x->handle, 0, n, off, &res) :
-			     bm_common_write(x->fd, x->handle, 0, n, off, &res);
-	else
-		ret = from ? bm_read(x->fd, x->buf, n, off, &res) :
-			     bm_write(x->fd, x->buf, n, off, &res);
+	ret = from ? bm_stage_read(x->stage, n, off, &res) :
+		     bm_stage_write(x->stage, n, off, &res);
 	err = errno;
 	x->rep.seconds += now() - t0;
 	x->rep.transfers += res.transfers;
@@ -813,8 +670,13 @@ static int run_chunks(struct xfer_run *x)
 			if (n <= 0)
 				return (int)n;
 		}
-		if (dma(x, (size_t)n, off))
-			return xfer_fail(x, errno, x->dma_what, (size_t)n, off);
+		if (dma(x, (size_t)n, off)) {
+			char why[BM_ERR_STR_LEN];
+			int err = errno;
+
+			bm_stage_strerror(x->stage, err, why, sizeof(why));
+			return xfer_fail(x, err, why, (size_t)n, off);
+		}
 		if (x->a->op == BMCTL_OP_READ &&
 		    write_full(x->io_fd, x->buf, (size_t)n)) {
 			char msg[128];

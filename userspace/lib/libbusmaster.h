@@ -677,6 +677,128 @@ const char *bm_cap_name(uint32_t cap);
  */
 int bm_caps_format(uint32_t caps, char *buf, size_t len);
 
+/*
+ * A staging buffer: a program that moves a file, a pipe or a pattern
+ * through a card in chunks fills (or reads) one buffer and moves it, by any
+ * of the three buffer paths. bmctl's write, read, fill and verify use it.
+ */
+
+/* How a staging buffer reaches the card */
+enum bm_stage_kind {
+	BM_STAGE_USER,		/* plain memory, pinned for each transfer (bm_write()) */
+	BM_STAGE_COMMON,	/* a common buffer, mapped (bm_common_alloc()) */
+	BM_STAGE_REGISTERED,	/* memory registered once (bm_register()) */
+};
+
+/* bm_stage_open() flags */
+#define BM_STAGE_CARD_WRITES	(1U << 0)	/* registered: bm_stage_read() too */
+#define BM_STAGE_NO_SYNC	(1U << 1)	/* registered: BUSMASTER_XFER_NO_SYNC,
+						 * the library syncs around each */
+
+/* The largest and, after ENOMEM, the smallest staging buffer */
+#define BM_STAGE_MAX_LEN	(4ULL << 20)
+#define BM_STAGE_MIN_LEN	4096
+
+struct bm_stage;
+
+/**
+ * bm_stage_open() - a staging buffer for moving bytes through a card
+ * @fd: an open card (O_RDWR)
+ * @info: its INFO (bm_info()): the alignment the buffer's length keeps
+ * @kind: how the buffer reaches the card
+ * @flags: BM_STAGE_CARD_WRITES (registered: the card may write it, for
+ *	bm_stage_read()), BM_STAGE_NO_SYNC (registered: transfers skip the
+ *	driver's sync and the library calls bm_sync() around each, as a
+ *	program that reuses the bytes in place would)
+ * @want: bytes the program means to move in all; the buffer holds
+ *	min(@want, BM_STAGE_MAX_LEN) rounded down to the card's alignment
+ * @why: on failure, what failed in words ("registering a 4 MiB buffer, or
+ *	one down to 4 KiB: over RLIMIT_MEMLOCK ..."); may be NULL
+ * @why_len: size of @why (BM_ERR_STR_LEN is enough)
+ *
+ * A common buffer the card cannot have (ENOMEM), or a registration over
+ * RLIMIT_MEMLOCK, is tried again at half the size, down to
+ * BM_STAGE_MIN_LEN: bm_stage_len() tells what was had.
+ *
+ * Return: the buffer, or NULL with errno: EINVAL (@info NULL, @want 0,
+ * unknown @kind or @flags, BM_STAGE_NO_SYNC without BM_STAGE_REGISTERED),
+ * ENOMEM, or what bm_common_alloc(), bm_common_map() or bm_register()
+ * failed with.
+ */
+struct bm_stage *bm_stage_open(int fd, const struct busmaster_info *info,
+			       enum bm_stage_kind kind, uint32_t flags,
+			       uint64_t want, char *why, size_t why_len);
+
+/**
+ * bm_stage_buf() - the staging buffer's memory, for the program to fill or
+ * read
+ * @s: from bm_stage_open()
+ *
+ * Return: bm_stage_len() bytes of memory, page aligned.
+ */
+void *bm_stage_buf(const struct bm_stage *s);
+
+/**
+ * bm_stage_len() - the staging buffer's length
+ * @s: from bm_stage_open()
+ *
+ * Return: bytes, a multiple of the card's alignment.
+ */
+size_t bm_stage_len(const struct bm_stage *s);
+
+/**
+ * bm_stage_write() - move the first @len bytes of the buffer to on-card
+ * memory at @card_offset, and wait for it
+ * @s: from bm_stage_open()
+ * @len: bytes, 1 to bm_stage_len()
+ * @card_offset: byte offset in on-card memory
+ * @res: what moved, also on failure (as for bm_write()); may be NULL
+ *
+ * Return: 0, or -1 with errno: EINVAL (@len 0 or past the buffer), or as
+ * for bm_write(), bm_common_write() or bm_reg_write() and bm_sync().
+ * bm_stage_strerror() says which for a person.
+ */
+int bm_stage_write(struct bm_stage *s, size_t len, uint64_t card_offset,
+		   struct bm_result *res);
+
+/**
+ * bm_stage_read() - move @len bytes of on-card memory at @card_offset into
+ * the start of the buffer, and wait for it
+ * @s: from bm_stage_open(), registered with BM_STAGE_CARD_WRITES if it is
+ *	a registered buffer
+ * @len: as for bm_stage_write()
+ * @card_offset: as for bm_stage_write()
+ * @res: as for bm_stage_write()
+ *
+ * Return: as for bm_stage_write().
+ */
+int bm_stage_read(struct bm_stage *s, size_t len, uint64_t card_offset,
+		  struct bm_result *res);
+
+/**
+ * bm_stage_strerror() - say for a person why the last bm_stage_write() or
+ * bm_stage_read() failed
+ * @s: the buffer
+ * @err: the errno it failed with
+ * @buf: where to store the NUL-terminated message
+ * @len: size of @buf (BM_ERR_STR_LEN is enough)
+ *
+ * A failed sync (BM_STAGE_NO_SYNC) says so; else the message is
+ * bm_strerror_transfer()'s for the request as it was made.
+ *
+ * Return: 0, or -1 with errno ENOSPC (truncated).
+ */
+int bm_stage_strerror(const struct bm_stage *s, int err, char *buf, size_t len);
+
+/**
+ * bm_stage_close() - let the buffer go: unregister or free the common
+ * buffer, free the memory
+ * @s: from bm_stage_open(), or NULL
+ *
+ * errno is kept as it was.
+ */
+void bm_stage_close(struct bm_stage *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libbusmaster's registered buffers, SYNC and vectored transfers against
+ * libbusmaster's registered buffers, SYNC, vectored transfers and staging
+ * buffers against
  * fake-card.so (LD_PRELOAD, BM_FAKE_CARD naming the node): the calls fill
  * the ABI's structs right, and each documented errno comes back. The real
  * driver is tested by the selftests in the guest.
@@ -250,6 +251,125 @@ static void test_vectored(struct test_state *t, int fd)
 	      "bm_transferv() with a flag other than FROM_CARD: EINVAL");
 }
 
+static const char *const kind_names[] = { "user", "common", "registered" };
+
+/* Each kind of staging buffer: its length, and bytes there and back */
+static void test_stage_round_trip(struct test_state *t, int fd,
+				  const struct busmaster_info *info,
+				  enum bm_stage_kind kind, uint32_t flags)
+{
+	const char *name = kind_names[kind];
+	struct bm_result res = BM_RESULT_INIT;
+	uint8_t *want = malloc(LEN);
+	struct bm_stage *s;
+	char why[BM_ERR_STR_LEN];
+	uint8_t *buf;
+
+	s = bm_stage_open(fd, info, kind, flags | BM_STAGE_CARD_WRITES, LEN + 5,
+			  why, sizeof(why));
+	CHECK(t, s && bm_stage_len(s) == LEN + 5,
+	      "bm_stage_open(%s%s) holds the %d bytes asked for", name,
+	      flags & BM_STAGE_NO_SYNC ? ", no-sync" : "", LEN + 5);
+	if (!s) {
+		printf("# %s\n", why);
+		free(want);
+		return;
+	}
+	buf = bm_stage_buf(s);
+	bm_pattern_fill(want, LEN, 40 + kind, 0);
+	memcpy(buf, want, LEN);
+	CHECK(t, !bm_stage_write(s, LEN, 4096, &res) && res.bytes_done == LEN,
+	      "%s: bm_stage_write() moves %d bytes", name, LEN);
+	memset(buf, 0, LEN);
+	res.bytes_done = 0;
+	CHECK(t, !bm_stage_read(s, LEN, 4096, &res) && res.bytes_done == LEN &&
+		 !memcmp(buf, want, LEN),
+	      "%s: bm_stage_read() brings the same bytes back", name);
+	CHECK(t, bm_stage_write(s, bm_stage_len(s) + 1, 0, NULL) == -1 &&
+		 errno == EINVAL, "%s: past the buffer: EINVAL", name);
+	bm_stage_close(s);
+	free(want);
+}
+
+static void test_stage(struct test_state *t, int fd)
+{
+	struct busmaster_info info, aligned;
+	struct rlimit old, low;
+	struct bm_stage *s;
+	char why[BM_ERR_STR_LEN];
+	uint8_t *want;
+
+	if (bm_info(fd, &info)) {
+		CHECK(t, 0, "INFO of the fake card");
+		return;
+	}
+	for (int k = BM_STAGE_USER; k <= BM_STAGE_REGISTERED; k++)
+		test_stage_round_trip(t, fd, &info, k, 0);
+	test_stage_round_trip(t, fd, &info, BM_STAGE_REGISTERED, BM_STAGE_NO_SYNC);
+
+	s = bm_stage_open(fd, &info, BM_STAGE_USER, 0, 1ULL << 40, NULL, 0);
+	CHECK(t, s && bm_stage_len(s) == BM_STAGE_MAX_LEN,
+	      "a terabyte to move: a buffer of BM_STAGE_MAX_LEN");
+	bm_stage_close(s);
+	aligned = info;
+	aligned.alignment = 8;
+	s = bm_stage_open(fd, &aligned, BM_STAGE_USER, 0, 4101, NULL, 0);
+	CHECK(t, s && bm_stage_len(s) == 4096,
+	      "the length keeps the card's alignment (4101 -> 4096 for 8)");
+	bm_stage_close(s);
+
+	errno = 0;
+	CHECK(t, !bm_stage_open(fd, &info, BM_STAGE_USER, BM_STAGE_NO_SYNC, 4096,
+				NULL, 0) && errno == EINVAL,
+	      "no-sync is for registered buffers: EINVAL");
+	CHECK(t, !bm_stage_open(fd, &info, BM_STAGE_USER, 0, 0, NULL, 0) &&
+		 errno == EINVAL, "nothing to move: EINVAL");
+	CHECK(t, !bm_stage_open(fd, NULL, BM_STAGE_USER, 0, 4096, NULL, 0) &&
+		 errno == EINVAL, "no INFO: EINVAL");
+
+	/* A card-writes-less registration cannot be read into. */
+	s = bm_stage_open(fd, &info, BM_STAGE_REGISTERED, 0, 4096, NULL, 0);
+	CHECK(t, s && bm_stage_read(s, 4096, 0, NULL) == -1 && errno == EPERM &&
+		 !bm_stage_strerror(s, EPERM, why, sizeof(why)) &&
+		 strstr(why, "without card-writes"),
+	      "registered without BM_STAGE_CARD_WRITES: a read is EPERM, and says why");
+	printf("# %s\n", why);
+	bm_stage_close(s);
+
+	/* Over RLIMIT_MEMLOCK: half the size, and half again, down to 4 KiB. */
+	getrlimit(RLIMIT_MEMLOCK, &old);
+	low = old;
+	low.rlim_cur = 256 << 10;
+	setrlimit(RLIMIT_MEMLOCK, &low);
+	s = bm_stage_open(fd, &info, BM_STAGE_REGISTERED, BM_STAGE_CARD_WRITES,
+			  1 << 20, why, sizeof(why));
+	CHECK(t, s && bm_stage_len(s) == 256 << 10,
+	      "1 MiB under a 256 KiB RLIMIT_MEMLOCK: a registered buffer of 256 KiB");
+	want = malloc(256 << 10);
+	if (s && want) {
+		bm_pattern_fill(want, 256 << 10, 9, 0);
+		memcpy(bm_stage_buf(s), want, 256 << 10);
+		CHECK(t, !bm_stage_write(s, 256 << 10, 0, NULL),
+		      "and it moves the bytes to the card");
+		memset(bm_stage_buf(s), 0, 256 << 10);
+		CHECK(t, !bm_stage_read(s, 256 << 10, 0, NULL) &&
+			 !memcmp(bm_stage_buf(s), want, 256 << 10),
+		      "and back");
+	}
+	free(want);
+	bm_stage_close(s);
+	low.rlim_cur = 2048;
+	setrlimit(RLIMIT_MEMLOCK, &low);
+	errno = 0;
+	s = bm_stage_open(fd, &info, BM_STAGE_REGISTERED, 0, 1 << 20, why,
+			  sizeof(why));
+	CHECK(t, !s && errno == ENOMEM &&
+		 strstr(why, "registering a 1 MiB buffer, or one down to 4 KiB: over RLIMIT_MEMLOCK"),
+	      "under 4 KiB of RLIMIT_MEMLOCK: ENOMEM, and why in words");
+	printf("# %s\n", why);
+	setrlimit(RLIMIT_MEMLOCK, &old);
+}
+
 int main(void)
 {
 	struct test_state t = { 0, 0 };
@@ -263,6 +383,7 @@ int main(void)
 	test_sync(&t, fd);
 	test_register_errors(&t, fd);
 	test_vectored(&t, fd);
+	test_stage(&t, fd);
 	close(fd);
 	return test_done(&t);
 }
