@@ -543,6 +543,7 @@ static int bmc_submit(struct bm_dev *bm, struct bm_xfer *x)
 	}
 	x->chan = ch - bmc->chan;
 	bmc_post(bmc, ch, x);
+	bm_xfer_posted(x);
 	bmc_doorbell(ch);
 out:
 	spin_unlock_irqrestore(&bmc->lock, irqflags);

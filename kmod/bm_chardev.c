@@ -286,6 +286,7 @@ int bm_chardev_register(struct bm_dev *bm)
 	bm->misc.name = bm->name;
 	bm->misc.fops = &bm_fops;
 	bm->misc.parent = &bm->pdev->dev;
+	bm->misc.groups = bm_sysfs_groups;
 	return misc_register(&bm->misc);
 }
 

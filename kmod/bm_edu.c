@@ -247,6 +247,7 @@ static int bm_edu_submit(struct bm_dev *bm, struct bm_xfer *x)
 	}
 	idle = list_empty(&edu->queue);
 	list_add_tail(&x->node, &edu->queue);
+	bm_xfer_posted(x);
 	if (idle)
 		bm_edu_start(bm);
 	spin_unlock_irqrestore(&edu->lock, flags);

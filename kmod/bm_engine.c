@@ -33,6 +33,7 @@
 #include <linux/slab.h>
 
 #include "busmaster.h"
+#include "busmaster_trace.h"
 
 unsigned int bm_timeout_ms = 5000;
 
@@ -49,12 +50,27 @@ MODULE_PARM_DESC(timeout_ms,
  */
 void bm_xfer_done(struct bm_dev *bm, struct bm_xfer *x)
 {
+	trace_busmaster_xfer_done(x);
 	if (x->error)
 		WRITE_ONCE(x->rq->xfer_failed, true);
 	complete(&x->done);
 	/* Room on the card for whoever waits for it. */
 	if (wq_has_sleeper(&bm->xfer_wait))
 		wake_up(&bm->xfer_wait);
+}
+
+/**
+ * bm_xfer_posted - a card transfer is on the card's queue, about to start
+ * @x: the transfer, its channel chosen
+ *
+ * For the tracepoints: called by the card model before the card can see
+ * @x (before its doorbell), so that the event comes before its completion.
+ *
+ * Context: the card model's lock, interrupts off.
+ */
+void bm_xfer_posted(const struct bm_xfer *x)
+{
+	trace_busmaster_xfer_submit(x);
 }
 
 /**
@@ -126,13 +142,21 @@ static void bm_xfer_reap(struct bm_request *rq)
 
 	/* The card owns the pages until it is done or stopped. */
 	left = wait_for_completion_killable_timeout(&x->done, rq->timeout);
-	if (left <= 0)
+	if (left <= 0) {
+		if (!left)
+			atomic_inc(&bm->stats.timeouts);
 		bm->ops->cancel(bm, x, left ? -EINTR : -ETIMEDOUT);
+		trace_busmaster_xfer_cancel(x, left ? -EINTR : -ETIMEDOUT);
+	}
 	rq->reaped++;
 	if (rq->failed)
 		return;
 	rq->transfers++;
 	atomic_inc(&bm->stats.transfers);
+	atomic64_inc(rq->from_card ? &bm->stats.transfers_from_card :
+				     &bm->stats.transfers_to_card);
+	atomic64_add(x->bytes_done, rq->from_card ? &bm->stats.bytes_from_card :
+						    &bm->stats.bytes_to_card);
 	rq->bytes_done += x->bytes_done;
 	rq->card_status = x->card_status;
 	ret = x->error;
@@ -343,6 +367,9 @@ int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 
 	memset(rq, 0, sizeof(*rq));
 	rq->bm = bm;
+	rq->id = atomic_inc_return(&bm->request_ids);
+	atomic64_inc(&bm->stats.requests);
+	atomic_inc(&bm->stats.requests_in_flight);
 	rq->from_card = from_card;
 	rq->dir = from_card ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
 	rq->card_offset = card_offset;
@@ -375,6 +402,9 @@ void bm_request_fini(struct bm_request *rq)
 	int i;
 
 	WARN_ON_ONCE(rq->posted != rq->reaped);
+	if (rq->error && rq->error != -ERESTARTSYS)
+		atomic64_inc(&rq->bm->stats.requests_failed);
+	atomic_dec(&rq->bm->stats.requests_in_flight);
 	for (i = 0; i < BM_REQUEST_DEPTH; i++)
 		kvfree(rq->xfers[i].segs);
 	for (i = 0; i < BM_REQUEST_CHUNKS; i++)

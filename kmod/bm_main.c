@@ -16,6 +16,8 @@
 
 #include "bm_compat.h"
 #include "busmaster.h"
+#define CREATE_TRACE_POINTS
+#include "busmaster_trace.h"
 
 #define BM_MAP_REGISTERS_MIN	2
 #define BM_MAP_REGISTERS_MAX	2048	/* the pool holds twice that */
@@ -113,6 +115,8 @@ int bm_reset_card(struct bm_dev *bm)
 {
 	int ret = bm->ops->reset(bm);
 
+	trace_busmaster_card_reset(bm, ret);
+	atomic_inc(&bm->stats.card_resets);
 	if (ret)
 		bm_quarantine(bm, "the card did not stop at its reset");
 	else

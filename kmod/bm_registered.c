@@ -23,6 +23,7 @@
 #include <linux/vmalloc.h>
 
 #include "busmaster.h"
+#include "busmaster_trace.h"
 
 /* Undo the first @n single mappings of bm_regbuf_map_runs(). */
 static void bm_regbuf_unmap_runs(struct bm_regbuf *rbuf, unsigned int n)
@@ -534,6 +535,7 @@ int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 
 	ret = bm_request_init(&rq, bm, from_card, card_offset, 0);
 	if (!ret) {
+		trace_busmaster_request_start(&rq, BM_REQ_KERNEL, len);
 		bm_transfer_pages(&rq, pages, off, len);
 		bm_transfer_finish(&rq);
 		ret = rq.error;

@@ -33,6 +33,7 @@
 #include <linux/uaccess.h>
 
 #include "busmaster.h"
+#include "busmaster_trace.h"
 
 /*
  * Pin the pages of [@uaddr, @uaddr + @c->len) for @c. Behind a chunk on
@@ -278,6 +279,26 @@ static bool bm_chunk_wait_alone(struct bm_request *rq)
 }
 
 /* The DMA API maps the chunk: directly, through an IOMMU or via swiotlb. */
+/* What swiotlb copies of a mapped chunk: the segments it put in its pool. */
+static void bm_count_bounced(struct bm_request *rq, struct sg_table *sgt)
+{
+	struct device *dev = &rq->bm->pdev->dev;
+	struct scatterlist *sg;
+	unsigned int i, pages = 0;
+	u64 bytes = 0;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (!dma_need_sync(dev, sg_dma_address(sg)))
+			continue;
+		bytes += sg_dma_len(sg);
+		pages += DIV_ROUND_UP(sg_dma_len(sg), PAGE_SIZE);
+	}
+	if (!bytes)
+		return;
+	trace_busmaster_bounce(rq, false, pages);
+	atomic64_add(bytes, &rq->bm->stats.bytes_bounced);
+}
+
 static void bm_chunk_map(struct bm_request *rq, struct bm_chunk *c)
 {
 	struct bm_dev *bm = rq->bm;
@@ -309,6 +330,7 @@ static void bm_chunk_map(struct bm_request *rq, struct bm_chunk *c)
 		return;
 	}
 	c->mapped = true;
+	bm_count_bounced(rq, &c->sgt);
 	bm_feed_sgtable(rq, &c->sgt, 0, c->len);
 }
 
@@ -329,6 +351,8 @@ static void bm_chunk_mapreg(struct bm_request *rq, struct bm_chunk *c)
 	}
 	c->first = first;
 	c->nregs = nregs;
+	trace_busmaster_bounce(rq, true, nregs);
+	atomic64_add(c->len, &rq->bm->stats.bytes_bounced);
 	if (!rq->from_card)
 		bm_copy_pages(c->src, c->in_page,
 			      ad->pool_cpu + (first << PAGE_SHIFT), c->len, false);
@@ -422,6 +446,7 @@ void bm_transfer_finish(struct bm_request *rq)
 	bm_xfer_submit(rq);
 	bm_chunks_end(rq);
 	bm_request_wait(rq);
+	trace_busmaster_request_end(rq);
 }
 
 /*
@@ -515,6 +540,9 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	ret = bm_request_init(&rq, bm, from_card, t->card_offset, t->timeout_ms);
 	if (!ret) {
 		ctx->respond = true;
+		trace_busmaster_request_start(&rq, common ? BM_REQ_COMMON :
+					      rbuf ? BM_REQ_REGISTERED : BM_REQ_USER,
+					      t->length);
 		if (common)
 			bm_transfer_common(&rq, common, t->addr, t->length);
 		else if (rbuf)
@@ -590,6 +618,8 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 			      tv->card_offset, tv->timeout_ms);
 	if (!ret) {
 		ctx->respond = true;
+		trace_busmaster_request_start(&rq, BM_REQ_IOVEC,
+					      card - tv->card_offset);
 		for (i = 0; i < tv->count && !rq.error; i++)
 			bm_transfer_user(&rq, iov[i].addr, iov[i].length);
 		bm_transfer_finish(&rq);

@@ -17,6 +17,7 @@
  *   bm_common_buffer.c common buffers (AllocateCommonBuffer), their mmap()
  *   bm_registered.c registered buffers: pinned and mapped once, partial
  *                 ranges, explicit sync; and the kernel-memory path
+ *   bm_sysfs.c    /sys/class/misc/busmasterN: the adapter, statistics
  *   bm_debugfs.c  /sys/kernel/debug/busmaster/busmasterN: counters, faults
  *   bm_edu.c      QEMU's "edu" card: its registers, behind struct bm_model_ops
  *   bm_bmc.c      our busmaster card, "bmc" (docs/card-datasheet.md), the same
@@ -136,7 +137,8 @@ struct bm_xfer {
  *	(choosing a channel unless @xfer->follow), and call bm_xfer_done()
  *	when it is over (from the interrupt handler); -EBUSY when the card
  *	has no room for it now: the core tries again after the next
- *	bm_xfer_done(). After a transfer fails, the later ones of its
+ *	bm_xfer_done(). It calls bm_xfer_posted() before the card can see
+ *	@xfer. After a transfer fails, the later ones of its
  *	request on the card end with -ECANCELED without running, as far as
  *	the card allows (some may have started), and later ones are refused
  *	with -ECANCELED (bm_xfer_doomed())
@@ -257,8 +259,21 @@ struct bm_adapter {
 };
 
 /**
- * struct bm_stats - what the driver holds right now, and a few totals;
- * shown in debugfs, and checked by the tests to be back at zero
+ * struct bm_stats - what the driver holds right now, and totals; the
+ * tests check what it holds is back at zero (debugfs), users read the
+ * totals in sysfs (statistics/)
+ * @bytes_to_card: bytes card transfers moved memory -> card
+ * @bytes_from_card: and card -> memory
+ * @bytes_bounced: bytes copied through swiotlb or map registers on the way
+ * @transfers_to_card: card transfers that moved memory -> card
+ * @transfers_from_card: and card -> memory
+ * @requests: requests begun (TRANSFER, TRANSFERV, kernel memory)
+ * @requests_failed: requests that ended with an error (not a transparent
+ *	restart after a signal)
+ * @requests_in_flight: requests begun and not ended
+ * @timeouts: card transfers that timed out (their channel was stopped)
+ * @card_resets: card resets (a channel that would not stop, removal,
+ *	PCI error recovery)
  * @pinned_pages: user pages pinned by transfers in progress
  * @map_registers_used: map registers handed out
  * @map_register_waits: times a transfer slept for map registers (total)
@@ -269,6 +284,16 @@ struct bm_adapter {
  * @kept: releases a quarantined card is kept from (bm_keep())
  */
 struct bm_stats {
+	atomic64_t bytes_to_card;
+	atomic64_t bytes_from_card;
+	atomic64_t bytes_bounced;
+	atomic64_t transfers_to_card;
+	atomic64_t transfers_from_card;
+	atomic64_t requests;
+	atomic64_t requests_failed;
+	atomic_t requests_in_flight;
+	atomic_t timeouts;
+	atomic_t card_resets;
 	atomic_t pinned_pages;
 	atomic_t map_registers_used;
 	atomic_t map_register_waits;
@@ -311,6 +336,7 @@ struct bm_kept {
  *	remove() began, -ECANCELED while the PCI function is reset
  * @submit_lock: orders @revoked against submissions: a transfer submitted
  *	after bm_revoke() set it is never on the card
+ * @request_ids: the last request's number (struct bm_request.id)
  * @stats: counters, see struct bm_stats
  * @kselftest_verified: bytes the last in-kernel self-test verified
  * @map_ids: the common buffers' map_ids
@@ -352,6 +378,7 @@ struct bm_dev {
 	wait_queue_head_t xfer_wait;
 	int revoked;
 	spinlock_t submit_lock;		/* revoked vs submissions */
+	atomic_t request_ids;
 	struct bm_stats stats;
 	u64 kselftest_verified;
 	struct ida map_ids;
@@ -467,6 +494,15 @@ enum bm_claim {
 	BM_CLAIM_NONE,		/* not claimed (yet) */
 };
 
+/* What a request moves, for the tracepoints (busmaster_trace.h). */
+enum bm_request_kind {
+	BM_REQ_USER,		/* TRANSFER of user memory */
+	BM_REQ_IOVEC,		/* TRANSFERV */
+	BM_REQ_COMMON,		/* TRANSFER of a common buffer */
+	BM_REQ_REGISTERED,	/* TRANSFER of a registered buffer */
+	BM_REQ_KERNEL,		/* bm_transfer_kernel() */
+};
+
 /* Card transfers of one request on the card at once. */
 #define BM_REQUEST_DEPTH	4
 /* Chunks of one request mapped at once: one on the card, the next ready. */
@@ -510,6 +546,7 @@ struct bm_chunk {
 /**
  * struct bm_request - one transfer request in progress (NT: one IRP)
  * @bm: the card
+ * @id: its number on the card, for the tracepoints
  * @from_card: card -> memory
  * @dir: the DMA API direction for the host side
  * @card_offset: where the next card transfer starts in card memory
@@ -538,6 +575,7 @@ struct bm_chunk {
  */
 struct bm_request {
 	struct bm_dev *bm;
+	u32 id;
 	bool from_card;
 	enum dma_data_direction dir;
 	u64 card_offset;
@@ -679,6 +717,7 @@ unsigned int bm_sg_max_segment(struct bm_dev *bm);
 /* bm_engine.c */
 extern unsigned int bm_timeout_ms;
 void bm_xfer_done(struct bm_dev *bm, struct bm_xfer *x);
+void bm_xfer_posted(const struct bm_xfer *x);
 
 /**
  * bm_xfer_doomed - may the card model not run @x?
@@ -770,6 +809,9 @@ void bm_debugfs_module_init(void);
 void bm_debugfs_module_exit(void);
 void bm_debugfs_add(struct bm_dev *bm);
 void bm_debugfs_remove(struct bm_dev *bm);
+
+/* bm_sysfs.c */
+extern const struct attribute_group *bm_sysfs_groups[];
 
 /* bm_chardev.c */
 int bm_handle_reserve(struct xarray *handles, u32 max, u32 *handle);

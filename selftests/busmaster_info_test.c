@@ -292,6 +292,90 @@ TEST_F(card, bad_pointer_is_efault)
 	EXPECT_EQ(EFAULT, errno);
 }
 
+/* Compare one sysfs attribute with the expectation, if the line sets it. */
+#define EXPECT_SYSFS(card, key, attr) do {				\
+	const char *_s = bm_expect_get(card, key);			\
+	char _v[64];							\
+	if (_s) {							\
+		ASSERT_EQ(0, bm_sysfs_read(id, attr, _v, sizeof(_v)))	\
+			TH_LOG("%s: no sysfs attribute %s", slot, attr);	\
+		EXPECT_STREQ(_s, _v) TH_LOG("%s: sysfs %s", slot, attr); \
+	}								\
+} while (0)
+
+/*
+ * /sys/class/misc/busmasterN describes each card as the VM was started,
+ * as INFO does, in the words tools read; and its statistics start at zero
+ * requests in flight.
+ */
+TEST(sysfs_matches_vm_configuration)
+{
+	static const char *const attrs[] = {
+		"model", "card_addr_bits", "dma_addr_bits", "dma_mask",
+		"scatter_gather", "alignment", "max_segments", "max_segment_size",
+		"max_transfer_size", "seg_boundary", "card_mem_size",
+		"dma_channels", "bounce", "map_registers", "common_max",
+		"irq_mode", "irq_vectors", "request_depth",
+		"statistics/bytes_to_card", "statistics/bytes_from_card",
+		"statistics/bytes_bounced", "statistics/transfers_to_card",
+		"statistics/transfers_from_card", "statistics/requests",
+		"statistics/requests_failed", "statistics/requests_in_flight",
+		"statistics/timeouts", "statistics/card_resets",
+		"statistics/pinned_pages",
+	};
+	struct bm_expect_card cards[BM_MAX_CARDS];
+	int n = bm_expect_load(cards, BM_MAX_CARDS);
+
+	if (n < 0)
+		SKIP(return, "no expectation file (set BUSMASTER_EXPECT)");
+	for (int i = 0; i < n; i++) {
+		const struct bm_expect_card *c = &cards[i];
+		const char *slot = bm_expect_get(c, "slot"), *model;
+		struct busmaster_info info;
+		char v[64], want[64];
+		int id, fd;
+
+		ASSERT_NE(NULL, slot);
+		fd = bm_find_slot(slot, &info, &id);
+		ASSERT_LE(0, fd) TH_LOG("no card at %s", slot);
+		close(fd);
+		for (size_t k = 0; k < sizeof(attrs) / sizeof(attrs[0]); k++) {
+			EXPECT_EQ(0, bm_sysfs_read(id, attrs[k], v, sizeof(v)))
+				TH_LOG("%s: no sysfs attribute %s", slot, attrs[k]);
+		}
+		model = bm_expect_get(c, "model");
+		if (model) {
+			ASSERT_EQ(0, bm_sysfs_read(id, "model", v, sizeof(v)));
+			EXPECT_STREQ(strcmp(model, "card") ? model : "busmaster", v);
+		}
+		EXPECT_SYSFS(c, "card_addr_bits", "card_addr_bits");
+		EXPECT_SYSFS(c, "dma_addr_bits", "dma_addr_bits");
+		EXPECT_SYSFS(c, "sg", "scatter_gather");
+		EXPECT_SYSFS(c, "alignment", "alignment");
+		EXPECT_SYSFS(c, "max_segments", "max_segments");
+		EXPECT_SYSFS(c, "max_segment_size", "max_segment_size");
+		EXPECT_SYSFS(c, "max_transfer_size", "max_transfer_size");
+		EXPECT_SYSFS(c, "card_mem_size", "card_mem_size");
+		EXPECT_SYSFS(c, "channels", "dma_channels");
+		EXPECT_SYSFS(c, "irq_mode", "irq_mode");
+		EXPECT_SYSFS(c, "irq_vectors", "irq_vectors");
+		EXPECT_SYSFS(c, "bounce", "bounce");
+		EXPECT_SYSFS(c, "map_registers", "map_registers");
+		EXPECT_SYSFS(c, "seg_boundary", "seg_boundary");
+		if (bm_expect_get(c, "dma_addr_bits")) {
+			unsigned int bits = strtoul(bm_expect_get(c, "dma_addr_bits"), NULL, 0);
+
+			snprintf(want, sizeof(want), "0x%llx",
+				 bits >= 64 ? ~0ULL : (1ULL << bits) - 1);
+			ASSERT_EQ(0, bm_sysfs_read(id, "dma_mask", v, sizeof(v)));
+			EXPECT_STREQ(want, v) TH_LOG("%s: dma_mask", slot);
+		}
+		EXPECT_EQ((long long)info.common_max, bm_sysfs_num(id, "common_max"));
+		EXPECT_EQ(0, bm_sysfs_num(id, "statistics/requests_in_flight"));
+		EXPECT_EQ(0, bm_sysfs_num(id, "statistics/pinned_pages"));
+	}
+}
+
 /*
  * The conventions every command shares (uapi/linux/busmaster.h), checked
  * for each command from one table, as iommufd's selftests do: a @size

@@ -75,6 +75,7 @@ TEST(card_writes_above_4g_through_bounce_buffers)
 		struct busmaster_transfer t;
 		int fd = card_info(ids[i], &info);
 		uint64_t count;
+		long long bounced;
 		unsigned int seed = 4242 + i;
 
 		ASSERT_LE(0, fd);
@@ -88,8 +89,14 @@ TEST(card_writes_above_4g_through_bounce_buffers)
 			src[b] = (uint8_t)rand_r(&seed);
 		memset(high, 0, PAGE);
 		ASSERT_EQ(0, bm_xfer(fd, src, count, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+		bounced = bm_sysfs_num(ids[i], "statistics/bytes_bounced");
 		ASSERT_EQ(0, bm_xfer(fd, high, count, 0, BUSMASTER_XFER_FROM_CARD, 0, &t))
 			TH_LOG("%s: %s", info.pci_slot, strerror(errno));
+		/* The page above 4 GiB was copied through the bounce pool. */
+		if (bounced >= 0 && info.bounce != BUSMASTER_BOUNCE_IOMMU)
+			EXPECT_EQ(bounced + (long long)count,
+				  bm_sysfs_num(ids[i], "statistics/bytes_bounced"))
+				TH_LOG("%s: statistics/bytes_bounced", info.pci_slot);
 		/* Right when the ioctl returns: unmapping copied it back. */
 		EXPECT_EQ(0, memcmp(high, src, count))
 			TH_LOG("%s (%u-bit, %s): the data went somewhere else",

@@ -354,6 +354,38 @@ static inline int64_t bm_phys_addr(const void *va)
 	return (int64_t)(pfn * 4096 + (uintptr_t)va % 4096);
 }
 
+/*
+ * Card @id's sysfs attribute @name (/sys/class/misc/busmasterN/NAME, or
+ * statistics/NAME) into @buf without its newline: 0, or -1 with errno.
+ */
+static inline int bm_sysfs_read(int id, const char *name, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/busmaster%d/%s", id, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+/* A number in card @id's sysfs attribute @name, or -1. */
+static inline long long bm_sysfs_num(int id, const char *name)
+{
+	char buf[64];
+
+	return bm_sysfs_read(id, name, buf, sizeof(buf)) ? -1 : strtoll(buf, NULL, 0);
+}
+
 /* CLOCK_MONOTONIC in milliseconds. */
 static inline uint64_t bm_now_ms(void)
 {

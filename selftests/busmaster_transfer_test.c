@@ -10,6 +10,7 @@
  */
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -850,6 +851,256 @@ TEST_F(card, common_buffer_mapping_is_not_a_user_buffer)
 		}
 	munmap(map, PAGE);
 	EXPECT_EQ(0, bm_common_free(c->fd, ca.handle));
+}
+
+/* Card @id's statistics/ counters, @n of them named in @names, into @v */
+static void stats_read(int id, const char *const *names, int n, long long *v)
+{
+	char name[64];
+
+	for (int k = 0; k < n; k++) {
+		snprintf(name, sizeof(name), "statistics/%s", names[k]);
+		v[k] = bm_sysfs_num(id, name);
+	}
+}
+
+/*
+ * statistics/ counts what moved: the bytes and card transfers of each
+ * direction, the requests and the failed one, the bytes copied through
+ * bounce space where the card bounces (all of them through map registers,
+ * what lies beyond the card through swiotlb) and only there; nothing
+ * stays in flight.
+ */
+TEST_F(card, statistics_count_what_moved)
+{
+	enum { TO, FROM, XTO, XFROM, REQ, FAILED, BOUNCED, N };
+	static const char *const names[N] = {
+		"bytes_to_card", "bytes_from_card", "transfers_to_card",
+		"transfers_from_card", "requests", "requests_failed",
+		"bytes_bounced",
+	};
+	struct bm_card *c = &self->c;
+	long long len = bm_align_down(c->info.card_model == BUSMASTER_MODEL_EDU ?
+				      c->info.card_mem_size : 200 * 1000,
+				      c->info.alignment);
+	long long before[N], mid[N], after[N];
+	struct busmaster_transfer t[3];
+	unsigned int seed = 5;
+	uint8_t *src = malloc(len), *back = malloc(len);
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, back);
+	if (bm_sysfs_num(c->id, "statistics/requests") < 0)
+		SKIP(return, "no statistics in sysfs");
+	bm_fill_random(src, len, &seed);
+	stats_read(c->id, names, N, before);
+	ASSERT_EQ(0, bm_xfer(c->fd, src, len, 0, 0, 0, &t[0]));
+	ASSERT_EQ(0, bm_xfer(c->fd, back, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t[1]));
+	EXPECT_EQ(-1, bm_first_diff(back, src, len));
+	stats_read(c->id, names, N, mid);
+	EXPECT_EQ(len, mid[TO] - before[TO]);
+	EXPECT_EQ(len, mid[FROM] - before[FROM]);
+	EXPECT_EQ(t[0].transfers, mid[XTO] - before[XTO]);
+	EXPECT_EQ(t[1].transfers, mid[XFROM] - before[XFROM]);
+	EXPECT_EQ(2, mid[REQ] - before[REQ]);
+	EXPECT_EQ(0, mid[FAILED] - before[FAILED]);
+	if (c->info.bounce == BUSMASTER_BOUNCE_MAP_REGISTERS) {
+		EXPECT_EQ(2 * len, mid[BOUNCED] - before[BOUNCED]);
+	} else if (c->info.bounce == BUSMASTER_BOUNCE_SWIOTLB) {
+		EXPECT_GE(2 * len, mid[BOUNCED] - before[BOUNCED]);
+	} else {
+		EXPECT_EQ(0, mid[BOUNCED] - before[BOUNCED]);
+	}
+	EXPECT_EQ(0, bm_sysfs_num(c->id, "statistics/requests_in_flight"));
+
+	/* One that fails, where the card can be told to fail (debugfs). */
+	if (bm_fi_write(c->id, "fail_nth", 1)) {
+		free(src);
+		free(back);
+		return;
+	}
+	EXPECT_EQ(-1, bm_xfer(c->fd, src, len, 0, 0, 0, &t[2]));
+	stats_read(c->id, names, N, after);
+	EXPECT_EQ(1, after[REQ] - mid[REQ]);
+	EXPECT_EQ(1, after[FAILED] - mid[FAILED]);
+	EXPECT_EQ((long long)t[2].bytes_done, after[TO] - mid[TO]);
+	EXPECT_EQ(0, bm_sysfs_num(c->id, "statistics/requests_in_flight"));
+	free(src);
+	free(back);
+}
+
+/* The tracing directory (tracefs mounted there if need be), or NULL. */
+static const char *tracefs(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing",
+					    "/sys/kernel/debug/tracing" };
+	char path[128];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/events", dirs[i]);
+		if (!access(path, F_OK))
+			return dirs[i];
+	}
+	if (!mount("nodev", dirs[0], "tracefs", 0, NULL))
+		return dirs[0];
+	return NULL;
+}
+
+static int trace_write(const char *dir, const char *file, const char *val)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return bm_write_file(path, val);
+}
+
+/* Empty the trace buffer (an open with O_TRUNC does it). */
+static int trace_clear(const char *dir)
+{
+	char path[192];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	return close(fd);
+}
+
+/* What the tracepoints said of request @req (the first one of @dir) */
+struct traced {
+	unsigned int req;
+	unsigned long long length, submitted, done, end_bytes;
+	unsigned int submits, dones, bounces, end_transfers;
+	int end_error;
+	bool ended;
+};
+
+static void trace_scan(const char *buf, int card, const char *dir,
+		       struct traced *r)
+{
+	char start[64];
+	const char *p;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(start, sizeof(start), "busmaster_request_start: busmaster%d req=", card);
+	for (p = strstr(buf, start); p; p = strstr(p + 1, start)) {
+		char kind[16], d[16];
+
+		if (sscanf(p + strlen(start), "%u %15s %15s length=%llu", &r->req,
+			   kind, d, &r->length) == 4 && !strcmp(d, dir))
+			break;
+	}
+	if (!p)
+		return;
+	for (p = buf; (p = strstr(p, "busmaster_")); p++) {
+		unsigned int req, n;
+		int cd;
+		unsigned long long v;
+		int e;
+
+		if (sscanf(p, "busmaster_xfer_submit: busmaster%d req=%u chan=%*u segs=%*u length=%llu",
+			   &cd, &req, &v) == 3 && cd == card && req == r->req) {
+			r->submits++;
+			r->submitted += v;
+		} else if (sscanf(p, "busmaster_xfer_done: busmaster%d req=%u chan=%*u bytes_done=%llu",
+				  &cd, &req, &v) == 3 && cd == card && req == r->req) {
+			r->dones++;
+			r->done += v;
+		} else if (sscanf(p, "busmaster_bounce: busmaster%d req=%u", &cd, &req) == 2 &&
+			   cd == card && req == r->req) {
+			r->bounces++;
+		} else if (sscanf(p, "busmaster_request_end: busmaster%d req=%u bytes_done=%llu transfers=%u error=%d",
+				  &cd, &req, &v, &n, &e) == 5 && cd == card && req == r->req) {
+			r->ended = true;
+			r->end_bytes = v;
+			r->end_transfers = n;
+			r->end_error = e;
+		}
+	}
+}
+
+/*
+ * The tracepoints follow one request each way: started with its length,
+ * its card transfers posted and completed for exactly those bytes, bounce
+ * space used where the card bounces and only there, and the end with the
+ * ioctl's own bytes_done and transfers.
+ */
+TEST_F(card, tracepoints_follow_one_request)
+{
+	struct bm_card *c = &self->c;
+	const char *dir = tracefs();
+	uint64_t len = bm_align_down(c->info.card_model == BUSMASTER_MODEL_EDU ?
+				     c->info.card_mem_size : 300 * 1000,
+				     c->info.alignment);
+	struct busmaster_transfer t[2];
+	unsigned int seed = 77;
+	uint8_t *src, *back;
+	char path[192], *buf;
+	struct traced r;
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	if (!dir)
+		SKIP(return, "no tracefs");
+	snprintf(path, sizeof(path), "%s/events/busmaster", dir);
+	if (access(path, F_OK))
+		SKIP(return, "the kernel has no busmaster tracepoints (no CONFIG_TRACEPOINTS?)");
+	src = malloc(len);
+	back = malloc(len);
+	buf = malloc(1 << 22);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, back);
+	ASSERT_NE(NULL, buf);
+	bm_fill_random(src, len, &seed);
+
+	ASSERT_EQ(0, trace_write(dir, "tracing_on", "0"));
+	ASSERT_EQ(0, trace_write(dir, "buffer_size_kb", "4096"));
+	ASSERT_EQ(0, trace_clear(dir));
+	ASSERT_EQ(0, trace_write(dir, "events/busmaster/enable", "1"));
+	ASSERT_EQ(0, trace_write(dir, "tracing_on", "1"));
+	EXPECT_EQ(0, bm_xfer(c->fd, src, len, 0, 0, 0, &t[0]));
+	EXPECT_EQ(0, bm_xfer(c->fd, back, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t[1]));
+	trace_write(dir, "tracing_on", "0");
+	trace_write(dir, "events/busmaster/enable", "0");
+	EXPECT_EQ(-1, bm_first_diff(back, src, len)) TH_LOG("the bytes came back wrong");
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	while ((n = read(fd, buf + got, (1 << 22) - 1 - got)) > 0)
+		got += n;
+	buf[got] = '\0';
+	close(fd);
+	trace_clear(dir);
+
+	for (int k = 0; k < 2; k++) {
+		const char *d = k ? "from_card" : "to_card";
+		bool bounces = c->info.bounce == BUSMASTER_BOUNCE_SWIOTLB ||
+			       c->info.bounce == BUSMASTER_BOUNCE_MAP_REGISTERS;
+
+		trace_scan(buf, c->id, d, &r);
+		ASSERT_EQ(len, r.length) TH_LOG("%s: no request_start of %llu bytes %s",
+						 c->info.pci_slot, (unsigned long long)len, d);
+		EXPECT_EQ(len, r.submitted) TH_LOG("%s: %s: card transfers posted", c->info.pci_slot, d);
+		EXPECT_EQ(len, r.done) TH_LOG("%s: %s: card transfers completed", c->info.pci_slot, d);
+		EXPECT_EQ(t[k].transfers, r.dones);
+		EXPECT_EQ(r.submits, r.dones);
+		EXPECT_TRUE(r.ended) TH_LOG("%s: %s: no request_end", c->info.pci_slot, d);
+		EXPECT_EQ(t[k].bytes_done, r.end_bytes);
+		EXPECT_EQ(t[k].transfers, r.end_transfers);
+		EXPECT_EQ(0, r.end_error);
+		if (c->info.bounce == BUSMASTER_BOUNCE_MAP_REGISTERS) {
+			EXPECT_LE(1, r.bounces) TH_LOG("%s bounces, but no bounce event",
+						       c->info.pci_slot);
+		} else if (!bounces) {
+			EXPECT_EQ(0, r.bounces) TH_LOG("%s does not bounce", c->info.pci_slot);
+		}
+	}
+	free(src);
+	free(back);
+	free(buf);
 }
 
 TEST_HARNESS_MAIN
