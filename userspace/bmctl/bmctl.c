@@ -24,6 +24,15 @@
 	"Without DEVICE, the first card. '-d DEVICE' (--device), as the\n" \
 	"transfer commands take it, works too.\n"
 
+#define STATS_DETAILS							\
+	DEVICE_DETAILS							\
+	"\nTotals since the card was probed -- bytes and card transfers\n" \
+	"each way, bytes bounced, requests, failed requests, timeouts,\n" \
+	"card resets -- and what it holds now: requests in flight, pages\n" \
+	"pinned. Read from /sys/class/misc/busmasterN/statistics/\n"	\
+	"(docs/ABI/sysfs-class-misc-busmaster); with --json, one object\n" \
+	"keyed by those files' names.\n"
+
 #define LIST_DETAILS							\
 	"One line per card: node, PCI address, model, DMA mask width,\n"	\
 	"scatter/gather or not, bounce strategy. With --json, an array of\n" \
@@ -122,6 +131,9 @@
 	ENTRY("info", "[DEVICE]",					\
 	      "show a card's adapter description (every INFO field)",	\
 	      DEVICE_DETAILS, OPTS(BMCTL_OPT_DEVICE), cmd_info)		\
+	ENTRY("stats", "[DEVICE]",					\
+	      "show a card's statistics (bytes, transfers, errors)",	\
+	      STATS_DETAILS, OPTS(BMCTL_OPT_DEVICE), cmd_stats)		\
 	ENTRY("write", "[OPTIONS] [FILE|-]",				\
 	      "copy a file or stdin to card memory", WRITE_DETAILS,	\
 	      OPTS(XFER_OPTS), cmd_write)					\
@@ -394,9 +406,14 @@ static int spec_error(struct bmctl_ctx *ctx, const char *spec, int err)
 	return bmctl_report(ctx, spec, err, NULL, bmctl_errno_hint(err));
 }
 
-static int cmd_info(struct bmctl_ctx *ctx, const struct bmctl_args *a)
+/*
+ * The card DEVICE or -d DEVICE names (the first card without either):
+ * opened and asked its INFO into @card. Returns 0 with @card->err set when
+ * the node was found but not usable, -1 after reporting when no node was.
+ */
+static int open_named_card(struct bmctl_ctx *ctx, const struct bmctl_args *a,
+			   struct bmctl_card *card)
 {
-	struct bmctl_card card = { .err = 0 };
 	const char *spec = NULL;
 	int fd, k;
 
@@ -405,21 +422,41 @@ static int cmd_info(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 	for (k = 0; k < a->nopts; k++)	/* -d DEVICE: the last counts */
 		spec = a->opts[k].val;
 	if (spec && a->npos)
-		return bmctl_report(ctx, a->name, 0,
-			      "give the device once: DEVICE or -d DEVICE",
-			      "see 'bmctl help info'");
+		return bmctl_usage_error(ctx, a->name,
+					 "give the device once: DEVICE or -d DEVICE");
 	if (a->npos)
 		spec = a->pos[0];
-	fd = bm_open_device(spec, O_RDONLY, card.path, sizeof(card.path));
-	if (fd < 0 && !card.path[0])
+	fd = bm_open_device(spec, O_RDONLY, card->path, sizeof(card->path));
+	if (fd < 0 && !card->path[0])
 		return spec_error(ctx, spec, errno);
 	if (fd < 0)
-		card.err = errno;
-	else if (bm_info(fd, &card.info))
-		card.err = errno;
+		card->err = errno;
+	else if (bm_info(fd, &card->info))
+		card->err = errno;
 	if (fd >= 0)
 		close(fd);
+	return 0;
+}
+
+static int cmd_info(struct bmctl_ctx *ctx, const struct bmctl_args *a)
+{
+	struct bmctl_card card = { .err = 0 };
+
+	if (open_named_card(ctx, a, &card))
+		return -1;
 	ctx->ops->info(ctx, &card);
+	return card.err ? -1 : 0;
+}
+
+static int cmd_stats(struct bmctl_ctx *ctx, const struct bmctl_args *a)
+{
+	struct bmctl_card card = { .err = 0 };
+
+	if (open_named_card(ctx, a, &card))
+		return -1;
+	if (!card.err && bm_card_stats(card.path, &card.stats))
+		card.err = errno;
+	ctx->ops->stats(ctx, &card);
 	return card.err ? -1 : 0;
 }
 

@@ -101,12 +101,32 @@ struct bmctl_opt {
  * @path: its node
  * @err: 0, or the errno of opening it or asking INFO
  * @info: its INFO when @err is 0
+ * @stats: its statistics (bmctl stats) when @err is 0
  */
 struct bmctl_card {
 	char path[PATH_MAX];
 	int err;
 	struct busmaster_info info;
+	struct bm_card_stats stats;
 };
+
+/**
+ * struct bmctl_stat - one field of struct bm_card_stats, for every backend
+ * @key: JSON key, the sysfs file's name (stable)
+ * @label: for a person
+ * @offset: offsetof() the field
+ * @bytes: a byte count (a person also gets it in KiB, MiB ...)
+ */
+struct bmctl_stat {
+	const char *key;
+	const char *label;
+	size_t offset;
+	bool bytes;
+};
+
+/* Every statistic, in the order they are shown */
+extern const struct bmctl_stat bmctl_stats[];
+extern const size_t bmctl_nstats;
 
 /**
  * struct bmctl_error - a failure, for a person or a script
@@ -209,6 +229,7 @@ struct bmctl_print_ops {
 	void (*list)(struct bmctl_ctx *ctx, const struct bmctl_card *cards,
 		     size_t n);
 	void (*info)(struct bmctl_ctx *ctx, const struct bmctl_card *card);
+	void (*stats)(struct bmctl_ctx *ctx, const struct bmctl_card *card);
 	/* @cmd NULL: general help */
 	void (*help)(struct bmctl_ctx *ctx, const struct bmctl_cmd *cmd);
 	void (*version)(struct bmctl_ctx *ctx);

@@ -107,6 +107,29 @@ static void json_info(struct bmctl_ctx *ctx, const struct bmctl_card *card)
 	json_finish(&j);
 }
 
+static void json_stats(struct bmctl_ctx *ctx, const struct bmctl_card *card)
+{
+	struct bmctl_error e = {
+		.subject = card->path,
+		.errnum = card->err,
+		.hint = bmctl_errno_hint(card->err),
+	};
+	struct json j;
+	size_t k;
+
+	json_init(&j, ctx->out);
+	json_object_begin(&j, NULL);
+	json_string(&j, "device", card->path);
+	if (card->err)
+		error_object(&j, &e);
+	for (k = 0; !card->err && k < bmctl_nstats; k++)
+		json_u64(&j, bmctl_stats[k].key,
+			 *(const uint64_t *)((const char *)&card->stats +
+					     bmctl_stats[k].offset));
+	json_object_end(&j);
+	json_finish(&j);
+}
+
 static void usage_string(const struct bmctl_cmd *cmd, char *buf, size_t len)
 {
 	FILE *f = fmemopen(buf, len, "w");
@@ -256,6 +279,7 @@ static void json_transfer(struct bmctl_ctx *ctx,
 const struct bmctl_print_ops bmctl_json_ops = {
 	.list = json_list,
 	.info = json_info,
+	.stats = json_stats,
 	.help = json_help,
 	.version = json_version,
 	.transfer = json_transfer,

@@ -151,6 +151,35 @@ static void text_info(struct bmctl_ctx *ctx, const struct bmctl_card *card)
 	}
 }
 
+static void text_stats(struct bmctl_ctx *ctx, const struct bmctl_card *card)
+{
+	char value[VALUE_LEN], human[BM_SIZE_STR_LEN];
+	int width = (int)strlen("device");
+	size_t k;
+
+	if (card->err) {
+		card_error(ctx, card);
+		return;
+	}
+	for (k = 0; k < bmctl_nstats; k++)
+		if ((int)strlen(bmctl_stats[k].label) > width)
+			width = (int)strlen(bmctl_stats[k].label);
+	row(ctx, width, "device", card->path);
+	for (k = 0; k < bmctl_nstats; k++) {
+		uint64_t v = *(const uint64_t *)((const char *)&card->stats +
+						 bmctl_stats[k].offset);
+
+		if (bmctl_stats[k].bytes && v >= 1024) {
+			bmctl_human_size(v, human, sizeof(human));
+			snprintf(value, sizeof(value), "%llu (%s)",
+				 (unsigned long long)v, human);
+		} else {
+			snprintf(value, sizeof(value), "%llu", (unsigned long long)v);
+		}
+		row(ctx, width, bmctl_stats[k].label, value);
+	}
+}
+
 static void help_general(struct bmctl_ctx *ctx)
 {
 	FILE *f = ctx->out;
@@ -277,6 +306,7 @@ static void text_transfer(struct bmctl_ctx *ctx,
 const struct bmctl_print_ops bmctl_text_ops = {
 	.list = text_list,
 	.info = text_info,
+	.stats = text_stats,
 	.help = text_help,
 	.version = text_version,
 	.transfer = text_transfer,

@@ -51,6 +51,24 @@ const struct bmctl_field bmctl_info_fields[] = {
 const size_t bmctl_info_nfields =
 	sizeof(bmctl_info_fields) / sizeof(bmctl_info_fields[0]);
 
+#define STAT(f, label, bytes) { #f, label, offsetof(struct bm_card_stats, f), bytes }
+const struct bmctl_stat bmctl_stats[] = {
+	STAT(bytes_to_card, "bytes to card", true),
+	STAT(bytes_from_card, "bytes from card", true),
+	STAT(bytes_bounced, "bytes bounced (swiotlb or map registers)", true),
+	STAT(transfers_to_card, "card transfers to card", false),
+	STAT(transfers_from_card, "card transfers from card", false),
+	STAT(requests, "requests", false),
+	STAT(requests_failed, "requests failed", false),
+	STAT(requests_in_flight, "requests in flight", false),
+	STAT(timeouts, "timeouts", false),
+	STAT(card_resets, "card resets", false),
+	STAT(pinned_pages, "pages pinned now", false),
+};
+#undef STAT
+
+const size_t bmctl_nstats = sizeof(bmctl_stats) / sizeof(bmctl_stats[0]);
+
 unsigned long long bmctl_field_uint(const struct busmaster_info *info,
 				    const struct bmctl_field *f)
 {

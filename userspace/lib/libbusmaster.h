@@ -677,6 +677,51 @@ const char *bm_cap_name(uint32_t cap);
  */
 int bm_caps_format(uint32_t caps, char *buf, size_t len);
 
+/**
+ * struct bm_card_stats - a card's statistics: totals since it was probed,
+ * and what it holds now (the driver's /sys/class/misc/busmasterN/
+ * statistics/, documented in docs/ABI/sysfs-class-misc-busmaster)
+ * @bytes_to_card: bytes card transfers moved memory -> card
+ * @bytes_from_card: bytes card transfers moved card -> memory
+ * @bytes_bounced: bytes that went through swiotlb or map registers
+ * @transfers_to_card: card transfers memory -> card
+ * @transfers_from_card: card transfers card -> memory
+ * @requests: requests (TRANSFER, TRANSFERV, the driver's own)
+ * @requests_failed: of those, the ones that ended with an error
+ * @requests_in_flight: requests now in progress
+ * @timeouts: card transfers that timed out
+ * @card_resets: resets of the whole card
+ * @pinned_pages: user pages pinned for DMA now
+ */
+struct bm_card_stats {
+	uint64_t bytes_to_card;
+	uint64_t bytes_from_card;
+	uint64_t bytes_bounced;
+	uint64_t transfers_to_card;
+	uint64_t transfers_from_card;
+	uint64_t requests;
+	uint64_t requests_failed;
+	uint64_t requests_in_flight;
+	uint64_t timeouts;
+	uint64_t card_resets;
+	uint64_t pinned_pages;
+};
+
+/**
+ * bm_card_stats() - read a card's statistics from sysfs
+ * @node: the card's node ("/dev/busmaster0"), or its name ("busmaster0")
+ * @st: where to store them
+ *
+ * Reads /sys/class/misc/NAME/statistics/ (the environment variable
+ * BM_SYSFS_ROOT, when set, replaces /sys: for tests). Needs no access to
+ * the node itself.
+ *
+ * Return: 0, or -1 with errno EINVAL (@node or @st NULL, no name),
+ * ENOENT (no such card, or a driver without statistics), EIO (a file
+ * that is not a number), or what open(2) or read(2) failed with.
+ */
+int bm_card_stats(const char *node, struct bm_card_stats *st);
+
 /*
  * A staging buffer: a program that moves a file, a pipe or a pattern
  * through a card in chunks fills (or reads) one buffer and moves it, by any

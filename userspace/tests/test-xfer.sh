@@ -202,6 +202,28 @@ BM_FAKE_ERRNO=110 expect 1 "fill of 1 MiB at card offset 0x0: the card did not f
 BM_FAKE_ERRNO=14 expect 1 "the buffer is not writable memory" \
 	read -d "$card" -l 1M "$tmp/back"
 
+# bmctl stats: the card's statistics/ in sysfs (a fake one here)
+stats=$tmp/sys/class/misc/card/statistics
+mkdir -p "$stats"
+v=3145728
+for f in bytes_to_card bytes_from_card bytes_bounced transfers_to_card \
+	transfers_from_card requests requests_failed requests_in_flight \
+	timeouts card_resets pinned_pages; do
+	echo "$v" >"$stats/$f"
+	v=$((v / 2 + 1))
+done
+export BM_SYSFS_ROOT=$tmp/sys
+expect 0 "bytes to card:" stats -d "$card"
+grep -q "^bytes to card: *3145728 (3 MiB)$" "$tmp/out"; point $? "stats: bytes with their size for a person"
+grep -q "^card transfers to card: *393217$" "$tmp/out"; point $? "stats: a count as it is"
+jexpect 0 device="$card" bytes_to_card=3145728 bytes_bounced=786433 pinned_pages=3073 -- \
+	stats -d "$card"
+echo x >"$stats/timeouts"
+expect 1 "$card: Input/output error" stats -d "$card"
+rm "$stats/timeouts"
+jexpect 1 error.errno=2 -- stats -d "$card"
+unset BM_SYSFS_ROOT
+
 echo "1..$n"
 [ $failed = 0 ] || echo "# $failed of $n failed"
 [ $failed = 0 ]
