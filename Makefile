@@ -32,7 +32,7 @@ KERNEL ?= 6.12
 TESTS ?=
 
 .PHONY: all help run check lane fuzz checkpatch kernel-doc qtest datasheet \
-	module userspace selftests clean
+	module userspace selftests dkms-source install uninstall clean
 
 all: module userspace selftests
 
@@ -50,6 +50,9 @@ help:
 	@echo 'make module       the module for every kernel of KERNELS, W=1'
 	@echo 'make userspace    libbusmaster and bmctl (make -C userspace check: unit tests)'
 	@echo 'make selftests    the kselftest programs'
+	@echo 'make dkms-source  the DKMS source tree, in $$(DESTDIR)/usr/src/busmaster-VERSION'
+	@echo 'make install      library, bmctl, headers, man pages, udev rule, DKMS source'
+	@echo '                  (DESTDIR, PREFIX=/usr/local); make uninstall removes them'
 	@echo 'make clean        remove build/'
 
 run:
@@ -90,6 +93,33 @@ selftests:
 	@mkdir -p build/selftests
 	$(MAKE) -C selftests KSFT_DIR=$$(vm/fetch-ksrc.sh)/tools/testing/selftests \
 		OUTPUT=$(CURDIR)/build/selftests
+
+# The DKMS source tree: the module's sources and the uapi headers it
+# includes, with dkms.conf (then: dkms install busmaster/VERSION).
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC = $(DESTDIR)/usr/src/busmaster-$(DKMS_VERSION)
+
+dkms-source:
+	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi/linux
+	install -m 644 dkms.conf $(DKMS_SRC)/
+	install -m 644 kmod/Kbuild kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
+	install -m 644 uapi/linux/*.h $(DKMS_SRC)/uapi/linux/
+
+# Everything a user installs: the library, bmctl, headers, pkg-config
+# file and man pages (userspace/), the udev rule, and the module's DKMS
+# source (dkms install busmaster/VERSION then builds it for each kernel).
+PREFIX ?= /usr/local
+UDEVDIR ?= /lib/udev/rules.d
+
+install: dkms-source
+	$(MAKE) -C userspace O=$(CURDIR)/build/userspace PREFIX=$(PREFIX) install
+	install -d $(DESTDIR)$(UDEVDIR)
+	install -m 644 udev/60-busmaster.rules $(DESTDIR)$(UDEVDIR)/
+
+uninstall:
+	$(MAKE) -C userspace O=$(CURDIR)/build/userspace PREFIX=$(PREFIX) uninstall
+	rm -f $(DESTDIR)$(UDEVDIR)/60-busmaster.rules
+	rm -rf $(DKMS_SRC)
 
 clean:
 	rm -rf build

@@ -76,6 +76,7 @@ check "static/userspace builds with -Wall -Wextra -Werror" \
 	make -s -C "$BM_TOP/userspace" O="$BM_BUILD/userspace" STATIC=1
 host_check "host/userspace unit tests" \
 	make -s -C "$BM_TOP/userspace" O="$BM_BUILD/userspace" check
+host_check "host/make install and uninstall into a DESTDIR" "$BM_TOP/vm/check-install.sh"
 mkdir -p "$BM_BUILD/selftests"
 check "static/selftests build with -Wall -Wextra -Werror" \
 	make -s -C "$BM_TOP/selftests" KSFT_DIR="$ksrc/tools/testing/selftests" \
@@ -134,6 +135,75 @@ died_before_driver() {
 # switch itself off, which would blind the rest of the lane.
 console_bad='WARNING:|BUG:|BUG [a-z]|Oops|general protection|Call Trace|KASAN: |UBSAN: |KFENCE: |possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|bad unlock balance|INFO: task .* blocked|Kernel panic|Poison overwritten|Object corrupt|Redzone|suspected memory leak|ODEBUG|list_add corruption|list_del corruption|dma-debug disabled|DMA-API: debugging out of memory'
 
+# boot_lane SERIES LANE [NAME]: boot one lane's guest and record its
+# results as SERIES/NAME/... (NAME: the lane's name); BM_MODULE and BM_TESTS
+# in the environment choose another module and other tests.
+boot_lane() {
+	local series=$1 lane=$2 name=${3:-$2} lane_file out rc why expect_reports re
+	lane_file=$BM_TOP/vm/lanes/$lane.lane
+	[ -f "$lane_file" ] || die "no lane $lane (vm/lanes/$lane.lane)"
+	out=$logs/$series/$name
+	mkdir -p "$out"
+	log "booting $series with lane $name"
+	rc=0
+	"$BM_TOP/vm/run-guest.sh" "$series" "$lane_file" check "$out" || rc=$?
+	# One retry, only for a guest that died before the driver was
+	# loaded (Debian's 6.12 under TCG, rarely: "Oops: int3" at boot);
+	# it is printed in the summary, and a second death fails the run.
+	if died_before_driver "$out"; then
+		why=$(grep -Eom1 'Oops: [^[]*|Kernel panic - [^[]*' "$out/console.log" | tr -d '\r')
+		retried+=("$series/$name: ${why:-no output}")
+		log "the guest died before the driver was loaded (${why:-no output}): booting it once more"
+		mv "$out/console.log" "$out/console-first-boot.log"
+		rc=0
+		"$BM_TOP/vm/run-guest.sh" "$series" "$lane_file" check "$out" || rc=$?
+	fi
+	[ $rc -eq 124 ] && record FAIL "$series/$name/guest" "QEMU timed out"
+	[ $rc -ne 0 ] && [ $rc -ne 124 ] && record FAIL "$series/$name/guest" "QEMU exited $rc"
+	touch "$out/results.log" "$out/console.log"
+	# A negative control must make the kernel report each planted
+	# defect (its planted leak is one: kmemleak's step is expected
+	# to fail there); any other lane must make it report nothing.
+	expect_reports=$(. "$lane_file"; printf '%s' "${LANE_EXPECT_REPORTS:-}")
+	awk -v prefix="$series/$name" -f "$BM_TOP/vm/parse-results.awk" \
+		"$out/results.log" |
+		if [ -n "$expect_reports" ]; then grep -v '/step:kmemleak'; else cat; fi \
+		>>"$results"
+	if [ -n "$expect_reports" ]; then
+		while IFS= read -r re; do
+			if grep -Eq "$re" "$out/console.log"; then
+				record PASS "$series/$name/reported: $re"
+			else
+				record FAIL "$series/$name/reported: $re" "the kernel did not report a planted defect"
+			fi
+		done <<<"$expect_reports"
+	elif grep -Eq "$console_bad" "$out/console.log"; then
+		record FAIL "$series/$name/kernel-log" "the kernel reported a problem"
+	else
+		record PASS "$series/$name/kernel-log"
+	fi
+
+	# On any failure, show what a CI log reader needs: which cards,
+	# the selftests' own words, the console around the problem.
+	if grep -q "^FAIL $series/$name/" "$results"; then
+		{
+			echo "=== FAILED on kernel $series, lane $name ($lane_file)"
+			echo "  cards: $(lane_cards "$lane_file")"
+			sed -n 's/^LANE_MODPARAMS=/  module parameters: /p' "$lane_file"
+			grep "^FAIL $series/$name/" "$results" | sed 's/^/  /'
+			echo "--- selftest output (results.log, last 80 lines):"
+			tail -n 80 "$out/results.log"
+			echo "--- kernel console (console.log):"
+			if grep -Eq "$console_bad" "$out/console.log"; then
+				grep -En -B 5 -A 40 "$console_bad" "$out/console.log" | head -n 120
+			else
+				tail -n 60 "$out/console.log"
+			fi
+			echo "=== logs: $out"
+		} >&2
+	fi
+}
+
 for series in $KERNELS; do
 	check "static/module builds with W=1 and sparse on $series" module_w1 "$series"
 	if grep -q "^FAIL static/module builds with W=1 and sparse on $series" "$results"; then
@@ -146,72 +216,27 @@ for series in $KERNELS; do
 		check "static/coccinelle (scripts/coccinelle) kmod/" "$BM_TOP/vm/coccicheck.sh" "$kdir"
 	fi
 	for lane in $(lanes_for "$series"); do
-		lane_file=$BM_TOP/vm/lanes/$lane.lane
-		[ -f "$lane_file" ] || die "no lane $lane (vm/lanes/$lane.lane)"
-		out=$logs/$series/$lane
-		mkdir -p "$out"
-		log "booting $series with lane $lane"
-		rc=0
-		"$BM_TOP/vm/run-guest.sh" "$series" "$lane_file" check "$out" || rc=$?
-		# One retry, only for a guest that died before the driver was
-		# loaded (Debian's 6.12 under TCG, rarely: "Oops: int3" at boot);
-		# it is printed in the summary, and a second death fails the run.
-		if died_before_driver "$out"; then
-			why=$(grep -Eom1 'Oops: [^[]*|Kernel panic - [^[]*' "$out/console.log" | tr -d '\r')
-			retried+=("$series/$lane: ${why:-no output}")
-			log "the guest died before the driver was loaded (${why:-no output}): booting it once more"
-			mv "$out/console.log" "$out/console-first-boot.log"
-			rc=0
-			"$BM_TOP/vm/run-guest.sh" "$series" "$lane_file" check "$out" || rc=$?
-		fi
-		[ $rc -eq 124 ] && record FAIL "$series/$lane/guest" "QEMU timed out"
-		[ $rc -ne 0 ] && [ $rc -ne 124 ] && record FAIL "$series/$lane/guest" "QEMU exited $rc"
-		touch "$out/results.log" "$out/console.log"
-		# A negative control must make the kernel report each planted
-		# defect (its planted leak is one: kmemleak's step is expected
-		# to fail there); any other lane must make it report nothing.
-		expect_reports=$(. "$lane_file"; printf '%s' "${LANE_EXPECT_REPORTS:-}")
-		awk -v prefix="$series/$lane" -f "$BM_TOP/vm/parse-results.awk" \
-			"$out/results.log" |
-			if [ -n "$expect_reports" ]; then grep -v '/step:kmemleak'; else cat; fi \
-			>>"$results"
-		if [ -n "$expect_reports" ]; then
-			while IFS= read -r re; do
-				if grep -Eq "$re" "$out/console.log"; then
-					record PASS "$series/$lane/reported: $re"
-				else
-					record FAIL "$series/$lane/reported: $re" "the kernel did not report a planted defect"
-				fi
-			done <<<"$expect_reports"
-		elif grep -Eq "$console_bad" "$out/console.log"; then
-			record FAIL "$series/$lane/kernel-log" "the kernel reported a problem"
-		else
-			record PASS "$series/$lane/kernel-log"
-		fi
-
-		# On any failure, show what a CI log reader needs: which cards,
-		# the selftests' own words, the console around the problem.
-		if grep -q "^FAIL $series/$lane/" "$results"; then
-			{
-				echo "=== FAILED on kernel $series, lane $lane ($lane_file)"
-				echo "  cards: $(lane_cards "$lane_file")"
-				sed -n 's/^LANE_MODPARAMS=/  module parameters: /p' "$lane_file"
-				grep "^FAIL $series/$lane/" "$results" | sed 's/^/  /'
-				echo "--- selftest output (results.log, last 80 lines):"
-				tail -n 80 "$out/results.log"
-				echo "--- kernel console (console.log):"
-				if grep -Eq "$console_bad" "$out/console.log"; then
-					grep -En -B 5 -A 40 "$console_bad" "$out/console.log" | head -n 120
-				else
-					tail -n 60 "$out/console.log"
-				fi
-				echo "=== logs: $out"
-			} >&2
-		fi
+		boot_lane "$series" "$lane"
 	done
+	# The module as a user installs it: built by Debian's dkms from the
+	# DKMS source tree, then loaded and asked its INFO in a guest.
+	if [ "$series" != debug ] && [ "$HOST_CHECKS" != 0 ]; then
+		if ko=$("$BM_TOP/vm/check-dkms.sh" "$series" 2>"$BM_BUILD/dkms-$series.log"); then
+			record PASS "$series/dkms/build"
+			BM_MODULE=$ko BM_TESTS=busmaster_info_test \
+				boot_lane "$series" edu-32-intx dkms-edu-32-intx
+		else
+			record FAIL "$series/dkms/build"
+			tail -n 40 "$BM_BUILD/dkms-$series.log" >&2
+		fi
+	fi
 done
 
-grep -E '^(FAIL|SKIP)' "$results" | sed 's/^/  /' >&2
+# Skips with a reason, each; the per-card variants past a lane's cards
+# (BM_CARD_FIXTURE) only counted.
+no_card='^SKIP .*: the lane has [0-9]+ cards?$'
+grep -E '^(FAIL|SKIP)' "$results" | grep -Ev "$no_card" | sed 's/^/  /' >&2
+echo "  SKIP (not printed) $(grep -Ec "$no_card" "$results") per-card tests of cards a lane does not have" >&2
 for r in "${retried[@]}"; do
 	echo "  RETRIED (died before the driver loaded) $r" >&2
 done

@@ -44,7 +44,8 @@ card)
 esac
 need_pkgs busybox-static cpio gzip xz-utils
 
-ko=$BM_BUILD/module/$KVER/kmod/busmaster.ko
+# BM_MODULE: another build of the module (the one dkms built, say).
+ko=${BM_MODULE:-$BM_BUILD/module/$KVER/kmod/busmaster.ko}
 [ -f "$ko" ] || die "$ko is not built (vm/build-module.sh $series)"
 
 # The initramfs: busybox, the module, bmctl, the selftests, /init; then the
