@@ -635,6 +635,7 @@ static void bmc_cancel(struct bm_dev *bm, struct bm_xfer *x, int error)
 	}
 
 	bmc_write(bm, BMC_RESET, BMC_RESET_GO);
+	bm_card_reset_seen(bm, bmc_stopped(bm) ? 0 : -EIO);
 	if (!bmc_stopped(bm)) {
 		/* Not even the reset stops it: nothing it has may come back. */
 		list_del_init(&x->node);

@@ -143,9 +143,10 @@ static void bm_xfer_reap(struct bm_request *rq)
 	/* The card owns the pages until it is done or stopped. */
 	left = wait_for_completion_killable_timeout(&x->done, rq->timeout);
 	if (left <= 0) {
-		if (!left)
-			atomic_inc(&bm->stats.timeouts);
 		bm->ops->cancel(bm, x, left ? -EINTR : -ETIMEDOUT);
+		/* Not if it ended meanwhile: then it is over, with its result. */
+		if (x->error == -ETIMEDOUT)
+			atomic_inc(&bm->stats.timeouts);
 		trace_busmaster_xfer_cancel(x, left ? -EINTR : -ETIMEDOUT);
 	}
 	rq->reaped++;
@@ -390,7 +391,9 @@ int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 						     GFP_KERNEL);
 		ok &= !!rq->chunks[i].pages;
 	}
-	return ok ? 0 : -ENOMEM;
+	if (!ok)
+		rq->error = -ENOMEM;	/* a failed request, in the statistics */
+	return rq->error;
 }
 
 /**

@@ -14,6 +14,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include <linux/busmaster_card.h>
+
 #include "bm_compat.h"
 #include "busmaster.h"
 #define CREATE_TRACE_POINTS
@@ -22,10 +24,29 @@
 #define BM_MAP_REGISTERS_MIN	2
 #define BM_MAP_REGISTERS_MAX	2048	/* the pool holds twice that */
 
+/* 0 (the card's width) or a width the DMA API can set a mask for. */
+static int bm_max_addr_bits_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int bits;
+	int ret = kstrtouint(val, 0, &bits);
+
+	if (ret)
+		return ret;
+	if (bits && (bits < 24 || bits > 64))
+		return -EINVAL;
+	*(unsigned int *)kp->arg = bits;
+	return 0;
+}
+
+static const struct kernel_param_ops bm_max_addr_bits_ops = {
+	.set = bm_max_addr_bits_set,
+	.get = param_get_uint,
+};
+
 static unsigned int max_addr_bits;
-BM_PARAM_UINT(max_addr_bits, max_addr_bits, 0, 64, 0444);
+module_param_cb(max_addr_bits, &bm_max_addr_bits_ops, &max_addr_bits, 0444);
 MODULE_PARM_DESC(max_addr_bits,
-		 "Use at most this many DMA address bits (0: the card's width); never wider than the card");
+		 "Use at most this many DMA address bits (0: the card's width, or 24..64); never wider than the card");
 
 static unsigned int map_registers = 32;
 BM_PARAM_UINT(map_registers, map_registers, BM_MAP_REGISTERS_MIN,
@@ -40,6 +61,7 @@ static const unsigned int bm_irq_mode_flags[] = {
 	PCI_IRQ_INTX,
 };
 
+static_assert(ARRAY_SIZE(bm_irq_mode_names) == ARRAY_SIZE(bm_irq_mode_flags));
 static unsigned int irq_mode;
 
 static int bm_irq_mode_set(const char *val, const struct kernel_param *kp)
@@ -54,8 +76,7 @@ static int bm_irq_mode_set(const char *val, const struct kernel_param *kp)
 
 static int bm_irq_mode_get(char *buf, const struct kernel_param *kp)
 {
-	return scnprintf(buf, PAGE_SIZE, "%s\n",
-			 bm_irq_mode_names[*(unsigned int *)kp->arg]);
+	return sysfs_emit(buf, "%s\n", bm_irq_mode_names[*(unsigned int *)kp->arg]);
 }
 
 static const struct kernel_param_ops bm_irq_mode_ops = {
@@ -102,6 +123,19 @@ void bm_dev_put(struct bm_dev *bm)
 }
 
 /**
+ * bm_card_reset_seen - count and trace a reset of the whole card
+ * @bm: the card
+ * @ret: 0 when it stopped, a negative errno when it did not
+ *
+ * Context: any (a card model's cancel calls it under its lock).
+ */
+void bm_card_reset_seen(struct bm_dev *bm, int ret)
+{
+	trace_busmaster_card_reset(bm, ret);
+	atomic_inc(&bm->stats.card_resets);
+}
+
+/**
  * bm_reset_card - stop every DMA engine of the card
  * @bm: the card, present
  *
@@ -115,8 +149,7 @@ int bm_reset_card(struct bm_dev *bm)
 {
 	int ret = bm->ops->reset(bm);
 
-	trace_busmaster_card_reset(bm, ret);
-	atomic_inc(&bm->stats.card_resets);
+	bm_card_reset_seen(bm, ret);
 	if (ret)
 		bm_quarantine(bm, "the card did not stop at its reset");
 	else
@@ -484,7 +517,8 @@ static void bm_shutdown(struct pci_dev *pdev)
 
 static const struct pci_device_id bm_pci_ids[] = {
 	{ PCI_DEVICE(0x1234, 0x11e8), .driver_data = (kernel_ulong_t)&bm_edu_ops },
-	{ PCI_DEVICE(0x1234, 0xbb01), .driver_data = (kernel_ulong_t)&bm_bmc_ops },
+	{ PCI_DEVICE(BMC_PCI_VENDOR, BMC_PCI_DEVICE),
+	  .driver_data = (kernel_ulong_t)&bm_bmc_ops },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, bm_pci_ids);

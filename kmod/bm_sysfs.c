@@ -120,7 +120,7 @@ static ssize_t bm_stat_show(struct device *dev, struct device_attribute *attr,
 {
 	const struct bm_stat_attr *sa = container_of(attr, struct bm_stat_attr,
 						     dev_attr);
-	void *counter = (void *)&bm_from_dev(dev)->stats + sa->offset;
+	void *counter = (char *)&bm_from_dev(dev)->stats + sa->offset;
 
 	return sysfs_emit(buf, "%lld\n", sa->wide ?
 			  (long long)atomic64_read(counter) :
@@ -148,7 +148,7 @@ static struct bm_stat_attr bm_stat_attrs[] = {
 	BM_STAT(pinned_pages, false),
 };
 
-static struct attribute *bm_stats_attrs[ARRAY_SIZE(bm_stat_attrs) + 1] = {
+static struct attribute *bm_stats_attrs[] = {
 	&bm_stat_attrs[0].dev_attr.attr,
 	&bm_stat_attrs[1].dev_attr.attr,
 	&bm_stat_attrs[2].dev_attr.attr,
@@ -162,6 +162,8 @@ static struct attribute *bm_stats_attrs[ARRAY_SIZE(bm_stat_attrs) + 1] = {
 	&bm_stat_attrs[10].dev_attr.attr,
 	NULL,
 };
+
+static_assert(ARRAY_SIZE(bm_stats_attrs) == ARRAY_SIZE(bm_stat_attrs) + 1);
 
 static const struct attribute_group bm_stats_group = {
 	.name = "statistics",

@@ -278,8 +278,12 @@ static bool bm_chunk_wait_alone(struct bm_request *rq)
 	return !rq->error;
 }
 
-/* The DMA API maps the chunk: directly, through an IOMMU or via swiotlb. */
-/* What swiotlb copies of a mapped chunk: the segments it put in its pool. */
+/*
+ * What swiotlb copies of a mapped chunk: the segments it put in its pool.
+ * Only without an IOMMU does dma_need_sync() say "in swiotlb" (the direct
+ * mapping of a coherent device); through an IOMMU it says whether the
+ * IOMMU's ops sync, which differs between kernels.
+ */
 static void bm_count_bounced(struct bm_request *rq, struct sg_table *sgt)
 {
 	struct device *dev = &rq->bm->pdev->dev;
@@ -287,6 +291,8 @@ static void bm_count_bounced(struct bm_request *rq, struct sg_table *sgt)
 	unsigned int i, pages = 0;
 	u64 bytes = 0;
 
+	if (rq->bm->adapter.bounce != BUSMASTER_BOUNCE_SWIOTLB)
+		return;
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		if (!dma_need_sync(dev, sg_dma_address(sg)))
 			continue;
@@ -299,6 +305,7 @@ static void bm_count_bounced(struct bm_request *rq, struct sg_table *sgt)
 	atomic64_add(bytes, &rq->bm->stats.bytes_bounced);
 }
 
+/* The DMA API maps the chunk: directly, through an IOMMU or via swiotlb. */
 static void bm_chunk_map(struct bm_request *rq, struct bm_chunk *c)
 {
 	struct bm_dev *bm = rq->bm;

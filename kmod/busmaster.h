@@ -264,7 +264,8 @@ struct bm_adapter {
  * totals in sysfs (statistics/)
  * @bytes_to_card: bytes card transfers moved memory -> card
  * @bytes_from_card: and card -> memory
- * @bytes_bounced: bytes copied through swiotlb or map registers on the way
+ * @bytes_bounced: bytes of requests copied through swiotlb or map registers
+ *	on the way (registered buffers, mapped once, are not counted)
  * @transfers_to_card: card transfers that moved memory -> card
  * @transfers_from_card: and card -> memory
  * @requests: requests begun (TRANSFER, TRANSFERV, kernel memory)
@@ -272,8 +273,9 @@ struct bm_adapter {
  *	restart after a signal)
  * @requests_in_flight: requests begun and not ended
  * @timeouts: card transfers that timed out (their channel was stopped)
- * @card_resets: card resets (a channel that would not stop, removal,
- *	PCI error recovery)
+ * @card_resets: times the driver reset the whole card: a transfer whose
+ *	channel would not stop, removal, a reset of the PCI function, error
+ *	recovery, probe (one of these may reset it more than once)
  * @pinned_pages: user pages pinned by transfers in progress
  * @map_registers_used: map registers handed out
  * @map_register_waits: times a transfer slept for map registers (total)
@@ -702,6 +704,7 @@ static inline int bm_user_access_end(struct bm_dev *bm)
 
 /* bm_main.c */
 int bm_reset_card(struct bm_dev *bm);
+void bm_card_reset_seen(struct bm_dev *bm, int ret);
 void bm_dev_get(struct bm_dev *bm);
 void bm_dev_put(struct bm_dev *bm);
 int bm_wait_irq(struct bm_dev *bm);

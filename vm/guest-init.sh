@@ -53,7 +53,7 @@ no_cards() { ! ls /dev/busmaster* >/dev/null 2>&1; }
 # A module parameter out of its range, or an unknown irq_mode, fails the
 # load itself (EINVAL) and leaves no module behind; the names read back.
 bad_params_refused() {
-	for p in irq_mode=bogus irq_mode= map_registers=1 map_registers=2049 \
+	for p in irq_mode=bogus irq_mode= map_registers=1 map_registers=2049 max_addr_bits=23 \
 		max_addr_bits=65 edu_addr_bits=23 edu_addr_bits=65 timeout_ms=0 \
 		timeout_ms=600001; do
 		if insmod /lib/busmaster.ko "$p" 2>/dev/null; then

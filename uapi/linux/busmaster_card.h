@@ -4,11 +4,11 @@
  * docs/card-datasheet.md, whose section numbers are given below.
  *
  * The one source of these numbers for everything that speaks to the card:
- * the driver (kmod/bm_card.c), the card's QEMU model and its qtests (they get
+ * the driver (kmod/bm_bmc.c), the card's QEMU model and its qtests (they get
  * it as include/standard-headers/linux/, the way QEMU keeps pvpanic.h) and
  * libbusmaster, which names the completion codes the driver reports in
  * struct busmaster_transfer's card_status. `make check` compares it with the
- * datasheet (vm/check-datasheet.sh).
+ * datasheet (vm/check-datasheet.py).
  *
  * Plain constants only: no kernel macros, so that QEMU and userspace can
  * include it as it is.

@@ -683,14 +683,14 @@ int bm_caps_format(uint32_t caps, char *buf, size_t len);
  * statistics/, documented in docs/ABI/sysfs-class-misc-busmaster)
  * @bytes_to_card: bytes card transfers moved memory -> card
  * @bytes_from_card: bytes card transfers moved card -> memory
- * @bytes_bounced: bytes that went through swiotlb or map registers
+ * @bytes_bounced: bytes of requests copied through swiotlb or map registers
  * @transfers_to_card: card transfers memory -> card
  * @transfers_from_card: card transfers card -> memory
  * @requests: requests (TRANSFER, TRANSFERV, the driver's own)
  * @requests_failed: of those, the ones that ended with an error
  * @requests_in_flight: requests now in progress
  * @timeouts: card transfers that timed out
- * @card_resets: resets of the whole card
+ * @card_resets: times the driver reset the whole card
  * @pinned_pages: user pages pinned for DMA now
  */
 struct bm_card_stats {
