@@ -236,7 +236,9 @@ done
 # (BM_CARD_FIXTURE) only counted.
 no_card='^SKIP .*: the lane has [0-9]+ cards?$'
 grep -E '^(FAIL|SKIP)' "$results" | grep -Ev "$no_card" | sed 's/^/  /' >&2
-echo "  SKIP (not printed) $(grep -Ec "$no_card" "$results") per-card tests of cards a lane does not have" >&2
+no_cards=$(grep -Ec "$no_card" "$results")
+[ "$no_cards" = 0 ] ||
+	echo "  SKIP (not printed) $no_cards per-card tests of cards a lane does not have" >&2
 for r in "${retried[@]}"; do
 	echo "  RETRIED (died before the driver loaded) $r" >&2
 done
