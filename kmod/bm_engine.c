@@ -5,7 +5,7 @@
  *
  * NT4 ran one DMA request per adapter at a time; Windows 2000 gave each
  * request its own wait block, so many are pending on a device at once.
- * Here each card transfer (struct bm_xfer) has its own completion, and the
+ * Here each card transfer (struct bm_xfer) is waited for on its own, and the
  * card model queues it behind whatever is already on the card: many
  * threads and processes keep all of a card's channels and their rings
  * busy at once, and nothing serializes them but the card's rings.
@@ -50,10 +50,17 @@ MODULE_PARM_DESC(timeout_ms,
  */
 void bm_xfer_done(struct bm_dev *bm, struct bm_xfer *x)
 {
+	struct bm_request *rq = x->rq;
+	unsigned long flags;
+
 	trace_busmaster_xfer_done(x);
 	if (x->error)
-		WRITE_ONCE(x->rq->xfer_failed, true);
-	complete(&x->done);
+		WRITE_ONCE(rq->xfer_failed, true);
+	/* Its waiter sees it over under the lock: after that @rq may be gone. */
+	spin_lock_irqsave(&rq->lock, flags);
+	x->over = true;
+	wake_up(&rq->wait);
+	spin_unlock_irqrestore(&rq->lock, flags);
 	/* Room on the card for whoever waits for it. */
 	if (wq_has_sleeper(&bm->xfer_wait))
 		wake_up(&bm->xfer_wait);
@@ -99,14 +106,76 @@ void bm_revoke(struct bm_dev *bm, int error)
 }
 
 /**
- * bm_request_interrupted - what a signal ends a request with
+ * bm_request_interrupted - what a signal, or bm_request_stop(), ends a
+ * request with
  * @rq: the request
- * Return: -ERESTARTSYS when nothing moved yet (the call restarts, or fails
- * with EINTR if a handler says so), else -EINTR (bytes_done tells).
+ * Return: -ECANCELED when stopped; else -ERESTARTSYS when nothing moved yet
+ * (the call restarts, or fails with EINTR if a handler says so), else
+ * -EINTR (bytes_done tells).
  */
 int bm_request_interrupted(struct bm_request *rq)
 {
+	if (READ_ONCE(rq->stop))
+		return -ECANCELED;
 	return rq->bytes_done ? -EINTR : -ERESTARTSYS;
+}
+
+/**
+ * bm_request_stop - end a request from another thread, as a fatal signal
+ * ends one in its caller's: every wait of the request ends, the card
+ * transfer it waits for is taken back (->cancel()), and it fails with
+ * ECANCELED once the card is done with its pages
+ * @rq: the request, initialized; the caller keeps it from being freed
+ *
+ * Context: any process context.
+ */
+void bm_request_stop(struct bm_request *rq)
+{
+	struct bm_dev *bm = rq->bm;
+	unsigned long flags;
+
+	spin_lock_irqsave(&rq->lock, flags);
+	WRITE_ONCE(rq->stop, true);
+	wake_up(&rq->wait);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	/* Whatever else it may wait for, with others: they look again. */
+	wake_up_all(&bm->xfer_wait);
+	wake_up_all(&bm->adapter.pool_wait);
+	bm_pages_claim_wake();
+}
+
+/*
+ * Wait until @x is over, the request is stopped, or its timeout passed;
+ * killable. Return 1 when over, else what ->cancel() is to end it with:
+ * -ETIMEDOUT, -EINTR (killed) or -ECANCELED (stopped).
+ */
+static int bm_xfer_wait(struct bm_request *rq, struct bm_xfer *x)
+{
+	long left = rq->timeout;
+	DEFINE_WAIT(wait);
+	int ret = 1;
+
+	spin_lock_irq(&rq->lock);
+	while (!x->over) {
+		if (rq->stop) {
+			ret = -ECANCELED;
+			break;
+		}
+		if (!left) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (prepare_to_wait_event(&rq->wait, &wait, TASK_KILLABLE)) {
+			ret = -EINTR;
+			break;
+		}
+		spin_unlock_irq(&rq->lock);
+		left = schedule_timeout(left);
+		spin_lock_irq(&rq->lock);
+	}
+	finish_wait(&rq->wait, &wait);
+	spin_unlock_irq(&rq->lock);
+	return ret;
 }
 
 /* Queue @x on the card; false while the card has no room for it. */
@@ -137,17 +206,16 @@ static void bm_xfer_reap(struct bm_request *rq)
 {
 	struct bm_xfer *x = &rq->xfers[rq->reaped % BM_REQUEST_DEPTH];
 	struct bm_dev *bm = rq->bm;
-	long left;
 	int ret;
 
 	/* The card owns the pages until it is done or stopped. */
-	left = wait_for_completion_killable_timeout(&x->done, rq->timeout);
-	if (left <= 0) {
-		bm->ops->cancel(bm, x, left ? -EINTR : -ETIMEDOUT);
+	ret = bm_xfer_wait(rq, x);
+	if (ret < 0) {
+		bm->ops->cancel(bm, x, ret);
 		/* Not if it ended meanwhile: then it is over, with its result. */
 		if (x->error == -ETIMEDOUT)
 			atomic_inc(&bm->stats.timeouts);
-		trace_busmaster_xfer_cancel(x, left ? -EINTR : -ETIMEDOUT);
+		trace_busmaster_xfer_cancel(x, ret);
 	}
 	rq->reaped++;
 	if (rq->failed)
@@ -190,7 +258,7 @@ void bm_xfer_submit(struct bm_request *rq)
 	if (!x->nsegs)
 		return;
 	/* Between card transfers, a signal ends the request. */
-	if (!rq->error && signal_pending(current))
+	if (!rq->error && (signal_pending(current) || READ_ONCE(rq->stop)))
 		rq->error = bm_request_interrupted(rq);
 	if (rq->error)
 		goto out;
@@ -200,7 +268,7 @@ void bm_xfer_submit(struct bm_request *rq)
 	x->card_status = 0;
 	x->error = 0;
 	x->segs_done = 0;
-	reinit_completion(&x->done);
+	x->over = false;
 
 	while (!bm_xfer_post(rq, x, &ret)) {
 		/* No room behind our own transfers: wait for the oldest. */
@@ -211,7 +279,9 @@ void bm_xfer_submit(struct bm_request *rq)
 			continue;
 		}
 		/* The rings are full of others' work: wait for a completion. */
-		if (wait_event_interruptible(bm->xfer_wait, bm_xfer_post(rq, x, &ret)))
+		if (wait_event_interruptible(bm->xfer_wait,
+					     bm_xfer_post(rq, x, &ret) ||
+					     READ_ONCE(rq->stop)) || ret == -EBUSY)
 			ret = bm_request_interrupted(rq);
 		break;
 	}
@@ -332,19 +402,27 @@ void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
 	}
 }
 
-/*
- * The shortest timeout a caller without CAP_SYS_ADMIN gets: a timeout
- * stops a channel and restarts what else was queued on it, which no
- * unprivileged user should be able to do every millisecond.
+/**
+ * bm_caller_timeout_ms - the timeout the calling process gets for its
+ * request's card transfers
+ * @timeout_ms: what it asked for (0: the module's default)
+ *
+ * A caller without CAP_SYS_ADMIN gets at least BUSMASTER_TIMEOUT_MIN_MS: a
+ * timeout stops a channel and restarts what else was queued on it, which
+ * no unprivileged user should be able to do every millisecond. Decided in
+ * the caller: a worker running its request later has other credentials.
+ *
+ * Context: process context, the requesting process.
+ * Return: milliseconds, at least 1.
  */
-static unsigned long bm_timeout(u64 timeout_ms)
+u64 bm_caller_timeout_ms(u64 timeout_ms)
 {
 	u64 ms = timeout_ms ?: READ_ONCE(bm_timeout_ms);
 
 	if (ms < BUSMASTER_TIMEOUT_MIN_MS &&
 	    !ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN))
 		ms = BUSMASTER_TIMEOUT_MIN_MS;
-	return msecs_to_jiffies(ms);
+	return ms;
 }
 
 /**
@@ -374,11 +452,12 @@ int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 	rq->from_card = from_card;
 	rq->dir = from_card ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
 	rq->card_offset = card_offset;
-	rq->timeout = bm_timeout(timeout_ms);
+	rq->timeout = msecs_to_jiffies(bm_caller_timeout_ms(timeout_ms));
+	spin_lock_init(&rq->lock);
+	init_waitqueue_head(&rq->wait);
 	for (i = 0; i < BM_REQUEST_DEPTH; i++) {
 		struct bm_xfer *x = &rq->xfers[i];
 
-		init_completion(&x->done);
 		INIT_LIST_HEAD(&x->node);
 		x->rq = rq;
 		x->segs = kvmalloc_array(ad->max_segments, sizeof(*x->segs),

@@ -106,19 +106,20 @@ static void bm_mapreg_grant(struct bm_adapter *ad)
 
 /**
  * bm_mapreg_get - take @pages contiguous map registers, waiting for them
- * @bm: the card
+ * @rq: the request they are for
  * @pages: how many, at most @bm->adapter.map_registers
  * @wait: else -EAGAIN rather than wait (a request holding map registers
  *	for a chunk on the card never waits for more: two such would wait
  *	for each other)
  *
  * Context: process context, may sleep (interruptible).
- * Return: the index of the first page, -EINTR when a signal came first,
- * -ESHUTDOWN when the card was quarantined meanwhile, -EAGAIN, or what
- * bm_revoke() said.
+ * Return: the index of the first page, -EINTR when a signal or
+ * bm_request_stop() came first, -ESHUTDOWN when the card was quarantined
+ * meanwhile, -EAGAIN, or what bm_revoke() said.
  */
-long bm_mapreg_get(struct bm_dev *bm, unsigned int pages, bool wait)
+long bm_mapreg_get(struct bm_request *rq, unsigned int pages, bool wait)
 {
+	struct bm_dev *bm = rq->bm;
 	struct bm_adapter *ad = &bm->adapter;
 	struct bm_mapreg_waiter w = { .pages = pages, .first = -1 };
 	int ret;
@@ -139,7 +140,8 @@ long bm_mapreg_get(struct bm_dev *bm, unsigned int pages, bool wait)
 		ret = wait_event_interruptible(ad->pool_wait,
 					       READ_ONCE(w.first) >= 0 ||
 					       READ_ONCE(bm->quarantined) ||
-					       READ_ONCE(bm->revoked));
+					       READ_ONCE(bm->revoked) ||
+					       READ_ONCE(rq->stop));
 		spin_lock(&ad->pool_lock);
 		if (w.first < 0) {
 			list_del(&w.node);
@@ -148,7 +150,8 @@ long bm_mapreg_get(struct bm_dev *bm, unsigned int pages, bool wait)
 		}
 		spin_unlock(&ad->pool_lock);
 		if (w.first < 0)
-			return ret ? -EINTR : READ_ONCE(bm->revoked) ?: -ESHUTDOWN;
+			return ret || READ_ONCE(rq->stop) ? -EINTR :
+			       READ_ONCE(bm->revoked) ?: -ESHUTDOWN;
 	}
 	atomic_add(pages, &bm->stats.map_registers_used);
 	return w.first;
@@ -174,26 +177,30 @@ void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages)
 }
 
 /* Take a bounce slot if one is free; stop waiting on a cut-off card. */
-static bool bm_bounce_take(struct bm_dev *bm, bool *took)
+static bool bm_bounce_take(struct bm_request *rq, bool *took)
 {
+	struct bm_dev *bm = rq->bm;
 	struct bm_adapter *ad = &bm->adapter;
 
 	*took = atomic_add_unless(&ad->bounce_used, 1, ad->bounce_slots);
-	return *took || READ_ONCE(bm->quarantined) || READ_ONCE(bm->revoked);
+	return *took || READ_ONCE(bm->quarantined) || READ_ONCE(bm->revoked) ||
+	       READ_ONCE(rq->stop);
 }
 
 /**
  * bm_bounce_get - take one of the card's bounce slots before mapping a
  * chunk, where the card bounces through swiotlb (else a no-op)
- * @bm: the card
+ * @rq: the request it is for
  * @wait: else -EAGAIN rather than wait (as bm_mapreg_get())
  *
  * Context: process context, may sleep (interruptible).
- * Return: 0, -EINTR when a signal came first, -ESHUTDOWN when the card was
- * quarantined meanwhile, -EAGAIN, or what bm_revoke() said.
+ * Return: 0, -EINTR when a signal or bm_request_stop() came first,
+ * -ESHUTDOWN when the card was quarantined meanwhile, -EAGAIN, or what
+ * bm_revoke() said.
  */
-int bm_bounce_get(struct bm_dev *bm, bool wait)
+int bm_bounce_get(struct bm_request *rq, bool wait)
 {
+	struct bm_dev *bm = rq->bm;
 	struct bm_adapter *ad = &bm->adapter;
 	bool took;
 
@@ -204,9 +211,11 @@ int bm_bounce_get(struct bm_dev *bm, bool wait)
 		return !wq_has_sleeper(&ad->pool_wait) &&
 		       atomic_add_unless(&ad->bounce_used, 1, ad->bounce_slots) ?
 		       0 : -EAGAIN;
-	if (wait_event_interruptible(ad->pool_wait, bm_bounce_take(bm, &took)))
+	if (wait_event_interruptible(ad->pool_wait, bm_bounce_take(rq, &took)))
 		return -EINTR;
-	return took ? 0 : READ_ONCE(bm->revoked) ?: -ESHUTDOWN;
+	if (took)
+		return 0;
+	return READ_ONCE(rq->stop) ? -EINTR : READ_ONCE(bm->revoked) ?: -ESHUTDOWN;
 }
 
 /**

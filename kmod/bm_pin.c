@@ -216,6 +216,8 @@ out:
  * @wait: else -EAGAIN on a conflict with a request (the caller holds the
  *	claim of a chunk on the card: it may be ours, or wanted by the one
  *	we would wait for)
+ * @stop: when not NULL, the wait ends once *@stop is true
+ *	(bm_request_stop())
  *
  * All or nothing: on a conflict what was claimed is given back before
  * waiting, so two claimants never hold each other's pages.
@@ -223,11 +225,11 @@ out:
  * Context: process context, may sleep (killable).
  * Return: 0; -EBUSY when a registered buffer holds one of the pages, or
  * an exclusive claim meets the same page twice in @pages (one memory
- * mapped at two addresses); -EAGAIN; -EINTR when killed while waiting;
- * -ENOMEM.
+ * mapped at two addresses); -EAGAIN; -EINTR when killed or stopped while
+ * waiting; -ENOMEM.
  */
 int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
-		   enum bm_claim mode, bool wait)
+		   enum bm_claim mode, bool wait, const bool *stop)
 {
 	for (;;) {
 		bool held_long = false;
@@ -253,9 +255,22 @@ int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
 		if (held == owner)
 			return -EBUSY;
 		if (wait_event_killable(bm_claims_wait,
-					xa_load(&bm_claims, pfn) != held))
+					xa_load(&bm_claims, pfn) != held ||
+					(stop && READ_ONCE(*stop))) ||
+		    (stop && READ_ONCE(*stop)))
 			return -EINTR;
 	}
+}
+
+/**
+ * bm_pages_claim_wake - have every waiter in bm_pages_claim() look again
+ * (a request was stopped)
+ *
+ * Context: any process context.
+ */
+void bm_pages_claim_wake(void)
+{
+	wake_up_all(&bm_claims_wait);
 }
 
 /**

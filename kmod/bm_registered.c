@@ -269,7 +269,7 @@ static int bm_regbuf_pin_and_map(struct bm_regbuf *rbuf, u64 addr)
 		goto uncharge;
 	/* Its pages are this buffer's alone (bm_pages_claim()). */
 	ret = bm_pages_claim(rbuf->pages, rbuf->npages, rbuf, BM_CLAIM_LONG_TERM,
-			     true);
+			     true, NULL);
 	if (ret)
 		goto unpin;
 	/* Entries as long as the adapter allows (bm_sg_max_segment()). */
@@ -484,7 +484,8 @@ void bm_transfer_registered(struct bm_request *rq, struct bm_regbuf *rbuf,
 
 	if (!rbuf->mapped) {
 		/* Map registers: copied at transfer time; nothing to sync. */
-		bm_transfer_pages(rq, rbuf->pages, rbuf->offset + offset, len);
+		bm_transfer_pages(rq, rbuf->pages, rbuf->offset + offset, len,
+				  BM_CLAIM_NONE);
 		return;
 	}
 	/*
@@ -536,7 +537,7 @@ int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 	ret = bm_request_init(&rq, bm, from_card, card_offset, 0);
 	if (!ret) {
 		trace_busmaster_request_start(&rq, BM_REQ_KERNEL, len);
-		bm_transfer_pages(&rq, pages, off, len);
+		bm_transfer_pages(&rq, pages, off, len, BM_CLAIM_NONE);
 		bm_transfer_finish(&rq);
 		ret = rq.error;
 	}

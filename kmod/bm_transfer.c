@@ -221,6 +221,10 @@ static void bm_chunk_end(struct bm_request *rq, struct bm_chunk *c)
 						    rq->from_card);
 			atomic_sub(c->npages, &bm->stats.pinned_pages);
 		}
+	} else if (c->claim != BM_CLAIM_NONE) {
+		/* The caller's pinned pages: it keeps them for a quarantined card. */
+		bm_pages_release(c->src, DIV_ROUND_UP(c->in_page + c->len, PAGE_SIZE),
+				 rq, c->claim);
 	}
 	rq->chunks_ended++;
 }
@@ -321,9 +325,9 @@ static void bm_chunk_map(struct bm_request *rq, struct bm_chunk *c)
 		return;
 	}
 	/* Bounce space is shared by every device: a card takes its share. */
-	ret = bm_bounce_get(bm, !bm_chunk_behind(rq));
+	ret = bm_bounce_get(rq, !bm_chunk_behind(rq));
 	if (ret == -EAGAIN)
-		ret = bm_chunk_wait_alone(rq) ? bm_bounce_get(bm, true) : rq->error;
+		ret = bm_chunk_wait_alone(rq) ? bm_bounce_get(rq, true) : rq->error;
 	if (ret) {
 		rq->error = ret == -EINTR ? bm_request_interrupted(rq) : ret;
 		return;
@@ -348,9 +352,9 @@ static void bm_chunk_mapreg(struct bm_request *rq, struct bm_chunk *c)
 	unsigned int nregs = DIV_ROUND_UP(c->len, PAGE_SIZE);
 	long first;
 
-	first = bm_mapreg_get(rq->bm, nregs, !bm_chunk_behind(rq));
+	first = bm_mapreg_get(rq, nregs, !bm_chunk_behind(rq));
 	if (first == -EAGAIN)
-		first = bm_chunk_wait_alone(rq) ? bm_mapreg_get(rq->bm, nregs, true) :
+		first = bm_chunk_wait_alone(rq) ? bm_mapreg_get(rq, nregs, true) :
 						  rq->error;
 	if (first < 0) {
 		rq->error = first == -EINTR ? bm_request_interrupted(rq) : first;
@@ -384,6 +388,28 @@ static u64 bm_chunk_len(struct bm_request *rq, unsigned int off, u64 left)
 	return min(left, budget - off);
 }
 
+/*
+ * Claim the pages of chunk @c (bm_pages_claim()), waiting only with no
+ * chunk of the request before it on the card; the request fails if not.
+ */
+static void bm_chunk_claim(struct bm_request *rq, struct bm_chunk *c,
+			   enum bm_claim claim)
+{
+	unsigned int n = DIV_ROUND_UP(c->in_page + c->len, PAGE_SIZE);
+	int ret;
+
+	ret = bm_pages_claim(c->src, n, rq, claim, !bm_chunk_behind(rq),
+			     &rq->stop);
+	if (ret == -EAGAIN)
+		ret = bm_chunk_wait_alone(rq) ?
+		      bm_pages_claim(c->src, n, rq, claim, true, &rq->stop) :
+		      rq->error;
+	if (!ret)
+		c->claim = claim;
+	else if (!rq->error)
+		rq->error = ret == -EINTR ? bm_request_interrupted(rq) : ret;
+}
+
 /**
  * bm_transfer_pages - move @len bytes of pages the caller holds (pinned or
  * kernel memory), starting @off bytes into the first page
@@ -391,16 +417,24 @@ static u64 bm_chunk_len(struct bm_request *rq, unsigned int off, u64 left)
  * @pages: the pages, held until bm_transfer_finish()
  * @off: byte offset into @pages[0]; may exceed a page
  * @len: bytes
+ * @claim: how each chunk claims its pages while the card has them
+ *	(BM_CLAIM_NONE: the caller's claim covers them, or kernel memory)
  */
 void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
-		       u64 len)
+		       u64 len, enum bm_claim claim)
 {
 	while (len && !rq->error) {
 		unsigned int in_page = offset_in_page(off);
 		u64 n = bm_chunk_len(rq, in_page, len);
+		struct bm_chunk *c = bm_chunk_begin(rq, pages + (off >> PAGE_SHIFT),
+						    in_page, n);
 
-		bm_chunk_move(rq, bm_chunk_begin(rq, pages + (off >> PAGE_SHIFT),
-						 in_page, n));
+		if (claim != BM_CLAIM_NONE)
+			bm_chunk_claim(rq, c, claim);
+		if (!rq->error)
+			bm_chunk_move(rq, c);
+		else
+			bm_chunk_commit(rq, c);
 		off += n;
 		len -= n;
 	}
@@ -420,18 +454,10 @@ static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 		if (ret == -EAGAIN)
 			ret = bm_chunk_wait_alone(rq) ? bm_pin(rq, c, addr, false) :
 							rq->error;
-		if (!ret) {
-			ret = bm_pages_claim(c->pages, c->npages, rq, claim,
-					     !bm_chunk_behind(rq));
-			if (ret == -EAGAIN)
-				ret = bm_chunk_wait_alone(rq) ?
-				      bm_pages_claim(c->pages, c->npages, rq, claim, true) :
-				      rq->error;
-		}
-		if (!ret)
-			c->claim = claim;
-		else if (!rq->error)
+		if (ret && !rq->error)
 			rq->error = ret;
+		if (!rq->error)
+			bm_chunk_claim(rq, c, claim);
 		if (!rq->error)
 			bm_chunk_move(rq, c);
 		else
@@ -456,12 +482,18 @@ void bm_transfer_finish(struct bm_request *rq)
 	trace_busmaster_request_end(rq);
 }
 
-/*
+/**
+ * bm_transfer_common - move [@offset, @offset + @length) of a common buffer
+ * @rq: the request
+ * @c: the buffer, a reference held
+ * @offset: where in it
+ * @length: bytes
+ *
  * A common buffer is coherent memory within the card's reach: contiguous
  * in bus space and never bounced, it is fed to the card as it is.
  */
-static void bm_transfer_common(struct bm_request *rq, struct bm_common *c,
-			       u64 offset, u64 length)
+void bm_transfer_common(struct bm_request *rq, struct bm_common *c,
+			u64 offset, u64 length)
 {
 	bm_feed(rq, c->dma + offset, length);
 }
@@ -489,6 +521,120 @@ static int bm_check_range(const struct bm_adapter *ad, u64 addr, u64 len,
 }
 
 /**
+ * bm_transfer_check - what TRANSFER and SUBMIT check of a one-range
+ * request before touching anything, and the buffer it names
+ * @bf: the file
+ * @flags: BUSMASTER_XFER_* of struct busmaster_transfer
+ * @handle: the common or registered buffer, with its flag
+ * @addr: user address, or offset in that buffer
+ * @length: bytes
+ * @card_offset: where in card memory
+ * @common: out: the common buffer, referenced, or NULL
+ * @rbuf: out: the registered buffer, referenced, or NULL
+ *
+ * Context: process context, @bf->bm->lifetime held for read, card present.
+ * Return: 0 (the caller puts *@common and *@rbuf), or the errno of
+ * uapi/linux/busmaster.h (nothing held).
+ */
+int bm_transfer_check(struct bm_file *bf, u32 flags, u32 handle, u64 addr,
+		      u64 length, u64 card_offset, struct bm_common **common,
+		      struct bm_regbuf **rbuf)
+{
+	const u32 buffer = flags & (BUSMASTER_XFER_COMMON |
+				    BUSMASTER_XFER_REGISTERED);
+	struct bm_dev *bm = bf->bm;
+	bool from_card = flags & BUSMASTER_XFER_FROM_CARD;
+	u64 limit = TASK_SIZE;
+	int ret;
+
+	*common = NULL;
+	*rbuf = NULL;
+	if (buffer == (BUSMASTER_XFER_COMMON | BUSMASTER_XFER_REGISTERED) ||
+	    (!buffer && handle) ||
+	    (flags & BUSMASTER_XFER_NO_SYNC && buffer != BUSMASTER_XFER_REGISTERED))
+		return -EINVAL;
+	if (buffer == BUSMASTER_XFER_COMMON) {
+		*common = bm_common_get(bf, handle);
+		if (!*common)
+			return -ENOENT;
+		limit = (*common)->size;
+	} else if (buffer == BUSMASTER_XFER_REGISTERED) {
+		*rbuf = bm_regbuf_get(bf, handle);
+		if (!*rbuf)
+			return -ENOENT;
+		limit = (*rbuf)->length;
+		ret = -EPERM;
+		if (from_card && !(*rbuf)->card_writes)
+			goto fail;
+	}
+	ret = bm_check_range(&bm->adapter, addr, length, card_offset, limit);
+	/* Cut off the bus (bm_quarantine.c): nothing pinned or mapped for it. */
+	if (!ret && READ_ONCE(bm->quarantined))
+		ret = -ESHUTDOWN;
+	if (!ret && !buffer)
+		ret = bm_check_user_range(bm, addr, length, from_card);
+	if (!ret)
+		return 0;
+fail:
+	if (*common)
+		bm_common_put(*common);
+	if (*rbuf)
+		bm_regbuf_put(*rbuf);
+	*common = NULL;
+	*rbuf = NULL;
+	return ret;
+}
+
+/**
+ * bm_transferv_check - what TRANSFERV and SUBMIT check of a vectored
+ * request before touching anything
+ * @bf: the file
+ * @from_card: direction
+ * @count: entries at @uiov
+ * @uiov: user pointer to struct busmaster_iovec
+ * @card_offset: where the first piece goes in card memory
+ * @iovp: out: the pieces, kvmalloc()ed (the caller frees), on success
+ *
+ * Context: process context, @bf->bm->lifetime held for read, card present.
+ * Return: 0 or the errno of uapi/linux/busmaster.h.
+ */
+int bm_transferv_check(struct bm_file *bf, bool from_card, u32 count,
+		       u64 uiov, u64 card_offset, struct busmaster_iovec **iovp)
+{
+	const struct bm_adapter *ad = &bf->bm->adapter;
+	struct busmaster_iovec *iov;
+	unsigned int i;
+	int ret;
+
+	if (!count || count > BUSMASTER_IOV_MAX)
+		return -EINVAL;
+	iov = kvmalloc_array(count, sizeof(*iov), GFP_KERNEL);
+	if (!iov)
+		return -ENOMEM;
+	bm_user_access_begin(bf->bm);
+	ret = copy_from_user(iov, u64_to_user_ptr(uiov),
+			     array_size(count, sizeof(*iov))) ? -EFAULT : 0;
+	ret = bm_user_access_end(bf->bm) ?: ret;
+	/* Every piece checked, and the card range as a whole, before any DMA. */
+	for (i = 0; i < count && !ret; i++) {
+		ret = bm_check_range(ad, iov[i].addr, iov[i].length, card_offset,
+				     TASK_SIZE);
+		if (!ret)
+			ret = bm_check_user_range(bf->bm, iov[i].addr,
+						  iov[i].length, from_card);
+		card_offset += iov[i].length;
+	}
+	if (!ret && READ_ONCE(bf->bm->quarantined))
+		ret = -ESHUTDOWN;
+	if (ret) {
+		kvfree(iov);
+		return ret;
+	}
+	*iovp = iov;
+	return 0;
+}
+
+/**
  * bm_ioctl_transfer - BUSMASTER_IOCTL_TRANSFER
  * @bf: the file
  * @arg: struct busmaster_transfer, copied in
@@ -503,48 +649,22 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	const u32 known = BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
 			  BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC;
 	struct busmaster_transfer *t = arg;
-	const u32 buffer = t->flags & (BUSMASTER_XFER_COMMON |
-				       BUSMASTER_XFER_REGISTERED);
-	struct bm_dev *bm = bf->bm;
 	bool from_card = t->flags & BUSMASTER_XFER_FROM_CARD;
-	struct bm_common *common = NULL;
-	struct bm_regbuf *rbuf = NULL;
+	struct bm_common *common;
+	struct bm_regbuf *rbuf;
 	struct bm_request rq;
-	u64 limit = TASK_SIZE;
 	int ret;
 
 	if (t->flags & ~known || t->reserved ||
-	    t->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS ||
-	    buffer == (BUSMASTER_XFER_COMMON | BUSMASTER_XFER_REGISTERED) ||
-	    (!buffer && t->handle) ||
-	    (t->flags & BUSMASTER_XFER_NO_SYNC &&
-	     buffer != BUSMASTER_XFER_REGISTERED))
+	    t->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS)
 		return -EINVAL;
-	if (buffer == BUSMASTER_XFER_COMMON) {
-		common = bm_common_get(bf, t->handle);
-		if (!common)
-			return -ENOENT;
-		limit = common->size;
-	} else if (buffer == BUSMASTER_XFER_REGISTERED) {
-		rbuf = bm_regbuf_get(bf, t->handle);
-		if (!rbuf)
-			return -ENOENT;
-		limit = rbuf->length;
-		ret = -EPERM;
-		if (from_card && !rbuf->card_writes)
-			goto out;
-	}
-	ret = bm_check_range(&bm->adapter, t->addr, t->length, t->card_offset,
-			     limit);
-	/* Cut off the bus (bm_quarantine.c): nothing pinned or mapped for it. */
-	if (!ret && READ_ONCE(bm->quarantined))
-		ret = -ESHUTDOWN;
-	if (!ret && !buffer)
-		ret = bm_check_user_range(bm, t->addr, t->length, from_card);
+	ret = bm_transfer_check(bf, t->flags, t->handle, t->addr, t->length,
+				t->card_offset, &common, &rbuf);
 	if (ret)
-		goto out;
+		return ret;
 
-	ret = bm_request_init(&rq, bm, from_card, t->card_offset, t->timeout_ms);
+	ret = bm_request_init(&rq, bf->bm, from_card, t->card_offset,
+			      t->timeout_ms);
 	if (!ret) {
 		ctx->respond = true;
 		trace_busmaster_request_start(&rq, common ? BM_REQ_COMMON :
@@ -564,7 +684,6 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		t->transfers = rq.transfers;
 	}
 	bm_request_fini(&rq);
-out:
 	if (common)
 		bm_common_put(common);
 	if (rbuf)
@@ -586,47 +705,28 @@ out:
 int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_transferv *tv = arg;
-	const struct bm_adapter *ad = &bf->bm->adapter;
+	bool from_card = tv->flags & BUSMASTER_XFER_FROM_CARD;
 	struct busmaster_iovec *iov;
 	struct bm_request rq;
-	u64 card = tv->card_offset;
+	u64 total = 0;
 	unsigned int i;
 	int ret;
 
 	if (tv->flags & ~BUSMASTER_XFER_FROM_CARD || tv->reserved ||
-	    tv->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS ||
-	    !tv->count || tv->count > BUSMASTER_IOV_MAX)
+	    tv->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS)
 		return -EINVAL;
-	iov = kvmalloc_array(tv->count, sizeof(*iov), GFP_KERNEL);
-	if (!iov)
-		return -ENOMEM;
-	bm_user_access_begin(bf->bm);
-	ret = copy_from_user(iov, u64_to_user_ptr(tv->iov),
-			     array_size(tv->count, sizeof(*iov))) ? -EFAULT : 0;
-	ret = bm_user_access_end(bf->bm) ?: ret;
+	ret = bm_transferv_check(bf, from_card, tv->count, tv->iov,
+				 tv->card_offset, &iov);
 	if (ret)
-		goto free;
-	/* Every piece checked, and the card range as a whole, before any DMA. */
-	for (i = 0; i < tv->count; i++) {
-		ret = bm_check_range(ad, iov[i].addr, iov[i].length, card,
-				     TASK_SIZE);
-		if (!ret)
-			ret = bm_check_user_range(bf->bm, iov[i].addr, iov[i].length,
-						  tv->flags & BUSMASTER_XFER_FROM_CARD);
-		if (ret)
-			goto free;
-		card += iov[i].length;
-	}
-	ret = READ_ONCE(bf->bm->quarantined) ? -ESHUTDOWN : 0;
-	if (ret)
-		goto free;
+		return ret;
+	for (i = 0; i < tv->count; i++)
+		total += iov[i].length;
 
-	ret = bm_request_init(&rq, bf->bm, tv->flags & BUSMASTER_XFER_FROM_CARD,
-			      tv->card_offset, tv->timeout_ms);
+	ret = bm_request_init(&rq, bf->bm, from_card, tv->card_offset,
+			      tv->timeout_ms);
 	if (!ret) {
 		ctx->respond = true;
-		trace_busmaster_request_start(&rq, BM_REQ_IOVEC,
-					      card - tv->card_offset);
+		trace_busmaster_request_start(&rq, BM_REQ_IOVEC, total);
 		for (i = 0; i < tv->count && !rq.error; i++)
 			bm_transfer_user(&rq, iov[i].addr, iov[i].length);
 		bm_transfer_finish(&rq);
@@ -636,7 +736,6 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		tv->transfers = rq.transfers;
 	}
 	bm_request_fini(&rq);
-free:
 	kvfree(iov);
 	return ret;
 }

@@ -66,7 +66,8 @@ struct bm_seg {
  * @segs: the segments, in order
  * @nsegs: how many
  * @length: their total length
- * @done: completed (bm_xfer_done()) when the card finished with it
+ * @over: set by bm_xfer_done() when the card finished with it, under its
+ *	request's @lock (its waiter may free it as soon as it sees it)
  * @bytes_done: out: bytes the card moved, from the start
  * @card_status: out: the card's code for a failing segment, 0 if none
  * @error: out: 0 or a negative errno
@@ -82,7 +83,7 @@ struct bm_seg {
  *	that a request's transfers run in order
  *
  * Many card transfers are on a card at once, from any number of requests,
- * several of each: each waits on its own @done (NT: each IRP's own wait
+ * several of each: each request waits for its own (NT: each IRP's own wait
  * block).
  */
 struct bm_xfer {
@@ -91,7 +92,7 @@ struct bm_xfer {
 	struct bm_seg *segs;
 	unsigned int nsegs;
 	u64 length;
-	struct completion done;
+	bool over;
 	u64 bytes_done;
 	u32 card_status;
 	int error;
@@ -570,6 +571,11 @@ struct bm_chunk {
  * @chunks: the chunks mapped: @chunks_ended up to @chunks_begun
  * @chunks_begun: chunks begun so far
  * @chunks_ended: of those, how many were released
+ * @lock: orders @xfers[].over and @stop against their waiter
+ * @wait: where the request waits for its card transfers
+ * @stop: set by bm_request_stop(): every wait of the request ends, and it
+ *	fails with ECANCELED as it would for a fatal signal (an asynchronous
+ *	request, run by a worker that gets no signals, is cancelled so)
  *
  * The request moves in order: its card transfers are queued on one
  * channel, up to BM_REQUEST_DEPTH at once, and the next chunk is pinned
@@ -596,6 +602,9 @@ struct bm_request {
 	struct bm_chunk chunks[BM_REQUEST_CHUNKS];
 	u32 chunks_begun;
 	u32 chunks_ended;
+	spinlock_t lock;		/* xfers[].over, stop */
+	wait_queue_head_t wait;
+	bool stop;
 };
 
 /**
@@ -734,10 +743,12 @@ static inline bool bm_xfer_doomed(const struct bm_xfer *x)
 	return READ_ONCE(x->rq->xfer_failed);
 }
 
+u64 bm_caller_timeout_ms(u64 timeout_ms);
 int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 		    u64 card_offset, u64 timeout_ms);
 void bm_request_fini(struct bm_request *rq);
 int bm_request_interrupted(struct bm_request *rq);
+void bm_request_stop(struct bm_request *rq);
 void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len);
 void bm_feed_sgtable(struct bm_request *rq, struct sg_table *sgt, u64 offset,
 		     u64 len);
@@ -755,7 +766,8 @@ int bm_charge_pinned(struct bm_charge *ch, unsigned long npages);
 void bm_uncharge_pinned(struct bm_charge *ch);
 extern atomic_t bm_claimed_pages;
 int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
-		   enum bm_claim mode, bool wait);
+		   enum bm_claim mode, bool wait, const bool *stop);
+void bm_pages_claim_wake(void);
 void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 		      enum bm_claim mode);
 void bm_pages_claim_move(struct page **pages, unsigned int npages,
@@ -763,8 +775,15 @@ void bm_pages_claim_move(struct page **pages, unsigned int npages,
 
 /* bm_transfer.c */
 void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
-		       u64 len);
+		       u64 len, enum bm_claim claim);
 void bm_transfer_finish(struct bm_request *rq);
+void bm_transfer_common(struct bm_request *rq, struct bm_common *c,
+			u64 offset, u64 length);
+int bm_transfer_check(struct bm_file *bf, u32 flags, u32 handle, u64 addr,
+		      u64 length, u64 card_offset, struct bm_common **common,
+		      struct bm_regbuf **rbuf);
+int bm_transferv_check(struct bm_file *bf, bool from_card, u32 count,
+		       u64 uiov, u64 card_offset, struct busmaster_iovec **iovp);
 int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 
@@ -783,9 +802,9 @@ int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 
 /* bm_mapreg.c */
 int bm_mapreg_init(struct bm_dev *bm, unsigned int share);
-long bm_mapreg_get(struct bm_dev *bm, unsigned int pages, bool wait);
+long bm_mapreg_get(struct bm_request *rq, unsigned int pages, bool wait);
 void bm_mapreg_put(struct bm_dev *bm, unsigned long first, unsigned int pages);
-int bm_bounce_get(struct bm_dev *bm, bool wait);
+int bm_bounce_get(struct bm_request *rq, bool wait);
 void bm_bounce_put(struct bm_dev *bm);
 
 /* bm_common_buffer.c */
