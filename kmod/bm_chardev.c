@@ -30,14 +30,29 @@ static int bm_open(struct inode *inode, struct file *file)
 	bf->bm = bm;
 	xa_init_flags(&bf->commons, XA_FLAGS_ALLOC1);
 	xa_init_flags(&bf->regbufs, XA_FLAGS_ALLOC1);
+	bm_queue_init(bf);
 	file->private_data = bf;
 	return 0;
+}
+
+/* Every close() of a descriptor, and exit: the queue's owner cancels. */
+static int bm_flush(struct file *file, fl_owner_t id)
+{
+	bm_queue_flush(file->private_data);
+	return 0;
+}
+
+static __poll_t bm_poll(struct file *file, struct poll_table_struct *pt)
+{
+	return bm_queue_poll(file->private_data, file, pt);
 }
 
 static int bm_release(struct inode *inode, struct file *file)
 {
 	struct bm_file *bf = file->private_data;
 
+	/* First: requests in flight hold the buffers released below. */
+	bm_queue_release(bf);
 	bm_regbuf_release_all(bf);
 	bm_common_release_all(bf);
 	bm_dev_put(bf->bm);
@@ -169,6 +184,8 @@ static int bm_ioctl_info(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx
  * struct bm_ioctl_op - one ioctl command
  * @size: sizeof the command's struct as this driver knows it
  * @min_size: offsetofend() of the last field of the command's first version
+ * @unlocked: runs without the card's lifetime lock, also after removal
+ *	(it touches only the file's queue, and may sleep for long)
  * @execute: the handler; returns 0 or a negative errno. The argument is
  *	copied back on success, and on failure if the handler set
  *	@ctx->respond; what it created is published after that (struct
@@ -177,6 +194,7 @@ static int bm_ioctl_info(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx
 struct bm_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
+	bool unlocked;
 	int (*execute)(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 };
 
@@ -184,6 +202,13 @@ struct bm_ioctl_op {
 	[(_nr) - BUSMASTER_CMD_BASE] = {				\
 		.size = sizeof(_struct),				\
 		.min_size = offsetofend(_struct, _last),		\
+		.execute = _fn,						\
+	}
+#define BM_IOCTL_OP_UNLOCKED(_nr, _fn, _struct, _last)			\
+	[(_nr) - BUSMASTER_CMD_BASE] = {				\
+		.size = sizeof(_struct),				\
+		.min_size = offsetofend(_struct, _last),		\
+		.unlocked = true,					\
 		.execute = _fn,						\
 	}
 
@@ -204,6 +229,14 @@ static const struct bm_ioctl_op bm_ioctl_ops[] = {
 		    length),
 	BM_IOCTL_OP(BUSMASTER_CMD_TRANSFERV, bm_ioctl_transferv,
 		    struct busmaster_transferv, transfers),
+	BM_IOCTL_OP(BUSMASTER_CMD_SUBMIT, bm_ioctl_submit,
+		    struct busmaster_submit, id),
+	BM_IOCTL_OP_UNLOCKED(BUSMASTER_CMD_REAP, bm_ioctl_reap,
+			     struct busmaster_reap, in_flight),
+	BM_IOCTL_OP_UNLOCKED(BUSMASTER_CMD_CANCEL, bm_ioctl_cancel,
+			     struct busmaster_cancel, id),
+	BM_IOCTL_OP_UNLOCKED(BUSMASTER_CMD_QUEUE, bm_ioctl_queue,
+			     struct busmaster_queue, in_flight),
 };
 
 /* Big enough for the argument of any command. */
@@ -216,6 +249,10 @@ union bm_ioctl_buffer {
 	struct busmaster_unregister unreg;
 	struct busmaster_sync sync;
 	struct busmaster_transferv transferv;
+	struct busmaster_submit submit;
+	struct busmaster_reap reap;
+	struct busmaster_cancel cancel;
+	struct busmaster_queue queue;
 };
 
 static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -252,12 +289,16 @@ static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (ret)
 		return ret;
 
-	down_read(&bm->lifetime);
-	if (!bm->pdev)
-		ret = -ENODEV;
-	else
+	if (op->unlocked) {
 		ret = op->execute(bf, &buf, &ctx);
-	up_read(&bm->lifetime);
+	} else {
+		down_read(&bm->lifetime);
+		if (!bm->pdev)
+			ret = -ENODEV;
+		else
+			ret = op->execute(bf, &buf, &ctx);
+		up_read(&bm->lifetime);
+	}
 
 	if ((!ret || ctx.respond) && copy_to_user(argp, &buf, min(usize, op->size)))
 		ret = -EFAULT;
@@ -268,7 +309,9 @@ static long bm_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 static const struct file_operations bm_fops = {
 	.owner = THIS_MODULE,
 	.open = bm_open,
+	.flush = bm_flush,
 	.release = bm_release,
+	.poll = bm_poll,
 	.unlocked_ioctl = bm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = bm_mmap,

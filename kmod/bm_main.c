@@ -100,6 +100,7 @@ static void bm_dev_release(struct kref *kref)
 	struct bm_dev *bm = container_of(kref, struct bm_dev, kref);
 
 	bm_quarantine_abandon(bm);
+	bm_queue_card_free(bm);
 	ida_free(&bm_ida, bm->id);
 	ida_destroy(&bm->map_ids);
 	kfree(bm);
@@ -263,7 +264,9 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	if (!bm)
 		return NULL;
 	bm->id = ida_alloc(&bm_ida, GFP_KERNEL);
-	if (bm->id < 0) {
+	if (bm->id < 0 || bm_queue_card_init(bm)) {
+		if (bm->id >= 0)
+			ida_free(&bm_ida, bm->id);
 		kfree(bm);
 		return NULL;
 	}
@@ -536,10 +539,15 @@ static int __init bm_init(void)
 {
 	int ret;
 
+	ret = bm_queue_module_init();
+	if (ret)
+		return ret;
 	bm_debugfs_module_init();
 	ret = pci_register_driver(&bm_pci_driver);
-	if (ret)
+	if (ret) {
 		bm_debugfs_module_exit();
+		bm_queue_module_exit();
+	}
 	return ret;
 }
 module_init(bm_init);
@@ -548,6 +556,7 @@ static void __exit bm_exit(void)
 {
 	pci_unregister_driver(&bm_pci_driver);
 	bm_debugfs_module_exit();
+	bm_queue_module_exit();
 }
 module_exit(bm_exit);
 

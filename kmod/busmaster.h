@@ -12,6 +12,8 @@
  *                 pin, RLIMIT_MEMLOCK charge, which mapping holds a page
  *   bm_engine.c   the queueing engine: card transfers built, submitted,
  *                 waited for (killably, with a timeout), taken back
+ *   bm_queue.c    asynchronous requests (IRPs that pend): SUBMIT, REAP,
+ *                 CANCEL, poll(), a card's workers taking files in turn
  *   bm_mapreg.c   bounce space: the map-register pool for cards below 32
  *                 bits, a share of swiotlb for cards that bounce there
  *   bm_common_buffer.c common buffers (AllocateCommonBuffer), their mmap()
@@ -51,6 +53,7 @@
 
 struct bm_dev;
 struct bm_request;
+struct bm_worker;
 
 /* One contiguous piece of a card transfer, as the card sees it. */
 struct bm_seg {
@@ -357,7 +360,12 @@ struct bm_kept {
  * @kept_lock: protects @quarantined and @kept
  * @err_link_reset: PCI error recovery reset the link (a fatal error); else
  *	slot_reset() stops the card with its own reset
- * @kref: one reference for the PCI binding, one per open file
+ * @queue_lock: protects @queues and @idle_workers
+ * @queues: files with asynchronous requests queued, in turn (bm_queue.c)
+ * @idle_workers: the card's workers with nothing to run
+ * @workers: its card_running workers
+ * @kref: one reference for the PCI binding, one per open file, one per
+ *	busy worker
  * @lifetime: held for read by every file operation that touches the card,
  *	for write by remove() while it marks the card gone; a holder for read
  *	sees @pdev valid or NULL, never half torn down. Dropped around what
@@ -395,6 +403,10 @@ struct bm_dev {
 	struct list_head kept;
 	spinlock_t kept_lock;		/* quarantined, kept */
 	bool err_link_reset;
+	spinlock_t queue_lock;		/* queues, idle_workers */
+	struct list_head queues;
+	struct list_head idle_workers;
+	struct bm_worker *workers;
 	struct kref kref;
 	struct rw_semaphore lifetime;
 };
@@ -631,10 +643,45 @@ struct bm_ioctl_ctx {
 };
 
 /**
+ * struct bm_queue - a file's asynchronous requests (bm_queue.c)
+ * @bm: the card
+ * @lock: protects what follows but @ids' own locking
+ * @owner: the thread group that first used it (get_pid()), or NULL
+ * @queued: requests waiting for a worker, in order
+ * @running: requests a worker runs
+ * @done: completions to reap, in order
+ * @ids: every request in flight, by id
+ * @next_id: for xa_alloc_cyclic()
+ * @depth: requests it may have in flight (BUSMASTER_IOCTL_QUEUE)
+ * @in_flight: submitted and not reaped
+ * @ndone: on @done
+ * @held: requests off every list (taken by a worker, being cancelled)
+ * @wait: poll(), REAP and flush() wait here; woken by every completion
+ * @card_node: in @bm->queues while it has requests queued
+ */
+struct bm_queue {
+	struct bm_dev *bm;
+	spinlock_t lock;		/* lists, counts, owner */
+	struct pid *owner;
+	struct list_head queued;
+	struct list_head running;
+	struct list_head done;
+	struct xarray ids;
+	u32 next_id;
+	u32 depth;
+	u32 in_flight;
+	u32 ndone;
+	u32 held;
+	wait_queue_head_t wait;
+	struct list_head card_node;
+};
+
+/**
  * struct bm_file - one open file of /dev/busmasterN
  * @bm: the card; the file holds a reference
  * @commons: this file's common buffers by handle
  * @regbufs: this file's registered buffers by handle
+ * @queue: its asynchronous requests
  *
  * Per-file state lives here so that many files, and later many requests
  * per file, proceed independently; a handle means nothing in another file.
@@ -643,6 +690,7 @@ struct bm_file {
 	struct bm_dev *bm;
 	struct xarray commons;
 	struct xarray regbufs;
+	struct bm_queue queue;
 };
 
 /*
@@ -799,6 +847,21 @@ void bm_transfer_registered(struct bm_request *rq, struct bm_regbuf *reg,
 			    u64 offset, u64 len, bool sync);
 int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 		       u64 card_offset, bool from_card);
+
+/* bm_queue.c */
+int bm_ioctl_submit(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
+int bm_ioctl_reap(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
+int bm_ioctl_cancel(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
+int bm_ioctl_queue(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
+void bm_queue_init(struct bm_file *bf);
+void bm_queue_flush(struct bm_file *bf);
+void bm_queue_release(struct bm_file *bf);
+__poll_t bm_queue_poll(struct bm_file *bf, struct file *file,
+		       struct poll_table_struct *pt);
+int bm_queue_card_init(struct bm_dev *bm);
+void bm_queue_card_free(struct bm_dev *bm);
+int bm_queue_module_init(void);
+void bm_queue_module_exit(void);
 
 /* bm_mapreg.c */
 int bm_mapreg_init(struct bm_dev *bm, unsigned int share);

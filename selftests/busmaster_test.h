@@ -148,6 +148,60 @@ static inline int bm_xfer(int fd, void *buf, uint64_t len, uint64_t card_off,
 	return ioctl(fd, BUSMASTER_IOCTL_TRANSFER, t);
 }
 
+/* SUBMIT one request; its id in *@id. 0, or -1 with errno. */
+static inline int bm_submit(int fd, uint32_t flags, uint32_t handle,
+			    uint64_t addr, uint64_t len, uint64_t card_off,
+			    uint64_t tag, uint64_t *id)
+{
+	struct busmaster_submit s = { .size = sizeof(s), .flags = flags,
+				      .handle = handle, .addr = addr,
+				      .length = len, .card_offset = card_off,
+				      .tag = tag };
+	int ret;
+
+	if (flags & BUSMASTER_XFER_IOVEC) {
+		s.count = (uint32_t)len;
+		s.length = 0;
+	}
+	ret = ioctl(fd, BUSMASTER_IOCTL_SUBMIT, &s);
+	if (id)
+		*id = s.id;
+	return ret;
+}
+
+/*
+ * REAP up to @max completions into @recs, waiting for @min (0: not at
+ * all) up to @timeout_ms: how many, or -1 with errno.
+ */
+static inline int bm_reap(int fd, struct busmaster_completion *recs,
+			  uint32_t max, uint32_t min, uint64_t timeout_ms)
+{
+	struct busmaster_reap r = { .size = sizeof(r), .max = max,
+				    .min_complete = min,
+				    .flags = min ? BUSMASTER_REAP_WAIT : 0,
+				    .timeout_ms = min ? timeout_ms : 0,
+				    .records = (uintptr_t)recs };
+
+	return ioctl(fd, BUSMASTER_IOCTL_REAP, &r) ? -1 : (int)r.count;
+}
+
+static inline int bm_cancel(int fd, uint64_t id)
+{
+	struct busmaster_cancel c = { .size = sizeof(c), .id = id };
+
+	return ioctl(fd, BUSMASTER_IOCTL_CANCEL, &c);
+}
+
+/* QUEUE: set the depth (@depth non-zero) and read the limits into *@q. */
+static inline int bm_queue(int fd, uint32_t depth, struct busmaster_queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->size = sizeof(*q);
+	q->flags = depth ? BUSMASTER_QUEUE_SET_DEPTH : 0;
+	q->depth = depth;
+	return ioctl(fd, BUSMASTER_IOCTL_QUEUE, q);
+}
+
 static inline uint64_t bm_align_down(uint64_t v, uint64_t a)
 {
 	return v / a * a;

@@ -43,7 +43,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define BUSMASTER_ABI_VERSION	1
+#define BUSMASTER_ABI_VERSION	2	/* 2: SUBMIT, REAP, CANCEL, QUEUE */
 #define BUSMASTER_IOCTL_TYPE	0xBB
 
 enum {
@@ -56,6 +56,10 @@ enum {
 	BUSMASTER_CMD_UNREGISTER,
 	BUSMASTER_CMD_SYNC,
 	BUSMASTER_CMD_TRANSFERV,
+	BUSMASTER_CMD_SUBMIT,
+	BUSMASTER_CMD_REAP,
+	BUSMASTER_CMD_CANCEL,
+	BUSMASTER_CMD_QUEUE,
 };
 
 /** enum busmaster_card_model - which card this file drives */
@@ -181,6 +185,7 @@ enum {
 	BUSMASTER_XFER_COMMON = 1 << 1,		/* @addr is an offset in common buffer @handle */
 	BUSMASTER_XFER_REGISTERED = 1 << 2,	/* @addr is an offset in registered @handle */
 	BUSMASTER_XFER_NO_SYNC = 1 << 3,	/* registered only: the caller syncs (SYNC) */
+	BUSMASTER_XFER_IOVEC = 1 << 8,		/* SUBMIT only: @addr is an iovec */
 };
 
 /**
@@ -494,6 +499,191 @@ struct busmaster_transferv {
 	__u32 transfers;
 };
 
+/*
+ * Asynchronous requests (the Windows 2000 model: many IRPs pending on a
+ * device, each completing on its own; Linux: AIO, io_uring, NVMe's
+ * passthrough). A file has one queue: SUBMIT queues a request and returns
+ * at once with its id; the file polls readable (POLLIN) while completions
+ * wait; REAP copies them out, waiting for some if asked; CANCEL ends one.
+ * A request moves exactly what the same TRANSFER or TRANSFERV would, with
+ * the same checks and the same errors, which SUBMIT reports at once for
+ * what it can check (ranges, handles, an unmapped buffer) and a completion
+ * reports for the rest.
+ *
+ * The queue belongs to the process (thread group) that first used it: a
+ * child after fork, or a process the file was passed to, gets EPERM from
+ * SUBMIT, REAP, CANCEL and QUEUE (as an AIO context belongs to its mm).
+ * When that process closes any descriptor of the file, or exits, every
+ * request it has queued or running is cancelled, and close() returns once
+ * the card is done with their pages (a request in flight when the process
+ * dies is never left to write into memory given back).
+ *
+ * User memory is pinned at SUBMIT, by the caller (faults are its own), and
+ * charged to RLIMIT_MEMLOCK until the request completes: a buffer the
+ * process unmaps meanwhile stays pinned, so the card never writes memory
+ * reused by anyone else. Common and registered buffers are pinned already
+ * and charge nothing more: the way to stream at depth without raising
+ * RLIMIT_MEMLOCK.
+ */
+
+/* Requests in flight per file: default, and the most QUEUE sets. */
+#define BUSMASTER_DEPTH_DEFAULT	64
+#define BUSMASTER_DEPTH_MAX	1024
+
+/**
+ * struct busmaster_submit - BUSMASTER_IOCTL_SUBMIT: queue one request and
+ * return at once (IoCallDriver of an IRP that will pend)
+ * @size: in: sizeof(struct busmaster_submit)
+ * @flags: in: BUSMASTER_XFER_* as TRANSFER's, or BUSMASTER_XFER_IOVEC with
+ *	at most BUSMASTER_XFER_FROM_CARD (TRANSFERV's request)
+ * @handle: in: as TRANSFER's
+ * @count: in: with BUSMASTER_XFER_IOVEC, entries at @addr (1 to
+ *	BUSMASTER_IOV_MAX); else 0
+ * @addr: in: as TRANSFER's; with BUSMASTER_XFER_IOVEC a user pointer to
+ *	@count struct busmaster_iovec
+ * @length: in: as TRANSFER's; with BUSMASTER_XFER_IOVEC, 0
+ * @card_offset: in: as TRANSFER's
+ * @timeout_ms: in: as TRANSFER's, per card transfer, from the time the
+ *	request runs
+ * @tag: in: anything; returned in the request's completion
+ * @id: out: the request's id in this file, for CANCEL (never 0; ids are
+ *	reused only after 2^32 requests)
+ *
+ * The request runs when the card has room: a card runs a bounded number
+ * of requests at once (QUEUE's @card_running), taken from its files'
+ * queues in turn, so a file with many requests queued does not hold up
+ * one with a few; a file's own requests start in the order submitted, and
+ * more than one may run at once (use one card range per request in flight
+ * if order on the card matters).
+ *
+ * Errors, besides TRANSFER's checks (EINVAL, ERANGE, ENOENT, EPERM,
+ * EFAULT, ESHUTDOWN), reported here with nothing queued:
+ *  EAGAIN  the file has @depth requests in flight (QUEUE): reap some
+ *  ENOMEM  pinning the buffer would pass RLIMIT_MEMLOCK (without
+ *          CAP_IPC_LOCK), or no memory
+ *  EPERM   the queue belongs to another process (see above)
+ *  EINTR   a signal came while the buffer was being pinned
+ */
+struct busmaster_submit {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 count;
+	__u64 addr;
+	__u64 length;
+	__u64 card_offset;
+	__u64 timeout_ms;
+	__u64 tag;
+
+	__u64 id;
+};
+
+/**
+ * struct busmaster_completion - what REAP returns for one request
+ * @id: SUBMIT's id
+ * @tag: SUBMIT's tag
+ * @bytes_done: as TRANSFER's: bytes moved, in order from the start
+ * @error: 0, or the negative errno TRANSFER would have failed with;
+ *	-ECANCELED when CANCEL, close() or exit ended it (@bytes_done
+ *	says what moved first); -ENODEV when the card was removed
+ * @card_status: as TRANSFER's
+ * @transfers: as TRANSFER's
+ * @reserved: 0
+ */
+struct busmaster_completion {
+	__u64 id;
+	__u64 tag;
+	__u64 bytes_done;
+	__s32 error;
+	__u32 card_status;
+	__u32 transfers;
+	__u32 reserved;
+};
+
+/* busmaster_reap.flags */
+enum {
+	BUSMASTER_REAP_WAIT = 1 << 0,	/* wait for @min_complete */
+};
+
+/**
+ * struct busmaster_reap - BUSMASTER_IOCTL_REAP: take completions
+ * (io_getevents, io_uring's completion queue)
+ * @size: in: sizeof(struct busmaster_reap)
+ * @flags: in: BUSMASTER_REAP_* bits
+ * @max: in: room at @records, 1 to BUSMASTER_DEPTH_MAX
+ * @min_complete: in: with BUSMASTER_REAP_WAIT, wait until this many
+ *	completions wait (1 to @max), or until none is in flight; else 0
+ * @records: in: user pointer to @max struct busmaster_completion
+ * @timeout_ms: in: with BUSMASTER_REAP_WAIT, the longest wait (0: no
+ *	limit); else 0
+ * @count: out: completions written, oldest first
+ * @in_flight: out: requests submitted and not yet reaped, after this call
+ *
+ * Works after the card was removed (the completions say ENODEV).
+ * Errors: EINVAL; EFAULT (@records not writable: no completion is lost,
+ * they stay to be reaped); EPERM; with BUSMASTER_REAP_WAIT and nothing to
+ * return, ETIME when @timeout_ms passed and EINTR on a signal.
+ */
+struct busmaster_reap {
+	__u32 size;
+	__u32 flags;
+	__u32 max;
+	__u32 min_complete;
+	__u64 records;
+	__u64 timeout_ms;
+
+	__u32 count;
+	__u32 in_flight;
+};
+
+/**
+ * struct busmaster_cancel - BUSMASTER_IOCTL_CANCEL: end a request (IoCancelIrp)
+ * @size: in: sizeof(struct busmaster_cancel)
+ * @flags: in: 0
+ * @id: in: SUBMIT's id
+ *
+ * A queued request completes with ECANCELED without running; a running
+ * one has its card transfer taken off the card (other users' go on), and
+ * completes with ECANCELED once the card no longer touches its pages
+ * (@bytes_done exact); CANCEL returns at once, its completion follows.
+ * Errors: ENOENT (no request @id in flight in this file), EALREADY (it
+ * completed: reap it), EPERM.
+ */
+struct busmaster_cancel {
+	__u32 size;
+	__u32 flags;
+	__u64 id;
+};
+
+/* busmaster_queue.flags */
+enum {
+	BUSMASTER_QUEUE_SET_DEPTH = 1 << 0,	/* set @depth */
+};
+
+/**
+ * struct busmaster_queue - BUSMASTER_IOCTL_QUEUE: the file's queue limits
+ * @size: in: sizeof(struct busmaster_queue)
+ * @flags: in: BUSMASTER_QUEUE_* bits
+ * @depth: in with BUSMASTER_QUEUE_SET_DEPTH: requests this file may have
+ *	in flight (submitted, not yet reaped), 1 to BUSMASTER_DEPTH_MAX,
+ *	not below those in flight now; out: the depth
+ * @card_running: out: requests the card runs at once, from all files
+ *	(module parameter card_running); the others wait in their queues
+ * @in_flight: out: this file's requests in flight
+ * @reserved: in: 0
+ *
+ * Errors: EINVAL (a depth out of range, or below @in_flight); EPERM.
+ */
+struct busmaster_queue {
+	__u32 size;
+	__u32 flags;
+	__u32 depth;
+	__u32 reserved;
+
+	__u32 card_running;
+	__u32 in_flight;
+};
+
 #define BUSMASTER_IOCTL_INFO	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_INFO)
 #define BUSMASTER_IOCTL_TRANSFER _IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_TRANSFER)
 #define BUSMASTER_IOCTL_COMMON_ALLOC \
@@ -506,5 +696,9 @@ struct busmaster_transferv {
 #define BUSMASTER_IOCTL_SYNC	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_SYNC)
 #define BUSMASTER_IOCTL_TRANSFERV \
 	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_TRANSFERV)
+#define BUSMASTER_IOCTL_SUBMIT	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_SUBMIT)
+#define BUSMASTER_IOCTL_REAP	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_REAP)
+#define BUSMASTER_IOCTL_CANCEL	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_CANCEL)
+#define BUSMASTER_IOCTL_QUEUE	_IO(BUSMASTER_IOCTL_TYPE, BUSMASTER_CMD_QUEUE)
 
 #endif /* _UAPI_LINUX_BUSMASTER_H */

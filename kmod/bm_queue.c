@@ -1,0 +1,838 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busmaster: asynchronous requests -- the Windows 2000 model of many IRPs
+ * pending on a device at once, each completing on its own (IoCallDriver
+ * returning STATUS_PENDING, IoCompleteRequest, IoCancelIrp).
+ *
+ *   SUBMIT   checks a request as TRANSFER does, pins its user memory in
+ *            the caller (faults are the caller's own, killable), charges
+ *            it to RLIMIT_MEMLOCK and queues it on the file's queue
+ *   workers  a card runs card_running requests at once, taken from its
+ *            files' queues in turn (round robin), each through the same
+ *            engine as TRANSFER, in a workqueue worker
+ *   REAP     completion records out, oldest first; poll() says when
+ *   CANCEL   queued: completed at once; running: bm_request_stop(), which
+ *            ends it as a fatal signal ends a TRANSFER
+ *
+ * A request (struct bm_async) belongs to its file's queue from SUBMIT to
+ * REAP, and is on one of its lists: queued, running (a worker's), done.
+ * Between lists -- taken by a worker, or being cancelled -- the queue
+ * counts it in @held; the owner's flush (close, exit) and release() wait
+ * until @held is 0, so no worker holds a request of a file that is gone.
+ * Locks: the card's queue_lock (which files have queued requests), then a
+ * queue's lock (its lists and counts); neither is held across sleeping.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "busmaster.h"
+#include "busmaster_trace.h"
+
+static unsigned int bm_card_running = 16;
+
+BM_PARAM_UINT(card_running, bm_card_running, 1, 256, 0444);
+MODULE_PARM_DESC(card_running,
+		 "Asynchronous requests one card runs at once, from all its files (1..256); the others wait in their queues");
+
+static struct workqueue_struct *bm_wq;
+
+enum bm_async_state {
+	BM_ASYNC_NEW,		/* being submitted: not findable yet */
+	BM_ASYNC_QUEUED,	/* on @queued */
+	BM_ASYNC_RUNNING,	/* on @running, a worker's */
+	BM_ASYNC_ENDING,	/* cancelled while queued: its buffers going */
+	BM_ASYNC_DONE,		/* on @done, to be reaped */
+};
+
+/* One user range of a request, pinned at SUBMIT. */
+struct bm_async_range {
+	struct page **pages;
+	unsigned int npages;
+	unsigned int in_page;	/* where its data starts in pages[0] */
+	u64 len;
+};
+
+/*
+ * The user pages a request pinned, and their charge: given back when it
+ * ends, or kept while a quarantined card may still write them.
+ */
+struct bm_async_pins {
+	struct bm_kept kept;
+	struct bm_dev *bm;
+	struct bm_charge charge;
+	bool dirty;
+	unsigned int nranges;
+	struct bm_async_range r[];
+};
+
+/**
+ * struct bm_async - one asynchronous request (NT: a pending IRP)
+ * @node: in its queue's @queued, @running or @done
+ * @q: its queue
+ * @id: its id in the file
+ * @state: enum bm_async_state, under @q->lock
+ * @from_card: direction
+ * @no_sync: BUSMASTER_XFER_NO_SYNC
+ * @kind: enum bm_request_kind
+ * @addr: offset in @common or @rbuf
+ * @length: bytes
+ * @card_offset: where in card memory
+ * @timeout_ms: per card transfer, with the caller's floor applied
+ * @common: the common buffer moved, referenced
+ * @rbuf: the registered buffer moved, referenced
+ * @pins: the user memory moved
+ * @started: @rq is initialized: CANCEL stops it (under @q->lock)
+ * @cancelled: CANCEL, close or exit asked it to end (under @q->lock)
+ * @rq: the request while it runs
+ * @result: its completion record
+ */
+struct bm_async {
+	struct list_head node;
+	struct bm_queue *q;
+	u32 id;
+	enum bm_async_state state;
+	bool from_card;
+	bool no_sync;
+	enum bm_request_kind kind;
+	u64 addr;
+	u64 length;
+	u64 card_offset;
+	u64 timeout_ms;
+	struct bm_common *common;
+	struct bm_regbuf *rbuf;
+	struct bm_async_pins *pins;
+	bool started;
+	bool cancelled;
+	struct bm_request rq;
+	struct busmaster_completion result;
+};
+
+/**
+ * struct bm_worker - one of a card's card_running workers: runs queued
+ * requests of its card, in turn between files, until none is left
+ * @work: on bm_wq while busy
+ * @bm: the card; a reference is held while busy
+ * @node: in @bm->idle_workers while idle
+ */
+struct bm_worker {
+	struct work_struct work;
+	struct bm_dev *bm;
+	struct list_head node;
+};
+
+static void bm_async_pins_free(struct bm_kept *k)
+{
+	struct bm_async_pins *p = container_of(k, struct bm_async_pins, kept);
+	unsigned int i;
+
+	for (i = 0; i < p->nranges; i++) {
+		unpin_user_pages_dirty_lock(p->r[i].pages, p->r[i].npages,
+					    p->dirty);
+		atomic_sub(p->r[i].npages, &p->bm->stats.pinned_pages);
+		kvfree(p->r[i].pages);
+	}
+	bm_uncharge_pinned(&p->charge);
+	kfree(p);
+}
+
+/* Give back what the request holds; a quarantined card keeps pages it had. */
+static void bm_async_release(struct bm_async *a, bool on_card)
+{
+	struct bm_async_pins *p = a->pins;
+
+	if (p && !(on_card && READ_ONCE(p->bm->quarantined) &&
+		   bm_keep(p->bm, &p->kept, bm_async_pins_free)))
+		bm_async_pins_free(&p->kept);
+	a->pins = NULL;
+	if (a->common)
+		bm_common_put(a->common);
+	a->common = NULL;
+	if (a->rbuf)
+		bm_regbuf_put(a->rbuf);
+	a->rbuf = NULL;
+}
+
+/* The request is over: its completion is published and its waiters woken. */
+static void bm_async_complete(struct bm_async *a, bool on_card)
+{
+	struct bm_queue *q = a->q;
+
+	bm_async_release(a, on_card);
+	spin_lock(&q->lock);
+	list_move_tail(&a->node, &q->done);
+	a->state = BM_ASYNC_DONE;
+	q->ndone++;
+	q->held--;
+	/* Under the lock: flush() frees @q once it sees @held at 0 under it. */
+	wake_up_all(&q->wait);
+	spin_unlock(&q->lock);
+}
+
+static int bm_async_move(struct bm_async *a)
+{
+	struct bm_request *rq = &a->rq;
+	struct bm_async_pins *p = a->pins;
+	enum bm_claim claim = a->from_card ? BM_CLAIM_EXCLUSIVE : BM_CLAIM_SHARED;
+	unsigned int i;
+
+	switch (a->kind) {
+	case BM_REQ_COMMON:
+		bm_transfer_common(rq, a->common, a->addr, a->length);
+		break;
+	case BM_REQ_REGISTERED:
+		bm_transfer_registered(rq, a->rbuf, a->addr, a->length, !a->no_sync);
+		break;
+	default:
+		for (i = 0; i < p->nranges && !rq->error; i++)
+			bm_transfer_pages(rq, p->r[i].pages, p->r[i].in_page,
+					  p->r[i].len, claim);
+		break;
+	}
+	bm_transfer_finish(rq);
+	return rq->error;
+}
+
+/*
+ * Run one request in a worker, as TRANSFER runs one in its caller: under
+ * the card's lifetime lock, on the same engine. A worker gets no signals:
+ * CANCEL reaches it through bm_request_stop().
+ */
+static void bm_async_run(struct bm_async *a)
+{
+	struct bm_queue *q = a->q;
+	struct bm_dev *bm = q->bm;
+	struct bm_request *rq = &a->rq;
+	bool on_card = false;
+	int ret;
+
+	down_read(&bm->lifetime);
+	ret = bm->pdev ? 0 : -ENODEV;
+	if (!ret && READ_ONCE(bm->quarantined))
+		ret = -ESHUTDOWN;
+	if (!ret) {
+		ret = bm_request_init(rq, bm, a->from_card, a->card_offset,
+				      a->timeout_ms);
+		spin_lock(&q->lock);
+		a->started = true;
+		if (a->cancelled)
+			bm_request_stop(rq);
+		spin_unlock(&q->lock);
+		if (!ret) {
+			trace_busmaster_request_start(rq, a->kind, a->length);
+			ret = bm_async_move(a);
+		}
+		a->result.bytes_done = rq->bytes_done;
+		a->result.card_status = rq->card_status;
+		a->result.transfers = rq->transfers;
+		on_card = rq->posted;
+		spin_lock(&q->lock);
+		a->started = false;
+		spin_unlock(&q->lock);
+		bm_request_fini(rq);
+	}
+	up_read(&bm->lifetime);
+	/* As TRANSFER's: what a worker's signal would say, it cannot get. */
+	a->result.error = ret == -ERESTARTSYS || ret == -EINTR ? -ECANCELED : ret;
+	bm_async_complete(a, on_card);
+}
+
+/*
+ * The next request to run, from the first file in turn; that file goes
+ * to the back. NULL when none is queued: the worker is idle then, and
+ * drops its card reference after the lock.
+ */
+static struct bm_async *bm_next_request(struct bm_worker *w)
+{
+	struct bm_dev *bm = w->bm;
+	struct bm_async *a = NULL;
+	struct bm_queue *q;
+
+	spin_lock(&bm->queue_lock);
+	while (!a && !list_empty(&bm->queues)) {
+		q = list_first_entry(&bm->queues, struct bm_queue, card_node);
+		spin_lock(&q->lock);
+		a = list_first_entry_or_null(&q->queued, struct bm_async, node);
+		if (a) {
+			list_move_tail(&a->node, &q->running);
+			a->state = BM_ASYNC_RUNNING;
+			q->held++;
+		}
+		if (list_empty(&q->queued))
+			list_del_init(&q->card_node);
+		else
+			list_move_tail(&q->card_node, &bm->queues);
+		spin_unlock(&q->lock);
+	}
+	if (!a)
+		list_add(&w->node, &bm->idle_workers);
+	spin_unlock(&bm->queue_lock);
+	return a;
+}
+
+static void bm_worker_fn(struct work_struct *work)
+{
+	struct bm_worker *w = container_of(work, struct bm_worker, work);
+	struct bm_dev *bm = w->bm;
+	struct bm_async *a;
+
+	while ((a = bm_next_request(w)))
+		bm_async_run(a);
+	/* Idle: @w may be freed with @bm after this. */
+	bm_dev_put(bm);
+}
+
+/* Queue @a on its file's queue, and wake an idle worker of the card. */
+static void bm_async_queue(struct bm_async *a)
+{
+	struct bm_queue *q = a->q;
+	struct bm_dev *bm = q->bm;
+	struct bm_worker *w;
+
+	spin_lock(&bm->queue_lock);
+	spin_lock(&q->lock);
+	list_add_tail(&a->node, &q->queued);
+	a->state = BM_ASYNC_QUEUED;
+	if (list_empty(&q->card_node))
+		list_add_tail(&q->card_node, &bm->queues);
+	spin_unlock(&q->lock);
+	w = list_first_entry_or_null(&bm->idle_workers, struct bm_worker, node);
+	if (w) {
+		list_del(&w->node);
+		bm_dev_get(bm);
+		queue_work(bm_wq, &w->work);
+	}
+	spin_unlock(&bm->queue_lock);
+}
+
+/*
+ * The queue is its first user's process's (an AIO context is its mm's): a
+ * forked child, or a process the file was passed to, has no claim on it.
+ */
+static int bm_queue_owned(struct bm_queue *q)
+{
+	struct pid *me = task_tgid(current);
+	int ret = 0;
+
+	spin_lock(&q->lock);
+	if (!q->owner)
+		q->owner = get_pid(me);
+	else if (q->owner != me)
+		ret = -EPERM;
+	spin_unlock(&q->lock);
+	return ret;
+}
+
+/* Pin a user range for a request, all or nothing (bm_pin_user()). */
+static int bm_async_pin(struct bm_dev *bm, struct bm_async_range *r, u64 addr,
+			u64 len, bool from_card)
+{
+	int ret;
+
+	r->in_page = offset_in_page(addr);
+	r->len = len;
+	r->npages = DIV_ROUND_UP(r->in_page + len, PAGE_SIZE);
+	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages), GFP_KERNEL);
+	if (!r->pages)
+		return -ENOMEM;
+	ret = bm_pin_user(bm, addr & PAGE_MASK, r->npages,
+			  from_card ? FOLL_WRITE : 0, r->pages, false);
+	if (ret) {
+		kvfree(r->pages);
+		r->npages = 0;
+		return ret;
+	}
+	atomic_add(r->npages, &bm->stats.pinned_pages);
+	return 0;
+}
+
+/* Pin and charge the user ranges of a request. */
+static int bm_async_pin_all(struct bm_async *a, struct bm_dev *bm,
+			    const struct busmaster_iovec *iov, unsigned int n)
+{
+	struct bm_async_pins *p;
+	unsigned long pages = 0;
+	unsigned int i;
+	int ret;
+
+	p = kzalloc(struct_size(p, r, n), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->bm = bm;
+	p->dirty = a->from_card;
+	for (i = 0; i < n; i++)
+		pages += DIV_ROUND_UP(offset_in_page(iov[i].addr) + iov[i].length,
+				      PAGE_SIZE);
+	ret = bm_charge_pinned(&p->charge, pages);
+	if (ret) {
+		kfree(p);
+		return ret;
+	}
+	a->pins = p;
+	for (i = 0; i < n && !ret; i++) {
+		ret = bm_async_pin(bm, &p->r[i], iov[i].addr, iov[i].length,
+				   a->from_card);
+		if (!ret)
+			p->nranges++;
+	}
+	return ret;
+}
+
+/* Check the request as TRANSFER or TRANSFERV would, and take what it moves. */
+static int bm_async_prepare(struct bm_file *bf, struct bm_async *a,
+			    const struct busmaster_submit *s)
+{
+	const u32 known = BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
+			  BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC;
+	struct busmaster_iovec one = { .addr = s->addr, .length = s->length };
+	struct busmaster_iovec *iov = &one;
+	unsigned int i, n = 1;
+	int ret;
+
+	a->from_card = s->flags & BUSMASTER_XFER_FROM_CARD;
+	a->no_sync = s->flags & BUSMASTER_XFER_NO_SYNC;
+	a->card_offset = s->card_offset;
+	a->timeout_ms = bm_caller_timeout_ms(s->timeout_ms);
+	if (s->flags & BUSMASTER_XFER_IOVEC) {
+		if (s->flags & ~(BUSMASTER_XFER_IOVEC | BUSMASTER_XFER_FROM_CARD) ||
+		    s->length)
+			return -EINVAL;
+		ret = bm_transferv_check(bf, a->from_card, s->count, s->addr,
+					 s->card_offset, &iov);
+		if (ret)
+			return ret;
+		n = s->count;
+		a->kind = BM_REQ_IOVEC;
+	} else {
+		if (s->flags & ~known || s->count)
+			return -EINVAL;
+		ret = bm_transfer_check(bf, s->flags, s->handle, s->addr,
+					s->length, s->card_offset, &a->common,
+					&a->rbuf);
+		if (ret)
+			return ret;
+		a->kind = a->common ? BM_REQ_COMMON :
+			  a->rbuf ? BM_REQ_REGISTERED : BM_REQ_USER;
+		a->addr = s->addr;
+		a->length = s->length;
+		if (a->common || a->rbuf)
+			return 0;
+	}
+	for (i = 0, a->length = 0; i < n; i++)
+		a->length += iov[i].length;
+	ret = bm_async_pin_all(a, bf->bm, iov, n);
+	if (iov != &one)
+		kvfree(iov);
+	return ret;
+}
+
+/**
+ * bm_ioctl_submit - BUSMASTER_IOCTL_SUBMIT: queue a request, return at once
+ * @bf: the file
+ * @arg: struct busmaster_submit, copied in
+ * @ctx: unused
+ *
+ * Context: process context, @bf->bm->lifetime held for read, card present;
+ * let go while the buffer is pinned.
+ * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
+ */
+int bm_ioctl_submit(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
+{
+	struct busmaster_submit *s = arg;
+	struct bm_queue *q = &bf->queue;
+	struct bm_async *a;
+	u32 id;
+	int ret;
+
+	if (s->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS)
+		return -EINVAL;
+	ret = bm_queue_owned(q);
+	if (ret)
+		return ret;
+	/* A place in the file's depth first: a full queue costs nothing. */
+	spin_lock(&q->lock);
+	ret = q->in_flight < q->depth ? 0 : -EAGAIN;
+	if (!ret)
+		q->in_flight++;
+	spin_unlock(&q->lock);
+	if (ret)
+		return ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	ret = a ? 0 : -ENOMEM;
+	if (!ret) {
+		a->q = q;
+		INIT_LIST_HEAD(&a->node);
+		ret = bm_async_prepare(bf, a, s);
+	}
+	if (!ret)
+		ret = xa_alloc_cyclic(&q->ids, &id, a, XA_LIMIT(1, U32_MAX),
+				      &q->next_id, GFP_KERNEL) < 0 ? -ENOMEM : 0;
+	if (ret) {
+		if (a)
+			bm_async_release(a, false);
+		kfree(a);
+		spin_lock(&q->lock);
+		q->in_flight--;
+		spin_unlock(&q->lock);
+		return ret;
+	}
+	a->id = id;
+	a->result.id = id;
+	a->result.tag = s->tag;
+	s->id = id;
+	bm_async_queue(a);
+	return 0;
+}
+
+/* Take a queued request off its queue: the caller completes it. */
+static void bm_async_dequeue(struct bm_async *a)
+{
+	list_del_init(&a->node);
+	a->state = BM_ASYNC_ENDING;
+	a->result.error = -ECANCELED;
+	a->q->held++;
+}
+
+/* Ask a running request to end. */
+static void bm_async_stop(struct bm_async *a)
+{
+	a->cancelled = true;
+	if (a->started)
+		bm_request_stop(&a->rq);
+}
+
+/**
+ * bm_ioctl_cancel - BUSMASTER_IOCTL_CANCEL (IoCancelIrp)
+ * @bf: the file
+ * @arg: struct busmaster_cancel, copied in
+ * @ctx: unused
+ *
+ * Context: process context, without @bf->bm->lifetime (works after removal).
+ * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
+ */
+int bm_ioctl_cancel(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
+{
+	struct busmaster_cancel *c = arg;
+	struct bm_queue *q = &bf->queue;
+	struct bm_async *a;
+	int ret;
+
+	if (c->flags)
+		return -EINVAL;
+	ret = bm_queue_owned(q);
+	if (ret)
+		return ret;
+	if (!c->id || c->id > U32_MAX)
+		return -ENOENT;
+	spin_lock(&q->lock);
+	a = xa_load(&q->ids, c->id);
+	if (!a || a->state == BM_ASYNC_NEW) {
+		ret = -ENOENT;
+	} else if (a->state == BM_ASYNC_QUEUED) {
+		bm_async_dequeue(a);
+	} else if (a->state == BM_ASYNC_RUNNING && !a->cancelled) {
+		bm_async_stop(a);
+		a = NULL;
+	} else {
+		ret = -EALREADY;
+	}
+	spin_unlock(&q->lock);
+	if (!ret && a)
+		bm_async_complete(a, false);
+	return ret;
+}
+
+/*
+ * No worker or canceller holds a request of the queue: read under the
+ * lock, so that whoever released the last one is done with @q.
+ */
+static bool bm_queue_idle(struct bm_queue *q)
+{
+	bool idle;
+
+	spin_lock(&q->lock);
+	idle = !q->held;
+	spin_unlock(&q->lock);
+	return idle;
+}
+
+/*
+ * Cancel every request of the file in flight, and wait until no worker
+ * holds one: the card is done with their pages when it returns.
+ */
+static void bm_queue_cancel_all(struct bm_file *bf)
+{
+	struct bm_queue *q = &bf->queue;
+	struct bm_async *a, *next;
+	LIST_HEAD(ending);
+
+	spin_lock(&bf->bm->queue_lock);
+	spin_lock(&q->lock);
+	list_for_each_entry_safe(a, next, &q->queued, node) {
+		bm_async_dequeue(a);
+		list_add_tail(&a->node, &ending);
+	}
+	list_del_init(&q->card_node);
+	list_for_each_entry(a, &q->running, node)
+		if (!a->cancelled)
+			bm_async_stop(a);
+	spin_unlock(&q->lock);
+	spin_unlock(&bf->bm->queue_lock);
+
+	list_for_each_entry_safe(a, next, &ending, node)
+		bm_async_complete(a, false);
+	wait_event(q->wait, bm_queue_idle(q));
+}
+
+/**
+ * bm_queue_flush - a descriptor of the file is closed (flush()): when its
+ * queue's owner closes one, or exits, every request it has in flight is
+ * cancelled, and the card is done with their pages on return
+ * @bf: the file
+ *
+ * Context: process context, may sleep.
+ */
+void bm_queue_flush(struct bm_file *bf)
+{
+	struct bm_queue *q = &bf->queue;
+	bool owner;
+
+	spin_lock(&q->lock);
+	owner = q->owner == task_tgid(current);
+	spin_unlock(&q->lock);
+	if (owner)
+		bm_queue_cancel_all(bf);
+}
+
+/**
+ * bm_queue_release - the file is released: cancel what is in flight, wait
+ * for it, and free every request and record
+ * @bf: the file
+ *
+ * Context: process context, may sleep.
+ */
+void bm_queue_release(struct bm_file *bf)
+{
+	struct bm_queue *q = &bf->queue;
+	struct bm_async *a;
+	unsigned long id;
+
+	bm_queue_cancel_all(bf);
+	xa_for_each(&q->ids, id, a)
+		kfree(a);
+	xa_destroy(&q->ids);
+	put_pid(q->owner);
+}
+
+/**
+ * bm_queue_init - set up a file's queue
+ * @bf: the file
+ */
+void bm_queue_init(struct bm_file *bf)
+{
+	struct bm_queue *q = &bf->queue;
+
+	q->bm = bf->bm;
+	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->queued);
+	INIT_LIST_HEAD(&q->running);
+	INIT_LIST_HEAD(&q->done);
+	INIT_LIST_HEAD(&q->card_node);
+	xa_init_flags(&q->ids, XA_FLAGS_ALLOC1);
+	init_waitqueue_head(&q->wait);
+	q->depth = BUSMASTER_DEPTH_DEFAULT;
+}
+
+/* Enough completions wait for REAP, or no more will come. */
+static bool bm_reap_ready(struct bm_queue *q, u32 min)
+{
+	u32 ndone = READ_ONCE(q->ndone);
+
+	return ndone >= min || ndone == READ_ONCE(q->in_flight);
+}
+
+/**
+ * bm_ioctl_reap - BUSMASTER_IOCTL_REAP: take completion records
+ * @bf: the file
+ * @arg: struct busmaster_reap, copied in
+ * @ctx: unused
+ *
+ * Context: process context, without @bf->bm->lifetime (works after
+ * removal); sleeps (interruptible) with BUSMASTER_REAP_WAIT.
+ * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
+ */
+int bm_ioctl_reap(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
+{
+	struct busmaster_reap *r = arg;
+	struct bm_queue *q = &bf->queue;
+	struct busmaster_completion *rec;
+	struct bm_async *a, *next;
+	bool wait = r->flags & BUSMASTER_REAP_WAIT;
+	LIST_HEAD(taken);
+	long left = 1;
+	u32 cap, n = 0;
+	int ret;
+
+	if (r->flags & ~BUSMASTER_REAP_WAIT || !r->max ||
+	    r->max > BUSMASTER_DEPTH_MAX ||
+	    (wait ? !r->min_complete || r->min_complete > r->max ||
+		    r->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS :
+		    r->min_complete || r->timeout_ms))
+		return -EINVAL;
+	ret = bm_queue_owned(q);
+	if (ret)
+		return ret;
+	if (wait) {
+		left = r->timeout_ms ? msecs_to_jiffies(r->timeout_ms) :
+				       MAX_SCHEDULE_TIMEOUT;
+		left = wait_event_interruptible_timeout(q->wait,
+							bm_reap_ready(q, r->min_complete),
+							left);
+	}
+	/* Only this call takes records off; another REAP may take fewer. */
+	cap = min(r->max, READ_ONCE(q->ndone));
+	rec = cap ? kvmalloc_array(cap, sizeof(*rec), GFP_KERNEL) : NULL;
+	if (cap && !rec)
+		return -ENOMEM;
+
+	spin_lock(&q->lock);
+	list_for_each_entry_safe(a, next, &q->done, node) {
+		if (n == cap)
+			break;
+		rec[n++] = a->result;
+		list_move_tail(&a->node, &taken);
+	}
+	q->ndone -= n;
+	spin_unlock(&q->lock);
+
+	if (n && copy_to_user(u64_to_user_ptr(r->records), rec,
+			      array_size(n, sizeof(*rec)))) {
+		/* Nothing is lost: back at the head, in order. */
+		spin_lock(&q->lock);
+		list_splice(&taken, &q->done);
+		q->ndone += n;
+		spin_unlock(&q->lock);
+		kvfree(rec);
+		return -EFAULT;
+	}
+	kvfree(rec);
+	/* Under the lock: CANCEL looks a request up and at it under it. */
+	spin_lock(&q->lock);
+	list_for_each_entry(a, &taken, node)
+		xa_erase(&q->ids, a->id);
+	q->in_flight -= n;
+	r->in_flight = q->in_flight;
+	spin_unlock(&q->lock);
+	list_for_each_entry_safe(a, next, &taken, node)
+		kfree(a);
+	r->count = n;
+	if (!n && wait && left <= 0)
+		return left ? -EINTR : -ETIME;
+	return 0;
+}
+
+/**
+ * bm_ioctl_queue - BUSMASTER_IOCTL_QUEUE: the file's queue limits
+ * @bf: the file
+ * @arg: struct busmaster_queue, copied in
+ * @ctx: unused
+ *
+ * Context: process context, without @bf->bm->lifetime.
+ * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
+ */
+int bm_ioctl_queue(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
+{
+	struct busmaster_queue *qa = arg;
+	struct bm_queue *q = &bf->queue;
+	int ret;
+
+	if (qa->flags & ~BUSMASTER_QUEUE_SET_DEPTH || qa->reserved ||
+	    (qa->flags & BUSMASTER_QUEUE_SET_DEPTH &&
+	     (!qa->depth || qa->depth > BUSMASTER_DEPTH_MAX)))
+		return -EINVAL;
+	ret = bm_queue_owned(q);
+	if (ret)
+		return ret;
+	spin_lock(&q->lock);
+	if (qa->flags & BUSMASTER_QUEUE_SET_DEPTH) {
+		if (qa->depth < q->in_flight)
+			ret = -EINVAL;
+		else
+			q->depth = qa->depth;
+	}
+	qa->depth = q->depth;
+	qa->in_flight = q->in_flight;
+	spin_unlock(&q->lock);
+	qa->card_running = bm_card_running;
+	return ret;
+}
+
+/**
+ * bm_queue_poll - poll(): readable while completions wait
+ * @bf: the file
+ * @file: its struct file
+ * @pt: the poll table
+ *
+ * Return: EPOLLIN | EPOLLRDNORM when REAP would return a completion.
+ */
+__poll_t bm_queue_poll(struct bm_file *bf, struct file *file, poll_table *pt)
+{
+	poll_wait(file, &bf->queue.wait, pt);
+	return READ_ONCE(bf->queue.ndone) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/**
+ * bm_queue_card_init - give a card its workers
+ * @bm: the card, being probed
+ * Return: 0 or -ENOMEM.
+ */
+int bm_queue_card_init(struct bm_dev *bm)
+{
+	unsigned int i, n = bm_card_running;
+
+	spin_lock_init(&bm->queue_lock);
+	INIT_LIST_HEAD(&bm->queues);
+	INIT_LIST_HEAD(&bm->idle_workers);
+	bm->workers = kcalloc(n, sizeof(*bm->workers), GFP_KERNEL);
+	if (!bm->workers)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		INIT_WORK(&bm->workers[i].work, bm_worker_fn);
+		bm->workers[i].bm = bm;
+		list_add_tail(&bm->workers[i].node, &bm->idle_workers);
+	}
+	return 0;
+}
+
+/**
+ * bm_queue_card_free - free a card's workers, all idle: a busy one holds
+ * a reference to the card
+ * @bm: the card, its last reference gone
+ */
+void bm_queue_card_free(struct bm_dev *bm)
+{
+	kfree(bm->workers);
+}
+
+/**
+ * bm_queue_module_init - the workqueue every card's workers run on
+ * Return: 0 or -ENOMEM.
+ */
+int bm_queue_module_init(void)
+{
+	/* Unbound: a request sleeps on its card, and needs no CPU of its own. */
+	bm_wq = alloc_workqueue("busmaster", WQ_UNBOUND, 0);
+	return bm_wq ? 0 : -ENOMEM;
+}
+
+/** bm_queue_module_exit - every worker has finished (no card is left) */
+void bm_queue_module_exit(void)
+{
+	destroy_workqueue(bm_wq);
+}
