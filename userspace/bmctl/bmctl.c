@@ -116,6 +116,32 @@
 	"  bmctl verify --file firmware.bin\n"				\
 	"  bmctl verify -l 16M --seed 3 --registered\n"
 
+#define STREAM_DETAILS							\
+	"Keep many requests in flight from one thread (SUBMIT, REAP):\n"	\
+	"DEPTH requests of SIZE bytes each way, one submitted as each\n"	\
+	"completes, until LEN bytes moved each way. The requests cycle\n"	\
+	"through the card range from OFF (DEPTH x SIZE, or to the end of\n" \
+	"card memory); the data is a pattern, not kept or checked.\n\n"	\
+	"  -d, --device DEV    the card (default: the first)\n"		\
+	"  --direction DIR     to, from or both (at once); default to\n"	\
+	"  --depth N           requests in flight each way, 1 to 512\n"	\
+	"                      (default 16)\n"				\
+	"  --size SIZE         bytes per request (default 1M)\n"		\
+	"  -l, --length LEN    bytes to move each way (default 64M)\n"	\
+	"  -o, --offset OFF    where the card range starts (default 0)\n"	\
+	"  --registered        one registered buffer each way (pinned and\n" \
+	"                      mapped once); else user memory, pinned per\n" \
+	"                      request and charged to ulimit -l while in\n" \
+	"                      flight (DEPTH x SIZE each way)\n"		\
+	"On a terminal a progress line shows on stderr. The summary gives\n" \
+	"bytes, requests, card transfers and MB/s (10^6 bytes/s); --json\n" \
+	"gives device, pci_slot, direction, depth, size, length, buffer,\n" \
+	"requests, bytes_to_card, bytes_from_card, transfers, seconds,\n"	\
+	"mb_per_s.\n"							\
+	"\nExamples:\n"							\
+	"  bmctl stream --depth 64 --size 64k -l 256M\n"			\
+	"  bmctl stream --direction both --registered --json\n"
+
 /* The options a command takes besides the global ones */
 #define OPTS(...) ((const int[]){ __VA_ARGS__, 0 })
 #define XFER_OPTS BMCTL_OPT_DEVICE, BMCTL_OPT_OFFSET, BMCTL_OPT_LENGTH, \
@@ -148,6 +174,12 @@
 	      VERIFY_DETAILS, OPTS(XFER_OPTS, BMCTL_OPT_BYTE,		\
 				   BMCTL_OPT_SEED, BMCTL_OPT_FILE),	\
 	      cmd_verify)							\
+	ENTRY("stream", "[OPTIONS]",					\
+	      "keep many requests in flight; report the throughput",	\
+	      STREAM_DETAILS, OPTS(BMCTL_OPT_DEVICE, BMCTL_OPT_OFFSET,	\
+				   BMCTL_OPT_LENGTH, BMCTL_OPT_REGISTERED, \
+				   BMCTL_OPT_DEPTH, BMCTL_OPT_SIZE,	\
+				   BMCTL_OPT_DIRECTION), cmd_stream)	\
 	ENTRY("help", "[COMMAND]", "show help for bmctl or a command",	\
 	      NULL, OPTS(0), cmd_help)
 
@@ -184,6 +216,9 @@ static const struct option long_opts[] = {
 	{ "byte", required_argument, NULL, BMCTL_OPT_BYTE },
 	{ "seed", required_argument, NULL, BMCTL_OPT_SEED },
 	{ "file", required_argument, NULL, BMCTL_OPT_FILE },
+	{ "depth", required_argument, NULL, BMCTL_OPT_DEPTH },
+	{ "size", required_argument, NULL, BMCTL_OPT_SIZE },
+	{ "direction", required_argument, NULL, BMCTL_OPT_DIRECTION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -478,6 +513,11 @@ static int cmd_fill(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 static int cmd_verify(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 {
 	return bmctl_xfer_cmd(ctx, BMCTL_OP_VERIFY, a);
+}
+
+static int cmd_stream(struct bmctl_ctx *ctx, const struct bmctl_args *a)
+{
+	return bmctl_stream_cmd(ctx, a);
 }
 
 static int cmd_help(struct bmctl_ctx *ctx, const struct bmctl_args *a)

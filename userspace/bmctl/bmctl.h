@@ -35,6 +35,9 @@ enum bmctl_opt_id {
 	BMCTL_OPT_BYTE,
 	BMCTL_OPT_SEED,
 	BMCTL_OPT_FILE,
+	BMCTL_OPT_DEPTH,
+	BMCTL_OPT_SIZE,
+	BMCTL_OPT_DIRECTION,
 };
 
 /**
@@ -220,6 +223,51 @@ struct bmctl_xfer_report {
 };
 
 /**
+ * struct bmctl_stream_report - the outcome of bmctl stream, also when it
+ * failed
+ * @device: the card's node (or what -d said, before it was opened)
+ * @pci_slot: its PCI address ("" if unknown)
+ * @to_card: requests memory -> card ran
+ * @from_card: requests card -> memory ran
+ * @registered: --registered: one registered buffer per direction
+ * @depth: requests in flight per direction
+ * @size: bytes per request
+ * @total: bytes to move per direction
+ * @offset: card offset of the range the requests cycle through
+ * @requests: requests submitted
+ * @bytes_to_card: bytes moved memory -> card
+ * @bytes_from_card: bytes moved card -> memory
+ * @transfers: card transfers, summed over the requests
+ * @seconds: from the first SUBMIT to the last completion
+ * @card_status: the card's code for a failed request, or 0
+ * @card_model: enum busmaster_card_model, to name @card_status
+ * @err: @error's storage
+ * @msg: @err's message
+ * @error: the failure, or NULL
+ */
+struct bmctl_stream_report {
+	const char *device;
+	const char *pci_slot;
+	bool to_card;
+	bool from_card;
+	bool registered;
+	uint32_t depth;
+	uint64_t size;
+	uint64_t total;
+	uint64_t offset;
+	uint64_t requests;
+	uint64_t bytes_to_card;
+	uint64_t bytes_from_card;
+	uint64_t transfers;
+	double seconds;
+	uint32_t card_status;
+	uint32_t card_model;
+	struct bmctl_error err;
+	char msg[BM_ERR_STR_LEN + 128];
+	const struct bmctl_error *error;
+};
+
+/**
  * struct bmctl_print_ops - one output backend
  *
  * Each command calls exactly one of these once, errors included, so each
@@ -236,6 +284,9 @@ struct bmctl_print_ops {
 	/* write, read, fill and verify, on success and on failure */
 	void (*transfer)(struct bmctl_ctx *ctx,
 			 const struct bmctl_xfer_report *r);
+	/* stream, on success and on failure */
+	void (*stream)(struct bmctl_ctx *ctx,
+		       const struct bmctl_stream_report *r);
 	void (*error)(struct bmctl_ctx *ctx, const struct bmctl_error *e);
 };
 
@@ -329,6 +380,9 @@ void bmctl_human_size(uint64_t v, char *buf, size_t len);
  */
 int bmctl_xfer_cmd(struct bmctl_ctx *ctx, enum bmctl_xfer_op op,
 		   const struct bmctl_args *a);
+
+/* bmctl stream (stream.c): 0, or -1 once reported */
+int bmctl_stream_cmd(struct bmctl_ctx *ctx, const struct bmctl_args *a);
 
 /* "see 'bmctl help NAME'" as a command's usage errors say it */
 int bmctl_usage_error(struct bmctl_ctx *ctx, const char *name,

@@ -276,6 +276,40 @@ static void json_transfer(struct bmctl_ctx *ctx,
 	json_finish(&j);
 }
 
+static void json_stream(struct bmctl_ctx *ctx,
+			const struct bmctl_stream_report *r)
+{
+	struct json j;
+
+	json_init(&j, ctx->out);
+	json_object_begin(&j, NULL);
+	json_string(&j, "command", "stream");
+	json_string(&j, "device", r->device);
+	json_string(&j, "pci_slot", r->pci_slot ? r->pci_slot : "");
+	json_string(&j, "direction", r->to_card && r->from_card ? "both" :
+				     r->from_card ? "from_card" : "to_card");
+	json_string(&j, "buffer", r->registered ? "registered" : "user");
+	json_u64(&j, "depth", r->depth);
+	json_u64(&j, "size", r->size);
+	json_u64(&j, "length", r->total);
+	json_u64(&j, "offset", r->offset);
+	json_u64(&j, "requests", r->requests);
+	json_u64(&j, "bytes_to_card", r->bytes_to_card);
+	json_u64(&j, "bytes_from_card", r->bytes_from_card);
+	json_u64(&j, "transfers", r->transfers);
+	json_double(&j, "seconds", r->seconds);
+	json_double(&j, "mb_per_s", bmctl_mb_per_s(r->bytes_to_card +
+						   r->bytes_from_card, r->seconds));
+	if (r->error) {
+		error_object(&j, r->error);
+		json_u64(&j, "card_status", r->card_status);
+		json_string(&j, "card_status_name",
+			    bm_card_status_name(r->card_model, r->card_status));
+	}
+	json_object_end(&j);
+	json_finish(&j);
+}
+
 const struct bmctl_print_ops bmctl_json_ops = {
 	.list = json_list,
 	.info = json_info,
@@ -283,5 +317,6 @@ const struct bmctl_print_ops bmctl_json_ops = {
 	.help = json_help,
 	.version = json_version,
 	.transfer = json_transfer,
+	.stream = json_stream,
 	.error = json_error,
 };

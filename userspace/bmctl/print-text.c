@@ -303,6 +303,32 @@ static void text_transfer(struct bmctl_ctx *ctx,
 	}
 }
 
+static const char *stream_direction(const struct bmctl_stream_report *r)
+{
+	return r->to_card && r->from_card ? "to and from" :
+	       r->from_card ? "from" : "to";
+}
+
+static void text_stream(struct bmctl_ctx *ctx,
+			const struct bmctl_stream_report *r)
+{
+	const char *card = *r->pci_slot ? r->pci_slot : r->device;
+	char bytes[BM_SIZE_STR_LEN], size[BM_SIZE_STR_LEN];
+	uint64_t moved = r->bytes_to_card + r->bytes_from_card;
+
+	if (r->error) {
+		text_error(ctx, r->error);
+		return;
+	}
+	bmctl_human_size(moved, bytes, sizeof(bytes));
+	bmctl_human_size(r->size, size, sizeof(size));
+	fprintf(ctx->out,
+		"streamed %s %s card %s: %llu requests of %s, %u in flight each way%s, %llu card transfers, %.0f MB/s\n",
+		bytes, stream_direction(r), card, (unsigned long long)r->requests,
+		size, r->depth, r->registered ? " (registered buffers)" : "",
+		(unsigned long long)r->transfers, bmctl_mb_per_s(moved, r->seconds));
+}
+
 const struct bmctl_print_ops bmctl_text_ops = {
 	.list = text_list,
 	.info = text_info,
@@ -310,5 +336,6 @@ const struct bmctl_print_ops bmctl_text_ops = {
 	.help = text_help,
 	.version = text_version,
 	.transfer = text_transfer,
+	.stream = text_stream,
 	.error = text_error,
 };

@@ -526,6 +526,73 @@ int bm_strerror_register(int err, char *buf, size_t len);
  */
 const char *bm_card_status_name(uint32_t model, uint32_t status);
 
+/* ---- asynchronous requests (many in flight from one thread) ---- */
+
+/*
+ * SUBMIT queues a request and returns at once; the file descriptor polls
+ * readable (POLLIN) while completions wait; REAP takes them. The queue
+ * belongs to the process that first used it (a forked child gets EPERM),
+ * and closing the descriptor cancels what is in flight. See
+ * <linux/busmaster.h> for the rules; docs/async.md for a walk-through.
+ */
+
+/**
+ * bm_submit() - queue one request (IoCallDriver of an IRP that pends)
+ * @fd: an open card
+ * @s: the request, as struct busmaster_submit; @s->size is filled in; its
+ *	id is in @s->id on success
+ *
+ * Return: 0, or -1 with errno: EAGAIN when the file has its depth of
+ * requests in flight (reap some), ENOMEM past RLIMIT_MEMLOCK for user
+ * memory (use a registered buffer), and TRANSFER's errors for what can
+ * be checked before the request runs.
+ */
+int bm_submit(int fd, struct busmaster_submit *s);
+
+/**
+ * bm_reap() - take completion records, oldest first (io_getevents)
+ * @fd: an open card
+ * @recs: room for @max records
+ * @max: 1 to BUSMASTER_DEPTH_MAX
+ * @min: 0: do not wait; else wait until @min completions wait (or none is
+ *	in flight any more), 1 to @max
+ * @timeout_ms: with @min, the longest wait (0: no limit); else 0 (EINVAL)
+ *
+ * Return: the records written (0 when none waits), or -1 with errno: ETIME
+ * when @timeout_ms passed with none, EINTR on a signal, EPERM.
+ */
+int bm_reap(int fd, struct busmaster_completion *recs, unsigned int max,
+	    unsigned int min, uint64_t timeout_ms);
+
+/**
+ * bm_cancel() - end a request in flight (IoCancelIrp); its completion,
+ * with error -ECANCELED unless it completed first, is still to be reaped
+ * @fd: an open card
+ * @id: bm_submit()'s id
+ *
+ * Return: 0, or -1 with errno ENOENT (no such request in flight), EALREADY
+ * (it completed, or is being cancelled).
+ */
+int bm_cancel(int fd, uint64_t id);
+
+/**
+ * bm_queue_get() - the file's queue limits and use
+ * @fd: an open card
+ * @q: out: depth, requests in flight, the card's card_running
+ *
+ * Return: 0, or -1 with errno.
+ */
+int bm_queue_get(int fd, struct busmaster_queue *q);
+
+/**
+ * bm_queue_set_depth() - set how many requests the file may have in flight
+ * @fd: an open card
+ * @depth: 1 to BUSMASTER_DEPTH_MAX, not below those in flight now
+ *
+ * Return: 0, or -1 with errno EINVAL.
+ */
+int bm_queue_set_depth(int fd, unsigned int depth);
+
 /* ---- test patterns ---- */
 
 /**

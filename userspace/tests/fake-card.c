@@ -19,6 +19,10 @@
  * It checks what the driver checks (size, flags, reserved, length,
  * alignment, range, handles), so bmctl's requests are held to the ABI.
  *
+ * Asynchronous requests (SUBMIT, REAP, CANCEL, QUEUE) run at SUBMIT: their
+ * checks fail SUBMIT, a card failure (BM_FAKE_FAIL) is in the completion,
+ * which waits for REAP; the depth (QUEUE) is enforced (EAGAIN).
+ *
  * Registered buffers (REGISTER, UNREGISTER, SYNC, TRANSFER with
  * BUSMASTER_XFER_REGISTERED) are modelled as the DMA API bounces them: the
  * card reads and writes a shadow copy, which the transfer (or, with
@@ -448,6 +452,101 @@ static int fake_common_free(struct busmaster_common_free *f)
 	return 0;
 }
 
+/* Asynchronous requests: one queue (the fake serves one file at a time). */
+static struct busmaster_completion done[BUSMASTER_DEPTH_MAX];
+static uint32_t ndone, in_flight, depth = BUSMASTER_DEPTH_DEFAULT, next_id;
+
+static int fake_submit(int fd, struct busmaster_submit *s)
+{
+	struct busmaster_transfer t = {
+		.size = sizeof(t), .flags = s->flags, .handle = s->handle,
+		.addr = s->addr, .length = s->length,
+		.card_offset = s->card_offset, .timeout_ms = s->timeout_ms,
+	};
+	struct busmaster_transferv tv = {
+		.size = sizeof(tv), .flags = s->flags & BUSMASTER_XFER_FROM_CARD,
+		.count = s->count, .iov = s->addr, .card_offset = s->card_offset,
+		.timeout_ms = s->timeout_ms,
+	};
+	struct busmaster_completion *c;
+	int ret;
+
+	if (s->size < sizeof(*s))
+		return -EINVAL;
+	if (in_flight == depth)
+		return -EAGAIN;
+	if (s->flags & BUSMASTER_XFER_IOVEC) {
+		if (s->flags & ~(uint32_t)(BUSMASTER_XFER_IOVEC | BUSMASTER_XFER_FROM_CARD) ||
+		    s->length)
+			return -EINVAL;
+		ret = fake_transferv(&tv);
+		t.bytes_done = tv.bytes_done;
+		t.card_status = tv.card_status;
+		t.transfers = tv.transfers;
+	} else {
+		if (s->count)
+			return -EINVAL;
+		ret = fake_transfer(fd, &t);
+	}
+	/* What the driver checks before the request runs fails SUBMIT. */
+	if (ret && ret != -EIO)
+		return ret;
+	c = &done[ndone++];
+	in_flight++;
+	s->id = ++next_id;
+	*c = (struct busmaster_completion){ .id = s->id, .tag = s->tag,
+		.bytes_done = t.bytes_done, .error = ret,
+		.card_status = t.card_status, .transfers = t.transfers };
+	return 0;
+}
+
+static int fake_reap(struct busmaster_reap *r)
+{
+	uint32_t n;
+
+	if (r->size < sizeof(*r) || r->flags & ~(uint32_t)BUSMASTER_REAP_WAIT ||
+	    !r->max || r->max > BUSMASTER_DEPTH_MAX ||
+	    (r->flags ? !r->min_complete || r->min_complete > r->max :
+			r->min_complete || r->timeout_ms))
+		return -EINVAL;
+	n = r->max < ndone ? r->max : ndone;
+	if (n && !mem_ok(r->records, n * sizeof(*done), 1, 0))
+		return -EFAULT;
+	memcpy((void *)(uintptr_t)r->records, done, n * sizeof(*done));
+	memmove(done, done + n, (ndone - n) * sizeof(*done));
+	ndone -= n;
+	in_flight -= n;
+	r->count = n;
+	r->in_flight = in_flight;
+	return 0;
+}
+
+static int fake_cancel(struct busmaster_cancel *c)
+{
+	if (c->size < sizeof(*c) || c->flags)
+		return -EINVAL;
+	for (uint32_t i = 0; i < ndone; i++)
+		if (done[i].id == c->id)
+			return -EALREADY;
+	return -ENOENT;
+}
+
+static int fake_queue(struct busmaster_queue *q)
+{
+	if (q->size < sizeof(*q) || q->flags & ~(uint32_t)BUSMASTER_QUEUE_SET_DEPTH ||
+	    q->reserved)
+		return -EINVAL;
+	if (q->flags) {
+		if (!q->depth || q->depth > BUSMASTER_DEPTH_MAX || q->depth < in_flight)
+			return -EINVAL;
+		depth = q->depth;
+	}
+	q->depth = depth;
+	q->in_flight = in_flight;
+	q->card_running = 16;
+	return 0;
+}
+
 int ioctl(int fd, unsigned long req, ...)
 {
 	va_list ap;
@@ -483,6 +582,18 @@ int ioctl(int fd, unsigned long req, ...)
 		break;
 	case BUSMASTER_IOCTL_COMMON_FREE:
 		ret = fake_common_free(arg);
+		break;
+	case BUSMASTER_IOCTL_SUBMIT:
+		ret = fake_submit(fd, arg);
+		break;
+	case BUSMASTER_IOCTL_REAP:
+		ret = fake_reap(arg);
+		break;
+	case BUSMASTER_IOCTL_CANCEL:
+		ret = fake_cancel(arg);
+		break;
+	case BUSMASTER_IOCTL_QUEUE:
+		ret = fake_queue(arg);
 		break;
 	default:
 		ret = -ENOTTY;

@@ -224,6 +224,25 @@ rm "$stats/timeouts"
 jexpect 1 error.errno=2 -- stats -d "$card"
 unset BM_SYSFS_ROOT
 
+# bmctl stream: SUBMIT and REAP at depth (the fake runs each at SUBMIT)
+expect 0 "streamed 8 MiB to card 0000:00:05.0: 32 requests of 256 KiB, 8 in flight" stream -d "$card" -l 8M --size 256k --depth 8
+jexpect 0 direction=both depth=4 size=65536 requests=64 bytes_to_card=2097152 \
+	bytes_from_card=2097152 buffer=user -- \
+	stream -d "$card" --direction both --depth 4 --size 64k -l 2M
+jexpect 0 buffer=registered bytes_from_card=1048576 requests=4 -- \
+	stream -d "$card" --direction from --registered -l 1M --size 256k
+# the last request is short: 1M + 4k in 256k requests
+jexpect 0 requests=5 bytes_to_card=1052672 -- stream -d "$card" -l 1028k --size 256k
+# the requests cycle through the card range: 8 MiB of card, 3 x 4 MiB in flight
+jexpect 0 bytes_to_card=16777216 -- stream -d "$card" --depth 3 --size 4M -l 16M
+BM_FAKE_FAIL=$((512 << 10)) jexpect 1 error.errno=5 -- stream -d "$card" -l 2M --size 256k
+BM_FAKE_FAIL=$((512 << 10)) expect 1 "a request to the card failed: Input/output error" \
+	stream -d "$card" -l 2M --size 256k
+expect 1 "--direction 'sideways': say to, from or both" stream -d "$card" --direction sideways
+expect 1 "--depth '0': from 1 to 512" stream -d "$card" --depth 0
+expect 1 "does not fit the card's" stream -d "$card" --size 16M
+BM_FAKE_ERRNO=14 expect 1 "SUBMIT to the card: Bad address" stream -d "$card" -l 1M
+
 echo "1..$n"
 [ $failed = 0 ] || echo "# $failed of $n failed"
 [ $failed = 0 ]
