@@ -49,7 +49,7 @@
 #include <linux/busmaster.h>
 
 #define BM_DRV_NAME	"busmaster"
-#define BM_DRV_VERSION	"0.1.0"
+#define BM_DRV_VERSION	"0.5.0"
 
 struct bm_dev;
 struct bm_request;

@@ -69,6 +69,7 @@ ksrc=$("$BM_TOP/vm/fetch-ksrc.sh") || die "cannot get the kernel's selftest fram
 
 # The card's one header says what its datasheet says.
 host_check "static/the card's header matches its datasheet" "$BM_TOP/vm/check-datasheet.py"
+host_check "static/one version everywhere" "$BM_TOP/vm/check-version.sh"
 
 # --- Userspace and selftests, built once for every guest -------------------
 log "building userspace and selftests"

@@ -58,7 +58,7 @@ struct bm_pci_addr {
 /**
  * bm_version() - version of this library
  *
- * Return: a static string such as "0.1.0"; never fails.
+ * Return: a static string such as "0.5.0"; never fails.
  */
 const char *bm_version(void);
 
