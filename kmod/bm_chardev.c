@@ -234,7 +234,7 @@ static const struct bm_ioctl_op bm_ioctl_ops[] = {
 	BM_IOCTL_OP_UNLOCKED(BUSMASTER_CMD_REAP, bm_ioctl_reap,
 			     struct busmaster_reap, in_flight),
 	BM_IOCTL_OP_UNLOCKED(BUSMASTER_CMD_CANCEL, bm_ioctl_cancel,
-			     struct busmaster_cancel, id),
+			     struct busmaster_cancel, reserved),
 	BM_IOCTL_OP_UNLOCKED(BUSMASTER_CMD_QUEUE, bm_ioctl_queue,
 			     struct busmaster_queue, in_flight),
 };

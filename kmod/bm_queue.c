@@ -449,7 +449,7 @@ int bm_ioctl_submit(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	u32 id;
 	int ret;
 
-	if (s->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS)
+	if (s->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS || s->reserved)
 		return -EINVAL;
 	ret = bm_queue_owned(q);
 	if (ret)
@@ -523,7 +523,7 @@ int bm_ioctl_cancel(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	struct bm_async *a;
 	int ret;
 
-	if (c->flags)
+	if (c->flags || c->reserved)
 		return -EINVAL;
 	ret = bm_queue_owned(q);
 	if (ret)
@@ -679,7 +679,7 @@ int bm_ioctl_reap(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	u32 cap, n = 0;
 	int ret;
 
-	if (r->flags & ~BUSMASTER_REAP_WAIT || !r->max ||
+	if (r->flags & ~BUSMASTER_REAP_WAIT || r->reserved || !r->max ||
 	    r->max > BUSMASTER_DEPTH_MAX ||
 	    (wait ? !r->min_complete || r->min_complete > r->max ||
 		    r->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS :

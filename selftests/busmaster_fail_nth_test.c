@@ -264,6 +264,29 @@ static int do_mmap(struct ctx *c)
 	return 0;
 }
 
+/* A request queued and reaped: its completion's errno, or SUBMIT's. */
+static int submit_reap(struct ctx *c)
+{
+	struct busmaster_submit sb = {
+		.size = sizeof(sb), .flags = BUSMASTER_XFER_FROM_CARD,
+		.addr = (uintptr_t)c->buf, .length = c->len,
+	};
+	struct busmaster_completion rec;
+	int ret = ioc(c->fd, BUSMASTER_IOCTL_SUBMIT, &sb);
+	struct busmaster_reap r = {
+		.size = sizeof(r), .flags = BUSMASTER_REAP_WAIT, .max = 1,
+		.min_complete = 1, .records = (uintptr_t)&rec, .timeout_ms = 10000,
+	};
+
+	if (ret)
+		return ret;
+	/* The request runs in a worker, where this task's fail-nth is not. */
+	ret = ioc(c->fd, BUSMASTER_IOCTL_REAP, &r);
+	if (ret)
+		return ret;
+	return r.count == 1 ? rec.error : -EIO;
+}
+
 /*
  * One call under test: @setup and @undo run without injection, around
  * every step; @call is the one whose allocations fail in turn.
@@ -289,6 +312,7 @@ static const struct step_op ops[] = {
 	{ "TRANSFER of a registered buffer", reg, reg_from_card, unreg },
 	{ "SYNC", reg, sync_for_cpu, unreg },
 	{ "UNREGISTER", reg, unreg, NULL },
+	{ "SUBMIT and REAP", NULL, submit_reap, NULL },
 };
 
 /* Errnos a call may give when memory runs out in it. */

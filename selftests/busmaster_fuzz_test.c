@@ -164,7 +164,7 @@ static void check_errno(const char *what, int ret, int err)
 	static const int listed[] = {
 		EINVAL, E2BIG, EFAULT, ENOENT, ERANGE, ENOMEM, EMFILE, EBUSY,
 		EPERM, EIO, ETIMEDOUT, EINTR, ENODEV, ENXIO, EAGAIN, EBADF,
-		ENOTTY,
+		ENOTTY, EALREADY, ETIME,
 	};
 
 	if (ret >= 0)
@@ -191,10 +191,15 @@ static void op_ioctl(uint64_t *s)
 		struct busmaster_unregister u;
 		struct busmaster_sync sy;
 		struct busmaster_transferv tv;
+		struct busmaster_submit sb;
+		struct busmaster_reap rp;
+		struct busmaster_cancel cn;
+		struct busmaster_queue q;
 		uint8_t raw[256];
 	} a;
 	struct busmaster_iovec iov[4];
-	int fd = any_fd(s), ret, cmd = (int)pick(s, 10);
+	struct busmaster_completion recs[8];
+	int fd = any_fd(s), ret, cmd = (int)pick(s, 14);
 	unsigned long req;
 
 	memset(&a, 0, sizeof(a));
@@ -263,6 +268,50 @@ static void op_ioctl(uint64_t *s)
 		a.tv.card_offset = pick(s, 4) ? pick(s, 64) * PAGE : rnd(s);
 		a.tv.timeout_ms = pick(s, 3) ? 0 : pick(s, 200);
 		req = BUSMASTER_IOCTL_TRANSFERV;
+		break;
+	case 9:		/* a request queued: any kind, any direction */
+		a.sb.size = any_size(s, sizeof(a.sb));
+		a.sb.flags = any_flags(s, BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
+					BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC |
+					BUSMASTER_XFER_IOVEC);
+		a.sb.length = any_len(s);
+		a.sb.handle = (a.sb.flags & (BUSMASTER_XFER_COMMON | BUSMASTER_XFER_REGISTERED)) ?
+			      (uint32_t)pick(s, 6) : 0;
+		a.sb.addr = a.sb.handle ? pick(s, 2) * PAGE : any_addr(s, a.sb.length);
+		if (a.sb.flags & BUSMASTER_XFER_IOVEC) {
+			for (int i = 0; i < 4; i++) {
+				iov[i].length = pick(s, 4) * PAGE + 8;
+				iov[i].addr = any_addr(s, iov[i].length);
+			}
+			a.sb.addr = pick(s, 8) ? (uintptr_t)iov : any_addr(s, 64);
+			a.sb.count = (uint32_t)pick(s, 5);
+			a.sb.length = pick(s, 8) ? 0 : rnd(s);
+		}
+		a.sb.card_offset = pick(s, 4) ? pick(s, 64) * PAGE : rnd(s);
+		a.sb.timeout_ms = pick(s, 3) ? 0 : pick(s, 200);
+		a.sb.tag = rnd(s);
+		req = BUSMASTER_IOCTL_SUBMIT;
+		break;
+	case 10:	/* completions taken, waiting briefly at most */
+		a.rp.size = any_size(s, sizeof(a.rp));
+		a.rp.flags = any_flags(s, BUSMASTER_REAP_WAIT);
+		a.rp.max = pick(s, 8) ? (uint32_t)pick(s, 8) + 1 : (uint32_t)rnd(s);
+		a.rp.min_complete = a.rp.flags & BUSMASTER_REAP_WAIT ? (uint32_t)pick(s, 3) : 0;
+		a.rp.timeout_ms = a.rp.flags & BUSMASTER_REAP_WAIT ? pick(s, 50) + 1 : 0;
+		a.rp.records = pick(s, 8) ? (uintptr_t)recs : any_addr(s, 64);
+		req = BUSMASTER_IOCTL_REAP;
+		break;
+	case 11:
+		a.cn.size = any_size(s, sizeof(a.cn));
+		a.cn.flags = any_flags(s, 0);
+		a.cn.id = pick(s, 4) ? pick(s, 64) : rnd(s);
+		req = BUSMASTER_IOCTL_CANCEL;
+		break;
+	case 12:
+		a.q.size = any_size(s, sizeof(a.q));
+		a.q.flags = any_flags(s, BUSMASTER_QUEUE_SET_DEPTH);
+		a.q.depth = pick(s, 4) ? (uint32_t)pick(s, 128) : (uint32_t)rnd(s);
+		req = BUSMASTER_IOCTL_QUEUE;
 		break;
 	default:	/* a command the driver does not know, or a wrong encoding */
 		req = _IOC(pick(s, 4), pick(s, 2) ? BUSMASTER_IOCTL_TYPE : (int)pick(s, 256),

@@ -474,6 +474,30 @@ static void prep_transferv(void *arg, void *page)
 	t->iov = 16;
 }
 
+static void prep_submit(void *arg, void *page)
+{
+	struct busmaster_submit *sb = arg;
+
+	(void)page;
+	sb->flags = BUSMASTER_XFER_COMMON;	/* of a handle nobody has */
+	sb->handle = 0x7fff0000;
+	sb->length = 4096;
+}
+
+static void prep_reap(void *arg, void *page)
+{
+	struct busmaster_reap *r = arg;
+
+	r->max = 1;		/* nothing in flight: nothing written */
+	r->records = (uintptr_t)page;
+}
+
+static void prep_cancel(void *arg, void *page)
+{
+	(void)page;
+	((struct busmaster_cancel *)arg)->id = 0x7fff0000;
+}
+
 #define CMD(c, T, first_last, p, o, u)					\
 	{ #c, BUSMASTER_IOCTL_##c, sizeof(T), offsetofend(T, first_last),	\
 	  offsetof(T, reserved), p, o, u }
@@ -493,6 +517,10 @@ static const struct cmd_case cmd_cases[] = {
 	CMD(SYNC, struct busmaster_sync, length, prep_sync, ENOENT, NULL),
 	CMD(TRANSFERV, struct busmaster_transferv, transfers, prep_transferv,
 	    EFAULT, NULL),
+	CMD(SUBMIT, struct busmaster_submit, id, prep_submit, ENOENT, NULL),
+	CMD(REAP, struct busmaster_reap, in_flight, prep_reap, 0, NULL),
+	CMD(CANCEL, struct busmaster_cancel, reserved, prep_cancel, ENOENT, NULL),
+	CMD(QUEUE, struct busmaster_queue, in_flight, prep_none, 0, NULL),
 };
 
 /* @c's valid argument in @buf, @size bytes long, ending in @tail if longer */

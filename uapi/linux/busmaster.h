@@ -546,6 +546,7 @@ struct busmaster_transferv {
  * @timeout_ms: in: as TRANSFER's, per card transfer, from the time the
  *	request runs
  * @tag: in: anything; returned in the request's completion
+ * @reserved: in: must be 0
  * @id: out: the request's id in this file, for CANCEL (never 0; ids are
  *	reused only after 2^32 requests)
  *
@@ -574,6 +575,7 @@ struct busmaster_submit {
 	__u64 card_offset;
 	__u64 timeout_ms;
 	__u64 tag;
+	__u64 reserved;
 
 	__u64 id;
 };
@@ -616,6 +618,7 @@ enum {
  * @records: in: user pointer to @max struct busmaster_completion
  * @timeout_ms: in: with BUSMASTER_REAP_WAIT, the longest wait (0: no
  *	limit); else 0
+ * @reserved: in: must be 0
  * @count: out: completions written, oldest first
  * @in_flight: out: requests submitted and not yet reaped, after this call
  *
@@ -631,6 +634,7 @@ struct busmaster_reap {
 	__u32 min_complete;
 	__u64 records;
 	__u64 timeout_ms;
+	__u64 reserved;
 
 	__u32 count;
 	__u32 in_flight;
@@ -641,6 +645,7 @@ struct busmaster_reap {
  * @size: in: sizeof(struct busmaster_cancel)
  * @flags: in: 0
  * @id: in: SUBMIT's id
+ * @reserved: in: must be 0
  *
  * A queued request completes with ECANCELED without running; a running
  * one has its card transfer taken off the card (other users' go on), and
@@ -653,6 +658,7 @@ struct busmaster_cancel {
 	__u32 size;
 	__u32 flags;
 	__u64 id;
+	__u64 reserved;
 };
 
 /* busmaster_queue.flags */

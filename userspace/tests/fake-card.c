@@ -471,7 +471,7 @@ static int fake_submit(int fd, struct busmaster_submit *s)
 	struct busmaster_completion *c;
 	int ret;
 
-	if (s->size < sizeof(*s))
+	if (s->size < sizeof(*s) || s->reserved)
 		return -EINVAL;
 	if (in_flight == depth)
 		return -EAGAIN;
@@ -504,7 +504,7 @@ static int fake_reap(struct busmaster_reap *r)
 {
 	uint32_t n;
 
-	if (r->size < sizeof(*r) || r->flags & ~(uint32_t)BUSMASTER_REAP_WAIT ||
+	if (r->size < sizeof(*r) || r->reserved || r->flags & ~(uint32_t)BUSMASTER_REAP_WAIT ||
 	    !r->max || r->max > BUSMASTER_DEPTH_MAX ||
 	    (r->flags ? !r->min_complete || r->min_complete > r->max :
 			r->min_complete || r->timeout_ms))
@@ -523,7 +523,7 @@ static int fake_reap(struct busmaster_reap *r)
 
 static int fake_cancel(struct busmaster_cancel *c)
 {
-	if (c->size < sizeof(*c) || c->flags)
+	if (c->size < sizeof(*c) || c->flags || c->reserved)
 		return -EINVAL;
 	for (uint32_t i = 0; i < ndone; i++)
 		if (done[i].id == c->id)
