@@ -312,6 +312,7 @@ static const struct file_operations bm_fops = {
 	.flush = bm_flush,
 	.release = bm_release,
 	.poll = bm_poll,
+	.uring_cmd = bm_uring_cmd,
 	.unlocked_ioctl = bm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = bm_mmap,

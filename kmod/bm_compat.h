@@ -55,4 +55,31 @@ static inline void bm_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * io_uring's uring_cmd: 6.7 moved it to <linux/io_uring/cmd.h>, reads the
+ * command from the SQE (io_uring_sqe_cmd()) rather than a copy in
+ * ioucmd->cmd, and lets a driver mark a command cancelable, so that ring
+ * teardown calls ->uring_cmd() with IO_URING_F_CANCEL; 6.1 has neither, and
+ * a ring's teardown waits for the command to complete (the owner's close()
+ * of the card still cancels it).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#include <linux/io_uring/cmd.h>
+#define bm_uring_cmd_bytes(ioucmd)	io_uring_sqe_cmd((ioucmd)->sqe)
+#define BM_URING_F_CANCEL		IO_URING_F_CANCEL
+static inline void bm_uring_mark_cancelable(struct io_uring_cmd *ioucmd,
+					    unsigned int issue_flags)
+{
+	io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
+}
+#else
+#include <linux/io_uring.h>
+#define bm_uring_cmd_bytes(ioucmd)	((ioucmd)->cmd)
+#define BM_URING_F_CANCEL		0
+static inline void bm_uring_mark_cancelable(struct io_uring_cmd *ioucmd,
+					    unsigned int issue_flags)
+{
+}
+#endif
+
 #endif /* _BM_COMPAT_H */

@@ -31,6 +31,7 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
+#include "bm_compat.h"
 #include "busmaster.h"
 #include "busmaster_trace.h"
 
@@ -89,6 +90,7 @@ struct bm_async_pins {
  * @pins: the user memory moved
  * @started: @rq is initialized: CANCEL stops it (under @q->lock)
  * @cancelled: CANCEL, close or exit asked it to end (under @q->lock)
+ * @ioucmd: submitted through io_uring: completed in its CQE, not reaped
  * @rq: the request while it runs
  * @result: its completion record
  */
@@ -109,6 +111,7 @@ struct bm_async {
 	struct bm_async_pins *pins;
 	bool started;
 	bool cancelled;
+	struct io_uring_cmd *ioucmd;
 	struct bm_request rq;
 	struct busmaster_completion result;
 };
@@ -158,20 +161,33 @@ static void bm_async_release(struct bm_async *a, bool on_card)
 	a->rbuf = NULL;
 }
 
+static void bm_uring_complete(struct io_uring_cmd *ioucmd,
+			      unsigned int issue_flags);
+
 /* The request is over: its completion is published and its waiters woken. */
 static void bm_async_complete(struct bm_async *a, bool on_card)
 {
+	struct io_uring_cmd *ioucmd = a->ioucmd;
 	struct bm_queue *q = a->q;
 
 	bm_async_release(a, on_card);
 	spin_lock(&q->lock);
-	list_move_tail(&a->node, &q->done);
 	a->state = BM_ASYNC_DONE;
-	q->ndone++;
+	if (ioucmd) {
+		/* Its CQE is its completion: it leaves the queue now. */
+		list_del_init(&a->node);
+		q->in_flight--;
+	} else {
+		list_move_tail(&a->node, &q->done);
+		q->ndone++;
+	}
 	q->held--;
 	/* Under the lock: flush() frees @q once it sees @held at 0 under it. */
 	wake_up_all(&q->wait);
 	spin_unlock(&q->lock);
+	/* The io_uring request holds the file: @q and @a live till then. */
+	if (ioucmd)
+		io_uring_cmd_complete_in_task(ioucmd, bm_uring_complete);
 }
 
 static int bm_async_move(struct bm_async *a)
@@ -431,22 +447,19 @@ static int bm_async_prepare(struct bm_file *bf, struct bm_async *a,
 	return ret;
 }
 
-/**
- * bm_ioctl_submit - BUSMASTER_IOCTL_SUBMIT: queue a request, return at once
- * @bf: the file
- * @arg: struct busmaster_submit, copied in
- * @ctx: unused
- *
- * Context: process context, @bf->bm->lifetime held for read, card present;
- * let go while the buffer is pinned.
- * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
+/*
+ * Queue a request: a place in the file's depth, the checks and pins of
+ * bm_async_prepare(), an id in *@idp (0 for io_uring's: its CQE names it),
+ * then the queue. Return 0, or an errno with nothing queued. Once queued,
+ * the request may be done and reaped before this returns.
  */
-int bm_ioctl_submit(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
+static int bm_async_submit(struct bm_file *bf, const struct busmaster_submit *s,
+			   struct io_uring_cmd *ioucmd, unsigned int issue_flags,
+			   u64 *idp)
 {
-	struct busmaster_submit *s = arg;
 	struct bm_queue *q = &bf->queue;
 	struct bm_async *a;
-	u32 id;
+	u32 id = 0;
 	int ret;
 
 	if (s->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS || s->reserved)
@@ -470,7 +483,7 @@ int bm_ioctl_submit(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		INIT_LIST_HEAD(&a->node);
 		ret = bm_async_prepare(bf, a, s);
 	}
-	if (!ret)
+	if (!ret && !ioucmd)
 		ret = xa_alloc_cyclic(&q->ids, &id, a, XA_LIMIT(1, U32_MAX),
 				      &q->next_id, GFP_KERNEL) < 0 ? -ENOMEM : 0;
 	if (ret) {
@@ -482,12 +495,35 @@ int bm_ioctl_submit(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		spin_unlock(&q->lock);
 		return ret;
 	}
+	*idp = id;
 	a->id = id;
 	a->result.id = id;
 	a->result.tag = s->tag;
-	s->id = id;
+	if (ioucmd) {
+		a->ioucmd = ioucmd;
+		((struct bm_async **)ioucmd->pdu)[0] = a;
+		/* Before anyone can complete it (io_uring unlists it then). */
+		bm_uring_mark_cancelable(ioucmd, issue_flags);
+	}
 	bm_async_queue(a);
 	return 0;
+}
+
+/**
+ * bm_ioctl_submit - BUSMASTER_IOCTL_SUBMIT: queue a request, return at once
+ * @bf: the file
+ * @arg: struct busmaster_submit, copied in
+ * @ctx: unused
+ *
+ * Context: process context, @bf->bm->lifetime held for read, card present;
+ * let go while the buffer is pinned.
+ * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
+ */
+int bm_ioctl_submit(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
+{
+	struct busmaster_submit *s = arg;
+
+	return bm_async_submit(bf, s, NULL, 0, &s->id);
 }
 
 /* Take a queued request off its queue: the caller completes it. */
@@ -785,6 +821,104 @@ __poll_t bm_queue_poll(struct bm_file *bf, struct file *file, poll_table *pt)
 {
 	poll_wait(file, &bf->queue.wait, pt);
 	return READ_ONCE(bf->queue.ndone) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/*
+ * io_uring: SUBMIT as a uring_cmd (IORING_OP_URING_CMD, cmd_op
+ * BUSMASTER_IOCTL_SUBMIT, struct busmaster_submit in a 128-byte SQE), the
+ * same request on the same queue, completed in its CQE: res 0 or the
+ * negative errno, and with 32-byte CQEs big_cqe[0] = bytes_done and the
+ * card's status (BUSMASTER_URING_RES2_*).
+ */
+
+/* The request's CQE, posted in its submitter's task (task work). */
+static void bm_uring_complete(struct io_uring_cmd *ioucmd,
+			      unsigned int issue_flags)
+{
+	struct bm_async *a = ((struct bm_async **)ioucmd->pdu)[0];
+	struct bm_queue *q = a->q;
+	struct busmaster_completion r;
+
+	spin_lock(&q->lock);
+	((struct bm_async **)ioucmd->pdu)[0] = NULL;
+	r = a->result;
+	spin_unlock(&q->lock);
+	kfree(a);
+	io_uring_cmd_done(ioucmd, r.error,
+			  BUSMASTER_URING_RES2(r.bytes_done, r.card_status),
+			  issue_flags);
+}
+
+/* The ring is going (6.7 on): end the request as CANCEL would. */
+static void bm_uring_cancel(struct bm_queue *q, struct io_uring_cmd *ioucmd)
+{
+	struct bm_async *a;
+
+	spin_lock(&q->lock);
+	a = ((struct bm_async **)ioucmd->pdu)[0];
+	if (a && a->state == BM_ASYNC_QUEUED)
+		bm_async_dequeue(a);
+	else if (a && a->state == BM_ASYNC_RUNNING && !a->cancelled)
+		bm_async_stop(a);
+	if (a && a->state != BM_ASYNC_ENDING)
+		a = NULL;
+	spin_unlock(&q->lock);
+	if (a)
+		bm_async_complete(a, false);
+}
+
+/**
+ * bm_uring_cmd - ->uring_cmd(): SUBMIT through io_uring
+ * @ioucmd: the command
+ * @issue_flags: io_uring's IO_URING_F_*
+ *
+ * User memory is pinned in a blocking context only: issued non-blocking,
+ * such a request goes back to io_uring (-EAGAIN), which issues it again
+ * from its worker (a thread of the submitter, with its mm).
+ *
+ * Context: process context (the submitter, or its io_uring worker).
+ * Return: -EIOCBQUEUED once queued (the CQE follows), else the errno for
+ * the CQE: those of SUBMIT, with EBUSY for a full queue (EAGAIN means
+ * "issue again" to io_uring), ENOTTY for another cmd_op, EINVAL without
+ * IORING_SETUP_SQE128.
+ */
+int bm_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
+{
+	struct bm_file *bf = ioucmd->file->private_data;
+	struct bm_dev *bm = bf->bm;
+	struct busmaster_submit s;
+	const u8 *cmd;
+	unsigned int i;
+	u64 id;
+	int ret;
+
+	if (issue_flags & BM_URING_F_CANCEL) {
+		bm_uring_cancel(&bf->queue, ioucmd);
+		return 0;
+	}
+	if (ioucmd->cmd_op != BUSMASTER_IOCTL_SUBMIT)
+		return -ENOTTY;
+	if (!(issue_flags & IO_URING_F_SQE128))
+		return -EINVAL;
+	/* Read once: the SQE is the process's memory. */
+	cmd = bm_uring_cmd_bytes(ioucmd);
+	memcpy(&s, cmd, sizeof(s));
+	if (s.size < sizeof(s) || s.size > BUSMASTER_URING_CMD_MAX)
+		return -EINVAL;
+	for (i = sizeof(s); i < s.size; i++)
+		if (READ_ONCE(cmd[i]))
+			return -E2BIG;
+	if (issue_flags & IO_URING_F_NONBLOCK &&
+	    !(s.flags & (BUSMASTER_XFER_COMMON | BUSMASTER_XFER_REGISTERED)))
+		return -EAGAIN;
+
+	down_read(&bm->lifetime);
+	ret = bm->pdev ? bm_async_submit(bf, &s, ioucmd, issue_flags, &id) :
+			 -ENODEV;
+	up_read(&bm->lifetime);
+	if (ret)
+		return ret == -EAGAIN ? -EBUSY : ret;
+	return -EIOCBQUEUED;
 }
 
 /**

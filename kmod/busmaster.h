@@ -853,6 +853,8 @@ int bm_ioctl_submit(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_reap(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_cancel(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_queue(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
+struct io_uring_cmd;
+int bm_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 void bm_queue_init(struct bm_file *bf);
 void bm_queue_flush(struct bm_file *bf);
 void bm_queue_release(struct bm_file *bf);

@@ -7,13 +7,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-need_pkgs gcc make pkg-config groff-base
+need_pkgs gcc make pkg-config groff-base liburing-dev
 dest=$BM_BUILD/install-check
 rm -rf "$dest"
 make -s -C "$BM_TOP" install DESTDIR="$dest" PREFIX=/usr >/dev/null
 
 for f in usr/bin/bmctl usr/lib/libbusmaster.a usr/lib/libbusmaster.so \
-	usr/include/libbusmaster.h usr/include/linux/busmaster.h \
+	usr/include/libbusmaster.h usr/include/libbusmaster-uring.h usr/include/linux/busmaster.h \
 	usr/include/linux/busmaster_card.h usr/lib/pkgconfig/libbusmaster.pc \
 	usr/share/man/man1/bmctl.1 usr/share/man/man3/libbusmaster.3 \
 	usr/share/man/man4/busmaster.4 lib/udev/rules.d/60-busmaster.rules \
@@ -37,9 +37,25 @@ flags=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_LIBDIR=$dest/usr/lib/pkgconfig \
 gcc -o "$dest/prog" "$dest/prog.c" $flags -static
 [ "$("$dest/prog")" = "$(sed -n 's/^VERSION[[:space:]]*:= //p' "$BM_TOP/userspace/Makefile")" ] ||
 	die "a program built with pkg-config's flags does not print the library's version"
+# The io_uring helpers build with liburing, against the installed headers.
+cat >"$dest/uring.c" <<'PROG'
+#include <libbusmaster-uring.h>
+int main(void)
+{
+	struct io_uring ring;
+	struct busmaster_submit s = { .length = 4096 };
+	if (bm_uring_queue_init(8, &ring))
+		return 0;	/* no io_uring here: building was the point */
+	bm_uring_prep_submit(io_uring_get_sqe(&ring), 0, &s, 1);
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+PROG
+gcc -Wall -Werror -o "$dest/uring" "$dest/uring.c" $flags -luring
+"$dest/uring" || die "the io_uring helpers' program failed"
 
 make -s -C "$BM_TOP" uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
-rm -f "$dest/prog" "$dest/prog.c"
+rm -f "$dest/prog" "$dest/prog.c" "$dest/uring" "$dest/uring.c"
 left=$(find "$dest" ! -type d)
 [ -z "$left" ] || die "make uninstall left: $left"
 echo "make install: every file there, a program builds against it; make uninstall: nothing left"

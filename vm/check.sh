@@ -64,7 +64,8 @@ check() {
 	fi
 }
 
-need_pkgs gcc make libc6-dev perl python3 busybox-static cpio gzip qemu-system-x86 sparse
+need_pkgs gcc make libc6-dev perl python3 busybox-static cpio gzip qemu-system-x86 sparse \
+	liburing-dev
 ksrc=$("$BM_TOP/vm/fetch-ksrc.sh") || die "cannot get the kernel's selftest framework"
 
 # The card's one header says what its datasheet says.

@@ -64,6 +64,10 @@ case $aer in
 ?*) cp "$aer" "$root/lib/aer_inject.ko" ;;
 esac
 cp "$BM_BUILD/userspace/bmctl/bmctl" "$root/bin/bmctl"
+# The benchmark programs (make bench), where built.
+for b in "$BM_BUILD"/bench/*_bench; do
+	[ -x "$b" ] && cp "$b" "$root/bin/"
+done
 cp "$BM_BUILD/selftests"/busmaster_*_test "$root/selftests/"
 cat >"$root/etc/busmaster/lane.conf" <<EOF
 LANE_NAME='$lane'

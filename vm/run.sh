@@ -6,7 +6,7 @@ set -euo pipefail
 
 series=${1:-6.1}
 lane=${2:-card-mixed}
-need_pkgs gcc make libc6-dev busybox-static cpio gzip qemu-system-x86
+need_pkgs gcc make libc6-dev busybox-static cpio gzip qemu-system-x86 liburing-dev
 
 "$BM_TOP/vm/build-module.sh" "$series" >/dev/null
 make -s -C "$BM_TOP/userspace" O="$BM_BUILD/userspace" STATIC=1

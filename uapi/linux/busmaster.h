@@ -661,6 +661,26 @@ struct busmaster_cancel {
 	__u64 reserved;
 };
 
+/*
+ * io_uring: IORING_OP_URING_CMD with cmd_op BUSMASTER_IOCTL_SUBMIT and
+ * struct busmaster_submit at sqe->cmd, on a ring set up with
+ * IORING_SETUP_SQE128 (its @size at most BUSMASTER_URING_CMD_MAX, bytes
+ * past the struct zero). The request is the one SUBMIT queues, on the same
+ * queue and depth; no id, tag or REAP: the CQE's user_data names it and
+ * the CQE completes it. cqe->res is 0, or the negative errno its REAP
+ * record would carry (EBUSY for a full queue, not EAGAIN); with
+ * IORING_SETUP_CQE32, big_cqe[0] is BUSMASTER_URING_RES2(bytes_done,
+ * card_status). The owner's close() of the card, or exit, cancels them
+ * as it cancels SUBMIT's; a ring torn down while the card stays open
+ * cancels its requests on 6.7 and later, and on 6.1 waits for them (each
+ * card transfer at most its timeout).
+ */
+#define BUSMASTER_URING_CMD_MAX		80
+#define BUSMASTER_URING_RES2(bytes_done, card_status) \
+	((__u64)(bytes_done) | (__u64)((card_status) & 0xffff) << 48)
+#define BUSMASTER_URING_BYTES_DONE(res2)	((res2) & ((1ULL << 48) - 1))
+#define BUSMASTER_URING_CARD_STATUS(res2)	((__u32)((res2) >> 48))
+
 /* busmaster_queue.flags */
 enum {
 	BUSMASTER_QUEUE_SET_DEPTH = 1 << 0,	/* set @depth */

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * async_bench: one thread's throughput with many requests in flight, the
+ * ioctl path (SUBMIT + REAP) against io_uring (uring_cmd), by request size
+ * and depth, each way, on one card; with the card's own busy time (debugfs
+ * busy_ns: the time its channels moved data) as utilization.
+ *
+ *   async_bench [-d N] [-s SIZE,...] [-q DEPTH,...] [-t BYTES] [-r REPEAT]
+ *
+ * Buffers are registered once (pinned and mapped once), so a cell measures
+ * the queue and the card, not pinning. Cells are run REPEAT times,
+ * interleaved (every cell once, then again), so that the machine's load
+ * drifts across all of them alike; the table gives the median and the
+ * spread (min-max). Each cell moves BYTES (default 32 MiB) through the
+ * card range [0, depth x size) cycling. CSV lines ("csv,...") follow the
+ * table for the host to collect.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libbusmaster.h"
+#include "libbusmaster-uring.h"
+
+#define MAX_CELLS	64
+#define MAX_REPEAT	15
+
+struct cell {
+	int uring;		/* 0: ioctl path, 1: io_uring */
+	int from;		/* card -> memory */
+	uint64_t size;
+	unsigned int depth;
+	double mbps[MAX_REPEAT];
+	double util[MAX_REPEAT];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The card's busy time (debugfs), in ns; 0 where it has none. */
+static unsigned long long busy_ns(int id)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/busmaster/busmaster%d/busy_ns", id);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+static int die(const char *what, int err)
+{
+	fprintf(stderr, "async_bench: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+/* One cell through SUBMIT and REAP; seconds. */
+static double run_ioctl(int fd, uint32_t handle, const struct cell *c, uint64_t total)
+{
+	struct busmaster_completion recs[64];
+	uint64_t submitted = 0, done = 0, next = 0, span = c->size * c->depth;
+	unsigned int in_flight = 0;
+	double t0 = now();
+
+	while (done < total) {
+		while (in_flight < c->depth && submitted < total) {
+			struct busmaster_submit s = {
+				.flags = BUSMASTER_XFER_REGISTERED |
+					 (c->from ? BUSMASTER_XFER_FROM_CARD : 0),
+				.handle = handle, .addr = next, .length = c->size,
+				.card_offset = next,
+			};
+
+			if (bm_submit(fd, &s))
+				die("SUBMIT", errno);
+			next = (next + c->size) % span;
+			submitted += c->size;
+			in_flight++;
+		}
+		int n = bm_reap(fd, recs, 64, 1, 0);
+
+		if (n < 0)
+			die("REAP", errno);
+		for (int i = 0; i < n; i++) {
+			if (recs[i].error)
+				die("a request", -recs[i].error);
+			done += recs[i].bytes_done;
+		}
+		in_flight -= n;
+	}
+	return now() - t0;
+}
+
+/* One cell through io_uring; seconds. */
+static double run_uring(struct io_uring *ring, int fd, uint32_t handle,
+			const struct cell *c, uint64_t total)
+{
+	uint64_t submitted = 0, done = 0, next = 0, span = c->size * c->depth;
+	unsigned int in_flight = 0;
+	double t0 = now();
+
+	while (done < total) {
+		unsigned int queued = 0;
+
+		while (in_flight < c->depth && submitted < total) {
+			struct busmaster_submit s = {
+				.flags = BUSMASTER_XFER_REGISTERED |
+					 (c->from ? BUSMASTER_XFER_FROM_CARD : 0),
+				.handle = handle, .addr = next, .length = c->size,
+				.card_offset = next,
+			};
+			struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+			if (!sqe)
+				break;
+			bm_uring_prep_submit(sqe, fd, &s, next);
+			next = (next + c->size) % span;
+			submitted += c->size;
+			in_flight++;
+			queued++;
+		}
+		struct io_uring_cqe *cqe;
+		int ret = io_uring_submit_and_wait(ring, 1);
+
+		if (ret < 0)
+			die("io_uring_submit_and_wait", -ret);
+		(void)queued;
+		while (io_uring_peek_cqe(ring, &cqe) == 0) {
+			if (cqe->res)
+				die("a command", -cqe->res);
+			done += BUSMASTER_URING_BYTES_DONE(cqe->big_cqe[0]);
+			in_flight--;
+			io_uring_cqe_seen(ring, cqe);
+		}
+	}
+	return now() - t0;
+}
+
+static int parse_list(const char *s, uint64_t *v, int max, int sizes)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	int n = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok && n < max;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (sizes ? bm_parse_size(tok, &v[n]) : (v[n] = strtoull(tok, NULL, 0), 0))
+			die(tok, EINVAL);
+		n++;
+	}
+	free(copy);
+	return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n, double *lo, double *hi)
+{
+	double s[MAX_REPEAT];
+
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	*lo = s[0];
+	*hi = s[n - 1];
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t sizes[8] = { 64 << 10, 1 << 20 }, depths[8] = { 1, 4, 16, 64 };
+	int nsizes = 2, ndepths = 4, repeat = 3, id = 0, opt, ncells = 0;
+	uint64_t total = 32ULL << 20, maxspan = 0;
+	struct cell cells[MAX_CELLS];
+	struct busmaster_info info;
+	struct io_uring ring;
+	uint32_t handle[2];
+	uint8_t *buf[2];
+	int fd;
+
+	while ((opt = getopt(argc, argv, "d:s:q:t:r:")) != -1) {
+		switch (opt) {
+		case 'd': id = atoi(optarg); break;
+		case 's': nsizes = parse_list(optarg, sizes, 8, 1); break;
+		case 'q': ndepths = parse_list(optarg, depths, 8, 0); break;
+		case 't': if (bm_parse_size(optarg, &total)) die(optarg, EINVAL); break;
+		case 'r': repeat = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: async_bench [-d N] [-s SIZE,...] [-q DEPTH,...] [-t BYTES] [-r REPEAT]\n");
+			return 2;
+		}
+	}
+	if (repeat < 1 || repeat > MAX_REPEAT)
+		die("-r", EINVAL);
+	fd = bm_open_index(id, O_RDWR);
+	if (fd < 0 || bm_info(fd, &info))
+		die("the card", errno);
+	if (bm_uring_queue_init(128, &ring))
+		die("io_uring", ENOSYS);
+	for (int si = 0; si < nsizes; si++)
+		for (int di = 0; di < ndepths; di++) {
+			if (sizes[si] * depths[di] > info.card_mem_size)
+				continue;
+			if (sizes[si] * depths[di] > maxspan)
+				maxspan = sizes[si] * depths[di];
+			for (int dir = 0; dir < 2; dir++)
+				for (int u = 0; u < 2 && ncells < MAX_CELLS; u++)
+					cells[ncells++] = (struct cell){ .uring = u, .from = dir,
+						.size = sizes[si], .depth = (unsigned int)depths[di] };
+		}
+	if (bm_queue_set_depth(fd, 64))
+		die("QUEUE", errno);
+	for (int dir = 0; dir < 2; dir++) {
+		buf[dir] = aligned_alloc(4096, maxspan);
+		if (!buf[dir])
+			die("memory", ENOMEM);
+		bm_pattern_fill(buf[dir], maxspan, 1, 0);
+		if (bm_register(fd, buf[dir], maxspan, dir ? BUSMASTER_REG_CARD_WRITES : 0,
+				&handle[dir]))
+			die("REGISTER", errno);
+	}
+
+	for (int r = 0; r < repeat; r++)
+		for (int k = 0; k < ncells; k++) {
+			struct cell *c = &cells[k];
+			unsigned long long b0 = busy_ns(id);
+			double t = c->uring ? run_uring(&ring, fd, handle[c->from], c, total) :
+					      run_ioctl(fd, handle[c->from], c, total);
+
+			c->mbps[r] = total / t / 1e6;
+			c->util[r] = (busy_ns(id) - b0) / 1e9 / t;
+		}
+
+	printf("card %s (%s), %llu MiB per cell, median of %d (min-max)\n",
+	       info.pci_slot, bm_model_name(info.card_model) ?: "?",
+	       (unsigned long long)(total >> 20), repeat);
+	printf("| direction | size | depth | ioctl MB/s | io_uring MB/s | uring/ioctl | ioctl util | io_uring util |\n");
+	printf("|---|---|---|---|---|---|---|---|\n");
+	for (int k = 0; k + 1 < ncells; k += 2) {
+		struct cell *a = &cells[k], *b = &cells[k + 1];
+		double alo, ahi, blo, bhi, ulo, uhi, vlo, vhi;
+		double am = median(a->mbps, repeat, &alo, &ahi);
+		double bmv = median(b->mbps, repeat, &blo, &bhi);
+		double au = median(a->util, repeat, &ulo, &uhi);
+		double bu = median(b->util, repeat, &vlo, &vhi);
+		char size[BM_SIZE_STR_LEN];
+
+		bm_format_size(a->size, size, sizeof(size));
+		printf("| %s | %s | %u | %.0f (%.0f-%.0f) | %.0f (%.0f-%.0f) | %.2f | %.0f %% | %.0f %% |\n",
+		       a->from ? "from card" : "to card", size, a->depth, am, alo, ahi,
+		       bmv, blo, bhi, bmv / am, 100 * au, 100 * bu);
+	}
+	for (int k = 0; k < ncells; k++) {
+		double lo, hi, m = median(cells[k].mbps, repeat, &lo, &hi), ul, uh;
+
+		printf("csv,%s,%s,%llu,%u,%.1f,%.1f,%.1f,%.3f\n",
+		       cells[k].uring ? "io_uring" : "ioctl", cells[k].from ? "from" : "to",
+		       (unsigned long long)cells[k].size, cells[k].depth, m, lo, hi,
+		       median(cells[k].util, repeat, &ul, &uh));
+	}
+	io_uring_queue_exit(&ring);
+	close(fd);
+	return 0;
+}
