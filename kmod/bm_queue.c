@@ -353,7 +353,7 @@ static int bm_async_pin(struct bm_dev *bm, struct bm_async_range *r, u64 addr,
 	r->in_page = offset_in_page(addr);
 	r->len = len;
 	r->npages = DIV_ROUND_UP(r->in_page + len, PAGE_SIZE);
-	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages), GFP_KERNEL);
+	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages), GFP_KERNEL_ACCOUNT);
 	if (!r->pages)
 		return -ENOMEM;
 	ret = bm_pin_user(bm, addr & PAGE_MASK, r->npages,
@@ -376,7 +376,7 @@ static int bm_async_pin_all(struct bm_async *a, struct bm_dev *bm,
 	unsigned int i;
 	int ret;
 
-	p = kzalloc(struct_size(p, r, n), GFP_KERNEL);
+	p = kzalloc(struct_size(p, r, n), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	p->bm = bm;
@@ -476,7 +476,8 @@ static int bm_async_submit(struct bm_file *bf, const struct busmaster_submit *s,
 	if (ret)
 		return ret;
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	/* Charged to the caller's memory cgroup, as io_uring's requests are. */
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	ret = a ? 0 : -ENOMEM;
 	if (!ret) {
 		a->q = q;

@@ -315,6 +315,79 @@ TEST(removal_under_traffic)
 }
 
 /*
+ * Removal with a full queue of asynchronous requests: every one completes
+ * with ENODEV -- those on the card at once, those queued without running --
+ * and the file still reaps them; nothing stays pinned.
+ */
+TEST(removal_completes_a_full_queue_with_enodev)
+{
+	const uint64_t len = 64 * 1024;
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS), id = -1, fd = -1;
+	struct busmaster_completion rec[BUSMASTER_DEPTH_DEFAULT];
+	struct busmaster_info info;
+	struct busmaster_queue q;
+	long pins = bm_pins_held();
+	uint64_t start, took;
+	char path[320];
+	uint8_t *buf;
+	int got = 0;
+
+	for (int i = 0; i < n && fd < 0; i++) {
+		fd = bm_open_id(ids[i], O_RDWR);
+		bm_fi_path(path, sizeof(path), ids[i], "latency_ns");
+		if (fd >= 0 && (bm_info(fd, &info) || access(path, W_OK) ||
+				info.card_mem_size < BUSMASTER_DEPTH_DEFAULT * len ||
+				getenv("BUSMASTER_UNSTOPPABLE_SLOT"))) {
+			close(fd);
+			fd = -1;
+		}
+		id = ids[i];
+	}
+	if (fd < 0)
+		SKIP(return, "no card of ours with fault injection and 4 MiB (needs root)");
+	buf = bm_pattern(BUSMASTER_DEPTH_DEFAULT * len, 5);
+	ASSERT_NE(NULL, buf);
+	/* Each card transfer held a second: most of the queue waits. */
+	ASSERT_EQ(0, bm_fi_write(id, "latency_ns", 1000ULL * 1000 * 1000));
+	for (int i = 0; i < BUSMASTER_DEPTH_DEFAULT; i++) {
+		ASSERT_EQ(0, bm_submit(fd, i % 2 ? BUSMASTER_XFER_FROM_CARD : 0, 0,
+				       (uintptr_t)buf + i * len, len, i * len, i, NULL))
+			TH_LOG("request %d: %s", i, strerror(errno));
+	}
+	usleep(200 * 1000);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", info.pci_slot);
+	start = bm_now_ms();
+	ASSERT_EQ(0, bm_write_file(path, "1"));
+	took = bm_now_ms() - start;
+	while (got < BUSMASTER_DEPTH_DEFAULT) {
+		int k = bm_reap(fd, rec, BUSMASTER_DEPTH_DEFAULT, 1, 10000);
+
+		ASSERT_LT(0, k) TH_LOG("%d of %d completed: %s", got,
+				       BUSMASTER_DEPTH_DEFAULT, strerror(errno));
+		for (int i = 0; i < k; i++) {
+			EXPECT_EQ(-ENODEV, rec[i].error) TH_LOG("request %llu: %s",
+				(unsigned long long)rec[i].tag, strerror(-rec[i].error));
+			EXPECT_EQ(0, rec[i].bytes_done);
+		}
+		got += k;
+	}
+	TH_LOG("removal with %d requests in flight took %llu ms; all completed after %llu ms",
+	       BUSMASTER_DEPTH_DEFAULT, (unsigned long long)took,
+	       (unsigned long long)(bm_now_ms() - start));
+	EXPECT_GT(2000, took);
+	EXPECT_EQ(-1, bm_submit(fd, 0, 0, (uintptr_t)buf, len, 0, 0, NULL));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(0, bm_queue(fd, 0, &q));
+	EXPECT_EQ(0, q.in_flight);
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(pins, bm_pins_held());
+	fd = wait_for_card(info.pci_slot, &info);
+	ASSERT_LE(0, fd) TH_LOG("%s did not come back after rescan", info.pci_slot);
+	close(fd);
+	free(buf);
+}
+
+/*
  * A common buffer mapped when its card goes: the process may still touch
  * the mapping (or be killed by SIGBUS), and unmapping it later must not
  * hurt the kernel -- the DMA memory belonged to a device that is gone.
