@@ -104,14 +104,19 @@ void *bm_handle_take(struct xarray *handles, u32 handle)
 }
 
 /*
- * Publish what the call created once the caller holds its handle, or, if
- * the answer could not be written back (-EFAULT), release the handle and
- * destroy the object: the call failed, so it leaves nothing behind.
+ * Publish what the call created once the caller holds its handle (or its
+ * id, or its records), or, if the answer could not be written back
+ * (-EFAULT), release the handle and destroy the object: the call failed,
+ * so it leaves nothing behind.
  */
 static void bm_ioctl_settle(struct bm_ioctl_ctx *ctx, long ret)
 {
 	if (!ctx->created)
 		return;
+	if (ctx->publish) {
+		(ret ? ctx->destroy : ctx->publish)(ctx->created);
+		return;
+	}
 	if (!ret) {
 		/* The slot is reserved: storing there allocates nothing. */
 		void *old = xa_store(ctx->handles, ctx->handle, ctx->created,

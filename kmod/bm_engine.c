@@ -123,8 +123,9 @@ int bm_request_interrupted(struct bm_request *rq)
 /**
  * bm_request_stop - end a request from another thread, as a fatal signal
  * ends one in its caller's: every wait of the request ends, the card
- * transfer it waits for is taken back (->cancel()), and it fails with
- * ECANCELED once the card is done with its pages
+ * transfer it waits for is taken back (->cancel()) -- after @rq->stop_grace,
+ * unless it finished first -- and it fails with ECANCELED once the card is
+ * done with its pages
  * @rq: the request, initialized; the caller keeps it from being freed
  *
  * Context: any process context.
@@ -145,24 +146,26 @@ void bm_request_stop(struct bm_request *rq)
 }
 
 /*
- * Wait until @x is over, the request is stopped, or its timeout passed;
- * killable. Return 1 when over, else what ->cancel() is to end it with:
- * -ETIMEDOUT, -EINTR (killed) or -ECANCELED (stopped).
+ * Wait until @x is over, or its timeout passed, or the request was stopped
+ * and its stop_grace passed since; killable. Return 1 when over, else what
+ * ->cancel() is to end it with: -ETIMEDOUT, -EINTR (killed) or -ECANCELED
+ * (stopped).
  */
 static int bm_xfer_wait(struct bm_request *rq, struct bm_xfer *x)
 {
 	long left = rq->timeout;
+	bool stopping = false;
 	DEFINE_WAIT(wait);
 	int ret = 1;
 
 	spin_lock_irq(&rq->lock);
 	while (!x->over) {
-		if (rq->stop) {
-			ret = -ECANCELED;
-			break;
+		if (rq->stop && !stopping) {
+			stopping = true;
+			left = min_t(long, left, rq->stop_grace);
 		}
 		if (!left) {
-			ret = -ETIMEDOUT;
+			ret = stopping ? -ECANCELED : -ETIMEDOUT;
 			break;
 		}
 		if (prepare_to_wait_event(&rq->wait, &wait, TASK_KILLABLE)) {
@@ -431,8 +434,9 @@ u64 bm_caller_timeout_ms(u64 timeout_ms)
  * @bm: the card
  * @from_card: card -> memory
  * @card_offset: where in card memory it starts
- * @timeout_ms: time one card transfer may take (0: the module's default;
- *	raised to BUSMASTER_TIMEOUT_MIN_MS for callers without CAP_SYS_ADMIN)
+ * @timeout_ms: time one card transfer may take, as bm_caller_timeout_ms()
+ *	decided it for the requesting process (a worker running the request
+ *	has other credentials)
  *
  * Context: process context, may sleep.
  * Return: 0 or -ENOMEM; bm_request_fini() in either case.
@@ -452,7 +456,7 @@ int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 	rq->from_card = from_card;
 	rq->dir = from_card ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
 	rq->card_offset = card_offset;
-	rq->timeout = msecs_to_jiffies(bm_caller_timeout_ms(timeout_ms));
+	rq->timeout = msecs_to_jiffies(timeout_ms);
 	spin_lock_init(&rq->lock);
 	init_waitqueue_head(&rq->wait);
 	for (i = 0; i < BM_REQUEST_DEPTH; i++) {

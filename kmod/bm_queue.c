@@ -22,6 +22,8 @@
  * Locks: the card's queue_lock (which files have queued requests), then a
  * queue's lock (its lists and counts); neither is held across sleeping.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
@@ -85,6 +87,7 @@ struct bm_async_pins {
  * @length: bytes
  * @card_offset: where in card memory
  * @timeout_ms: per card transfer, with the caller's floor applied
+ * @stop_grace: @rq's stop_grace, decided for the caller
  * @common: the common buffer moved, referenced
  * @rbuf: the registered buffer moved, referenced
  * @pins: the user memory moved
@@ -106,6 +109,7 @@ struct bm_async {
 	u64 length;
 	u64 card_offset;
 	u64 timeout_ms;
+	unsigned long stop_grace;
 	struct bm_common *common;
 	struct bm_regbuf *rbuf;
 	struct bm_async_pins *pins;
@@ -141,7 +145,7 @@ static void bm_async_pins_free(struct bm_kept *k)
 		kvfree(p->r[i].pages);
 	}
 	bm_uncharge_pinned(&p->charge);
-	kfree(p);
+	kvfree(p);
 }
 
 /* Give back what the request holds; a quarantined card keeps pages it had. */
@@ -234,6 +238,7 @@ static void bm_async_run(struct bm_async *a)
 	if (!ret) {
 		ret = bm_request_init(rq, bm, a->from_card, a->card_offset,
 				      a->timeout_ms);
+		rq->stop_grace = a->stop_grace;
 		spin_lock(&q->lock);
 		a->started = true;
 		if (a->cancelled)
@@ -259,31 +264,66 @@ static void bm_async_run(struct bm_async *a)
 }
 
 /*
- * The next request to run, from the first file in turn; that file goes
- * to the back. NULL when none is queued: the worker is idle then, and
- * drops its card reference after the lock.
+ * @uid's share of the card's workers, under its queue_lock: the entry
+ * counting its running requests, or a free one (there is always one: a
+ * worker looking for work runs nothing).
  */
-static struct bm_async *bm_next_request(struct bm_worker *w)
+static struct bm_user_share *bm_share(struct bm_dev *bm, kuid_t uid)
+{
+	struct bm_user_share *free = NULL;
+	unsigned int i;
+
+	for (i = 0; i < bm->nworkers; i++) {
+		struct bm_user_share *sh = &bm->shares[i];
+
+		if (sh->running && uid_eq(sh->uid, uid))
+			return sh;
+		if (!sh->running && !free)
+			free = sh;
+	}
+	free->uid = uid;
+	return free;
+}
+
+/*
+ * The next request to run: from the first file in turn whose user runs
+ * fewer than user_cap requests on the card (that file goes to the back).
+ * @done: the user of the request the worker just finished, or NULL. NULL
+ * when there is none: the worker is idle then, and drops its card
+ * reference after the lock.
+ */
+static struct bm_async *bm_next_request(struct bm_worker *w, const kuid_t *done)
 {
 	struct bm_dev *bm = w->bm;
+	struct bm_user_share *sh;
 	struct bm_async *a = NULL;
-	struct bm_queue *q;
+	struct bm_queue *q, *next;
 
 	spin_lock(&bm->queue_lock);
-	while (!a && !list_empty(&bm->queues)) {
-		q = list_first_entry(&bm->queues, struct bm_queue, card_node);
+	if (done)
+		bm_share(bm, *done)->running--;
+	list_for_each_entry_safe(q, next, &bm->queues, card_node) {
 		spin_lock(&q->lock);
 		a = list_first_entry_or_null(&q->queued, struct bm_async, node);
-		if (a) {
-			list_move_tail(&a->node, &q->running);
-			a->state = BM_ASYNC_RUNNING;
-			q->held++;
+		sh = a ? bm_share(bm, q->uid) : NULL;
+		if (!a || sh->running >= bm->user_cap) {
+			/* Empty (a cancel took the rest), or its user has enough. */
+			if (!a)
+				list_del_init(&q->card_node);
+			spin_unlock(&q->lock);
+			a = NULL;
+			continue;
 		}
+		sh->running++;
+		list_move_tail(&a->node, &q->running);
+		a->state = BM_ASYNC_RUNNING;
+		q->held++;
 		if (list_empty(&q->queued))
 			list_del_init(&q->card_node);
 		else
 			list_move_tail(&q->card_node, &bm->queues);
 		spin_unlock(&q->lock);
+		break;
 	}
 	if (!a)
 		list_add(&w->node, &bm->idle_workers);
@@ -295,10 +335,15 @@ static void bm_worker_fn(struct work_struct *work)
 {
 	struct bm_worker *w = container_of(work, struct bm_worker, work);
 	struct bm_dev *bm = w->bm;
-	struct bm_async *a;
+	struct bm_async *a = bm_next_request(w, NULL);
+	kuid_t uid;
 
-	while ((a = bm_next_request(w)))
+	while (a) {
+		/* Read before: once it completes, @a and its file may go. */
+		uid = a->q->uid;
 		bm_async_run(a);
+		a = bm_next_request(w, &uid);
+	}
 	/* Idle: @w may be freed with @bm after this. */
 	bm_dev_put(bm);
 }
@@ -327,19 +372,26 @@ static void bm_async_queue(struct bm_async *a)
 }
 
 /*
- * The queue is its first user's process's (an AIO context is its mm's): a
- * forked child, or a process the file was passed to, has no claim on it.
+ * The queue is its owner's (an AIO context is its mm's): the thread group
+ * whose SUBMIT first passed its checks. A forked child, or a process the
+ * file was passed to, has no claim on it. @bind: make the caller the owner
+ * of a queue without one (a SUBMIT that passed its checks). Return 0, 1
+ * for a queue without an owner (not bound), or -EPERM.
  */
-static int bm_queue_owned(struct bm_queue *q)
+static int bm_queue_owned(struct bm_queue *q, bool bind)
 {
 	struct pid *me = task_tgid(current);
 	int ret = 0;
 
 	spin_lock(&q->lock);
-	if (!q->owner)
-		q->owner = get_pid(me);
-	else if (q->owner != me)
+	if (q->owner && q->owner != me) {
 		ret = -EPERM;
+	} else if (!q->owner && bind) {
+		q->owner = get_pid(me);
+		q->uid = current_uid();
+	} else if (!q->owner) {
+		ret = 1;
+	}
 	spin_unlock(&q->lock);
 	return ret;
 }
@@ -356,8 +408,10 @@ static int bm_async_pin(struct bm_dev *bm, struct bm_async_range *r, u64 addr,
 	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages), GFP_KERNEL_ACCOUNT);
 	if (!r->pages)
 		return -ENOMEM;
+	/* Long-term: it may wait behind others' requests for long (CMA, hot-unplug). */
 	ret = bm_pin_user(bm, addr & PAGE_MASK, r->npages,
-			  from_card ? FOLL_WRITE : 0, r->pages, false);
+			  FOLL_LONGTERM | (from_card ? FOLL_WRITE : 0), r->pages,
+			  false);
 	if (ret) {
 		kvfree(r->pages);
 		r->npages = 0;
@@ -376,7 +430,7 @@ static int bm_async_pin_all(struct bm_async *a, struct bm_dev *bm,
 	unsigned int i;
 	int ret;
 
-	p = kzalloc(struct_size(p, r, n), GFP_KERNEL_ACCOUNT);
+	p = kvzalloc(struct_size(p, r, n), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	p->bm = bm;
@@ -386,7 +440,7 @@ static int bm_async_pin_all(struct bm_async *a, struct bm_dev *bm,
 				      PAGE_SIZE);
 	ret = bm_charge_pinned(&p->charge, pages);
 	if (ret) {
-		kfree(p);
+		kvfree(p);
 		return ret;
 	}
 	a->pins = p;
@@ -399,12 +453,24 @@ static int bm_async_pin_all(struct bm_async *a, struct bm_dev *bm,
 	return ret;
 }
 
+/* What SUBMIT refuses with EINVAL before anything else (a full queue too). */
+static int bm_async_check_fields(const struct busmaster_submit *s)
+{
+	const u32 known = BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
+			  BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC;
+
+	if (s->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS || s->reserved)
+		return -EINVAL;
+	if (s->flags & BUSMASTER_XFER_IOVEC)
+		return s->flags & ~(BUSMASTER_XFER_IOVEC | BUSMASTER_XFER_FROM_CARD) ||
+		       s->length || s->handle ? -EINVAL : 0;
+	return s->flags & ~known || s->count ? -EINVAL : 0;
+}
+
 /* Check the request as TRANSFER or TRANSFERV would, and take what it moves. */
 static int bm_async_prepare(struct bm_file *bf, struct bm_async *a,
 			    const struct busmaster_submit *s)
 {
-	const u32 known = BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
-			  BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC;
 	struct busmaster_iovec one = { .addr = s->addr, .length = s->length };
 	struct busmaster_iovec *iov = &one;
 	unsigned int i, n = 1;
@@ -414,22 +480,20 @@ static int bm_async_prepare(struct bm_file *bf, struct bm_async *a,
 	a->no_sync = s->flags & BUSMASTER_XFER_NO_SYNC;
 	a->card_offset = s->card_offset;
 	a->timeout_ms = bm_caller_timeout_ms(s->timeout_ms);
+	/* A stop waits out the floor of a timeout for those who have one. */
+	a->stop_grace = ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN) ? 0 :
+			msecs_to_jiffies(BUSMASTER_TIMEOUT_MIN_MS);
 	if (s->flags & BUSMASTER_XFER_IOVEC) {
-		if (s->flags & ~(BUSMASTER_XFER_IOVEC | BUSMASTER_XFER_FROM_CARD) ||
-		    s->length)
-			return -EINVAL;
 		ret = bm_transferv_check(bf, a->from_card, s->count, s->addr,
-					 s->card_offset, &iov);
+					 s->card_offset, true, &iov);
 		if (ret)
 			return ret;
 		n = s->count;
 		a->kind = BM_REQ_IOVEC;
 	} else {
-		if (s->flags & ~known || s->count)
-			return -EINVAL;
 		ret = bm_transfer_check(bf, s->flags, s->handle, s->addr,
-					s->length, s->card_offset, &a->common,
-					&a->rbuf);
+					s->length, s->card_offset, true,
+					&a->common, &a->rbuf);
 		if (ret)
 			return ret;
 		a->kind = a->common ? BM_REQ_COMMON :
@@ -447,26 +511,42 @@ static int bm_async_prepare(struct bm_file *bf, struct bm_async *a,
 	return ret;
 }
 
+/* Undo bm_async_create(): nothing of it stays, and REAP looks again. */
+static void bm_async_abort(void *obj)
+{
+	struct bm_async *a = obj;
+	struct bm_queue *q = a->q;
+
+	bm_async_release(a, false);
+	if (a->id)
+		xa_erase(&q->ids, a->id);
+	spin_lock(&q->lock);
+	q->in_flight--;
+	wake_up_all(&q->wait);
+	spin_unlock(&q->lock);
+	kfree(a);
+}
+
 /*
- * Queue a request: a place in the file's depth, the checks and pins of
- * bm_async_prepare(), an id in *@idp (0 for io_uring's: its CQE names it),
- * then the queue. Return 0, or an errno with nothing queued. Once queued,
- * the request may be done and reaped before this returns.
+ * A request ready to queue, reachable by nobody yet: the fields, the
+ * caller's claim on the queue, a place in its depth, the checks and pins
+ * of bm_async_prepare(), an id (not for io_uring's: its CQE names it).
+ * bm_async_queue() publishes it, bm_async_abort() undoes it.
  */
-static int bm_async_submit(struct bm_file *bf, const struct busmaster_submit *s,
-			   struct io_uring_cmd *ioucmd, unsigned int issue_flags,
-			   u64 *idp)
+static struct bm_async *bm_async_create(struct bm_file *bf,
+					const struct busmaster_submit *s,
+					bool uring)
 {
 	struct bm_queue *q = &bf->queue;
 	struct bm_async *a;
-	u32 id = 0;
+	u32 id;
 	int ret;
 
-	if (s->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS || s->reserved)
-		return -EINVAL;
-	ret = bm_queue_owned(q);
+	ret = bm_async_check_fields(s);
+	if (!ret)
+		ret = min(bm_queue_owned(q, false), 0);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	/* A place in the file's depth first: a full queue costs nothing. */
 	spin_lock(&q->lock);
 	ret = q->in_flight < q->depth ? 0 : -EAGAIN;
@@ -474,40 +554,41 @@ static int bm_async_submit(struct bm_file *bf, const struct busmaster_submit *s,
 		q->in_flight++;
 	spin_unlock(&q->lock);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 
 	/* Charged to the caller's memory cgroup, as io_uring's requests are. */
 	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
-	ret = a ? 0 : -ENOMEM;
-	if (!ret) {
-		a->q = q;
-		INIT_LIST_HEAD(&a->node);
-		ret = bm_async_prepare(bf, a, s);
-	}
-	if (!ret && !ioucmd)
-		ret = xa_alloc_cyclic(&q->ids, &id, a, XA_LIMIT(1, U32_MAX),
-				      &q->next_id, GFP_KERNEL) < 0 ? -ENOMEM : 0;
-	if (ret) {
-		if (a)
-			bm_async_release(a, false);
-		kfree(a);
+	if (!a) {
 		spin_lock(&q->lock);
 		q->in_flight--;
+		wake_up_all(&q->wait);
 		spin_unlock(&q->lock);
-		return ret;
+		return ERR_PTR(-ENOMEM);
 	}
-	*idp = id;
-	a->id = id;
-	a->result.id = id;
+	a->q = q;
+	INIT_LIST_HEAD(&a->node);
+	ret = bm_async_prepare(bf, a, s);
+	if (!ret && !uring) {
+		ret = xa_alloc_cyclic(&q->ids, &id, a, XA_LIMIT(1, U32_MAX),
+				      &q->next_id, GFP_KERNEL_ACCOUNT);
+		ret = ret < 0 ? ret : 0;
+		if (!ret)
+			a->id = id;
+	}
+	if (!ret)
+		ret = bm_queue_owned(q, true);
+	if (ret) {
+		bm_async_abort(a);
+		return ERR_PTR(ret);
+	}
+	a->result.id = a->id;
 	a->result.tag = s->tag;
-	if (ioucmd) {
-		a->ioucmd = ioucmd;
-		((struct bm_async **)ioucmd->pdu)[0] = a;
-		/* Before anyone can complete it (io_uring unlists it then). */
-		bm_uring_mark_cancelable(ioucmd, issue_flags);
-	}
-	bm_async_queue(a);
-	return 0;
+	return a;
+}
+
+static void bm_async_publish(void *obj)
+{
+	bm_async_queue(obj);
 }
 
 /**
@@ -516,6 +597,9 @@ static int bm_async_submit(struct bm_file *bf, const struct busmaster_submit *s,
  * @arg: struct busmaster_submit, copied in
  * @ctx: unused
  *
+ * The request is queued only once the answer, with its id, reached the
+ * caller: a SUBMIT that fails (EFAULT too) leaves nothing queued.
+ *
  * Context: process context, @bf->bm->lifetime held for read, card present;
  * let go while the buffer is pinned.
  * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
@@ -523,8 +607,16 @@ static int bm_async_submit(struct bm_file *bf, const struct busmaster_submit *s,
 int bm_ioctl_submit(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	struct busmaster_submit *s = arg;
+	struct bm_async *a = bm_async_create(bf, s, false);
 
-	return bm_async_submit(bf, s, NULL, 0, &s->id);
+	if (IS_ERR(a))
+		return PTR_ERR(a);
+	/* Queued once the caller has its id (bm_ioctl_settle()). */
+	s->id = a->id;
+	ctx->created = a;
+	ctx->publish = bm_async_publish;
+	ctx->destroy = bm_async_abort;
+	return 0;
 }
 
 /* Take a queued request off its queue: the caller completes it. */
@@ -562,9 +654,9 @@ int bm_ioctl_cancel(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 
 	if (c->flags || c->reserved)
 		return -EINVAL;
-	ret = bm_queue_owned(q);
+	ret = bm_queue_owned(q, false);
 	if (ret)
-		return ret;
+		return ret < 0 ? ret : -ENOENT;
 	if (!c->id || c->id > U32_MAX)
 		return -ENOENT;
 	spin_lock(&q->lock);
@@ -694,11 +786,52 @@ static bool bm_reap_ready(struct bm_queue *q, u32 min)
 	return ndone >= min || ndone == READ_ONCE(q->in_flight);
 }
 
+/* Records REAP took off the done list, until its answer reached the caller. */
+struct bm_reaped {
+	struct bm_queue *q;
+	struct list_head list;
+	u32 n;
+};
+
+/* The answer reached the caller: the requests go. */
+static void bm_reap_finish(void *obj)
+{
+	struct bm_reaped *rp = obj;
+	struct bm_queue *q = rp->q;
+	struct bm_async *a, *next;
+
+	/* Under the lock: CANCEL looks a request up and at it under it. */
+	spin_lock(&q->lock);
+	list_for_each_entry(a, &rp->list, node)
+		xa_erase(&q->ids, a->id);
+	q->in_flight -= rp->n;
+	wake_up_all(&q->wait);
+	spin_unlock(&q->lock);
+	list_for_each_entry_safe(a, next, &rp->list, node)
+		kfree(a);
+	kfree(rp);
+}
+
+/* It did not: nothing is lost, the records go back to the head, in order. */
+static void bm_reap_undo(void *obj)
+{
+	struct bm_reaped *rp = obj;
+	struct bm_queue *q = rp->q;
+
+	spin_lock(&q->lock);
+	list_splice(&rp->list, &q->done);
+	q->ndone += rp->n;
+	wake_up_all(&q->wait);
+	spin_unlock(&q->lock);
+	kfree(rp);
+}
+
 /**
  * bm_ioctl_reap - BUSMASTER_IOCTL_REAP: take completion records
  * @bf: the file
  * @arg: struct busmaster_reap, copied in
- * @ctx: unused
+ * @ctx: takes the records until the answer reached the caller
+ *	(bm_ioctl_settle()): a REAP that fails loses no completion
  *
  * Context: process context, without @bf->bm->lifetime (works after
  * removal); sleeps (interruptible) with BUSMASTER_REAP_WAIT.
@@ -709,9 +842,9 @@ int bm_ioctl_reap(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	struct busmaster_reap *r = arg;
 	struct bm_queue *q = &bf->queue;
 	struct busmaster_completion *rec;
-	struct bm_async *a, *next;
 	bool wait = r->flags & BUSMASTER_REAP_WAIT;
-	LIST_HEAD(taken);
+	struct bm_reaped *rp;
+	struct bm_async *a, *next;
 	long left = 1;
 	u32 cap, n = 0;
 	int ret;
@@ -722,9 +855,15 @@ int bm_ioctl_reap(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		    r->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS :
 		    r->min_complete || r->timeout_ms))
 		return -EINVAL;
-	ret = bm_queue_owned(q);
-	if (ret)
+	ret = bm_queue_owned(q, false);
+	if (ret < 0)
 		return ret;
+	if (ret) {
+		/* Nobody has submitted: nothing in flight, nothing to wait for. */
+		r->count = 0;
+		r->in_flight = 0;
+		return 0;
+	}
 	if (wait) {
 		left = r->timeout_ms ? msecs_to_jiffies(r->timeout_ms) :
 				       MAX_SCHEDULE_TIMEOUT;
@@ -735,42 +874,44 @@ int bm_ioctl_reap(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	/* Only this call takes records off; another REAP may take fewer. */
 	cap = min(r->max, READ_ONCE(q->ndone));
 	rec = cap ? kvmalloc_array(cap, sizeof(*rec), GFP_KERNEL) : NULL;
-	if (cap && !rec)
-		return -ENOMEM;
-
-	spin_lock(&q->lock);
-	list_for_each_entry_safe(a, next, &q->done, node) {
-		if (n == cap)
-			break;
-		rec[n++] = a->result;
-		list_move_tail(&a->node, &taken);
-	}
-	q->ndone -= n;
-	spin_unlock(&q->lock);
-
-	if (n && copy_to_user(u64_to_user_ptr(r->records), rec,
-			      array_size(n, sizeof(*rec)))) {
-		/* Nothing is lost: back at the head, in order. */
-		spin_lock(&q->lock);
-		list_splice(&taken, &q->done);
-		q->ndone += n;
-		spin_unlock(&q->lock);
+	rp = cap ? kmalloc(sizeof(*rp), GFP_KERNEL) : NULL;
+	if (cap && (!rec || !rp)) {
 		kvfree(rec);
-		return -EFAULT;
+		kfree(rp);
+		return -ENOMEM;
 	}
-	kvfree(rec);
-	/* Under the lock: CANCEL looks a request up and at it under it. */
+
 	spin_lock(&q->lock);
-	list_for_each_entry(a, &taken, node)
-		xa_erase(&q->ids, a->id);
-	q->in_flight -= n;
-	r->in_flight = q->in_flight;
+	if (rp) {
+		INIT_LIST_HEAD(&rp->list);
+		list_for_each_entry_safe(a, next, &q->done, node) {
+			if (n == cap)
+				break;
+			rec[n++] = a->result;
+			list_move_tail(&a->node, &rp->list);
+		}
+		q->ndone -= n;
+	}
+	r->in_flight = q->in_flight - n;
 	spin_unlock(&q->lock);
-	list_for_each_entry_safe(a, next, &taken, node)
-		kfree(a);
 	r->count = n;
-	if (!n && wait && left <= 0)
-		return left ? -EINTR : -ETIME;
+	if (!n) {
+		kvfree(rec);
+		kfree(rp);
+		return wait && left <= 0 ? (left ? -EINTR : -ETIME) : 0;
+	}
+	rp->q = q;
+	rp->n = n;
+	ret = copy_to_user(u64_to_user_ptr(r->records), rec,
+			   array_size(n, sizeof(*rec))) ? -EFAULT : 0;
+	kvfree(rec);
+	if (ret) {
+		bm_reap_undo(rp);
+		return ret;
+	}
+	ctx->created = rp;
+	ctx->publish = bm_reap_finish;
+	ctx->destroy = bm_reap_undo;
 	return 0;
 }
 
@@ -793,9 +934,10 @@ int bm_ioctl_queue(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	    (qa->flags & BUSMASTER_QUEUE_SET_DEPTH &&
 	     (!qa->depth || qa->depth > BUSMASTER_DEPTH_MAX)))
 		return -EINVAL;
-	ret = bm_queue_owned(q);
-	if (ret)
+	ret = bm_queue_owned(q, false);
+	if (ret < 0)
 		return ret;
+	ret = 0;
 	spin_lock(&q->lock);
 	if (qa->flags & BUSMASTER_QUEUE_SET_DEPTH) {
 		if (qa->depth < q->in_flight)
@@ -888,10 +1030,9 @@ int bm_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	struct bm_file *bf = ioucmd->file->private_data;
 	struct bm_dev *bm = bf->bm;
 	struct busmaster_submit s;
+	struct bm_async *a;
 	const u8 *cmd;
 	unsigned int i;
-	u64 id;
-	int ret;
 
 	if (issue_flags & BM_URING_F_CANCEL) {
 		bm_uring_cancel(&bf->queue, ioucmd);
@@ -914,11 +1055,18 @@ int bm_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		return -EAGAIN;
 
 	down_read(&bm->lifetime);
-	ret = bm->pdev ? bm_async_submit(bf, &s, ioucmd, issue_flags, &id) :
-			 -ENODEV;
+	a = bm->pdev ? bm_async_create(bf, &s, true) : ERR_PTR(-ENODEV);
 	up_read(&bm->lifetime);
-	if (ret)
-		return ret == -EAGAIN ? -EBUSY : ret;
+	if (IS_ERR(a))
+		return PTR_ERR(a) == -EAGAIN ? -EBUSY : PTR_ERR(a);
+	a->ioucmd = ioucmd;
+	((struct bm_async **)ioucmd->pdu)[0] = a;
+	/*
+	 * Before anyone can complete it (io_uring unlists it then), and
+	 * outside the card's lifetime lock: this takes the ring's lock.
+	 */
+	bm_uring_mark_cancelable(ioucmd, issue_flags);
+	bm_async_queue(a);
 	return -EIOCBQUEUED;
 }
 
@@ -934,9 +1082,16 @@ int bm_queue_card_init(struct bm_dev *bm)
 	spin_lock_init(&bm->queue_lock);
 	INIT_LIST_HEAD(&bm->queues);
 	INIT_LIST_HEAD(&bm->idle_workers);
+	bm->nworkers = n;
+	/* No user takes more than half: another always gets workers. */
+	bm->user_cap = max(1U, n / 2);
 	bm->workers = kcalloc(n, sizeof(*bm->workers), GFP_KERNEL);
-	if (!bm->workers)
+	bm->shares = kcalloc(n, sizeof(*bm->shares), GFP_KERNEL);
+	if (!bm->workers || !bm->shares) {
+		kfree(bm->workers);
+		kfree(bm->shares);
 		return -ENOMEM;
+	}
 	for (i = 0; i < n; i++) {
 		INIT_WORK(&bm->workers[i].work, bm_worker_fn);
 		bm->workers[i].bm = bm;
@@ -953,6 +1108,7 @@ int bm_queue_card_init(struct bm_dev *bm)
 void bm_queue_card_free(struct bm_dev *bm)
 {
 	kfree(bm->workers);
+	kfree(bm->shares);
 }
 
 /**
@@ -961,8 +1117,12 @@ void bm_queue_card_free(struct bm_dev *bm)
  */
 int bm_queue_module_init(void)
 {
-	/* Unbound: a request sleeps on its card, and needs no CPU of its own. */
-	bm_wq = alloc_workqueue("busmaster", WQ_UNBOUND, 0);
+	/*
+	 * Unbound: a request sleeps on its card, and needs no CPU of its own;
+	 * as many as every card's workers; frozen for suspend between requests.
+	 */
+	bm_wq = alloc_workqueue("busmaster", WQ_UNBOUND | WQ_FREEZABLE,
+				WQ_UNBOUND_MAX_ACTIVE);
 	return bm_wq ? 0 : -ENOMEM;
 }
 

@@ -64,19 +64,20 @@ static int bm_pin(struct bm_request *rq, struct bm_chunk *c, u64 uaddr,
  * pages alive even if the buffer is freed, and nobody else's are in reach.
  */
 static int bm_check_user_range(struct bm_dev *bm, u64 addr, u64 len,
-			       bool from_card)
+			       bool from_card, bool long_term)
 {
 	bool writable;
-	int ret = bm_user_writable(bm, addr, len, false, &writable);
+	int ret = bm_user_writable(bm, addr, len, long_term, &writable);
 
 	return ret ?: (writable || !from_card ? 0 : -EFAULT);
 }
 
 /*
  * What a quarantined card keeps of one chunk it was given: its DMA mapping
- * and the pages pinned under it (with their claim), or its map registers.
- * Released when the quarantine lifts: the card is quiet, and what it may
- * have written since is no data (no sync back to the pages).
+ * and the pages pinned under it (with their claim; @unpin: pinned for the
+ * chunk, else the caller's, claimed only), or its map registers. Released
+ * when the quarantine lifts: the card is quiet, and what it may have
+ * written since is no data (no sync back to the pages).
  */
 struct bm_kept_chunk {
 	struct bm_kept kept;		/* first: the start of the allocation */
@@ -88,6 +89,7 @@ struct bm_kept_chunk {
 	struct page **pages;
 	unsigned int npages;
 	enum bm_claim claim;
+	bool unpin;
 	bool dirty;
 };
 
@@ -105,8 +107,11 @@ static void bm_kept_chunk_release(struct bm_kept *k)
 		bm_mapreg_put(bm, kc->first, kc->nregs);
 	if (kc->pages) {
 		bm_pages_release(kc->pages, kc->npages, kc, kc->claim);
-		unpin_user_pages_dirty_lock(kc->pages, kc->npages, kc->dirty);
-		atomic_sub(kc->npages, &bm->stats.pinned_pages);
+		if (kc->unpin) {
+			unpin_user_pages_dirty_lock(kc->pages, kc->npages,
+						    kc->dirty);
+			atomic_sub(kc->npages, &bm->stats.pinned_pages);
+		}
 		kvfree(kc->pages);
 	}
 	kfree(kc);
@@ -197,6 +202,12 @@ static void bm_chunk_end(struct bm_request *rq, struct bm_chunk *c)
 			dma_sync_sgtable_for_cpu(dev, &c->sgt, rq->dir);
 		keep.sgt = c->sgt;
 		keep.dir = rq->dir;
+		/* The caller's pages: the card keeps their claim with the mapping. */
+		if (!c->npages && c->claim != BM_CLAIM_NONE) {
+			keep.pages = c->src;
+			keep.npages = DIV_ROUND_UP(c->in_page + c->len, PAGE_SIZE);
+			keep.claim = c->claim;
+		}
 		pages_kept = bm_keep_chunk(rq, c, &keep);
 		/* FlushAdapterBuffers: bounced data reaches the user's pages here. */
 		if (!pages_kept)
@@ -213,6 +224,7 @@ static void bm_chunk_end(struct bm_request *rq, struct bm_chunk *c)
 		keep = (struct bm_kept_chunk){ .pages = c->pages,
 					       .npages = c->npages,
 					       .claim = c->claim,
+					       .unpin = true,
 					       .dirty = rq->from_card };
 		if (!pages_kept || !bm_keep_chunk(rq, c, &keep)) {
 			if (c->claim != BM_CLAIM_NONE)
@@ -221,8 +233,8 @@ static void bm_chunk_end(struct bm_request *rq, struct bm_chunk *c)
 						    rq->from_card);
 			atomic_sub(c->npages, &bm->stats.pinned_pages);
 		}
-	} else if (c->claim != BM_CLAIM_NONE) {
-		/* The caller's pinned pages: it keeps them for a quarantined card. */
+	} else if (c->claim != BM_CLAIM_NONE && !pages_kept) {
+		/* The caller's pinned pages: it keeps the pins for a quarantined card. */
 		bm_pages_release(c->src, DIV_ROUND_UP(c->in_page + c->len, PAGE_SIZE),
 				 rq, c->claim);
 	}
@@ -529,6 +541,9 @@ static int bm_check_range(const struct bm_adapter *ad, u64 addr, u64 len,
  * @addr: user address, or offset in that buffer
  * @length: bytes
  * @card_offset: where in card memory
+ * @long_term: user memory will be pinned long-term (SUBMIT): as for a
+ *	registered buffer, file pages the kernel writes back are not
+ *	writable by the card
  * @common: out: the common buffer, referenced, or NULL
  * @rbuf: out: the registered buffer, referenced, or NULL
  *
@@ -537,8 +552,8 @@ static int bm_check_range(const struct bm_adapter *ad, u64 addr, u64 len,
  * uapi/linux/busmaster.h (nothing held).
  */
 int bm_transfer_check(struct bm_file *bf, u32 flags, u32 handle, u64 addr,
-		      u64 length, u64 card_offset, struct bm_common **common,
-		      struct bm_regbuf **rbuf)
+		      u64 length, u64 card_offset, bool long_term,
+		      struct bm_common **common, struct bm_regbuf **rbuf)
 {
 	const u32 buffer = flags & (BUSMASTER_XFER_COMMON |
 				    BUSMASTER_XFER_REGISTERED);
@@ -572,7 +587,7 @@ int bm_transfer_check(struct bm_file *bf, u32 flags, u32 handle, u64 addr,
 	if (!ret && READ_ONCE(bm->quarantined))
 		ret = -ESHUTDOWN;
 	if (!ret && !buffer)
-		ret = bm_check_user_range(bm, addr, length, from_card);
+		ret = bm_check_user_range(bm, addr, length, from_card, long_term);
 	if (!ret)
 		return 0;
 fail:
@@ -593,13 +608,15 @@ fail:
  * @count: entries at @uiov
  * @uiov: user pointer to struct busmaster_iovec
  * @card_offset: where the first piece goes in card memory
+ * @long_term: as for bm_transfer_check()
  * @iovp: out: the pieces, kvmalloc()ed (the caller frees), on success
  *
  * Context: process context, @bf->bm->lifetime held for read, card present.
  * Return: 0 or the errno of uapi/linux/busmaster.h.
  */
 int bm_transferv_check(struct bm_file *bf, bool from_card, u32 count,
-		       u64 uiov, u64 card_offset, struct busmaster_iovec **iovp)
+		       u64 uiov, u64 card_offset, bool long_term,
+		       struct busmaster_iovec **iovp)
 {
 	const struct bm_adapter *ad = &bf->bm->adapter;
 	struct busmaster_iovec *iov;
@@ -621,7 +638,8 @@ int bm_transferv_check(struct bm_file *bf, bool from_card, u32 count,
 				     TASK_SIZE);
 		if (!ret)
 			ret = bm_check_user_range(bf->bm, iov[i].addr,
-						  iov[i].length, from_card);
+						  iov[i].length, from_card,
+						  long_term);
 		card_offset += iov[i].length;
 	}
 	if (!ret && READ_ONCE(bf->bm->quarantined))
@@ -659,12 +677,12 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	    t->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS)
 		return -EINVAL;
 	ret = bm_transfer_check(bf, t->flags, t->handle, t->addr, t->length,
-				t->card_offset, &common, &rbuf);
+				t->card_offset, false, &common, &rbuf);
 	if (ret)
 		return ret;
 
 	ret = bm_request_init(&rq, bf->bm, from_card, t->card_offset,
-			      t->timeout_ms);
+			      bm_caller_timeout_ms(t->timeout_ms));
 	if (!ret) {
 		ctx->respond = true;
 		trace_busmaster_request_start(&rq, common ? BM_REQ_COMMON :
@@ -716,14 +734,14 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	    tv->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS)
 		return -EINVAL;
 	ret = bm_transferv_check(bf, from_card, tv->count, tv->iov,
-				 tv->card_offset, &iov);
+				 tv->card_offset, false, &iov);
 	if (ret)
 		return ret;
 	for (i = 0; i < tv->count; i++)
 		total += iov[i].length;
 
 	ret = bm_request_init(&rq, bf->bm, from_card, tv->card_offset,
-			      tv->timeout_ms);
+			      bm_caller_timeout_ms(tv->timeout_ms));
 	if (!ret) {
 		ctx->respond = true;
 		trace_busmaster_request_start(&rq, BM_REQ_IOVEC, total);

@@ -44,6 +44,7 @@
 #include <linux/rwsem.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <linux/busmaster.h>
@@ -54,6 +55,12 @@
 struct bm_dev;
 struct bm_request;
 struct bm_worker;
+
+/* A user's share of a card's workers (bm_queue.c). */
+struct bm_user_share {
+	kuid_t uid;
+	unsigned int running;
+};
 
 /* One contiguous piece of a card transfer, as the card sees it. */
 struct bm_seg {
@@ -360,10 +367,13 @@ struct bm_kept {
  * @kept_lock: protects @quarantined and @kept
  * @err_link_reset: PCI error recovery reset the link (a fatal error); else
  *	slot_reset() stops the card with its own reset
- * @queue_lock: protects @queues and @idle_workers
+ * @queue_lock: protects @queues, @idle_workers and @shares
  * @queues: files with asynchronous requests queued, in turn (bm_queue.c)
  * @idle_workers: the card's workers with nothing to run
  * @workers: its card_running workers
+ * @nworkers: how many
+ * @shares: each user's running requests (at most @nworkers users run some)
+ * @user_cap: requests one user may run at once on the card: half of them
  * @kref: one reference for the PCI binding, one per open file, one per
  *	busy worker
  * @lifetime: held for read by every file operation that touches the card,
@@ -403,10 +413,13 @@ struct bm_dev {
 	struct list_head kept;
 	spinlock_t kept_lock;		/* quarantined, kept */
 	bool err_link_reset;
-	spinlock_t queue_lock;		/* queues, idle_workers */
+	spinlock_t queue_lock;		/* queues, idle_workers, shares */
 	struct list_head queues;
 	struct list_head idle_workers;
 	struct bm_worker *workers;
+	unsigned int nworkers;
+	struct bm_user_share *shares;
+	unsigned int user_cap;
 	struct kref kref;
 	struct rw_semaphore lifetime;
 };
@@ -588,6 +601,10 @@ struct bm_chunk {
  * @stop: set by bm_request_stop(): every wait of the request ends, and it
  *	fails with ECANCELED as it would for a fatal signal (an asynchronous
  *	request, run by a worker that gets no signals, is cancelled so)
+ * @stop_grace: jiffies the card transfer on the card may still take after
+ *	@stop before it is taken back: 0, or for a requester without
+ *	CAP_SYS_ADMIN the floor of a timeout, so that cancelling stops a
+ *	shared channel no more often than a timeout can
  *
  * The request moves in order: its card transfers are queued on one
  * channel, up to BM_REQUEST_DEPTH at once, and the next chunk is pinned
@@ -617,6 +634,7 @@ struct bm_request {
 	spinlock_t lock;		/* xfers[].over, stop */
 	wait_queue_head_t wait;
 	bool stop;
+	unsigned long stop_grace;
 };
 
 /**
@@ -628,17 +646,20 @@ struct bm_request {
  *	which it reserved @handle (bm_handle_reserve())
  * @handle: the reserved handle, already written into the answer
  * @created: the object, finished but reachable by no other call yet
+ * @publish: makes @created reachable, instead of storing it under @handle
+ *	(an asynchronous request queued, completion records given up)
  * @destroy: drops @created when the caller cannot be told its handle
  *
- * A created object is published under its handle only after the answer
- * reached the caller: until then no other thread can find it, and a call
- * whose answer cannot be written back leaves nothing behind.
+ * A created object is published only after the answer reached the caller:
+ * until then no other thread can find it, and a call whose answer cannot
+ * be written back leaves nothing behind.
  */
 struct bm_ioctl_ctx {
 	bool respond;
 	struct xarray *handles;
 	u32 handle;
 	void *created;
+	void (*publish)(void *obj);
 	void (*destroy)(void *obj);
 };
 
@@ -646,7 +667,9 @@ struct bm_ioctl_ctx {
  * struct bm_queue - a file's asynchronous requests (bm_queue.c)
  * @bm: the card
  * @lock: protects what follows but @ids' own locking
- * @owner: the thread group that first used it (get_pid()), or NULL
+ * @owner: the thread group whose SUBMIT first passed its checks
+ *	(get_pid()), or NULL
+ * @uid: @owner's user then: its requests count in that user's share
  * @queued: requests waiting for a worker, in order
  * @running: requests a worker runs
  * @done: completions to reap, in order
@@ -663,6 +686,7 @@ struct bm_queue {
 	struct bm_dev *bm;
 	spinlock_t lock;		/* lists, counts, owner */
 	struct pid *owner;
+	kuid_t uid;
 	struct list_head queued;
 	struct list_head running;
 	struct list_head done;
@@ -828,10 +852,11 @@ void bm_transfer_finish(struct bm_request *rq);
 void bm_transfer_common(struct bm_request *rq, struct bm_common *c,
 			u64 offset, u64 length);
 int bm_transfer_check(struct bm_file *bf, u32 flags, u32 handle, u64 addr,
-		      u64 length, u64 card_offset, struct bm_common **common,
-		      struct bm_regbuf **rbuf);
+		      u64 length, u64 card_offset, bool long_term,
+		      struct bm_common **common, struct bm_regbuf **rbuf);
 int bm_transferv_check(struct bm_file *bf, bool from_card, u32 count,
-		       u64 uiov, u64 card_offset, struct busmaster_iovec **iovp);
+		       u64 uiov, u64 card_offset, bool long_term,
+		       struct busmaster_iovec **iovp);
 int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 

@@ -671,6 +671,70 @@ TEST_F(slow, a_file_with_one_request_is_not_held_up_by_one_with_many)
 	free(buf);
 }
 
+/*
+ * One user cannot take every worker of a card: with its requests stuck on
+ * a stalled card it runs at most half of card_running (the card's
+ * requests_in_flight), and another user's request starts at once. Before,
+ * the first user's 32 requests took all 16 workers and the other's waited
+ * for as long as the first user's did.
+ */
+TEST_F(slow, one_user_runs_at_most_half_of_the_workers)
+{
+	const uint64_t len = 64 * KiB;
+	struct busmaster_completion rec[REQS];
+	uint8_t *buf = bm_pattern(32 * len, 14);
+	struct busmaster_queue q;
+	int fds[2], status, got = 0, n;
+	long running;
+	pid_t pid;
+	char c;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, bm_queue(self->fd, 0, &q));
+	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 0xff));
+	for (int i = 0; i < 32; i++)
+		ASSERT_EQ(0, bm_submit(self->fd, BUSMASTER_XFER_FROM_CARD, 0,
+				       (uintptr_t)buf + i * len, len, i * len, i, NULL));
+	usleep(300 * 1000);
+	running = bm_sysfs_num(self->id, "statistics/requests_in_flight");
+	TH_LOG("one user's 32 requests on a stalled card: %ld running (card_running %u)",
+	       running, q.card_running);
+	EXPECT_EQ(q.card_running / 2, running);
+
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	if (pid == 0) {
+		int fd = bm_open_id(self->id, O_RDWR);
+
+		c = fd >= 0 && !setresgid(65534, 65534, 65534) &&
+		    !setresuid(65534, 65534, 65534) &&
+		    !bm_submit(fd, 0, 0, (uintptr_t)buf, 4096, 32 * len, 1, NULL) ? 'k' : 'x';
+		if (write(fds[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(1, read(fds[0], &c, 1));
+	EXPECT_EQ('k', c) TH_LOG("the other user could not submit");
+	usleep(300 * 1000);
+	EXPECT_EQ(running + 1, bm_sysfs_num(self->id, "statistics/requests_in_flight"))
+		TH_LOG("the other user's request did not start");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 0));
+	while (got < 32) {
+		n = bm_reap(self->fd, rec, REQS, 1, 20000);
+		ASSERT_LT(0, n) TH_LOG("%s", strerror(errno));
+		for (int i = 0; i < n; i++)
+			EXPECT_EQ(0, rec[i].error);
+		got += n;
+	}
+	close(fds[0]);
+	close(fds[1]);
+	free(buf);
+}
+
 /* Many processes, each its own file and queue, both directions at once. */
 TEST_F(slow, many_processes_at_once_every_byte_checked)
 {

@@ -282,8 +282,13 @@ static int submit_reap(struct ctx *c)
 		return ret;
 	/* The request runs in a worker, where this task's fail-nth is not. */
 	ret = ioc(c->fd, BUSMASTER_IOCTL_REAP, &r);
-	if (ret)
+	if (ret) {
+		/* SUBMIT worked: its request is in flight. Take it, then say. */
+		struct busmaster_reap again = r;
+
+		ioc(c->fd, BUSMASTER_IOCTL_REAP, &again);
 		return ret;
+	}
 	return r.count == 1 ? rec.error : -EIO;
 }
 

@@ -11,7 +11,9 @@
  *  - Every struct has @flags and reserved fields; unknown flags and
  *    non-zero reserved fields are refused.
  *  - All fields are fixed width and naturally aligned; user pointers and
- *    lengths are __u64, so 32-bit processes use the same layout.
+ *    lengths are __u64, so 32-bit processes use the same layout. A 32-bit
+ *    process maps a common buffer at its @mmap_offset, which is above
+ *    4 GiB, with 64-bit file offsets (-D_FILE_OFFSET_BITS=64, or mmap64()).
  *  - No command takes a physical or bus address from userspace.
  *
  * Errors common to every command:
@@ -510,16 +512,17 @@ struct busmaster_transferv {
  * what it can check (ranges, handles, an unmapped buffer) and a completion
  * reports for the rest.
  *
- * The queue belongs to the process (thread group) that first used it: a
- * child after fork, or a process the file was passed to, gets EPERM from
- * SUBMIT, REAP, CANCEL and QUEUE (as an AIO context belongs to its mm).
+ * The queue belongs to the process (thread group) whose SUBMIT first
+ * passed its checks: a child after fork, or a process the file was passed
+ * to, gets EPERM from SUBMIT, REAP, CANCEL and QUEUE (as an AIO context
+ * belongs to its mm). Before that, REAP finds nothing and CANCEL ENOENT.
  * When that process closes any descriptor of the file, or exits, every
  * request it has queued or running is cancelled, and close() returns once
  * the card is done with their pages (a request in flight when the process
  * dies is never left to write into memory given back).
  *
- * User memory is pinned at SUBMIT, by the caller (faults are its own), and
- * charged to RLIMIT_MEMLOCK until the request completes: a buffer the
+ * User memory is pinned (long-term) at SUBMIT, by the caller (faults are
+ * its own), and charged to RLIMIT_MEMLOCK until the request completes: a buffer the
  * process unmaps meanwhile stays pinned, so the card never writes memory
  * reused by anyone else. Common and registered buffers are pinned already
  * and charge nothing more: the way to stream at depth without raising
@@ -550,10 +553,12 @@ struct busmaster_transferv {
  * @id: out: the request's id in this file, for CANCEL (never 0; ids are
  *	reused only after 2^32 requests)
  *
- * The request runs when the card has room: a card runs a bounded number
- * of requests at once (QUEUE's @card_running), taken from its files'
- * queues in turn, so a file with many requests queued does not hold up
- * one with a few; a file's own requests start in the order submitted, and
+ * SUBMIT queues the request only once this struct, with @id, has been
+ * written back: a SUBMIT that fails, EFAULT included, leaves nothing
+ * queued. The request runs when the card has room: a card runs a bounded
+ * number of requests at once (QUEUE's @card_running), at most half of
+ * them for one user, taken from its files' queues in turn, so a file with
+ * many requests queued does not hold up one with a few; a file's own requests start in the order submitted, and
  * more than one may run at once (use one card range per request in flight
  * if order on the card matters).
  *
@@ -623,8 +628,8 @@ enum {
  * @in_flight: out: requests submitted and not yet reaped, after this call
  *
  * Works after the card was removed (the completions say ENODEV).
- * Errors: EINVAL; EFAULT (@records not writable: no completion is lost,
- * they stay to be reaped); EPERM; with BUSMASTER_REAP_WAIT and nothing to
+ * Errors: EINVAL; EFAULT (@records, or this struct, not writable: no
+ * completion is lost, they stay to be reaped); EPERM; with BUSMASTER_REAP_WAIT and nothing to
  * return, ETIME when @timeout_ms passed and EINTR on a signal.
  */
 struct busmaster_reap {
@@ -652,7 +657,12 @@ struct busmaster_reap {
  * completes with ECANCELED once the card no longer touches its pages
  * (@bytes_done exact); CANCEL returns at once, its completion follows.
  * Errors: ENOENT (no request @id in flight in this file), EALREADY (it
- * completed: reap it), EPERM.
+ * completed -- reap it -- or is being cancelled), EPERM.
+ *
+ * For a caller without CAP_SYS_ADMIN, the card transfer on the card is
+ * given up to BUSMASTER_TIMEOUT_MIN_MS to finish before it is taken off
+ * (stopping its channel, which other users share): cancelling stops a
+ * channel no more often than a timeout can.
  */
 struct busmaster_cancel {
 	__u32 size;
