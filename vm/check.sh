@@ -65,7 +65,7 @@ check() {
 }
 
 need_pkgs gcc make libc6-dev perl python3 busybox-static cpio gzip qemu-system-x86 sparse \
-	liburing-dev
+	liburing-dev gcc-multilib libc6-dev-i386
 ksrc=$("$BM_TOP/vm/fetch-ksrc.sh") || die "cannot get the kernel's selftest framework"
 
 # The card's one header says what its datasheet says.
@@ -83,6 +83,16 @@ mkdir -p "$BM_BUILD/selftests"
 check "static/selftests build with -Wall -Wextra -Werror" \
 	make -s -C "$BM_TOP/selftests" KSFT_DIR="$ksrc/tools/testing/selftests" \
 	OUTPUT="$BM_BUILD/selftests"
+
+# The same ABI for 32-bit processes: bmctl and the selftests (but io_uring's,
+# which needs a 32-bit liburing) built with -m32, run in one lane below.
+build_32() {
+	mkdir -p "$BM_BUILD/selftests32" &&
+	make -s -C "$BM_TOP/selftests" KSFT_DIR="$ksrc/tools/testing/selftests" \
+		OUTPUT="$BM_BUILD/selftests32" CC="gcc -m32" BM_NO_URING=1 &&
+	make -s -C "$BM_TOP/userspace" O="$BM_BUILD/userspace32" STATIC=1 CC="gcc -m32"
+}
+check "static/selftests and bmctl build for 32-bit processes (-m32)" build_32
 
 host_check "static/checkpatch --strict kmod/ uapi/" "$BM_TOP/vm/lint.sh" checkpatch
 host_check "static/kernel-doc -Wall kmod/ uapi/" "$BM_TOP/vm/lint.sh" kernel-doc
@@ -220,6 +230,14 @@ for series in $KERNELS; do
 	for lane in $(lanes_for "$series"); do
 		boot_lane "$series" "$lane"
 	done
+	# 32-bit processes (IA32 emulation) on the three shapes of our card.
+	if [ "$series" = 6.12 ] && [ "$HOST_CHECKS" != 0 ] &&
+	   [[ " $(lanes_for "$series") " == *" card-mixed "* ]] &&
+	   ! grep -q '^FAIL static/selftests and bmctl build for 32-bit' "$results"; then
+		BM_SELFTESTS=$BM_BUILD/selftests32 BM_USERSPACE=$BM_BUILD/userspace32 \
+		BM_TESTS="busmaster_info_test busmaster_transfer_test busmaster_registered_test busmaster_handles_test busmaster_async_test" \
+			boot_lane "$series" card-mixed card-mixed-32bit
+	fi
 	# The module as a user installs it: built by Debian's dkms from the
 	# DKMS source tree, then loaded and asked its INFO in a guest.
 	if [ "$series" != debug ] && [ "$HOST_CHECKS" != 0 ]; then

@@ -63,12 +63,14 @@ case $aer in
 *.xz) xz -dc "$aer" >"$root/lib/aer_inject.ko" ;;
 ?*) cp "$aer" "$root/lib/aer_inject.ko" ;;
 esac
-cp "$BM_BUILD/userspace/bmctl/bmctl" "$root/bin/bmctl"
+# BM_USERSPACE, BM_SELFTESTS: other builds of bmctl and the selftests
+# (the 32-bit ones, say).
+cp "${BM_USERSPACE:-$BM_BUILD/userspace}/bmctl/bmctl" "$root/bin/bmctl"
 # The benchmark programs (make bench), where built.
 for b in "$BM_BUILD"/bench/*_bench; do
 	[ -x "$b" ] && cp "$b" "$root/bin/"
 done
-cp "$BM_BUILD/selftests"/busmaster_*_test "$root/selftests/"
+cp "${BM_SELFTESTS:-$BM_BUILD/selftests}"/busmaster_*_test "$root/selftests/"
 cat >"$root/etc/busmaster/lane.conf" <<EOF
 LANE_NAME='$lane'
 LANE_MODE='$mode'
