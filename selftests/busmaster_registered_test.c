@@ -141,8 +141,9 @@ TEST_F(card, vectored_pieces_to_one_card_range)
 		pos += iov[k].length;
 	}
 	/* And back, scattered the same way into another buffer. */
+	/* Not addr += dst - src: in a 32-bit process that wraps past 4 GiB. */
 	for (unsigned int k = 0; k < count; k++)
-		iov[k].addr += (uintptr_t)dst - (uintptr_t)src;
+		iov[k].addr = iov[k].addr - (uintptr_t)src + (uintptr_t)dst;
 	tv.flags = BUSMASTER_XFER_FROM_CARD;
 	ASSERT_EQ(0, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFERV, &tv))
 		TH_LOG("%s: back: %s", c->info.pci_slot, strerror(errno));
