@@ -69,6 +69,18 @@ static int die(const char *what, int err)
 	exit(1);
 }
 
+/* The next request of cell @c: @size bytes at @off, buffer and card alike. */
+static struct busmaster_submit cell_request(const struct cell *c, uint32_t handle,
+					    uint64_t off)
+{
+	return (struct busmaster_submit){
+		.flags = BUSMASTER_XFER_REGISTERED |
+			 (c->from ? BUSMASTER_XFER_FROM_CARD : 0),
+		.handle = handle, .addr = off, .length = c->size,
+		.card_offset = off,
+	};
+}
+
 /* One cell through SUBMIT and REAP; seconds. */
 static double run_ioctl(int fd, uint32_t handle, const struct cell *c, uint64_t total)
 {
@@ -79,12 +91,7 @@ static double run_ioctl(int fd, uint32_t handle, const struct cell *c, uint64_t 
 
 	while (done < total) {
 		while (in_flight < c->depth && submitted < total) {
-			struct busmaster_submit s = {
-				.flags = BUSMASTER_XFER_REGISTERED |
-					 (c->from ? BUSMASTER_XFER_FROM_CARD : 0),
-				.handle = handle, .addr = next, .length = c->size,
-				.card_offset = next,
-			};
+			struct busmaster_submit s = cell_request(c, handle, next);
 
 			if (bm_submit(fd, &s))
 				die("SUBMIT", errno);
@@ -115,15 +122,8 @@ static double run_uring(struct io_uring *ring, int fd, uint32_t handle,
 	double t0 = now();
 
 	while (done < total) {
-		unsigned int queued = 0;
-
 		while (in_flight < c->depth && submitted < total) {
-			struct busmaster_submit s = {
-				.flags = BUSMASTER_XFER_REGISTERED |
-					 (c->from ? BUSMASTER_XFER_FROM_CARD : 0),
-				.handle = handle, .addr = next, .length = c->size,
-				.card_offset = next,
-			};
+			struct busmaster_submit s = cell_request(c, handle, next);
 			struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
 			if (!sqe)
@@ -132,14 +132,12 @@ static double run_uring(struct io_uring *ring, int fd, uint32_t handle,
 			next = (next + c->size) % span;
 			submitted += c->size;
 			in_flight++;
-			queued++;
 		}
 		struct io_uring_cqe *cqe;
 		int ret = io_uring_submit_and_wait(ring, 1);
 
 		if (ret < 0)
 			die("io_uring_submit_and_wait", -ret);
-		(void)queued;
 		while (io_uring_peek_cqe(ring, &cqe) == 0) {
 			if (cqe->res)
 				die("a command", -cqe->res);

@@ -30,87 +30,29 @@
 /* Each card of the lane, as every test of this kind runs. */
 BM_CARD_FIXTURE(async);
 
-/* Bytes per request: 64 of them fit in card memory, aligned. */
-static uint64_t slot_size(const struct busmaster_info *info)
-{
-	uint64_t s = info->card_mem_size / (2 * REQS);
-
-	if (s > 16 * KiB)
-		s = 16 * KiB;
-	return bm_align_down(s, info->alignment ?: 1);
-}
-
-/* Where request @i's bytes are in a buffer of one kind (8 per kind). */
-#define KIND_SLOT(i)	(((i) / 4) % 8)
-
 /*
  * 64 requests in flight from one thread: 32 to the card and 32 from it,
  * interleaved, each kind of buffer (user memory, an iovec, a registered
- * buffer, a common buffer) in both directions; the 65th is refused with
- * EAGAIN; one REAP waits for all; every byte is checked.
+ * buffer, a common buffer) in both directions (struct bm_mix); the 65th
+ * is refused with EAGAIN; one REAP waits for all; every byte is checked.
  */
 TEST_F(async, depth_64_of_mixed_kinds_both_ways_every_byte_checked)
 {
-	const struct busmaster_info *info = &self->c.info;
-	uint64_t s = slot_size(info), half = bm_align_down(s / 2, info->alignment ?: 1);
 	struct busmaster_completion rec[REQS + 1];
-	struct busmaster_common_alloc ca[2];
-	struct busmaster_transfer t;
-	uint8_t *src[4], *dst[4], *fill, *back, *cmap[2];
-	uint32_t reg_src, reg_dst;
+	struct busmaster_submit sb;
 	uint64_t ids[REQS], id;
 	int fd = self->c.fd, n;
+	struct bm_mix m;
 
-	ASSERT_LT(0, s) TH_LOG("card memory of %llu bytes", (unsigned long long)info->card_mem_size);
-	for (int k = 0; k < 4; k++) {
-		src[k] = bm_pattern(8 * s, 100 + k);
-		dst[k] = bm_pattern(8 * s, 200 + k);
-		ASSERT_NE(NULL, src[k]);
-		ASSERT_NE(NULL, dst[k]);
-	}
-	/* Kind 2: registered buffers; kind 3: common buffers, mapped. */
-	ASSERT_EQ(0, bm_register(fd, src[2], 8 * s, 0, &reg_src)) TH_LOG("%s", strerror(errno));
-	ASSERT_EQ(0, bm_register(fd, dst[2], 8 * s, BUSMASTER_REG_CARD_WRITES, &reg_dst));
-	for (int j = 0; j < 2; j++) {
-		ASSERT_EQ(0, bm_common_alloc(fd, 8 * s, &ca[j])) TH_LOG("%s", strerror(errno));
-		cmap[j] = mmap(NULL, ca[j].length, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       fd, ca[j].mmap_offset);
-		ASSERT_NE(MAP_FAILED, cmap[j]);
-	}
-	memcpy(cmap[0], src[3], 8 * s);
-	memset(cmap[1], 0, 8 * s);
-	/* What the 32 requests from the card will read: the card's upper half. */
-	fill = bm_pattern(REQS / 2 * s, 300);
-	back = bm_pattern(REQS / 2 * s, 301);
-	ASSERT_EQ(0, bm_xfer(fd, fill, REQS / 2 * s, REQS / 2 * s, 0, 0, &t))
-		TH_LOG("%s", strerror(errno));
-
+	ASSERT_EQ(0, bm_mix_setup(&m, fd, &self->c.info)) TH_LOG("%s", strerror(errno));
 	for (int i = 0; i < REQS; i++) {
-		int k = i % 4, from = i % 8 >= 4, slot = KIND_SLOT(i);
-		/* Requests to the card fill slots 0..31; those from it read 32..63. */
-		uint64_t card = (from ? REQS / 2 : 0) * s + (k * 8 + slot) * s;
-		uint8_t *buf = (from ? dst : src)[k] + slot * s;
-		uint32_t flags = from ? BUSMASTER_XFER_FROM_CARD : 0;
-		struct busmaster_iovec iov[2] = {
-			{ (uintptr_t)buf, half }, { (uintptr_t)buf + half, s - half } };
-		int ret;
-
-		if (k == 0)
-			ret = bm_submit(fd, flags, 0, (uintptr_t)buf, s, card, i, &ids[i]);
-		else if (k == 1)
-			ret = bm_submit(fd, flags | BUSMASTER_XFER_IOVEC, 0, (uintptr_t)iov,
-					half ? 2 : 1, card, i, &ids[i]);
-		else if (k == 2)
-			ret = bm_submit(fd, flags | BUSMASTER_XFER_REGISTERED,
-					from ? reg_dst : reg_src, slot * s, s, card, i, &ids[i]);
-		else
-			ret = bm_submit(fd, flags | BUSMASTER_XFER_COMMON,
-					from ? ca[1].handle : ca[0].handle, slot * s, s,
-					card, i, &ids[i]);
-		ASSERT_EQ(0, ret) TH_LOG("request %d: %s", i, strerror(errno));
+		bm_mix_request(&m, i, &sb);
+		ASSERT_EQ(0, ioctl(fd, BUSMASTER_IOCTL_SUBMIT, &sb))
+			TH_LOG("request %d: %s", i, strerror(errno));
+		ids[i] = sb.id;
 		ASSERT_NE(0, ids[i]);
 	}
-	EXPECT_EQ(-1, bm_submit(fd, 0, 0, (uintptr_t)src[0], s, 0, 99, &id));
+	EXPECT_EQ(-1, bm_submit(fd, 0, 0, (uintptr_t)m.src[0], m.s, 0, 99, &id));
 	EXPECT_EQ(EAGAIN, errno);
 
 	n = bm_reap(fd, rec, REQS + 1, REQS, 60000);
@@ -122,45 +64,19 @@ TEST_F(async, depth_64_of_mixed_kinds_both_ways_every_byte_checked)
 		EXPECT_EQ(ids[i], rec[j].id);
 		EXPECT_EQ(0, rec[j].error) TH_LOG("request %llu: %s", (unsigned long long)i,
 						  strerror(-rec[j].error));
-		EXPECT_EQ(s, rec[j].bytes_done);
+		EXPECT_EQ(m.s, rec[j].bytes_done);
 		EXPECT_LE(1, rec[j].transfers);
 	}
 	EXPECT_EQ(0, bm_reap(fd, rec, 1, 0, 0));
-
-	/* Every byte: the card's lower half, and each buffer read from it. */
-	ASSERT_EQ(0, bm_xfer(fd, back, REQS / 2 * s, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
-	memcpy(dst[3], cmap[1], 8 * s);
-	for (int i = 0; i < REQS; i++) {
-		int k = i % 4, from = i % 8 >= 4, slot = KIND_SLOT(i);
-		uint64_t at = (k * 8 + slot) * s;
-
-		if (from) {
-			EXPECT_EQ(-1, bm_first_diff(dst[k] + slot * s, fill + at, s))
-				TH_LOG("request %d (kind %d) from the card", i, k);
-		} else {
-			EXPECT_EQ(-1, bm_first_diff(back + at, src[k] + slot * s, s))
-				TH_LOG("request %d (kind %d) to the card", i, k);
-		}
-	}
-	bm_unregister(fd, reg_src);
-	bm_unregister(fd, reg_dst);
-	for (int j = 0; j < 2; j++) {
-		munmap(cmap[j], ca[j].length);
-		bm_common_free(fd, ca[j].handle);
-	}
-	for (int k = 0; k < 4; k++) {
-		free(src[k]);
-		free(dst[k]);
-	}
-	free(fill);
-	free(back);
+	EXPECT_EQ(-1, bm_mix_check(&m)) TH_LOG("the bytes of this request are wrong");
+	bm_mix_free(&m);
 }
 
 /* Every malformed SUBMIT, REAP, CANCEL and QUEUE: its errno, nothing queued. */
 TEST_F(async, malformed_calls_are_refused_and_change_nothing)
 {
 	const struct busmaster_info *info = &self->c.info;
-	uint64_t s = slot_size(info), id = 0;
+	uint64_t s = bm_mix_slot(info), id = 0;
 	uint8_t *buf = bm_pattern(s, 5);
 	struct busmaster_completion rec[2];
 	struct busmaster_queue q;
@@ -358,50 +274,7 @@ TEST_F_TIMEOUT(async, a_storm_of_small_requests_loses_no_wakeup, 240)
 }
 
 /* One of our cards with fault injection: transfers made slow or stuck. */
-FIXTURE(slow) {
-	int id, fd;
-	struct busmaster_info info;
-	long pins;
-};
-
-FIXTURE_SETUP(slow)
-{
-	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
-	char path[128];
-
-	self->fd = -1;
-	for (int i = 0; i < n && self->fd < 0; i++) {
-		int fd = bm_open_id(ids[i], O_RDWR);
-
-		bm_fi_path(path, sizeof(path), ids[i], "latency_ns");
-		if (fd < 0)
-			continue;
-		if (bm_info(fd, &self->info) || access(path, W_OK) ||
-		    self->info.card_mem_size < 4 * 1024 * 1024 ||
-		    getenv("BUSMASTER_UNSTOPPABLE_SLOT")) {
-			close(fd);
-			continue;
-		}
-		self->fd = fd;
-		self->id = ids[i];
-	}
-	if (self->fd < 0)
-		SKIP(return, "no card of ours with fault injection and 4 MiB (needs root)");
-	self->pins = bm_pins_held();
-}
-
-FIXTURE_TEARDOWN(slow)
-{
-	if (self->fd < 0)
-		return;
-	bm_fi_write(self->id, "stall", 0);
-	bm_fi_write(self->id, "latency_ns", 0);
-	close(self->fd);
-	/* Whatever a test left, nothing stays pinned or in flight. */
-	EXPECT_EQ(self->pins, bm_pins_held());
-	EXPECT_EQ(0, bm_debugfs_read(self->id, "pinned_pages"));
-	EXPECT_EQ(0, bm_sysfs_num(self->id, "statistics/requests_in_flight"));
-}
+BM_FI_FIXTURE(slow);
 
 /* poll() says readable exactly while a completion waits. */
 TEST_F(slow, poll_is_ready_exactly_when_a_completion_waits)

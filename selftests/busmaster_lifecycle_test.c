@@ -322,7 +322,6 @@ TEST(removal_under_traffic)
 TEST(removal_completes_a_full_queue_with_enodev)
 {
 	const uint64_t len = 64 * 1024;
-	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS), id = -1, fd = -1;
 	struct busmaster_completion rec[BUSMASTER_DEPTH_DEFAULT];
 	struct busmaster_info info;
 	struct busmaster_queue q;
@@ -330,19 +329,9 @@ TEST(removal_completes_a_full_queue_with_enodev)
 	uint64_t start, took;
 	char path[320];
 	uint8_t *buf;
-	int got = 0;
+	int got = 0, id;
+	int fd = bm_open_fi_card(BUSMASTER_DEPTH_DEFAULT * len, &id, &info);
 
-	for (int i = 0; i < n && fd < 0; i++) {
-		fd = bm_open_id(ids[i], O_RDWR);
-		bm_fi_path(path, sizeof(path), ids[i], "latency_ns");
-		if (fd >= 0 && (bm_info(fd, &info) || access(path, W_OK) ||
-				info.card_mem_size < BUSMASTER_DEPTH_DEFAULT * len ||
-				getenv("BUSMASTER_UNSTOPPABLE_SLOT"))) {
-			close(fd);
-			fd = -1;
-		}
-		id = ids[i];
-	}
 	if (fd < 0)
 		SKIP(return, "no card of ours with fault injection and 4 MiB (needs root)");
 	buf = bm_pattern(BUSMASTER_DEPTH_DEFAULT * len, 5);

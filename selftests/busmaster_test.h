@@ -549,6 +549,66 @@ static inline int bm_fi_write(int id, const char *name, unsigned long long val)
 	return bm_write_file(path, buf);
 }
 
+/*
+ * The first card of ours with fault injection (debugfs latency_ns and
+ * stall: root) and at least @min_mem bytes of memory, other than a card a
+ * lane made unable to stop: its fd, with *@id and *@info; -1 if none.
+ */
+static inline int bm_open_fi_card(uint64_t min_mem, int *id,
+				  struct busmaster_info *info)
+{
+	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
+	const char *stuck = getenv("BUSMASTER_UNSTOPPABLE_SLOT");
+	char path[128];
+
+	for (int i = 0; i < n; i++) {
+		int fd = bm_open_id(ids[i], O_RDWR);
+
+		if (fd < 0)
+			continue;
+		bm_fi_path(path, sizeof(path), ids[i], "stall");
+		if (bm_info(fd, info) || access(path, W_OK) ||
+		    info->card_mem_size < min_mem ||
+		    (stuck && !strcmp(stuck, info->pci_slot))) {
+			close(fd);
+			continue;
+		}
+		*id = ids[i];
+		return fd;
+	}
+	return -1;
+}
+
+/*
+ * BM_FI_FIXTURE(F): fixture F with such a card of 4 MiB or more in
+ * self->fd, self->id and self->info; its teardown clears the faults and
+ * checks that whatever a test did, nothing stays pinned or in flight.
+ */
+#define BM_FI_FIXTURE(F)						\
+	FIXTURE(F) {							\
+		int id, fd;						\
+		struct busmaster_info info;				\
+		long pins;						\
+	};								\
+	FIXTURE_SETUP(F)						\
+	{								\
+		self->fd = bm_open_fi_card(4 << 20, &self->id, &self->info); \
+		if (self->fd < 0)					\
+			SKIP(return, "no card of ours with fault injection and 4 MiB (needs root)"); \
+		self->pins = bm_pins_held();				\
+	}								\
+	FIXTURE_TEARDOWN(F)						\
+	{								\
+		if (self->fd < 0)					\
+			return;						\
+		bm_fi_write(self->id, "stall", 0);			\
+		bm_fi_write(self->id, "latency_ns", 0);			\
+		close(self->fd);					\
+		EXPECT_EQ(self->pins, bm_pins_held());			\
+		EXPECT_EQ(0, bm_debugfs_read(self->id, "pinned_pages"));	\
+		EXPECT_EQ(0, bm_sysfs_num(self->id, "statistics/requests_in_flight")); \
+	}
+
 /* @len bytes of a pseudo-random pattern in page-aligned memory, or NULL. */
 static inline uint8_t *bm_pattern(size_t len, unsigned int seed)
 {
@@ -557,6 +617,148 @@ static inline uint8_t *bm_pattern(size_t len, unsigned int seed)
 	for (size_t i = 0; p && i < len; i++)
 		p[i] = (uint8_t)rand_r(&seed);
 	return p;
+}
+
+/*
+ * A mix of BM_MIX_REQS requests of the four buffer kinds SUBMIT takes
+ * (user memory, an iovec, a registered buffer, a common buffer), in both
+ * directions, interleaved: request i is of kind i % 4, from the card when
+ * i % 8 >= 4. Those to the card fill the card's lower half, those from it
+ * read its upper half, which bm_mix_setup() filled first; bm_mix_check()
+ * then compares every byte. Used by the ioctl and the io_uring tests.
+ */
+#define BM_MIX_REQS	64
+
+struct bm_mix {
+	int fd;
+	uint64_t s;			/* bytes per request */
+	uint64_t half;			/* the iovec's first piece */
+	uint8_t *src[4], *dst[4];	/* per kind: 8 requests' bytes each */
+	uint8_t *fill, *back;		/* the card's upper half; its lower, read back */
+	uint8_t *cmap[2];		/* the common buffers, mapped */
+	struct busmaster_common_alloc ca[2];
+	uint32_t reg_src, reg_dst;
+	struct busmaster_iovec iov[BM_MIX_REQS][2];
+};
+
+/* Bytes per request: twice BM_MIX_REQS of them fit the card, aligned. */
+static inline uint64_t bm_mix_slot(const struct busmaster_info *info)
+{
+	uint64_t s = info->card_mem_size / (2 * BM_MIX_REQS);
+
+	return bm_align_down(s > 16 * 1024 ? 16 * 1024 : s, info->alignment ?: 1);
+}
+
+/* The buffers and the card's upper half: 0, or -1 with errno. */
+static inline int bm_mix_setup(struct bm_mix *m, int fd,
+			       const struct busmaster_info *info)
+{
+	struct busmaster_transfer t;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = fd;
+	m->s = bm_mix_slot(info);
+	m->half = bm_align_down(m->s / 2, info->alignment ?: 1);
+	if (!m->s)
+		return errno = ERANGE, -1;
+	for (int k = 0; k < 4; k++) {
+		m->src[k] = bm_pattern(8 * m->s, 100 + k);
+		m->dst[k] = bm_pattern(8 * m->s, 200 + k);
+		if (!m->src[k] || !m->dst[k])
+			return errno = ENOMEM, -1;
+	}
+	if (bm_register(fd, m->src[2], 8 * m->s, 0, &m->reg_src) ||
+	    bm_register(fd, m->dst[2], 8 * m->s, BUSMASTER_REG_CARD_WRITES, &m->reg_dst))
+		return -1;
+	for (int j = 0; j < 2; j++) {
+		if (bm_common_alloc(fd, 8 * m->s, &m->ca[j]))
+			return -1;
+		m->cmap[j] = mmap(NULL, m->ca[j].length, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, fd, m->ca[j].mmap_offset);
+		if (m->cmap[j] == MAP_FAILED)
+			return m->cmap[j] = NULL, -1;
+	}
+	memcpy(m->cmap[0], m->src[3], 8 * m->s);
+	memset(m->cmap[1], 0, 8 * m->s);
+	m->fill = bm_pattern(BM_MIX_REQS / 2 * m->s, 300);
+	m->back = bm_pattern(BM_MIX_REQS / 2 * m->s, 301);
+	if (!m->fill || !m->back)
+		return errno = ENOMEM, -1;
+	return bm_xfer(fd, m->fill, BM_MIX_REQS / 2 * m->s, BM_MIX_REQS / 2 * m->s,
+		       0, 0, &t);
+}
+
+/* Request @i of the mix, as SUBMIT takes it (@tag: @i). */
+static inline void bm_mix_request(struct bm_mix *m, int i, struct busmaster_submit *sb)
+{
+	int k = i % 4, from = i % 8 >= 4, slot = (i / 4) % 8;
+	uint8_t *buf = (from ? m->dst : m->src)[k] + slot * m->s;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->size = sizeof(*sb);
+	sb->flags = from ? BUSMASTER_XFER_FROM_CARD : 0;
+	sb->length = m->s;
+	sb->card_offset = (from ? BM_MIX_REQS / 2 : 0) * m->s + (k * 8 + slot) * m->s;
+	sb->tag = i;
+	if (k == 0) {
+		sb->addr = (uintptr_t)buf;
+	} else if (k == 1) {
+		m->iov[i][0] = (struct busmaster_iovec){ (uintptr_t)buf, m->half };
+		m->iov[i][1] = (struct busmaster_iovec){ (uintptr_t)buf + m->half,
+							 m->s - m->half };
+		sb->flags |= BUSMASTER_XFER_IOVEC;
+		sb->addr = (uintptr_t)(m->half ? m->iov[i] : m->iov[i] + 1);
+		sb->count = m->half ? 2 : 1;
+		sb->length = 0;
+	} else {
+		sb->flags |= k == 2 ? BUSMASTER_XFER_REGISTERED : BUSMASTER_XFER_COMMON;
+		sb->handle = k == 2 ? (from ? m->reg_dst : m->reg_src) :
+				      (from ? m->ca[1].handle : m->ca[0].handle);
+		sb->addr = slot * m->s;
+	}
+}
+
+/*
+ * Once every request completed: the first request whose bytes are not
+ * where they belong, -1 when all are, -2 when the card cannot be read.
+ */
+static inline int bm_mix_check(struct bm_mix *m)
+{
+	struct busmaster_transfer t;
+
+	if (bm_xfer(m->fd, m->back, BM_MIX_REQS / 2 * m->s, 0,
+		    BUSMASTER_XFER_FROM_CARD, 0, &t))
+		return -2;
+	memcpy(m->dst[3], m->cmap[1], 8 * m->s);
+	for (int i = 0; i < BM_MIX_REQS; i++) {
+		int k = i % 4, from = i % 8 >= 4, slot = (i / 4) % 8;
+		uint64_t at = (k * 8 + slot) * m->s;
+
+		if (from ? bm_first_diff(m->dst[k] + slot * m->s, m->fill + at, m->s) >= 0 :
+			   bm_first_diff(m->back + at, m->src[k] + slot * m->s, m->s) >= 0)
+			return i;
+	}
+	return -1;
+}
+
+static inline void bm_mix_free(struct bm_mix *m)
+{
+	if (m->reg_src)
+		bm_unregister(m->fd, m->reg_src);
+	if (m->reg_dst)
+		bm_unregister(m->fd, m->reg_dst);
+	for (int j = 0; j < 2; j++) {
+		if (m->cmap[j])
+			munmap(m->cmap[j], m->ca[j].length);
+		if (m->ca[j].handle)
+			bm_common_free(m->fd, m->ca[j].handle);
+	}
+	for (int k = 0; k < 4; k++) {
+		free(m->src[k]);
+		free(m->dst[k]);
+	}
+	free(m->fill);
+	free(m->back);
 }
 
 /* The process's VmPin (pages pinned and memory locked for DMA), in kB. */

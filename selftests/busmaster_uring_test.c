@@ -58,81 +58,25 @@ static int ureap(struct io_uring *ring, struct busmaster_completion *c, int ms)
 	return 0;
 }
 
-static uint64_t slot_size(const struct busmaster_info *info)
-{
-	uint64_t s = info->card_mem_size / (2 * REQS);
-
-	if (s > 16 * KiB)
-		s = 16 * KiB;
-	return bm_align_down(s, info->alignment ?: 1);
-}
-
 /*
- * As busmaster_async_test's depth-64 test, through io_uring: user memory
- * (pinned by io_uring's worker), an iovec, a registered and a common
- * buffer, both ways, 64 in flight; every CQE and every byte checked.
+ * As busmaster_async_test's depth-64 test (struct bm_mix), through
+ * io_uring: user memory (pinned by io_uring's worker), an iovec, a
+ * registered and a common buffer, both ways, 64 in flight; every CQE and
+ * every byte checked.
  */
 TEST_F(uring, depth_64_of_mixed_kinds_both_ways_through_io_uring)
 {
-	const struct busmaster_info *info = &self->c.info;
-	uint64_t s = slot_size(info), half = bm_align_down(s / 2, info->alignment ?: 1);
-	struct busmaster_iovec iov[REQS][2];
-	struct busmaster_common_alloc ca[2];
 	struct busmaster_completion c;
-	struct busmaster_transfer t;
-	uint8_t *src[4], *dst[4], *fill, *back, *cmap[2], seen[REQS] = { 0 };
-	uint32_t reg_src, reg_dst;
+	struct busmaster_submit sb;
+	uint8_t seen[REQS] = { 0 };
 	struct io_uring ring;
-	int fd = self->c.fd;
+	struct bm_mix m;
 
 	RING_INIT(&ring);
-	ASSERT_LT(0, s);
-	for (int k = 0; k < 4; k++) {
-		src[k] = bm_pattern(8 * s, 110 + k);
-		dst[k] = bm_pattern(8 * s, 210 + k);
-		ASSERT_NE(NULL, src[k]);
-		ASSERT_NE(NULL, dst[k]);
-	}
-	ASSERT_EQ(0, bm_register(fd, src[2], 8 * s, 0, &reg_src));
-	ASSERT_EQ(0, bm_register(fd, dst[2], 8 * s, BUSMASTER_REG_CARD_WRITES, &reg_dst));
-	for (int j = 0; j < 2; j++) {
-		ASSERT_EQ(0, bm_common_alloc(fd, 8 * s, &ca[j])) TH_LOG("%s", strerror(errno));
-		cmap[j] = mmap(NULL, ca[j].length, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       fd, ca[j].mmap_offset);
-		ASSERT_NE(MAP_FAILED, cmap[j]);
-	}
-	memcpy(cmap[0], src[3], 8 * s);
-	memset(cmap[1], 0, 8 * s);
-	fill = bm_pattern(REQS / 2 * s, 310);
-	back = bm_pattern(REQS / 2 * s, 311);
-	ASSERT_EQ(0, bm_xfer(fd, fill, REQS / 2 * s, REQS / 2 * s, 0, 0, &t));
-
+	ASSERT_EQ(0, bm_mix_setup(&m, self->c.fd, &self->c.info)) TH_LOG("%s", strerror(errno));
 	for (int i = 0; i < REQS; i++) {
-		int k = i % 4, from = i % 8 >= 4, slot = (i / 4) % 8;
-		uint64_t card = (from ? REQS / 2 : 0) * s + (k * 8 + slot) * s;
-		uint8_t *buf = (from ? dst : src)[k] + slot * s;
-		struct busmaster_submit sb = { .card_offset = card, .length = s,
-					       .flags = from ? BUSMASTER_XFER_FROM_CARD : 0 };
-
-		if (k == 0) {
-			sb.addr = (uintptr_t)buf;
-		} else if (k == 1) {
-			iov[i][0] = (struct busmaster_iovec){ (uintptr_t)buf, half };
-			iov[i][1] = (struct busmaster_iovec){ (uintptr_t)buf + half, s - half };
-			sb.flags |= BUSMASTER_XFER_IOVEC;
-			sb.addr = (uintptr_t)(half ? iov[i] : iov[i] + 1);
-			sb.count = half ? 2 : 1;
-			sb.length = 0;
-		} else if (k == 2) {
-			sb.flags |= BUSMASTER_XFER_REGISTERED;
-			sb.handle = from ? reg_dst : reg_src;
-			sb.addr = slot * s;
-		} else {
-			sb.flags |= BUSMASTER_XFER_COMMON;
-			sb.handle = from ? ca[1].handle : ca[0].handle;
-			sb.addr = slot * s;
-		}
-		ASSERT_EQ(0, usubmit(&ring, fd, &sb, i)) TH_LOG("request %d", i);
+		bm_mix_request(&m, i, &sb);
+		ASSERT_EQ(0, usubmit(&ring, self->c.fd, &sb, i)) TH_LOG("request %d", i);
 	}
 	for (int n = 0; n < REQS; n++) {
 		ASSERT_EQ(0, ureap(&ring, &c, 60000)) TH_LOG("%d of %d completed", n, REQS);
@@ -140,42 +84,18 @@ TEST_F(uring, depth_64_of_mixed_kinds_both_ways_through_io_uring)
 		EXPECT_EQ(0, seen[c.tag]++);
 		EXPECT_EQ(0, c.error) TH_LOG("request %llu: %s", (unsigned long long)c.tag,
 					     strerror(-c.error));
-		EXPECT_EQ(s, c.bytes_done);
+		EXPECT_EQ(m.s, c.bytes_done);
 	}
-	ASSERT_EQ(0, bm_xfer(fd, back, REQS / 2 * s, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
-	memcpy(dst[3], cmap[1], 8 * s);
-	for (int i = 0; i < REQS; i++) {
-		int k = i % 4, from = i % 8 >= 4, slot = (i / 4) % 8;
-		uint64_t at = (k * 8 + slot) * s;
-
-		if (from) {
-			EXPECT_EQ(-1, bm_first_diff(dst[k] + slot * s, fill + at, s))
-				TH_LOG("request %d (kind %d) from the card", i, k);
-		} else {
-			EXPECT_EQ(-1, bm_first_diff(back + at, src[k] + slot * s, s))
-				TH_LOG("request %d (kind %d) to the card", i, k);
-		}
-	}
+	EXPECT_EQ(-1, bm_mix_check(&m)) TH_LOG("the bytes of this request are wrong");
 	io_uring_queue_exit(&ring);
-	bm_unregister(fd, reg_src);
-	bm_unregister(fd, reg_dst);
-	for (int j = 0; j < 2; j++) {
-		munmap(cmap[j], ca[j].length);
-		bm_common_free(fd, ca[j].handle);
-	}
-	for (int k = 0; k < 4; k++) {
-		free(src[k]);
-		free(dst[k]);
-	}
-	free(fill);
-	free(back);
+	bm_mix_free(&m);
 }
 
 /* Malformed commands: the errno in the CQE, nothing queued. */
 TEST_F(uring, malformed_commands_fail_in_their_cqe)
 {
 	const struct busmaster_info *info = &self->c.info;
-	uint64_t s = slot_size(info);
+	uint64_t s = bm_mix_slot(info);
 	uint8_t *buf = bm_pattern(s, 3);
 	struct busmaster_completion c;
 	struct busmaster_queue q;
@@ -240,49 +160,8 @@ TEST_F(uring, malformed_commands_fail_in_their_cqe)
 	free(buf);
 }
 
-/* One of our cards with fault injection (stall), its first 4 MiB. */
-FIXTURE(stalled) {
-	int id, fd;
-	long pins;
-};
-
-FIXTURE_SETUP(stalled)
-{
-	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS);
-	char path[128];
-
-	self->fd = -1;
-	for (int i = 0; i < n && self->fd < 0; i++) {
-		struct busmaster_info info;
-		int fd = bm_open_id(ids[i], O_RDWR);
-
-		bm_fi_path(path, sizeof(path), ids[i], "stall");
-		if (fd < 0)
-			continue;
-		if (bm_info(fd, &info) || access(path, W_OK) ||
-		    info.card_mem_size < 4 * 1024 * 1024 ||
-		    getenv("BUSMASTER_UNSTOPPABLE_SLOT")) {
-			close(fd);
-			continue;
-		}
-		self->fd = fd;
-		self->id = ids[i];
-	}
-	if (self->fd < 0)
-		SKIP(return, "no card of ours with fault injection and 4 MiB (needs root)");
-	self->pins = bm_pins_held();
-}
-
-FIXTURE_TEARDOWN(stalled)
-{
-	if (self->fd < 0)
-		return;
-	bm_fi_write(self->id, "stall", 0);
-	close(self->fd);
-	EXPECT_EQ(self->pins, bm_pins_held());
-	EXPECT_EQ(0, bm_debugfs_read(self->id, "pinned_pages"));
-	EXPECT_EQ(0, bm_sysfs_num(self->id, "statistics/requests_in_flight"));
-}
+/* One of our cards with fault injection: transfers made slow or stuck. */
+BM_FI_FIXTURE(stalled);
 
 /*
  * SIGKILL of a process with io_uring commands on a stalled card: it goes

@@ -368,6 +368,9 @@ const char *bmctl_errno_hint(int errnum);
 /* The command word of @op: "write" */
 const char *bmctl_op_name(enum bmctl_xfer_op op);
 
+/* Seconds on CLOCK_MONOTONIC, for durations */
+double bmctl_now(void);
+
 /* MB/s (10^6 bytes per second) of @bytes in @seconds; 0 for no time */
 double bmctl_mb_per_s(uint64_t bytes, double seconds);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "bmctl.h"
 
@@ -144,6 +145,14 @@ const char *bmctl_op_name(enum bmctl_xfer_op op)
 
 	return (unsigned int)op < sizeof(names) / sizeof(names[0]) ?
 	       names[op] : "?";
+}
+
+double bmctl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 double bmctl_mb_per_s(uint64_t bytes, double seconds)

@@ -46,13 +46,6 @@ struct stream_dir {
 	uint64_t submitted;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int parse_args(struct bmctl_ctx *ctx, const struct bmctl_args *args,
 		      struct bmctl_stream_report *r)
@@ -194,7 +187,7 @@ static void progress(struct bmctl_ctx *ctx, const struct bmctl_stream_report *r,
 		     double start, bool final)
 {
 	char done[BM_SIZE_STR_LEN];
-	double t = now() - start;
+	double t = bmctl_now() - start;
 
 	bmctl_human_size(r->bytes_to_card + r->bytes_from_card, done, sizeof(done));
 	fprintf(ctx->err, "\r\033[K%s in %.1f s, %.0f MB/s", done, t,
@@ -210,7 +203,7 @@ static int run(struct bmctl_ctx *ctx, int fd, struct bmctl_stream_report *r,
 {
 	struct busmaster_completion recs[REAP_MAX];
 	bool show = ctx->ops == &bmctl_text_ops && isatty(fileno(ctx->err));
-	double start = now(), shown = start;
+	double start = bmctl_now(), shown = start;
 	uint32_t in_flight = 0;
 	char why[BM_ERR_STR_LEN + 64];
 
@@ -255,12 +248,12 @@ static int run(struct bmctl_ctx *ctx, int fd, struct bmctl_stream_report *r,
 				dirs[0].submitted = dirs[1].submitted = r->total;
 			}
 		}
-		if (show && now() - shown >= PROGRESS_PERIOD) {
-			shown = now();
+		if (show && bmctl_now() - shown >= PROGRESS_PERIOD) {
+			shown = bmctl_now();
 			progress(ctx, r, start, false);
 		}
 	}
-	r->seconds = now() - start;
+	r->seconds = bmctl_now() - start;
 	if (show)
 		progress(ctx, r, start, true);
 	return r->error ? -1 : 0;

@@ -103,13 +103,6 @@ struct xfer_run {
 	bool progress;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 #define usage_error bmctl_usage_error
 
@@ -504,7 +497,7 @@ static int open_output(struct xfer_run *x)
 static void progress(struct xfer_run *x, bool final)
 {
 	char done[BM_SIZE_STR_LEN], total[BM_SIZE_STR_LEN];
-	double t = now();
+	double t = bmctl_now();
 	FILE *f = x->ctx->err;
 
 	if (!x->progress)
@@ -543,14 +536,14 @@ static int dma(struct xfer_run *x, size_t n, uint64_t off)
 {
 	bool from = x->a->op == BMCTL_OP_READ || x->a->op == BMCTL_OP_VERIFY;
 	struct bm_result res = BM_RESULT_INIT;
-	double t0 = now();
+	double t0 = bmctl_now();
 	int ret, err;
 
 	x->rep.requests++;
 	ret = from ? bm_stage_read(x->stage, n, off, &res) :
 		     bm_stage_write(x->stage, n, off, &res);
 	err = errno;
-	x->rep.seconds += now() - t0;
+	x->rep.seconds += bmctl_now() - t0;
 	x->rep.transfers += res.transfers;
 	if (ret)
 		x->rep.card_status = res.card_status;
@@ -750,7 +743,7 @@ static int run(struct xfer_run *x)
 		x->io_fd = -1;
 		ret = xfer_fail(x, errno, strerror(errno), 0, a->offset);
 	}
-	x->rep.elapsed = now() - x->start;
+	x->rep.elapsed = bmctl_now() - x->start;
 	x->ctx->ops->transfer(x->ctx, &x->rep);
 	if (ret || x->rep.mismatches)
 		return -1;
@@ -766,7 +759,7 @@ int bmctl_xfer_cmd(struct bmctl_ctx *ctx, enum bmctl_xfer_op op,
 		.a = &a,
 		.fd = -1,
 		.io_fd = -1,
-		.start = now(),
+		.start = bmctl_now(),
 	};
 	int ret;
 
