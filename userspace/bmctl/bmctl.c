@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bmctl.h"
@@ -142,6 +143,11 @@
 	"  bmctl stream --depth 64 --size 64k -l 256M\n"			\
 	"  bmctl stream --direction both --registered --json\n"
 
+#define HELP_DETAILS							\
+	"Without COMMAND, the commands and global options. With COMMAND,\n" \
+	"its usage, options and examples; on a terminal, its entry in the\n" \
+	"manual, bmctl(1), when man(1) has it (the text here otherwise).\n"
+
 /* The options a command takes besides the global ones */
 #define OPTS(...) ((const int[]){ __VA_ARGS__, 0 })
 #define XFER_OPTS BMCTL_OPT_DEVICE, BMCTL_OPT_OFFSET, BMCTL_OPT_LENGTH, \
@@ -180,8 +186,9 @@
 				   BMCTL_OPT_LENGTH, BMCTL_OPT_REGISTERED, \
 				   BMCTL_OPT_DEPTH, BMCTL_OPT_SIZE,	\
 				   BMCTL_OPT_DIRECTION), cmd_stream)	\
-	ENTRY("help", "[COMMAND]", "show help for bmctl or a command",	\
-	      NULL, OPTS(0), cmd_help)
+	ENTRY("help", "[COMMAND]",					\
+	      "show help for bmctl, or a command's entry in bmctl(1)",	\
+	      HELP_DETAILS, OPTS(0), cmd_help)
 
 #define CMD_DECLARE(name, args, help, details, opts, fn)		\
 	static int fn(struct bmctl_ctx *ctx, const struct bmctl_args *a);
@@ -520,6 +527,39 @@ static int cmd_stream(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 	return bmctl_stream_cmd(ctx, a);
 }
 
+/*
+ * The manual, as 'git help CMD' opens it: man 1 bmctl, its pager (less,
+ * through $LESS) placed at the command's entry. 0 when man showed it; -1
+ * when it could not (no man, no page installed): the built-in help then.
+ */
+static int open_manual(const char *name)
+{
+	char less[256];
+	int status;
+	pid_t pid;
+
+	/* "  *": one space or more in basic and extended regular expressions. */
+	snprintf(less, sizeof(less), "%s%s+/^  *%s",
+		 getenv("LESS") ?: "", getenv("LESS") ? " " : "", name);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		/* Its "No manual entry": the built-in help says it instead. */
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
+		setenv("LESS", less, 1);
+		execlp("man", "man", "1", "bmctl", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
 static int cmd_help(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 {
 	const struct bmctl_cmd *cmd = NULL;
@@ -531,6 +571,10 @@ static int cmd_help(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 		if (!cmd)
 			return unknown(ctx, a->name, "command", a->pos[0]);
 	}
+	/* A person at a terminal asking about one command: the manual. */
+	if (cmd && ctx->ops == &bmctl_text_ops && isatty(STDOUT_FILENO) &&
+	    !open_manual(cmd->name))
+		return 0;
 	ctx->ops->help(ctx, cmd);
 	return 0;
 }

@@ -97,6 +97,24 @@ grep -q '^  info' "$tmp/out"; point $? "help lists info"
 expect 0 "" help info
 grep -q '^usage: bmctl \[--json\] info \[DEVICE\]' "$tmp/out"; point $? "help info shows its usage"
 expect 0 "" --help
+# On a terminal, help COMMAND opens bmctl(1) at the command (a fake man
+# records how it was called); without man, or without a terminal, the text.
+if command -v script >/dev/null 2>&1; then
+	mkdir "$tmp/bin"
+	printf '#!/bin/sh\necho "man $*" >"%s/man.log"\necho "LESS=$LESS" >>"%s/man.log"\n' \
+		"$tmp" "$tmp" >"$tmp/bin/man"
+	chmod +x "$tmp/bin/man"
+	PATH="$tmp/bin:$PATH" script -qec "$bmctl help stream" /dev/null >"$tmp/out" 2>&1
+	grep -qx 'man 1 bmctl' "$tmp/man.log" 2>/dev/null; point $? "help stream on a terminal opens man 1 bmctl"
+	grep -qF 'LESS=+/^  *stream' "$tmp/man.log" 2>/dev/null; point $? "at the stream entry"
+	rm -f "$tmp/man.log"
+	printf '#!/bin/sh\nexit 16\n' >"$tmp/bin/man"
+	PATH="$tmp/bin:$PATH" script -qec "$bmctl help stream" /dev/null >"$tmp/out" 2>&1
+	grep -q 'usage: bmctl \[--json\] stream' "$tmp/out"; point $? "no page for man: the built-in help"
+	PATH="$tmp/bin:$PATH" "$bmctl" help stream >"$tmp/out" 2>&1
+	grep -q 'usage: bmctl \[--json\] stream' "$tmp/out" && [ ! -e "$tmp/man.log" ]
+	point $? "not a terminal: the built-in help, no man"
+fi
 expect 0 "" info --help
 grep -q '^usage: bmctl \[--json\] info' "$tmp/out"; point $? "info --help shows info's usage"
 expect 0 "" --version
