@@ -516,17 +516,20 @@ struct busmaster_transferv {
  * passed its checks: a child after fork, or a process the file was passed
  * to, gets EPERM from SUBMIT, REAP, CANCEL and QUEUE (as an AIO context
  * belongs to its mm). Before that, REAP finds nothing and CANCEL ENOENT.
- * When that process closes any descriptor of the file, or exits, every
+ * When that process closes any descriptor of the file -- a dup() of it
+ * too, and the close of an O_CLOEXEC descriptor at exec -- or exits, every
  * request it has queued or running is cancelled, and close() returns once
  * the card is done with their pages (a request in flight when the process
  * dies is never left to write into memory given back).
  *
  * User memory is pinned (long-term) at SUBMIT, by the caller (faults are
- * its own), and charged to RLIMIT_MEMLOCK until the request completes: a buffer the
- * process unmaps meanwhile stays pinned, so the card never writes memory
- * reused by anyone else. Common and registered buffers are pinned already
- * and charge nothing more: the way to stream at depth without raising
- * RLIMIT_MEMLOCK.
+ * its own), and charged to RLIMIT_MEMLOCK until the request completes: a
+ * buffer the process unmaps meanwhile stays pinned, so the card never
+ * writes memory reused by anyone else. Common and registered buffers were
+ * charged once, for their whole size, when made, and a request on them
+ * charges nothing more. Either way a request's buffer belongs to it until
+ * its completion: the caller neither changes what goes to the card nor
+ * reads what comes from it before then.
  */
 
 /* Requests in flight per file: default, and the most QUEUE sets. */
@@ -558,9 +561,10 @@ struct busmaster_transferv {
  * queued. The request runs when the card has room: a card runs a bounded
  * number of requests at once (QUEUE's @card_running), at most half of
  * them for one user, taken from its files' queues in turn, so a file with
- * many requests queued does not hold up one with a few; a file's own requests start in the order submitted, and
- * more than one may run at once (use one card range per request in flight
- * if order on the card matters).
+ * many requests queued does not hold up one with a few; a file's own
+ * requests start in the order submitted, and more than one may run at
+ * once (use one card range per request in flight if order on the card
+ * matters).
  *
  * Errors, besides TRANSFER's checks (EINVAL, ERANGE, ENOENT, EPERM,
  * EFAULT, ESHUTDOWN), reported here with nothing queued:
@@ -621,16 +625,17 @@ enum {
  * @min_complete: in: with BUSMASTER_REAP_WAIT, wait until this many
  *	completions wait (1 to @max), or until none is in flight; else 0
  * @records: in: user pointer to @max struct busmaster_completion
- * @timeout_ms: in: with BUSMASTER_REAP_WAIT, the longest wait (0: no
- *	limit); else 0
+ * @timeout_ms: in: with BUSMASTER_REAP_WAIT, the longest wait, at most
+ *	BUSMASTER_TIMEOUT_MAX_MS (0: no limit); else 0
  * @reserved: in: must be 0
  * @count: out: completions written, oldest first
  * @in_flight: out: requests submitted and not yet reaped, after this call
  *
  * Works after the card was removed (the completions say ENODEV).
  * Errors: EINVAL; EFAULT (@records, or this struct, not writable: no
- * completion is lost, they stay to be reaped); EPERM; with BUSMASTER_REAP_WAIT and nothing to
- * return, ETIME when @timeout_ms passed and EINTR on a signal.
+ * completion is lost, they stay to be reaped); EPERM; with
+ * BUSMASTER_REAP_WAIT and nothing to return, ETIME when @timeout_ms passed
+ * and EINTR on a signal (also with SA_RESTART: call again).
  */
 struct busmaster_reap {
 	__u32 size;
@@ -680,7 +685,13 @@ struct busmaster_cancel {
  * the CQE completes it. cqe->res is 0, or the negative errno its REAP
  * record would carry (EBUSY for a full queue, not EAGAIN); with
  * IORING_SETUP_CQE32, big_cqe[0] is BUSMASTER_URING_RES2(bytes_done,
- * card_status). The owner's close() of the card, or exit, cancels them
+ * card_status): bytes_done in 48 bits, card_status in 16 (every status
+ * of the cards this driver knows fits). A command cannot be cancelled one
+ * by one (it has no id; IORING_OP_ASYNC_CANCEL does not reach it). A full
+ * queue (EBUSY) cannot be told from a request that failed with EBUSY
+ * (a page another registration holds): keep no more commands in flight
+ * than the depth. REAP's @in_flight counts io_uring's commands too.
+ * The owner's close() of the card, or exit, cancels them
  * as it cancels SUBMIT's; a ring torn down while the card stays open
  * cancels its requests on 6.7 and later, and on 6.1 waits for them (each
  * card transfer at most its timeout).

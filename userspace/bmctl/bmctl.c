@@ -126,19 +126,25 @@
 	"  -d, --device DEV    the card (default: the first)\n"		\
 	"  --direction DIR     to, from or both (at once); default to\n"	\
 	"  --depth N           requests in flight each way, 1 to 512\n"	\
-	"                      (default 16)\n"				\
-	"  --size SIZE         bytes per request (default 1M)\n"		\
+	"                      (default 8; never more than LEN needs)\n"	\
+	"  --size SIZE         bytes per request (default 256k, or the\n"	\
+	"                      card's memory if smaller)\n"		\
 	"  -l, --length LEN    bytes to move each way (default 64M)\n"	\
 	"  -o, --offset OFF    where the card range starts (default 0)\n"	\
 	"  --registered        one registered buffer each way (pinned and\n" \
 	"                      mapped once); else user memory, pinned per\n" \
-	"                      request and charged to ulimit -l while in\n" \
-	"                      flight (DEPTH x SIZE each way)\n"		\
-	"On a terminal a progress line shows on stderr. The summary gives\n" \
-	"bytes, requests, card transfers and MB/s (10^6 bytes/s); --json\n" \
-	"gives device, pci_slot, direction, depth, size, length, buffer,\n" \
-	"requests, bytes_to_card, bytes_from_card, transfers, seconds,\n"	\
-	"mb_per_s.\n"							\
+	"                      request while it is in flight\n"		\
+	"\n"								\
+	"Either way DEPTH x SIZE each way is pinned memory, which ulimit -l\n" \
+	"must allow (without CAP_IPC_LOCK): checked before anything moves.\n" \
+	"A failure stops the submitting; what is in flight is reaped first,\n" \
+	"so the bytes reported are those that moved. On a terminal a\n"	\
+	"progress line shows on stderr. The summary gives bytes, requests,\n" \
+	"card transfers and MB/s (10^6 bytes/s); --json gives command,\n"	\
+	"device, pci_slot, direction (to_card, from_card, both), buffer,\n" \
+	"depth, size, length, offset, requests, bytes_to_card,\n"		\
+	"bytes_from_card, transfers, seconds, mb_per_s, and on failure\n"	\
+	"error, card_status and card_status_name.\n"			\
 	"\nExamples:\n"							\
 	"  bmctl stream --depth 64 --size 64k -l 256M\n"			\
 	"  bmctl stream --direction both --registered --json\n"

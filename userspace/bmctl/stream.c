@@ -9,12 +9,19 @@
  *
  * Buffers: one of DEPTH x SIZE bytes per direction, user memory pinned
  * per request at SUBMIT (charged to ulimit -l while in flight), or with
- * --registered registered once (pinned and mapped once, charged once).
+ * --registered registered once (pinned and mapped once, charged once for
+ * its whole size). Either way DEPTH x SIZE each way must fit ulimit -l
+ * (without CAP_IPC_LOCK): checked before anything is allocated.
+ *
+ * A failure stops the submitting; the requests in flight are reaped
+ * before the report, so its byte counts are what moved.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,15 +55,16 @@ struct stream_dir {
 
 
 static int parse_args(struct bmctl_ctx *ctx, const struct bmctl_args *args,
-		      struct bmctl_stream_report *r)
+		      struct bmctl_stream_report *r, bool *size_given)
 {
-	char msg[256];
+	char msg[256], *end;
 	uint64_t v;
 
-	r->depth = 16;
-	r->size = 1 << 20;
+	r->depth = 8;
+	r->size = 256 << 10;
 	r->total = 64 << 20;
 	r->to_card = true;
+	*size_given = false;
 	for (int k = 0; k < args->nopts; k++) {
 		const struct bmctl_optarg *o = &args->opts[k];
 
@@ -77,9 +85,11 @@ static int parse_args(struct bmctl_ctx *ctx, const struct bmctl_args *args,
 			}
 			break;
 		case BMCTL_OPT_DEPTH:
-			v = strtoull(o->val, NULL, 0);
-			if (v < 1 || v > BUSMASTER_DEPTH_MAX / 2) {
-				snprintf(msg, sizeof(msg), "%s '%s': from 1 to %u",
+			errno = 0;
+			v = strtoull(o->val, &end, 10);
+			if (errno || *end || *o->val < '0' || *o->val > '9' ||
+			    v < 1 || v > BUSMASTER_DEPTH_MAX / 2) {
+				snprintf(msg, sizeof(msg), "%s '%s': a number from 1 to %u",
 					 o->given, o->val, BUSMASTER_DEPTH_MAX / 2);
 				return bmctl_usage_error(ctx, "stream", msg);
 			}
@@ -95,12 +105,14 @@ static int parse_args(struct bmctl_ctx *ctx, const struct bmctl_args *args,
 					 o->given, o->val);
 				return bmctl_usage_error(ctx, "stream", msg);
 			}
-			if (o->id == BMCTL_OPT_OFFSET)
+			if (o->id == BMCTL_OPT_OFFSET) {
 				r->offset = v;
-			else if (o->id == BMCTL_OPT_LENGTH)
+			} else if (o->id == BMCTL_OPT_LENGTH) {
 				r->total = v;
-			else
+			} else {
 				r->size = v;
+				*size_given = true;
+			}
 			break;
 		}
 	}
@@ -122,6 +134,7 @@ static int stream_fail(struct bmctl_stream_report *r, int errnum,
 	return -1;
 }
 
+/* Buffer and slots of one direction: 0, -1 (no memory), -2 (REGISTER's errno). */
 static int dir_setup(int fd, struct stream_dir *d, bool from,
 		     const struct bmctl_stream_report *r)
 {
@@ -141,14 +154,13 @@ static int dir_setup(int fd, struct stream_dir *d, bool from,
 	if (r->registered &&
 	    bm_register(fd, d->buf, len, from ? BUSMASTER_REG_CARD_WRITES : 0,
 			&d->handle))
-		return -1;
+		return -2;
 	return 0;
 }
 
-static void dir_free(int fd, struct stream_dir *d)
+/* After the card is closed: its registrations are gone with it. */
+static void dir_free(struct stream_dir *d)
 {
-	if (d->handle)
-		bm_unregister(fd, d->handle);
 	free(d->buf);
 	free(d->free);
 }
@@ -197,9 +209,35 @@ static void progress(struct bmctl_ctx *ctx, const struct bmctl_stream_report *r,
 	fflush(ctx->err);
 }
 
-/* The stream itself, once the card and buffers are ready. */
-static int run(struct bmctl_ctx *ctx, int fd, struct bmctl_stream_report *r,
-	       struct stream_dir *dirs, uint64_t span)
+/* The words for a failed request, as bmctl write says them. */
+static void request_failed(struct bmctl_stream_report *r, const struct stream_dir *d,
+			   const struct busmaster_completion *c,
+			   const struct busmaster_info *info)
+{
+	struct busmaster_transfer t = {
+		.flags = (d->from ? BUSMASTER_XFER_FROM_CARD : 0) |
+			 (d->handle ? BUSMASTER_XFER_REGISTERED : 0),
+		.length = r->size,
+		.bytes_done = c->bytes_done,
+		.card_status = c->card_status,
+	};
+	char words[BM_ERR_STR_LEN], why[BM_ERR_STR_LEN + 64];
+
+	bm_strerror_transfer(-c->error, &t, info, words, sizeof(words));
+	snprintf(why, sizeof(why), "a request %s the card failed: %s",
+		 d->from ? "from" : "to", words);
+	r->card_status = c->card_status;
+	stream_fail(r, -c->error, why, NULL);
+}
+
+/*
+ * The stream itself, once the card and buffers are ready. After a failure
+ * nothing more is submitted and what is in flight is reaped, so the counts
+ * are what moved.
+ */
+static void run(struct bmctl_ctx *ctx, int fd, struct bmctl_stream_report *r,
+		struct stream_dir *dirs, uint64_t span,
+		const struct busmaster_info *info)
 {
 	struct busmaster_completion recs[REAP_MAX];
 	bool show = ctx->ops == &bmctl_text_ops && isatty(fileno(ctx->err));
@@ -208,7 +246,7 @@ static int run(struct bmctl_ctx *ctx, int fd, struct bmctl_stream_report *r,
 	char why[BM_ERR_STR_LEN + 64];
 
 	for (;;) {
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < 2 && !r->error; k++) {
 			struct stream_dir *d = &dirs[k];
 
 			while (d->on && d->nfree && d->submitted < r->total) {
@@ -216,20 +254,28 @@ static int run(struct bmctl_ctx *ctx, int fd, struct bmctl_stream_report *r,
 					in_flight++;
 					continue;
 				}
-				snprintf(why, sizeof(why), "SUBMIT %s the card: %s",
+				if (errno == EINTR)
+					continue;
+				snprintf(why, sizeof(why), "SUBMIT of a request %s the card: %s",
 					 d->from ? "from" : "to", strerror(errno));
-				return stream_fail(r, errno, why,
-						   errno == ENOMEM ?
-						   "pinned memory is charged to ulimit -l: raise it, or use --registered, a smaller --depth or --size" :
-						   NULL);
+				stream_fail(r, errno, why, errno == ENOMEM ?
+					    "memory pinned in flight counts against ulimit -l: raise it, or lower --depth or --size" :
+					    NULL);
+				break;
 			}
 		}
 		if (!in_flight)
 			break;
 		int n = bm_reap(fd, recs, REAP_MAX, 1, 0);
 
-		if (n < 0)
-			return stream_fail(r, errno, "REAP failed", NULL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			/* Closing the card cancels what is in flight. */
+			snprintf(why, sizeof(why), "REAP: %s", strerror(errno));
+			stream_fail(r, errno, why, NULL);
+			break;
+		}
 		for (int i = 0; i < n; i++) {
 			struct stream_dir *d = &dirs[recs[i].tag & TAG_FROM ? 1 : 0];
 
@@ -238,15 +284,8 @@ static int run(struct bmctl_ctx *ctx, int fd, struct bmctl_stream_report *r,
 			r->transfers += recs[i].transfers;
 			*(d->from ? &r->bytes_from_card : &r->bytes_to_card) +=
 				recs[i].bytes_done;
-			if (recs[i].error && !r->error) {
-				r->card_status = recs[i].card_status;
-				snprintf(why, sizeof(why), "a request %s the card failed: %s",
-					 d->from ? "from" : "to",
-					 strerror(-recs[i].error));
-				stream_fail(r, -recs[i].error, why, NULL);
-				/* Nothing more is submitted; those in flight end. */
-				dirs[0].submitted = dirs[1].submitted = r->total;
-			}
+			if (recs[i].error && !r->error)
+				request_failed(r, d, &recs[i], info);
 		}
 		if (show && bmctl_now() - shown >= PROGRESS_PERIOD) {
 			shown = bmctl_now();
@@ -256,7 +295,37 @@ static int run(struct bmctl_ctx *ctx, int fd, struct bmctl_stream_report *r,
 	r->seconds = bmctl_now() - start;
 	if (show)
 		progress(ctx, r, start, true);
-	return r->error ? -1 : 0;
+}
+
+/* The process has CAP_IPC_LOCK: ulimit -l does not bind it (or it cannot tell). */
+static bool may_lock_more(void)
+{
+	unsigned long long caps = ~0ULL;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return caps & (1ULL << 14);	/* CAP_IPC_LOCK */
+}
+
+/* DEPTH x SIZE each way must fit ulimit -l, unless the process may lock more. */
+static int check_memlock(struct bmctl_stream_report *r, char *msg, size_t len)
+{
+	uint64_t need = (uint64_t)r->depth * r->size * (r->to_card + r->from_card);
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    need <= rl.rlim_cur || may_lock_more())
+		return 0;
+	snprintf(msg, len,
+		 "%u requests of %llu bytes in flight each way pin %llu KiB, more than ulimit -l allows (%llu KiB)",
+		 r->depth, (unsigned long long)r->size, (unsigned long long)(need >> 10),
+		 (unsigned long long)(rl.rlim_cur >> 10));
+	return -1;
 }
 
 /**
@@ -272,10 +341,11 @@ int bmctl_stream_cmd(struct bmctl_ctx *ctx, const struct bmctl_args *args)
 	struct stream_dir dirs[2] = { 0 };
 	struct busmaster_info info;
 	char card[PATH_MAX], msg[256];
-	uint64_t span;
+	uint64_t span, mem, align;
+	bool size_given;
 	int fd, ret;
 
-	if (parse_args(ctx, args, &r))
+	if (parse_args(ctx, args, &r, &size_given))
 		return -1;
 	fd = bm_open_device(r.device, O_RDWR, card, sizeof(card));
 	if (fd < 0)
@@ -290,35 +360,65 @@ int bmctl_stream_cmd(struct bmctl_ctx *ctx, const struct bmctl_args *args)
 		return ret;
 	}
 	r.pci_slot = info.pci_slot;
-	span = info.card_mem_size > r.offset ? info.card_mem_size - r.offset : 0;
+	mem = info.card_mem_size;
+	align = info.alignment > 1 ? info.alignment : 1;
+	/* The default size on a card with less memory (edu: 4095 bytes). */
+	if (!size_given && r.size > mem - mem % align)
+		r.size = mem - mem % align;
+	/* No more requests in flight than the length needs. */
+	if ((r.total + r.size - 1) / r.size < r.depth)
+		r.depth = (uint32_t)((r.total + r.size - 1) / r.size);
+	ret = 0;
+	if (r.offset >= mem || r.offset % align)
+		snprintf(msg, sizeof(msg), "--offset %#llx: not inside the card's %llu bytes of memory%s",
+			 (unsigned long long)r.offset, (unsigned long long)mem,
+			 align > 1 ? ", or not a multiple of its alignment" : "");
+	else if (r.size > mem - r.offset || r.size % align)
+		snprintf(msg, sizeof(msg), "--size %llu: more than the card's memory from the offset (%llu bytes)%s",
+			 (unsigned long long)r.size, (unsigned long long)(mem - r.offset),
+			 align > 1 ? ", or not a multiple of its alignment" : "");
+	else if (r.total % align)
+		snprintf(msg, sizeof(msg), "--length %llu: not a multiple of the card's alignment (%llu bytes)",
+			 (unsigned long long)r.total, (unsigned long long)align);
+	else
+		ret = check_memlock(&r, msg, sizeof(msg));
+	if (ret || r.offset >= mem || r.offset % align || r.size > mem - r.offset ||
+	    r.size % align || r.total % align) {
+		close(fd);
+		return bmctl_report(ctx, card, ret ? ENOMEM : EINVAL, msg,
+				    ret ? "raise ulimit -l, or lower --depth or --size" :
+					  "see 'bmctl info'");
+	}
+	span = mem - r.offset;
 	if (span > (uint64_t)r.depth * r.size)
 		span = (uint64_t)r.depth * r.size;
-	if (r.size > span || (info.alignment > 1 &&
-			      (r.size % info.alignment || r.offset % info.alignment ||
-			       r.total % info.alignment))) {
-		snprintf(msg, sizeof(msg),
-			 "--size %llu at offset %#llx does not fit the card's %llu bytes of memory, aligned to %u",
-			 (unsigned long long)r.size, (unsigned long long)r.offset,
-			 (unsigned long long)info.card_mem_size, info.alignment);
-		close(fd);
-		return bmctl_report(ctx, card, EINVAL, msg, "see 'bmctl info'");
-	}
 	if (bm_queue_set_depth(fd, r.depth * (r.to_card + r.from_card))) {
-		ret = bmctl_report(ctx, card, errno, "QUEUE failed", NULL);
+		snprintf(msg, sizeof(msg), "QUEUE: %s", strerror(errno));
+		ret = bmctl_report(ctx, card, errno, msg, NULL);
 		close(fd);
 		return ret;
 	}
-	if ((r.to_card && dir_setup(fd, &dirs[0], false, &r)) ||
-	    (r.from_card && dir_setup(fd, &dirs[1], true, &r)))
-		stream_fail(&r, errno, "no memory for the buffers, or REGISTER failed",
-			    errno == ENOMEM ? "registered memory is charged to ulimit -l" :
-					      NULL);
-	else
-		run(ctx, fd, &r, dirs, span);
+	for (int k = 0; k < 2 && !r.error; k++) {
+		int err;
+
+		ret = (k ? r.from_card : r.to_card) ? dir_setup(fd, &dirs[k], k, &r) : 0;
+		if (!ret)
+			continue;
+		err = errno;
+		if (ret == -1)
+			snprintf(msg, sizeof(msg), "no memory for a buffer of %llu bytes",
+				 (unsigned long long)r.depth * r.size);
+		else
+			bm_strerror_register(err, msg, sizeof(msg));
+		stream_fail(&r, err, msg, NULL);
+	}
+	if (!r.error)
+		run(ctx, fd, &r, dirs, span, &info);
 	r.card_model = info.card_model;
 	ctx->ops->stream(ctx, &r);
-	dir_free(fd, &dirs[0]);
-	dir_free(fd, &dirs[1]);
+	/* Closing first cancels what may still be in flight; then the buffers go. */
 	close(fd);
+	dir_free(&dirs[0]);
+	dir_free(&dirs[1]);
 	return r.error ? -1 : 0;
 }

@@ -531,9 +531,12 @@ const char *bm_card_status_name(uint32_t model, uint32_t status);
 /*
  * SUBMIT queues a request and returns at once; the file descriptor polls
  * readable (POLLIN) while completions wait; REAP takes them. The queue
- * belongs to the process that first used it (a forked child gets EPERM),
- * and closing the descriptor cancels what is in flight. See
- * <linux/busmaster.h> for the rules; docs/async.md for a walk-through.
+ * belongs to the process whose SUBMIT first passed its checks (a forked
+ * child gets EPERM), and its close of any descriptor of the file (a dup()
+ * too) cancels what is in flight. A request's buffer is the request's
+ * until its completion. Thread-safe: several threads may submit and reap
+ * on one descriptor. See <linux/busmaster.h> for the rules,
+ * docs/async.md for a walk-through, libbusmaster-uring.h for io_uring.
  */
 
 /**
@@ -544,8 +547,9 @@ const char *bm_card_status_name(uint32_t model, uint32_t status);
  *
  * Return: 0, or -1 with errno: EAGAIN when the file has its depth of
  * requests in flight (reap some), ENOMEM past RLIMIT_MEMLOCK for user
- * memory (use a registered buffer), and TRANSFER's errors for what can
- * be checked before the request runs.
+ * memory, EPERM when another process owns the file's queue, EINTR when a
+ * signal came while the buffer was pinned, and TRANSFER's errors for what
+ * can be checked before the request runs.
  */
 int bm_submit(int fd, struct busmaster_submit *s);
 
@@ -556,10 +560,13 @@ int bm_submit(int fd, struct busmaster_submit *s);
  * @max: 1 to BUSMASTER_DEPTH_MAX
  * @min: 0: do not wait; else wait until @min completions wait (or none is
  *	in flight any more), 1 to @max
- * @timeout_ms: with @min, the longest wait (0: no limit); else 0 (EINVAL)
+ * @timeout_ms: with @min, the longest wait, at most
+ *	BUSMASTER_TIMEOUT_MAX_MS (0: no limit); else 0
  *
- * Return: the records written (0 when none waits), or -1 with errno: ETIME
- * when @timeout_ms passed with none, EINTR on a signal, EPERM.
+ * Return: the records written (0 when none waits), or -1 with errno:
+ * EINVAL (@max, @min or @timeout_ms out of range), ETIME when @timeout_ms
+ * passed with none, EINTR on a signal (also with SA_RESTART: call again),
+ * EPERM, EFAULT (@recs not writable; nothing is lost).
  */
 int bm_reap(int fd, struct busmaster_completion *recs, unsigned int max,
 	    unsigned int min, uint64_t timeout_ms);
@@ -571,7 +578,7 @@ int bm_reap(int fd, struct busmaster_completion *recs, unsigned int max,
  * @id: bm_submit()'s id
  *
  * Return: 0, or -1 with errno ENOENT (no such request in flight), EALREADY
- * (it completed, or is being cancelled).
+ * (it completed, or is being cancelled), EPERM.
  */
 int bm_cancel(int fd, uint64_t id);
 
@@ -580,7 +587,7 @@ int bm_cancel(int fd, uint64_t id);
  * @fd: an open card
  * @q: out: depth, requests in flight, the card's card_running
  *
- * Return: 0, or -1 with errno.
+ * Return: 0, or -1 with errno EINVAL (@q NULL) or EPERM.
  */
 int bm_queue_get(int fd, struct busmaster_queue *q);
 
@@ -589,7 +596,7 @@ int bm_queue_get(int fd, struct busmaster_queue *q);
  * @fd: an open card
  * @depth: 1 to BUSMASTER_DEPTH_MAX, not below those in flight now
  *
- * Return: 0, or -1 with errno EINVAL.
+ * Return: 0, or -1 with errno EINVAL or EPERM.
  */
 int bm_queue_set_depth(int fd, unsigned int depth);
 

@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# test-xfer.sh BMCTL FAKE-CARD.so: bmctl write, read, fill and verify
-# against fake-card.so (LD_PRELOAD), which answers the busmaster ioctls on
-# a plain file the way the driver documents them. It proves bmctl's chunk
-# loop, both buffer paths (user and --common), verify's mismatch report,
-# and that failures part-way name the bytes moved; the real card is tested
+# test-xfer.sh BMCTL FAKE-CARD.so: bmctl write, read, fill, verify, stats
+# and stream against fake-card.so (LD_PRELOAD), which answers the
+# busmaster ioctls on a plain file the way the driver documents them. It
+# proves bmctl's chunk loop, the buffer paths (user, --common,
+# --registered), verify's mismatch report, stream's requests at depth and
+# its checks, and that failures part-way name the bytes moved; the real card is tested
 # by the selftests in the guest.
 set -u
 bmctl=$1
@@ -236,12 +237,32 @@ jexpect 0 requests=5 bytes_to_card=1052672 -- stream -d "$card" -l 1028k --size 
 # the requests cycle through the card range: 8 MiB of card, 3 x 4 MiB in flight
 jexpect 0 bytes_to_card=16777216 -- stream -d "$card" --depth 3 --size 4M -l 16M
 BM_FAKE_FAIL=$((512 << 10)) jexpect 1 error.errno=5 -- stream -d "$card" -l 2M --size 256k
-BM_FAKE_FAIL=$((512 << 10)) expect 1 "a request to the card failed: Input/output error" \
+BM_FAKE_FAIL=$((512 << 10)) expect 1 "a request to the card failed: " \
 	stream -d "$card" -l 2M --size 256k
+grep -qF "0x86" "$tmp/err"; point $? "stream: a failed request names the card's status"
 expect 1 "--direction 'sideways': say to, from or both" stream -d "$card" --direction sideways
-expect 1 "--depth '0': from 1 to 512" stream -d "$card" --depth 0
-expect 1 "does not fit the card's" stream -d "$card" --size 16M
-BM_FAKE_ERRNO=14 expect 1 "SUBMIT to the card: Bad address" stream -d "$card" -l 1M
+expect 1 "--depth '0': a number from 1 to 512" stream -d "$card" --depth 0
+expect 1 "--depth '4x': a number from 1 to 512" stream -d "$card" --depth 4x
+expect 1 "--size 16777216: more than the card's memory from the offset (8388608 bytes)" \
+	stream -d "$card" --size 16M
+expect 1 "--offset 0x800000: not inside the card's 8388608 bytes of memory" \
+	stream -d "$card" -o 8M
+# depth x size each way must fit ulimit -l (without CAP_IPC_LOCK, which
+# setpriv drops from root): said before anything moves
+if command -v setpriv >/dev/null 2>&1 &&
+   setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock true 2>/dev/null; then
+	(
+		ulimit -l 1024
+		LD_PRELOAD=$fake exec setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock \
+			"$bmctl" stream -d "$card" -l 4M
+	) >"$tmp/out" 2>"$tmp/err"
+	[ $? = 1 ] && grep -qF "8 requests of 262144 bytes in flight each way pin 2048 KiB, more than ulimit -l allows (1024 KiB)" "$tmp/err"
+	point $? "stream: depth x size past ulimit -l is refused before anything moves"
+fi
+# the defaults on a card of 4095 bytes (edu): requests of its size
+BM_FAKE_SIZE=4095 BM_FAKE_MEM="$tmp/mem-edu" jexpect 0 size=4095 bytes_to_card=40950 -- \
+	stream -d "$card" -l 40950
+BM_FAKE_ERRNO=14 expect 1 "SUBMIT of a request to the card: Bad address" stream -d "$card" -l 1M
 
 echo "1..$n"
 [ $failed = 0 ] || echo "# $failed of $n failed"
