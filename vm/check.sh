@@ -232,7 +232,7 @@ for series in $KERNELS; do
 	done
 	# 32-bit processes (IA32 emulation) on the three shapes of our card.
 	if [ "$series" = 6.12 ] && [ "$HOST_CHECKS" != 0 ] &&
-	   [[ " $(lanes_for "$series") " == *" card-mixed "* ]] &&
+	   [[ $'\n'$(lanes_for "$series")$'\n' == *$'\n'card-mixed$'\n'* ]] &&
 	   ! grep -q '^FAIL static/selftests and bmctl build for 32-bit' "$results"; then
 		BM_SELFTESTS=$BM_BUILD/selftests32 BM_USERSPACE=$BM_BUILD/userspace32 \
 		BM_TESTS="busmaster_info_test busmaster_transfer_test busmaster_registered_test busmaster_handles_test busmaster_async_test" \
