@@ -569,9 +569,9 @@ static struct bm_async *bm_async_create(struct bm_file *bf,
 	INIT_LIST_HEAD(&a->node);
 	ret = bm_async_prepare(bf, a, s);
 	if (!ret && !uring) {
-		ret = xa_alloc_cyclic(&q->ids, &id, a, XA_LIMIT(1, U32_MAX),
-				      &q->next_id, GFP_KERNEL_ACCOUNT);
-		ret = ret < 0 ? ret : 0;
+		/* 1 when the ids wrapped: fine. */
+		ret = min(xa_alloc_cyclic(&q->ids, &id, a, XA_LIMIT(1, U32_MAX),
+					  &q->next_id, GFP_KERNEL_ACCOUNT), 0);
 		if (!ret)
 			a->id = id;
 	}
