@@ -636,6 +636,25 @@ static void bm_async_stop(struct bm_async *a)
 		bm_request_stop(&a->rq);
 }
 
+/*
+ * CANCEL of one request, for the ioctl and io_uring alike, under its
+ * queue's lock: 1 when it was taken off its queue (the caller completes it
+ * after the lock), 0 when it was asked to stop, -EALREADY when it is done
+ * or already ending.
+ */
+static int bm_async_cancel(struct bm_async *a)
+{
+	if (a->state == BM_ASYNC_QUEUED) {
+		bm_async_dequeue(a);
+		return 1;
+	}
+	if (a->state == BM_ASYNC_RUNNING && !a->cancelled) {
+		bm_async_stop(a);
+		return 0;
+	}
+	return -EALREADY;
+}
+
 /**
  * bm_ioctl_cancel - BUSMASTER_IOCTL_CANCEL (IoCancelIrp)
  * @bf: the file
@@ -661,20 +680,11 @@ int bm_ioctl_cancel(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		return -ENOENT;
 	spin_lock(&q->lock);
 	a = xa_load(&q->ids, c->id);
-	if (!a || a->state == BM_ASYNC_NEW) {
-		ret = -ENOENT;
-	} else if (a->state == BM_ASYNC_QUEUED) {
-		bm_async_dequeue(a);
-	} else if (a->state == BM_ASYNC_RUNNING && !a->cancelled) {
-		bm_async_stop(a);
-		a = NULL;
-	} else {
-		ret = -EALREADY;
-	}
+	ret = !a || a->state == BM_ASYNC_NEW ? -ENOENT : bm_async_cancel(a);
 	spin_unlock(&q->lock);
-	if (!ret && a)
+	if (ret > 0)
 		bm_async_complete(a, false);
-	return ret;
+	return min(ret, 0);
 }
 
 /*
@@ -996,17 +1006,13 @@ static void bm_uring_complete(struct io_uring_cmd *ioucmd,
 static void bm_uring_cancel(struct bm_queue *q, struct io_uring_cmd *ioucmd)
 {
 	struct bm_async *a;
+	int ret;
 
 	spin_lock(&q->lock);
 	a = ((struct bm_async **)ioucmd->pdu)[0];
-	if (a && a->state == BM_ASYNC_QUEUED)
-		bm_async_dequeue(a);
-	else if (a && a->state == BM_ASYNC_RUNNING && !a->cancelled)
-		bm_async_stop(a);
-	if (a && a->state != BM_ASYNC_ENDING)
-		a = NULL;
+	ret = a ? bm_async_cancel(a) : 0;
 	spin_unlock(&q->lock);
-	if (a)
+	if (ret > 0)
 		bm_async_complete(a, false);
 }
 
