@@ -39,6 +39,7 @@ lanes_for() {
 }
 results=$BM_BUILD/results.txt
 logs=$BM_BUILD/logs
+mkdir -p "$logs"; rm -f "$logs/reports.txt"
 mkdir -p "$BM_BUILD"
 : >"$results"
 t0=$(date +%s)
@@ -213,6 +214,13 @@ boot_lane() {
 			fi
 			echo "=== logs: $out"
 		} >&2
+		# Again at the very end, where a truncated CI log still shows it.
+		if grep -Eq "$console_bad" "$out/console.log"; then
+			{
+				echo "=== the kernel's first report on $series/$name:"
+				grep -E -A 30 -m 1 "$console_bad" "$out/console.log"
+			} >>"$logs/reports.txt"
+		fi
 	fi
 }
 
@@ -255,10 +263,19 @@ done
 # Skips with a reason, each; the per-card variants past a lane's cards
 # (BM_CARD_FIXTURE) only counted.
 no_card='^SKIP .*: the lane has [0-9]+ cards?$'
-grep -E '^(FAIL|SKIP)' "$results" | grep -Ev "$no_card" | sed 's/^/  /' >&2
+grep '^SKIP' "$results" | grep -Ev "$no_card" | sed 's/^/  /' >&2
 no_cards=$(grep -Ec "$no_card" "$results")
 [ "$no_cards" = 0 ] ||
 	echo "  SKIP (not printed) $no_cards per-card tests of cards a lane does not have" >&2
+# Where the time went: the slowest selftest binaries of every boot.
+echo "  slowest selftests (seconds):" >&2
+for f in "$logs"/*/*/results.log; do
+	[ -f "$f" ] || continue
+	lane=${f%/results.log}
+	sed -n "s|^BM: test-end \([^ ]*\) rc=[0-9]* secs=\([0-9]*\).*|\2 ${lane#"$logs"/}/\1|p" "$f"
+done | sort -rn | head -n 12 | sed 's/^/    /' >&2
+grep '^FAIL' "$results" | sed 's/^/  /' >&2
+[ -f "$logs/reports.txt" ] && cat "$logs/reports.txt" >&2
 for r in "${retried[@]}"; do
 	echo "  RETRIED (died before the driver loaded) $r" >&2
 done

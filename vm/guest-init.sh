@@ -6,7 +6,7 @@
 # which the host parses. Lines that start with "BM:" are the protocol:
 #   BM: begin kernel=K lane=L        the guest is up
 #   BM: step ok|fail NAME [detail]   one harness step (insmod, rmmod, ...)
-#   BM: test-begin NAME / BM: test-end NAME rc=N   one selftest binary's TAP
+#   BM: test-begin NAME / BM: test-end NAME rc=N secs=S   one selftest binary's TAP
 #   BM: end                          the guest reached the end of its list
 # A missing "end" means the guest crashed or hung: the host counts a failure.
 
@@ -134,8 +134,13 @@ check)
 		t=/selftests/${t##*/}
 		name=${t##*/}
 		say "test-begin $name"
+		began=$(date +%s)
 		timeout "${LANE_TEST_TIMEOUT:-300}" "$t"
-		say "test-end $name rc=$?"
+		rc=$?
+		# Timed out: whatever is stuck in the kernel is still there.
+		# Its stacks to the console (the host shows them at the end).
+		[ $rc -eq 143 ] && echo w >/proc/sysrq-trigger
+		say "test-end $name rc=$rc secs=$(($(date +%s) - began))"
 		leaks "$name"
 	done
 	;;
