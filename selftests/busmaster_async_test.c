@@ -215,7 +215,8 @@ TEST_F(async, malformed_calls_are_refused_and_change_nothing)
 TEST_F_TIMEOUT(async, a_storm_of_small_requests_loses_no_wakeup, 240)
 {
 	const struct busmaster_info *info = &self->c.info;
-	const int total = 1000;
+	/* QEMU's edu card takes 100 ms per DMA: no storm there, a trickle. */
+	const int total = info->card_model == BUSMASTER_MODEL_EDU ? 40 : 1000;
 	uint64_t start = bm_now_ms();
 	uint64_t s = info->alignment > 64 ? info->alignment : 64;
 	uint64_t slots = info->card_mem_size / s;
@@ -229,6 +230,8 @@ TEST_F_TIMEOUT(async, a_storm_of_small_requests_loses_no_wakeup, 240)
 	ASSERT_NE(NULL, src);
 	if (slots > REQS)
 		slots = REQS;
+	if (slots > (uint64_t)total)
+		slots = total;
 	ep = epoll_create1(0);
 	ASSERT_LE(0, ep);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
