@@ -2,8 +2,8 @@
 /*
  * async_bench: one thread's throughput with many requests in flight, the
  * ioctl path (SUBMIT + REAP) against io_uring (uring_cmd), by request size
- * and depth, each way, on one card; with the card's own busy time (debugfs
- * busy_ns: the time its channels moved data) as utilization.
+ * and depth, each way, on one card; with the card's own busy time (sysfs
+ * statistics/card_busy_ns: the time its channels moved data) as utilization.
  *
  *   async_bench [-d N] [-s SIZE,...] [-q DEPTH,...] [-t BYTES] [-r REPEAT]
  *
@@ -46,14 +46,14 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The card's busy time (debugfs), in ns; 0 where it has none. */
+/* The card's own busy time (statistics/card_busy_ns), in ns; 0 where it has none. */
 static unsigned long long busy_ns(int id)
 {
 	char path[128];
 	unsigned long long v = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/busmaster/busmaster%d/busy_ns", id);
+	snprintf(path, sizeof(path), "/sys/class/misc/busmaster%d/statistics/card_busy_ns", id);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;

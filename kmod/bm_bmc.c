@@ -802,22 +802,14 @@ static int bmc_boot_dma_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(bmc_boot_dma_fops, bmc_boot_dma_get, NULL, "%llu\n");
 
 /*
- * The card's own counters (datasheet 3.4), for the tests: busy_ns is
- * virtual time during which at least one channel had work (channels that
- * overlap count once), bytes what the descriptors moved. Reading LO
- * latches HI: one consistent 64-bit value.
+ * The card's own counters (datasheet 3.4). Reading LO latches HI: one
+ * consistent 64-bit value each.
  */
-#define BMC_COUNTER(_name, _reg)					\
-static int bmc_##_name##_get(void *data, u64 *val)			\
-{									\
-	*val = lo_hi_readq(((struct bm_dev *)data)->regs + (_reg));	\
-	return 0;							\
-}									\
-DEFINE_DEBUGFS_ATTRIBUTE(bmc_##_name##_fops, bmc_##_name##_get, NULL,	\
-			 "%llu\n")
-
-BMC_COUNTER(busy_ns, BMC_CNT_BUSY_NS);
-BMC_COUNTER(bytes, BMC_CNT_BYTES);
+static void bmc_counters(struct bm_dev *bm, struct bm_card_counters *c)
+{
+	c->busy_ns = lo_hi_readq(bm->regs + BMC_CNT_BUSY_NS);
+	c->bytes = lo_hi_readq(bm->regs + BMC_CNT_BYTES);
+}
 
 static void bmc_debugfs_init(struct bm_dev *bm, struct dentry *dir)
 {
@@ -826,8 +818,6 @@ static void bmc_debugfs_init(struct bm_dev *bm, struct dentry *dir)
 	debugfs_create_file_unsafe("latency_ns", 0600, dir, bm,
 				   &bmc_latency_ns_fops);
 	debugfs_create_file_unsafe("boot_dma", 0400, dir, bm, &bmc_boot_dma_fops);
-	debugfs_create_file_unsafe("busy_ns", 0400, dir, bm, &bmc_busy_ns_fops);
-	debugfs_create_file_unsafe("bytes", 0400, dir, bm, &bmc_bytes_fops);
 }
 
 const struct bm_model_ops bm_bmc_ops = {
@@ -843,4 +833,5 @@ const struct bm_model_ops bm_bmc_ops = {
 	.submit = bmc_submit,
 	.cancel = bmc_cancel,
 	.debugfs_init = bmc_debugfs_init,
+	.counters = bmc_counters,
 };

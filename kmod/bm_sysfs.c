@@ -148,6 +148,27 @@ static struct bm_stat_attr bm_stat_attrs[] = {
 	BM_STAT(pinned_pages, false),
 };
 
+/*
+ * The card's own counters, beside the driver's in statistics/: what the
+ * card was busy for and moved, whoever asked it to (the benchmarks' limit).
+ * Only on cards that count (->counters()).
+ */
+#define BM_CARD_COUNTER(_name)						\
+static ssize_t card_##_name##_show(struct device *dev,			\
+				   struct device_attribute *attr,	\
+				   char *buf)				\
+{									\
+	struct bm_dev *bm = bm_from_dev(dev);				\
+	struct bm_card_counters c;					\
+									\
+	bm->ops->counters(bm, &c);					\
+	return sysfs_emit(buf, "%llu\n", c._name);			\
+}									\
+static DEVICE_ATTR_RO(card_##_name)
+
+BM_CARD_COUNTER(busy_ns);
+BM_CARD_COUNTER(bytes);
+
 static struct attribute *bm_stats_attrs[] = {
 	&bm_stat_attrs[0].dev_attr.attr,
 	&bm_stat_attrs[1].dev_attr.attr,
@@ -160,14 +181,28 @@ static struct attribute *bm_stats_attrs[] = {
 	&bm_stat_attrs[8].dev_attr.attr,
 	&bm_stat_attrs[9].dev_attr.attr,
 	&bm_stat_attrs[10].dev_attr.attr,
+	&dev_attr_card_busy_ns.attr,
+	&dev_attr_card_bytes.attr,
 	NULL,
 };
 
-static_assert(ARRAY_SIZE(bm_stats_attrs) == ARRAY_SIZE(bm_stat_attrs) + 1);
+static_assert(ARRAY_SIZE(bm_stats_attrs) == ARRAY_SIZE(bm_stat_attrs) + 3);
+
+static umode_t bm_stats_visible(struct kobject *kobj, struct attribute *attr,
+				int n)
+{
+	const struct bm_dev *bm = bm_from_dev(kobj_to_dev(kobj));
+
+	if ((attr == &dev_attr_card_busy_ns.attr ||
+	     attr == &dev_attr_card_bytes.attr) && !bm->ops->counters)
+		return 0;
+	return attr->mode;
+}
 
 static const struct attribute_group bm_stats_group = {
 	.name = "statistics",
 	.attrs = bm_stats_attrs,
+	.is_visible = bm_stats_visible,
 };
 
 /* The misc device's attribute groups (bm_chardev_register()). */

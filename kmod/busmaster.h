@@ -163,6 +163,8 @@ struct bm_xfer {
  *	ignores its reset too is quarantined
  * @debugfs_init: add the card's own debugfs files (fault injection) to
  *	@dir; may be NULL
+ * @counters: read the card's own busy-time and byte counters, for
+ *	statistics/card_busy_ns and card_bytes; NULL for a card without them
  *
  * Context: all but @irq run in process context; @irq runs in hard
  * interrupt context, @irq_thread in the interrupt's thread; @submit and
@@ -181,6 +183,18 @@ struct bm_model_ops {
 	int (*submit)(struct bm_dev *bm, struct bm_xfer *xfer);
 	void (*cancel)(struct bm_dev *bm, struct bm_xfer *xfer, int error);
 	void (*debugfs_init)(struct bm_dev *bm, struct dentry *dir);
+	void (*counters)(struct bm_dev *bm, struct bm_card_counters *c);
+};
+
+/**
+ * struct bm_card_counters - what the card itself counts (datasheet 3.4)
+ * @busy_ns: nanoseconds during which some channel had work (channels at
+ *	work together count once)
+ * @bytes: bytes its descriptors moved, either way
+ */
+struct bm_card_counters {
+	u64 busy_ns;
+	u64 bytes;
 };
 
 /* What an interrupt vector's handler gets: the card, and which vector. */

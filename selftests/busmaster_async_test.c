@@ -313,7 +313,7 @@ TEST_F(slow, cancel_in_each_state)
 	struct busmaster_queue q;
 	uint64_t ids[REQS], start;
 	uint8_t *buf = bm_pattern(REQS * len, 4);
-	long bytes;
+	long long bytes;
 	int n, running, reaped = 0;
 
 	ASSERT_NE(NULL, buf);
@@ -325,7 +325,7 @@ TEST_F(slow, cancel_in_each_state)
 		ASSERT_EQ(0, bm_submit(self->fd, BUSMASTER_XFER_FROM_CARD, 0,
 				       (uintptr_t)buf + i * len, len, i * len, i, &ids[i]));
 	usleep(300 * 1000);	/* the first card_running are on the stalled card */
-	bytes = bm_debugfs_read(self->id, "bytes");
+	bytes = bm_sysfs_num(self->id, "statistics/card_bytes");
 
 	/* Queued: the last one. */
 	start = bm_now_ms();
@@ -348,7 +348,7 @@ TEST_F(slow, cancel_in_each_state)
 	reaped++;
 	EXPECT_EQ(-1, bm_cancel(self->fd, ids[0]));
 	EXPECT_EQ(ENOENT, errno) TH_LOG("reaped");
-	EXPECT_EQ(bytes, bm_debugfs_read(self->id, "bytes"));
+	EXPECT_EQ(bytes, bm_sysfs_num(self->id, "statistics/card_bytes"));
 
 	/* The rest run once the card moves again. */
 	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 0));
@@ -388,7 +388,7 @@ TEST_F(slow, close_and_kill_cancel_everything_at_once)
 	uint8_t *buf = bm_pattern(REQS * len, 6);
 	uint64_t start, took;
 	int fd, fds[2], status;
-	long bytes;
+	long long bytes;
 	pid_t pid;
 	char c;
 
@@ -421,7 +421,7 @@ TEST_F(slow, close_and_kill_cancel_everything_at_once)
 	ASSERT_EQ(1, read(fds[0], &c, 1));
 	ASSERT_EQ('k', c) TH_LOG("the child could not submit");
 	usleep(300 * 1000);
-	bytes = bm_debugfs_read(self->id, "bytes");
+	bytes = bm_sysfs_num(self->id, "statistics/card_bytes");
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	took = bm_ended_within(pid, 5000, &status);
 	TH_LOG("killed with 40 in flight: gone after %llu ms", (unsigned long long)took);
@@ -429,7 +429,7 @@ TEST_F(slow, close_and_kill_cancel_everything_at_once)
 	EXPECT_GT(1000, took);
 	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 0));
 	usleep(100 * 1000);
-	EXPECT_EQ(bytes, bm_debugfs_read(self->id, "bytes"))
+	EXPECT_EQ(bytes, bm_sysfs_num(self->id, "statistics/card_bytes"))
 		TH_LOG("the card moved data for a dead process");
 	EXPECT_EQ(self->pins, bm_pins_held());
 	EXPECT_EQ(0, bm_debugfs_read(self->id, "pinned_pages"));

@@ -240,17 +240,17 @@ TEST_F(card, four_streams_use_four_channels_at_once)
 	const uint64_t latency_ms = 100, len = 64 * KiB;
 	struct stream s[4];
 	pthread_t th[4];
-	long busy0, busy;
+	long long busy0, busy;
 
 	if (card_open(_metadata, self, PICK_CHANNELS_4))
 		SKIP(return, "no card of ours with four channels and fault injection (needs root)");
-	if (bm_debugfs_read(self->id, "busy_ns") < 0)
-		SKIP(return, "no busy_ns counter in debugfs");
+	if (bm_sysfs_num(self->id, "statistics/card_busy_ns") < 0)
+		SKIP(return, "the card counts no busy time (statistics/card_busy_ns)");
 	ASSERT_GE(self->info.max_transfer_size, len);
 	ASSERT_GE(self->info.card_mem_size, streams * count * len);
 	memset(self->bar, 0, streams * count * len);
 	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", latency_ms * MS));
-	busy0 = bm_debugfs_read(self->id, "busy_ns");
+	busy0 = bm_sysfs_num(self->id, "statistics/card_busy_ns");
 	for (int i = 0; i < streams; i++) {
 		s[i] = (struct stream){ .fd = self->fd, .len = len, .count = count,
 					.card_off = i * count * len,
@@ -260,7 +260,7 @@ TEST_F(card, four_streams_use_four_channels_at_once)
 	}
 	for (int i = 0; i < streams; i++)
 		pthread_join(th[i], NULL);
-	busy = bm_debugfs_read(self->id, "busy_ns") - busy0;
+	busy = bm_sysfs_num(self->id, "statistics/card_busy_ns") - busy0;
 	bm_fi_write(self->id, "latency_ns", 0);
 
 	for (int i = 0; i < streams; i++) {
@@ -271,7 +271,7 @@ TEST_F(card, four_streams_use_four_channels_at_once)
 		}
 		free((void *)s[i].src);
 	}
-	TH_LOG("%d streams x %d transfers held %llu ms each: card busy %ld ms (one channel at a time: %llu ms)",
+	TH_LOG("%d streams x %d transfers held %llu ms each: card busy %lld ms (one channel at a time: %llu ms)",
 	       streams, count, (unsigned long long)latency_ms, busy / 1000000,
 	       (unsigned long long)(streams * count * latency_ms));
 	EXPECT_GT(2 * count * latency_ms * MS, (uint64_t)busy)
@@ -348,7 +348,8 @@ TEST_F(card, sigkill_ends_a_waiter_at_once)
 	const uint64_t len = 64 * KiB;
 	uint8_t *dst = bm_pattern(len, 4), *src = bm_pattern(len, 5), *back = bm_pattern(len, 6);
 	struct busmaster_transfer t;
-	long pins, bytes;
+	long pins;
+	long long bytes;
 	uint64_t reaped;
 	int status, fds[2];
 	pid_t pid;
@@ -362,7 +363,7 @@ TEST_F(card, sigkill_ends_a_waiter_at_once)
 	pid = xfer_child(self->fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 600000, fds[1]);
 	ASSERT_LE(0, pid);
 	usleep(300 * 1000);	/* waiting on the stalled card */
-	bytes = bm_debugfs_read(self->id, "bytes");
+	bytes = bm_sysfs_num(self->id, "statistics/card_bytes");
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	reaped = bm_ended_within(pid, 5000, &status);
 	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 0));
@@ -373,7 +374,7 @@ TEST_F(card, sigkill_ends_a_waiter_at_once)
 	EXPECT_GT(1000, reaped);
 	EXPECT_TRUE(WIFSIGNALED(status));
 	usleep(100 * 1000);
-	EXPECT_EQ(bytes, bm_debugfs_read(self->id, "bytes"))
+	EXPECT_EQ(bytes, bm_sysfs_num(self->id, "statistics/card_bytes"))
 		TH_LOG("the card moved data after its waiter was killed");
 	EXPECT_EQ(pins, bm_pins_held());
 	EXPECT_EQ(0, bm_debugfs_read(self->id, "pinned_pages"));
@@ -459,14 +460,14 @@ TEST_F(card, both_directions_move_at_once_through_map_registers)
 	uint8_t *src, *dst, *want;
 	struct outcome o;
 	uint64_t len, xfers = 0;
-	long busy0, busy;
+	long long busy0, busy;
 	int fds[2], err = 0;
 	pid_t pid;
 
 	if (card_open(_metadata, self, PICK_MAP_REGISTERS))
 		SKIP(return, "no card of ours bouncing through map registers with fault injection");
-	if (bm_debugfs_read(self->id, "busy_ns") < 0)
-		SKIP(return, "no busy_ns counter in debugfs");
+	if (bm_sysfs_num(self->id, "statistics/card_busy_ns") < 0)
+		SKIP(return, "the card counts no busy time (statistics/card_busy_ns)");
 	if (self->info.dma_channels < 2)
 		SKIP(return, "one channel: the two directions take turns on it");
 	/* Each request as large as one share and one card transfer allow. */
@@ -483,7 +484,7 @@ TEST_F(card, both_directions_move_at_once_through_map_registers)
 	memcpy(self->bar + len, want, len);
 	ASSERT_EQ(0, pipe(fds));
 	ASSERT_EQ(0, bm_fi_write(self->id, "latency_ns", latency_ms * MS));
-	busy0 = bm_debugfs_read(self->id, "busy_ns");
+	busy0 = bm_sysfs_num(self->id, "statistics/card_busy_ns");
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -507,13 +508,13 @@ TEST_F(card, both_directions_move_at_once_through_map_registers)
 	}
 	ASSERT_EQ(0, reap(pid, fds[0], &o));
 	xfers += o.done;
-	busy = bm_debugfs_read(self->id, "busy_ns") - busy0;
+	busy = bm_sysfs_num(self->id, "statistics/card_busy_ns") - busy0;
 	bm_fi_write(self->id, "latency_ns", 0);
 	EXPECT_EQ(0, err) TH_LOG("memory -> card: %s", strerror(err));
 	EXPECT_EQ(0, o.ret) TH_LOG("card -> memory: %s", strerror(o.err));
 	EXPECT_EQ(0, memcmp(self->bar, src, len));
 	EXPECT_EQ(0, memcmp(dst, want, len)) TH_LOG("wrong bytes came back from the card");
-	TH_LOG("%d requests each way of %llu bytes over %u map registers, %llu card transfers held %llu ms each: card busy %ld ms (one at a time: %llu ms)",
+	TH_LOG("%d requests each way of %llu bytes over %u map registers, %llu card transfers held %llu ms each: card busy %lld ms (one at a time: %llu ms)",
 	       count, (unsigned long long)len, self->info.map_registers,
 	       (unsigned long long)xfers, (unsigned long long)latency_ms, busy / 1000000,
 	       (unsigned long long)(xfers * latency_ms));

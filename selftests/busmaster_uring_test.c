@@ -175,7 +175,7 @@ TEST_F(stalled, a_killed_process_with_commands_in_flight_goes)
 	uint8_t *buf = bm_pattern(16 * len, 12);
 	uint64_t took;
 	int fds[2], status;
-	long bytes;
+	long long bytes;
 	pid_t pid;
 	char c;
 
@@ -209,7 +209,7 @@ TEST_F(stalled, a_killed_process_with_commands_in_flight_goes)
 		SKIP(return, "the child could not set up io_uring");
 	}
 	usleep(300 * 1000);
-	bytes = bm_debugfs_read(self->id, "bytes");
+	bytes = bm_sysfs_num(self->id, "statistics/card_bytes");
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	took = bm_ended_within(pid, 20000, &status);
 	TH_LOG("killed with 16 io_uring commands on a stalled card: gone after %llu ms",
@@ -219,7 +219,7 @@ TEST_F(stalled, a_killed_process_with_commands_in_flight_goes)
 	usleep(200 * 1000);
 	ASSERT_EQ(0, bm_fi_write(self->id, "stall", 0));
 	usleep(100 * 1000);
-	EXPECT_EQ(bytes, bm_debugfs_read(self->id, "bytes"))
+	EXPECT_EQ(bytes, bm_sysfs_num(self->id, "statistics/card_bytes"))
 		TH_LOG("the card moved data for a dead process");
 	close(fds[0]);
 	close(fds[1]);

@@ -504,6 +504,8 @@ static int cmd_stats(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 		return -1;
 	if (!card.err && bm_card_stats(card.path, &card.stats))
 		card.err = errno;
+	/* Only a card that counts itself has these (not edu). */
+	card.has_counters = !card.err && !bm_card_counters(card.path, &card.counters);
 	ctx->ops->stats(ctx, &card);
 	return card.err ? -1 : 0;
 }

@@ -111,6 +111,8 @@ struct bmctl_card {
 	int err;
 	struct busmaster_info info;
 	struct bm_card_stats stats;
+	bool has_counters;		/* the card counts itself: @counters */
+	struct bm_card_counters counters;
 };
 
 /**

@@ -126,6 +126,10 @@ static void json_stats(struct bmctl_ctx *ctx, const struct bmctl_card *card)
 		json_u64(&j, bmctl_stats[k].key,
 			 *(const uint64_t *)((const char *)&card->stats +
 					     bmctl_stats[k].offset));
+	if (card->has_counters) {
+		json_u64(&j, "card_bytes", card->counters.bytes);
+		json_u64(&j, "card_busy_ns", card->counters.busy_ns);
+	}
 	json_object_end(&j);
 	json_finish(&j);
 }

@@ -178,6 +178,15 @@ static void text_stats(struct bmctl_ctx *ctx, const struct bmctl_card *card)
 		}
 		row(ctx, width, bmctl_stats[k].label, value);
 	}
+	if (!card->has_counters)
+		return;
+	bmctl_human_size(card->counters.bytes, human, sizeof(human));
+	snprintf(value, sizeof(value), "%llu (%s)",
+		 (unsigned long long)card->counters.bytes, human);
+	row(ctx, width, "card: bytes moved", value);
+	snprintf(value, sizeof(value), "%.3f s",
+		 (double)card->counters.busy_ns / 1e9);
+	row(ctx, width, "card: busy", value);
 }
 
 static void help_general(struct bmctl_ctx *ctx)

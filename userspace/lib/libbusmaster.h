@@ -796,6 +796,33 @@ struct bm_card_stats {
  */
 int bm_card_stats(const char *node, struct bm_card_stats *st);
 
+/**
+ * struct bm_card_counters - what a card counts itself, whoever used it,
+ * since it was powered on or last reset (datasheet 3.4; the busmaster
+ * card has them, QEMU's edu card does not)
+ * @busy_ns: nanoseconds during which some channel had work (channels at
+ *	work together count once): its change over wall time is how busy
+ *	the card was kept
+ * @bytes: bytes its descriptors moved, either way
+ */
+struct bm_card_counters {
+	uint64_t busy_ns;
+	uint64_t bytes;
+};
+
+/**
+ * bm_card_counters() - read a card's own counters from sysfs
+ * @node: the card's node ("/dev/busmaster0"), or its name ("busmaster0")
+ * @c: where to store them
+ *
+ * Reads statistics/card_busy_ns and card_bytes as bm_card_stats() reads
+ * the driver's (BM_SYSFS_ROOT too). New in 0.5.
+ *
+ * Return: 0, or -1 with errno EINVAL, ENOENT (no such card, or a card
+ * that does not count), EIO, or what open(2) or read(2) failed with.
+ */
+int bm_card_counters(const char *node, struct bm_card_counters *c);
+
 /*
  * A staging buffer: a program that moves a file, a pipe or a pattern
  * through a card in chunks fills (or reads) one buffer and moves it, by any

@@ -54,28 +54,55 @@ static int read_u64(const char *path, uint64_t *v)
 	return 0;
 }
 
-int bm_card_stats(const char *node, struct bm_card_stats *st)
+/* Read @n files of @node's statistics/ into the fields of @out they name. */
+static int read_stat_files(const char *node, const char *const *names,
+			   const size_t *offsets, size_t n, void *out)
 {
 	const char *root = getenv("BM_SYSFS_ROOT"), *name;
 	char path[PATH_MAX];
 	size_t k;
 
-	if (!node || !st)
-		return set_errno(EINVAL);
 	name = strrchr(node, '/');
 	name = name ? name + 1 : node;
 	if (!*name)
 		return set_errno(EINVAL);
-	memset(st, 0, sizeof(*st));
-	for (k = 0; k < ARRAY_SIZE(stat_files); k++) {
-		int n = snprintf(path, sizeof(path), "%s/class/misc/%s/statistics/%s",
-				 root && *root ? root : "/sys", name,
-				 stat_files[k].name);
+	for (k = 0; k < n; k++) {
+		int len = snprintf(path, sizeof(path), "%s/class/misc/%s/statistics/%s",
+				   root && *root ? root : "/sys", name, names[k]);
 
-		if (n < 0 || (size_t)n >= sizeof(path))
+		if (len < 0 || (size_t)len >= sizeof(path))
 			return set_errno(ENAMETOOLONG);
-		if (read_u64(path, (uint64_t *)((char *)st + stat_files[k].offset)))
+		if (read_u64(path, (uint64_t *)((char *)out + offsets[k])))
 			return -1;
 	}
 	return 0;
+}
+
+int bm_card_stats(const char *node, struct bm_card_stats *st)
+{
+	const char *names[ARRAY_SIZE(stat_files)];
+	size_t offsets[ARRAY_SIZE(stat_files)], k;
+
+	if (!node || !st)
+		return set_errno(EINVAL);
+	for (k = 0; k < ARRAY_SIZE(stat_files); k++) {
+		names[k] = stat_files[k].name;
+		offsets[k] = stat_files[k].offset;
+	}
+	memset(st, 0, sizeof(*st));
+	return read_stat_files(node, names, offsets, ARRAY_SIZE(stat_files), st);
+}
+
+int bm_card_counters(const char *node, struct bm_card_counters *c)
+{
+	static const char *const names[] = { "card_busy_ns", "card_bytes" };
+	static const size_t offsets[] = {
+		offsetof(struct bm_card_counters, busy_ns),
+		offsetof(struct bm_card_counters, bytes),
+	};
+
+	if (!node || !c)
+		return set_errno(EINVAL);
+	memset(c, 0, sizeof(*c));
+	return read_stat_files(node, names, offsets, ARRAY_SIZE(names), c);
 }
