@@ -748,7 +748,9 @@ static void bmc_restart(struct bm_dev *bm)
 /*
  * Stop every channel and mask the card: it touches no host memory
  * afterwards, and whatever was queued on it is over (ECANCELED, with what
- * it completed) rather than left to time out.
+ * it completed) rather than left to time out. A card that does not stop
+ * is cut off first, so that the pages of what it had stay kept, and what
+ * it had ends at once (ESHUTDOWN): a removal waits for no timeout.
  */
 static int bmc_reset(struct bm_dev *bm)
 {
@@ -763,7 +765,13 @@ static int bmc_reset(struct bm_dev *bm)
 	if (stopped)
 		bmc_fail_all(bm, NULL, 0, -ECANCELED);
 	spin_unlock_irqrestore(&bmc->lock, irqflags);
-	return stopped ? 0 : -EIO;
+	if (stopped)
+		return 0;
+	bm_quarantine(bm, "the card did not stop at its reset");
+	spin_lock_irqsave(&bmc->lock, irqflags);
+	bmc_fail_all(bm, NULL, 0, -ESHUTDOWN);
+	spin_unlock_irqrestore(&bmc->lock, irqflags);
+	return -EIO;
 }
 
 /*
