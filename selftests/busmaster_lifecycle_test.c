@@ -115,8 +115,9 @@ static void *faulting_transfer(void *arg)
 /*
  * remove() holds no one hostage: not a thread whose request faults on user
  * memory that nobody fills (userfaultfd), nor a process whose request waits
- * on the card (held 3 s by the modelled latency; its timeout is ten
- * minutes). It returns while both are in progress; the waiter gets ENODEV
+ * on the card (held 3 s by the modelled latency; its timeout is 20 s,
+ * short enough to end the test within the harness's 30 s if a removal
+ * missed it). It returns while both are in progress; the waiter gets ENODEV
  * at once, the faulting thread ENODEV once its fault is served. Before,
  * remove() waited for both, and blocked every new call of every user.
  */
@@ -171,7 +172,7 @@ TEST(removal_waits_for_no_user)
 		struct busmaster_transfer t;
 
 		close(uffd);	/* the fault is served when the parent closes it */
-		w.ret = bm_xfer(fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 600000, &t);
+		w.ret = bm_xfer(fd, dst, len, 0, BUSMASTER_XFER_FROM_CARD, 20000, &t);
 		w.err = errno;
 		w.done = t.bytes_done;
 		_exit(write(fds[1], &w, sizeof(w)) != sizeof(w));

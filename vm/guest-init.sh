@@ -89,6 +89,26 @@ bmctl_stream() {
 	done
 }
 
+# Debian's udevd with our rule (udev/60-busmaster.rules, LANE_UDEV=1):
+# each card's node goes to group busmaster (990 here), mode 0660, with a
+# link named by its PCI address.
+udev_rule() {
+	mount -t tmpfs tmpfs /run
+	systemd-udevd --daemon || return 1
+	udevadm trigger --action=add --subsystem-match=misc || return 1
+	udevadm settle --timeout=30 || return 1
+	bad=0
+	for sys in /sys/class/misc/busmaster*; do
+		n=${sys##*/}
+		slot=$(basename "$(readlink "$sys/device")")
+		got="$(stat -c '%g %a' "/dev/$n") $(readlink "/dev/busmaster/by-path/pci-$slot")"
+		echo "/dev/$n: gid, mode, by-path link: $got"
+		[ "$got" = "990 660 ../../$n" ] || bad=1
+	done
+	udevadm control --exit
+	return $bad
+}
+
 say "begin kernel=$(uname -r) lane=$LANE_NAME mode=$LANE_MODE"
 
 # kmemleak (the debug kernel): report what boot left now and forget it, so
@@ -140,12 +160,16 @@ check)
 		# Timed out: whatever is stuck in the kernel is still there.
 		# Its stacks to the console (the host shows them at the end).
 		[ $rc -eq 143 ] && echo w >/proc/sysrq-trigger
+		# Nothing a test left behind (a test's child outlives its
+		# harness killed by timeout(1)) runs into the next test.
+		kill -9 -1 2>/dev/null
 		say "test-end $name rc=$rc secs=$(($(date +%s) - began))"
 		leaks "$name"
 	done
 	;;
 esac
 
+[ "$LANE_UDEV" = 1 ] && step udev-rule udev_rule
 step rmmod rmmod busmaster
 step nodes-gone no_cards
 # An object is reported once it is 5 s old and was unreferenced, and
