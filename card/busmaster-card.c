@@ -84,6 +84,8 @@ typedef struct BMChannel {
     bool xfer_failed;       /* current transfer failed: abort the rest */
     bool waiting;           /* modelled latency running for HEAD */
     bool wait_done;         /* modelled latency over for HEAD */
+    int64_t link_free;      /* when the modelled link is done with what it
+                               was given (virtual ns); 0: idle since */
     QEMUTimer timer;
 } BMChannel;
 
@@ -241,6 +243,7 @@ static void bm_channel_stop_wait(BMChannel *ch)
     timer_del(&ch->timer);
     ch->waiting = false;
     ch->wait_done = false;
+    ch->link_free = 0;
 }
 
 static void bm_channel_halt(BusmasterCardState *s, BMChannel *ch,
@@ -395,8 +398,11 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
         uint32_t wb[2];
         struct bmc_desc d;
 
-        if (!(ch->ctrl & BMC_CH_CTRL_ENABLE) || ch->waiting ||
-            (s->fi_stall & (1u << ch->idx))) {
+        if (!(ch->ctrl & BMC_CH_CTRL_ENABLE) || ch->waiting) {
+            return false;
+        }
+        if (s->fi_stall & (1u << ch->idx)) {
+            ch->link_free = 0;      /* the link idles while stalled */
             return false;
         }
         if (ch->tail >= ch->ring_size) {
@@ -407,6 +413,7 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
             return false;
         }
         if (ch->head == ch->tail) {
+            ch->link_free = 0;
             return false;
         }
 
@@ -426,16 +433,25 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
         d.len = le32_to_cpu(d.len);
         d.flags = le32_to_cpu(d.flags);
 
-        /* Modelled link latency: come back when it has passed. */
+        /*
+         * Modelled link latency: come back when it has passed. The link
+         * takes a descriptor when it is done with the one before, not
+         * when our copy of that one is: copying overlaps the next one's
+         * modelled time, as a card's data moves while its next descriptor
+         * is on the wire. Fed back to back, the channel is busy for the
+         * modelled time, not that plus the copies.
+         */
         if (!ch->wait_done && !ch->xfer_failed &&
             (s->fi_lat_xfer_ns || s->fi_lat_byte_ps)) {
-            int64_t ns = bm_desc_latency(s, ch, &d);
+            int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+            int64_t until = (ch->link_free ? ch->link_free : now) +
+                            bm_desc_latency(s, ch, &d);
 
-            if (ns > 0) {
+            ch->link_free = until;
+            if (until > now) {
                 ch->waiting = true;
-                timer_mod(&ch->timer,
-                          qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ns);
-                trace_busmaster_card_wait(ch->idx, ch->head, ns);
+                timer_mod(&ch->timer, until);
+                trace_busmaster_card_wait(ch->idx, ch->head, until - now);
                 return false;
             }
         }
