@@ -31,7 +31,7 @@ LANE ?= card-mixed
 KERNEL ?= 6.12
 TESTS ?=
 
-.PHONY: all help run check lane fuzz bench checkpatch kernel-doc qtest datasheet \
+.PHONY: all help run check lane fuzz bench checkpatch kernel-doc qtest datasheet intree \
 	module userspace selftests dkms-source install uninstall clean
 
 all: module userspace selftests
@@ -48,6 +48,7 @@ help:
 	@echo 'make kernel-doc   kernel-doc -Wall on kmod/ and uapi/'
 	@echo 'make qtest        build QEMU with the card and run its conformance tests'
 	@echo 'make datasheet    compare uapi/linux/busmaster_card.h with the datasheet'
+	@echo 'make intree       the driver, uapi headers and selftests built inside a Linux tree'
 	@echo 'make module       the module for every kernel of KERNELS, W=1'
 	@echo 'make userspace    libbusmaster and bmctl (make -C userspace check: unit tests)'
 	@echo 'make selftests    the kselftest programs'
@@ -79,6 +80,9 @@ qtest:
 
 datasheet:
 	vm/check-datasheet.py
+
+intree:
+	vm/check-intree.sh
 
 fuzz:
 	BM_TESTS=busmaster_fuzz_test BM_FUZZ_SECONDS=$(FUZZ_SECONDS) \

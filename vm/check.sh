@@ -80,6 +80,8 @@ check "static/userspace builds with -Wall -Wextra -Werror" \
 host_check "host/userspace unit tests" \
 	make -s -C "$BM_TOP/userspace" O="$BM_BUILD/userspace" check
 host_check "host/make install and uninstall into a DESTDIR" "$BM_TOP/vm/check-install.sh"
+host_check "host/in a Linux tree: drivers/misc/busmaster, uapi header test, kselftest install" \
+	"$BM_TOP/vm/check-intree.sh"
 mkdir -p "$BM_BUILD/selftests"
 check "static/selftests build with -Wall -Wextra -Werror" \
 	make -s -C "$BM_TOP/selftests" KSFT_DIR="$ksrc/tools/testing/selftests" \
