@@ -18,7 +18,7 @@ outdir=${4:?}
 
 . "$("$BM_TOP/vm/fetch-kernel.sh" "$series")"
 LANE_QEMU=stock LANE_MEM=6G LANE_SMP=2 LANE_MODPARAMS= LANE_EXPECT= LANE_TIMEOUT=900
-LANE_TESTS= LANE_ENV= LANE_APPEND= LANE_EXPECT_REPORTS= LANE_DEMO="bmctl list
+LANE_TESTS= LANE_ENV= LANE_APPEND= LANE_EXPECT_REPORTS= LANE_UDEV= LANE_DEMO="bmctl list
 bmctl info"
 . "$lane_file"
 lane=$(basename "$lane_file" .lane)
@@ -71,6 +71,21 @@ for b in "$BM_BUILD"/bench/*_bench; do
 	[ -x "$b" ] && cp "$b" "$root/bin/"
 done
 cp "${BM_SELFTESTS:-$BM_BUILD/selftests}"/busmaster_*_test "$root/selftests/"
+# LANE_UDEV=1: Debian's udevd and our rule, as installed (make install),
+# with the group it names; guest-init checks what it makes of the cards.
+if [ "$LANE_UDEV" = 1 ]; then
+	need_pkgs udev
+	udevadm=$(command -v udevadm)
+	mkdir -p "$root/etc/udev/rules.d" "$root/run"
+	cp "$udevadm" "$root/bin/udevadm"
+	ln -s udevadm "$root/bin/systemd-udevd"
+	# Its libraries and loader where they are on the host.
+	ldd "$udevadm" | awk '/=> \// { print $3 } /^\t\// { print $1 }' |
+		while read -r l; do cp -L --parents "$l" "$root/"; done
+	cp "$BM_TOP/udev/60-busmaster.rules" "$root/etc/udev/rules.d/"
+	printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nbusmaster:x:990:\n' >"$root/etc/group"
+fi
 cat >"$root/etc/busmaster/lane.conf" <<EOF
 LANE_NAME='$lane'
 LANE_MODE='$mode'
@@ -78,6 +93,7 @@ LANE_MODPARAMS='$LANE_MODPARAMS'
 LANE_TESTS='$LANE_TESTS'
 LANE_ENV='$LANE_ENV'
 LANE_TEST_TIMEOUT='$LANE_TEST_TIMEOUT'
+LANE_UDEV='$LANE_UDEV'
 EOF
 printf '%s\n' "$LANE_EXPECT" >"$root/etc/busmaster/expect"
 printf '%s\n' "$LANE_DEMO" >"$root/etc/busmaster/demo"
