@@ -122,6 +122,17 @@ struct bm_xfer {
 #define BM_IRQ_CAUSE_OTHER	BIT(31)	/* acknowledged, nothing to do */
 
 /**
+ * struct bm_card_counters - what the card itself counts (datasheet 3.4)
+ * @busy_ns: nanoseconds during which some channel had work (channels at
+ *	work together count once)
+ * @bytes: bytes its descriptors moved, either way
+ */
+struct bm_card_counters {
+	u64 busy_ns;
+	u64 bytes;
+};
+
+/**
  * struct bm_model_ops - what differs from one card model to the next
  * @name: model name for messages
  * @model: enum busmaster_card_model
@@ -184,17 +195,6 @@ struct bm_model_ops {
 	void (*cancel)(struct bm_dev *bm, struct bm_xfer *xfer, int error);
 	void (*debugfs_init)(struct bm_dev *bm, struct dentry *dir);
 	void (*counters)(struct bm_dev *bm, struct bm_card_counters *c);
-};
-
-/**
- * struct bm_card_counters - what the card itself counts (datasheet 3.4)
- * @busy_ns: nanoseconds during which some channel had work (channels at
- *	work together count once)
- * @bytes: bytes its descriptors moved, either way
- */
-struct bm_card_counters {
-	u64 busy_ns;
-	u64 bytes;
 };
 
 /* What an interrupt vector's handler gets: the card, and which vector. */

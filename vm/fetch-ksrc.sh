@@ -18,12 +18,9 @@ RECIPE=2
 dest=$BM_CACHE/ksrc/$pkg-$ver-$RECIPE
 
 if [ ! -f "$dest/.done" ]; then
-	fetch_debs "$BM_CACHE/debs" "$pkg"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	dpkg-deb -x "$(deb_path "$BM_CACHE/debs" "$pkg")" "$tmp"
-	tarball=$(echo "$tmp"/usr/src/linux-source-*.tar.xz)
-	[ -f "$tarball" ] || die "$pkg holds no kernel tarball"
+	tarball=$(ksrc_tarball "$pkg" "$tmp")
 	top=$(basename "$tarball" .tar.xz)
 	log "unpacking the selftest framework and checkpatch from $pkg $ver"
 	rm -rf "$dest"
@@ -39,8 +36,6 @@ if [ ! -f "$dest/.done" ]; then
 		"$top/scripts/const_structs.checkpatch" \
 		"$top/scripts/subarch.include" \
 		"$top/Documentation/dev-tools/checkpatch.rst"
-	# Keep the .deb out of the cache: the few files above are all we use.
-	rm -f "$(deb_path "$BM_CACHE/debs" "$pkg")"
 	touch "$dest/.done"
 fi
 echo "$dest"

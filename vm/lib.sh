@@ -74,6 +74,19 @@ fetch_debs() {
 	done
 }
 
+# ksrc_tarball PKG TMP: the kernel tarball of Debian's linux-source package
+# PKG, unpacked from its .deb into the folder TMP; the .deb is not kept
+# (~150 MB: callers cache what they take from the tarball).
+ksrc_tarball() {
+	local pkg=$1 tmp=$2 tarball
+	fetch_debs "$BM_CACHE/debs" "$pkg"
+	dpkg-deb -x "$(deb_path "$BM_CACHE/debs" "$pkg")" "$tmp"
+	rm -f "$(deb_path "$BM_CACHE/debs" "$pkg")"
+	tarball=$(echo "$tmp"/usr/src/linux-source-*.tar.xz)
+	[ -f "$tarball" ] || die "$pkg holds no kernel tarball"
+	echo "$tarball"
+}
+
 # lane_cards LANE_FILE: the lane's QEMU devices, one line ("edu,addr=04.0 ...").
 lane_cards() {
 	awk '/^LANE_DEVICES=\(/,/\)/' "$1" | grep -o -- '-device [^ )]*' |

@@ -11,7 +11,7 @@
  *  - Every struct has @flags and reserved fields; unknown flags and
  *    non-zero reserved fields are refused.
  *  - All fields are fixed width and naturally aligned; user pointers and
- *    lengths are __u64, so 32-bit processes use the same layout. A 32-bit
+ *    lengths are 64-bit fields, so 32-bit processes use the same layout. A 32-bit
  *    process maps a common buffer at its @mmap_offset, which is above
  *    4 GiB, with 64-bit file offsets (-D_FILE_OFFSET_BITS=64, or mmap64()).
  *  - No command takes a physical or bus address from userspace.
