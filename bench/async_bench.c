@@ -35,7 +35,8 @@ struct cell {
 	uint64_t size;
 	unsigned int depth;
 	double mbps[MAX_REPEAT];
-	double util[MAX_REPEAT];
+	double util[MAX_REPEAT];	/* card busy / wall time */
+	double link[MAX_REPEAT];	/* modelled link time / wall time */
 };
 
 static double now(void)
@@ -46,21 +47,27 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The card's own busy time (statistics/card_busy_ns), in ns; 0 where it has none. */
-static unsigned long long busy_ns(int id)
-{
-	char path[128];
-	unsigned long long v = 0;
-	FILE *f;
+/*
+ * What the card and the driver counted so far: the card's own busy time
+ * and bytes (statistics/card_busy_ns, card_bytes; 0 where the card does
+ * not count) and the driver's card transfers.
+ */
+struct counts {
+	double busy_ns, bytes, transfers;
+};
 
-	snprintf(path, sizeof(path), "/sys/class/misc/busmaster%d/statistics/card_busy_ns", id);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
+static struct counts counts(int id)
+{
+	struct bm_card_counters c = { 0 };
+	struct bm_card_stats st = { 0 };
+	char node[32];
+
+	snprintf(node, sizeof(node), "busmaster%d", id);
+	bm_card_counters(node, &c);
+	bm_card_stats(node, &st);
+	return (struct counts){ .busy_ns = (double)c.busy_ns, .bytes = (double)c.bytes,
+				.transfers = (double)(st.transfers_to_card +
+						      st.transfers_from_card) };
 }
 
 static int die(const char *what, int err)
@@ -186,6 +193,7 @@ int main(int argc, char **argv)
 {
 	uint64_t sizes[8] = { 64 << 10, 1 << 20 }, depths[8] = { 1, 4, 16, 64 };
 	int nsizes = 2, ndepths = 4, repeat = 3, id = 0, opt, ncells = 0;
+	double xfer_ns = 0, byte_ps = 0;	/* the card's modelled link (-l) */
 	uint64_t total = 32ULL << 20, maxspan = 0;
 	struct cell cells[MAX_CELLS];
 	struct busmaster_info info;
@@ -194,15 +202,19 @@ int main(int argc, char **argv)
 	uint8_t *buf[2];
 	int fd;
 
-	while ((opt = getopt(argc, argv, "d:s:q:t:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:q:t:r:l:")) != -1) {
 		switch (opt) {
+		case 'l':
+			if (sscanf(optarg, "%lf,%lf", &xfer_ns, &byte_ps) != 2)
+				die(optarg, EINVAL);
+			break;
 		case 'd': id = atoi(optarg); break;
 		case 's': nsizes = parse_list(optarg, sizes, 8, 1); break;
 		case 'q': ndepths = parse_list(optarg, depths, 8, 0); break;
 		case 't': if (bm_parse_size(optarg, &total)) die(optarg, EINVAL); break;
 		case 'r': repeat = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: async_bench [-d N] [-s SIZE,...] [-q DEPTH,...] [-t BYTES] [-r REPEAT]\n");
+			fprintf(stderr, "usage: async_bench [-d N] [-s SIZE,...] [-q DEPTH,...] [-t BYTES] [-r REPEAT] [-l XFER_NS,BYTE_PS]\n");
 			return 2;
 		}
 	}
@@ -239,40 +251,50 @@ int main(int argc, char **argv)
 	for (int r = 0; r < repeat; r++)
 		for (int k = 0; k < ncells; k++) {
 			struct cell *c = &cells[k];
-			unsigned long long b0 = busy_ns(id);
+			struct counts a = counts(id), b;
 			double t = c->uring ? run_uring(&ring, fd, handle[c->from], c, total) :
 					      run_ioctl(fd, handle[c->from], c, total);
 
+			b = counts(id);
 			c->mbps[r] = total / t / 1e6;
-			c->util[r] = (busy_ns(id) - b0) / 1e9 / t;
+			c->util[r] = (b.busy_ns - a.busy_ns) / 1e9 / t;
+			/* The link's own time for what moved: per transfer, per byte. */
+			c->link[r] = ((b.transfers - a.transfers) * xfer_ns +
+				      (b.bytes - a.bytes) * byte_ps / 1000) / 1e9 / t;
 		}
 
 	printf("card %s (%s), %llu MiB per cell, median of %d (min-max)\n",
 	       info.pci_slot, bm_model_name(info.card_model) ?: "?",
 	       (unsigned long long)(total >> 20), repeat);
-	printf("| direction | size | depth | ioctl MB/s | io_uring MB/s | uring/ioctl | ioctl util | io_uring util |\n");
-	printf("|---|---|---|---|---|---|---|---|\n");
+	if (xfer_ns || byte_ps)
+		printf("modelled link: %.0f ns per card transfer + %.0f ps per byte; "
+		       "busy: the card's busy time over wall time, link: the link's modelled time for what moved over wall time\n",
+		       xfer_ns, byte_ps);
+	printf("| direction | size | depth | ioctl MB/s | io_uring MB/s | uring/ioctl | ioctl busy | io_uring busy | ioctl link | io_uring link |\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|\n");
 	for (int k = 0; k + 1 < ncells; k += 2) {
 		struct cell *a = &cells[k], *b = &cells[k + 1];
-		double alo, ahi, blo, bhi, ulo, uhi, vlo, vhi;
+		double lo, hi, alo, ahi, blo, bhi;
 		double am = median(a->mbps, repeat, &alo, &ahi);
 		double bmv = median(b->mbps, repeat, &blo, &bhi);
-		double au = median(a->util, repeat, &ulo, &uhi);
-		double bu = median(b->util, repeat, &vlo, &vhi);
 		char size[BM_SIZE_STR_LEN];
 
 		bm_format_size(a->size, size, sizeof(size));
-		printf("| %s | %s | %u | %.0f (%.0f-%.0f) | %.0f (%.0f-%.0f) | %.2f | %.0f %% | %.0f %% |\n",
+		printf("| %s | %s | %u | %.0f (%.0f-%.0f) | %.0f (%.0f-%.0f) | %.2f | %.0f %% | %.0f %% | %.0f %% | %.0f %% |\n",
 		       a->from ? "from card" : "to card", size, a->depth, am, alo, ahi,
-		       bmv, blo, bhi, bmv / am, 100 * au, 100 * bu);
+		       bmv, blo, bhi, bmv / am, 100 * median(a->util, repeat, &lo, &hi),
+		       100 * median(b->util, repeat, &lo, &hi),
+		       100 * median(a->link, repeat, &lo, &hi),
+		       100 * median(b->link, repeat, &lo, &hi));
 	}
 	for (int k = 0; k < ncells; k++) {
 		double lo, hi, m = median(cells[k].mbps, repeat, &lo, &hi), ul, uh;
 
-		printf("csv,%s,%s,%llu,%u,%.1f,%.1f,%.1f,%.3f\n",
+		printf("csv,%s,%s,%llu,%u,%.1f,%.1f,%.1f,%.3f,%.3f\n",
 		       cells[k].uring ? "io_uring" : "ioctl", cells[k].from ? "from" : "to",
 		       (unsigned long long)cells[k].size, cells[k].depth, m, lo, hi,
-		       median(cells[k].util, repeat, &ul, &uh));
+		       median(cells[k].util, repeat, &ul, &uh),
+		       median(cells[k].link, repeat, &ul, &uh));
 	}
 	io_uring_queue_exit(&ring);
 	close(fd);

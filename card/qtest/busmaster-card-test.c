@@ -1131,6 +1131,31 @@ static void test_fault_latency(void)
     card_stop(c);
 }
 
+/*
+ * The modelled link takes a channel's next descriptor when it is done with
+ * the one before (copying overlaps the next one's time); a channel that ran
+ * dry starts afresh: a descriptor posted after an idle time waits its whole
+ * modelled time, with no credit from the idle time.
+ */
+static void test_fault_latency_idle(void)
+{
+    Card *c = card_start("latency_ns=500000");     /* 0.5 ms a transfer */
+    uint64_t buf = guest_alloc(&c->alloc, 4096);
+
+    ring_setup(c, 0);
+    desc_put(c, 0, 0, buf, 0, 64, 0);
+    kick_wait(c, 0, 1);
+    qtest_clock_step(c->qts, 5000000);              /* 5 ms idle */
+    desc_put(c, 0, 1, buf, 0, 64, 0);
+    wr(c, CH_REG(0, BMC_CH_TAIL), 2);
+    qtest_clock_step(c->qts, 499000);
+    g_assert_cmpuint(rd(c, CH_REG(0, BMC_CH_HEAD)), ==, 1);
+    g_assert_cmphex(rd(c, CH_REG(0, BMC_CH_STATUS)) & BMC_CH_STATUS_WAITING, ==,
+                    BMC_CH_STATUS_WAITING);
+    kick_wait(c, 0, 2);
+    card_stop(c);
+}
+
 /* No register or descriptor value may crash or hang the card. */
 static void test_robust_garbage(void)
 {
@@ -1254,6 +1279,7 @@ int main(int argc, char **argv)
     qtest_add_func("/busmaster-card/irq/intx", test_irq_intx);
     qtest_add_func("/busmaster-card/fault/stall", test_fault_stall);
     qtest_add_func("/busmaster-card/fault/latency", test_fault_latency);
+    qtest_add_func("/busmaster-card/fault/latency-idle", test_fault_latency_idle);
     qtest_add_func("/busmaster-card/fault/ignore-stop", test_fault_ignore_stop);
     qtest_add_func("/busmaster-card/fault/boot-dma", test_fault_boot_dma);
     qtest_add_func("/busmaster-card/robust/garbage", test_robust_garbage);
