@@ -6,8 +6,9 @@
  * Documented in docs/ABI/sysfs-class-misc-busmaster.
  *
  * The attributes hang off the misc device, which remove() unregisters
- * before the card goes: kernfs waits for a show() in progress, so each may
- * read the card without holding its lifetime lock.
+ * before the card goes: kernfs waits for a show() in progress. Those that
+ * read the card's registers take its lifetime lock all the same, for the
+ * resets it survives (remove() takes it only after the unregister).
  */
 #include <linux/device.h>
 #include <linux/sysfs.h>
@@ -151,18 +152,33 @@ static struct bm_stat_attr bm_stat_attrs[] = {
 /*
  * The card's own counters, beside the driver's in statistics/: what the
  * card was busy for and moved, whoever asked it to (the benchmarks' limit).
- * Only on cards that count (->counters()).
+ * Only on cards that count (->counters()). Unlike the driver's, they are
+ * read from the card: not while a reset of its function holds lifetime,
+ * nor on a link that error recovery froze.
  */
+static int bm_card_counters_read(struct bm_dev *bm, struct bm_card_counters *c)
+{
+	int ret = down_read_killable(&bm->lifetime);
+
+	if (ret)
+		return ret;
+	if (!bm->pdev || pci_channel_offline(bm->pdev))
+		ret = -ENODEV;
+	else
+		bm->ops->counters(bm, c);
+	up_read(&bm->lifetime);
+	return ret;
+}
+
 #define BM_CARD_COUNTER(_name)						\
 static ssize_t card_##_name##_show(struct device *dev,			\
 				   struct device_attribute *attr,	\
 				   char *buf)				\
 {									\
-	struct bm_dev *bm = bm_from_dev(dev);				\
 	struct bm_card_counters c;					\
+	int ret = bm_card_counters_read(bm_from_dev(dev), &c);		\
 									\
-	bm->ops->counters(bm, &c);					\
-	return sysfs_emit(buf, "%llu\n", c._name);			\
+	return ret ?: sysfs_emit(buf, "%llu\n", c._name);		\
 }									\
 static DEVICE_ATTR_RO(card_##_name)
 
