@@ -130,7 +130,8 @@ const char *bm_bounce_name(enum busmaster_bounce bounce)
  */
 unsigned int bm_sg_max_segment(struct bm_dev *bm)
 {
-	if (bm->adapter.seg_boundary)
+	/* Or as drivers that never merge pages do (debugfs, benchmarks). */
+	if (bm->adapter.seg_boundary || READ_ONCE(bm->page_descriptors))
 		return PAGE_SIZE;
 	return max_t(unsigned int, PAGE_SIZE,
 		     round_down(dma_get_max_seg_size(&bm->pdev->dev), PAGE_SIZE));

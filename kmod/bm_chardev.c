@@ -31,6 +31,7 @@ static int bm_open(struct inode *inode, struct file *file)
 	xa_init_flags(&bf->commons, XA_FLAGS_ALLOC1);
 	xa_init_flags(&bf->regbufs, XA_FLAGS_ALLOC1);
 	bm_queue_init(bf);
+	bm_copy_buf_init(&bf->copy);
 	file->private_data = bf;
 	return 0;
 }
@@ -55,6 +56,7 @@ static int bm_release(struct inode *inode, struct file *file)
 	bm_queue_release(bf);
 	bm_regbuf_release_all(bf);
 	bm_common_release_all(bf);
+	bm_copy_buf_release(&bf->copy);
 	bm_dev_put(bf->bm);
 	kfree(bf);
 	return 0;

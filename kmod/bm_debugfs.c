@@ -125,6 +125,8 @@ void bm_debugfs_add(struct bm_dev *bm)
 	debugfs_create_atomic_t("transfers", 0444, dir, &st->transfers);
 	debugfs_create_bool("quarantined", 0444, dir, &bm->quarantined);
 	debugfs_create_atomic_t("kept", 0444, dir, &st->kept);
+	/* A benchmark's peer design: a descriptor per page, none merged. */
+	debugfs_create_bool("page_descriptors", 0600, dir, &bm->page_descriptors);
 	debugfs_create_file_unsafe("kernel_selftest", 0600, dir, bm,
 				   &bm_kselftest_fops);
 	if (bm->ops->debugfs_init)

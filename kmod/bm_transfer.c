@@ -480,6 +480,19 @@ static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 }
 
 /**
+ * bm_transfer_drain - wait until the card is done with what the request
+ * was given so far, and release it: the memory may be used again
+ * @rq: the request; it may go on
+ *
+ * Context: process context, may sleep; killable.
+ */
+void bm_transfer_drain(struct bm_request *rq)
+{
+	bm_xfer_submit(rq);
+	bm_chunks_end(rq);
+}
+
+/**
  * bm_transfer_finish - wait until the card is done with the request, and
  * release what its chunks hold
  * @rq: the request; its results are final
@@ -665,7 +678,9 @@ int bm_transferv_check(struct bm_file *bf, bool from_card, u32 count,
 int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 {
 	const u32 known = BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
-			  BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC;
+			  BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC |
+			  BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN;
+	const u32 how = BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN;
 	struct busmaster_transfer *t = arg;
 	bool from_card = t->flags & BUSMASTER_XFER_FROM_CARD;
 	struct bm_common *common;
@@ -674,12 +689,23 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	int ret;
 
 	if (t->flags & ~known || t->reserved ||
-	    t->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS)
+	    t->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS ||
+	    (t->flags & how) == how ||
+	    (t->flags & how && t->flags & (BUSMASTER_XFER_COMMON |
+					   BUSMASTER_XFER_REGISTERED)))
 		return -EINVAL;
 	ret = bm_transfer_check(bf, t->flags, t->handle, t->addr, t->length,
 				t->card_offset, false, &common, &rbuf);
 	if (ret)
 		return ret;
+	/* Small requests of user memory: copied, not pinned (bm_copy.c). */
+	if (!common && !rbuf && bm_copy_wanted(t->flags, t->length)) {
+		ret = bm_transfer_copy(bf, t);
+		if (ret != -EAGAIN) {
+			ctx->respond = true;
+			return ret;
+		}
+	}
 
 	ret = bm_request_init(&rq, bf->bm, from_card, t->card_offset,
 			      bm_caller_timeout_ms(t->timeout_ms));

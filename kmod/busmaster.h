@@ -43,6 +43,7 @@
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
@@ -296,6 +297,8 @@ struct bm_adapter {
  * @requests: requests begun (TRANSFER, TRANSFERV, kernel memory)
  * @requests_failed: requests that ended with an error (not a transparent
  *	restart after a signal)
+ * @requests_copied: TRANSFERs of user memory copied, not pinned (bm_copy.c)
+ * @bytes_copied: the bytes they moved
  * @requests_in_flight: requests begun and not ended
  * @timeouts: card transfers that timed out (their channel was stopped)
  * @card_resets: times the driver reset the whole card: a transfer whose
@@ -318,6 +321,8 @@ struct bm_stats {
 	atomic64_t transfers_from_card;
 	atomic64_t requests;
 	atomic64_t requests_failed;
+	atomic64_t requests_copied;
+	atomic64_t bytes_copied;
 	atomic_t requests_in_flight;
 	atomic_t timeouts;
 	atomic_t card_resets;
@@ -377,6 +382,8 @@ struct bm_kept {
  * @quarantined: a transfer or reset could not stop the card, or its link
  *	reported an error: bus mastering is off, new requests fail, nothing
  *	the card was given is given back (bm_quarantine.c)
+ * @page_descriptors: debugfs, for a benchmark's peer design: a scatterlist
+ *	entry, so a descriptor, per page, contiguous pages never merged
  * @kept: the releases put off meanwhile, struct bm_kept
  * @kept_lock: protects @quarantined and @kept
  * @err_link_reset: PCI error recovery reset the link (a fatal error); else
@@ -424,6 +431,7 @@ struct bm_dev {
 	struct dentry *debugfs;
 	struct miscdevice misc;
 	bool quarantined;
+	bool page_descriptors;
 	struct list_head kept;
 	spinlock_t kept_lock;		/* quarantined, kept */
 	bool err_link_reset;
@@ -543,6 +551,7 @@ enum bm_request_kind {
 	BM_REQ_COMMON,		/* TRANSFER of a common buffer */
 	BM_REQ_REGISTERED,	/* TRANSFER of a registered buffer */
 	BM_REQ_KERNEL,		/* bm_transfer_kernel() */
+	BM_REQ_COPY,		/* TRANSFER of user memory, copied (bm_copy.c) */
 };
 
 /* Card transfers of one request on the card at once. */
@@ -714,12 +723,28 @@ struct bm_queue {
 	struct list_head card_node;
 };
 
+/* The file's buffer for small requests (bm_copy.c): contiguous, 64 KiB. */
+#define BM_COPY_SIZE	SZ_64K
+
+/**
+ * struct bm_copy_buf - kernel memory a file's requests are copied through
+ * @lock: one request at a time uses it
+ * @page: BM_COPY_SIZE bytes, or NULL until first use
+ * @pages: its pages, for the transfer engine
+ */
+struct bm_copy_buf {
+	struct mutex lock;	/* the buffer's user, and @page */
+	struct page *page;
+	struct page *pages[BM_COPY_SIZE / PAGE_SIZE];
+};
+
 /**
  * struct bm_file - one open file of /dev/busmasterN
  * @bm: the card; the file holds a reference
  * @commons: this file's common buffers by handle
  * @regbufs: this file's registered buffers by handle
  * @queue: its asynchronous requests
+ * @copy: its buffer for requests copied, not pinned (bm_copy.c)
  *
  * Per-file state lives here so that many files, and later many requests
  * per file, proceed independently; a handle means nothing in another file.
@@ -729,6 +754,7 @@ struct bm_file {
 	struct xarray commons;
 	struct xarray regbufs;
 	struct bm_queue queue;
+	struct bm_copy_buf copy;
 };
 
 /*
@@ -862,6 +888,7 @@ void bm_pages_claim_move(struct page **pages, unsigned int npages,
 /* bm_transfer.c */
 void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,
 		       u64 len, enum bm_claim claim);
+void bm_transfer_drain(struct bm_request *rq);
 void bm_transfer_finish(struct bm_request *rq);
 void bm_transfer_common(struct bm_request *rq, struct bm_common *c,
 			u64 offset, u64 length);
@@ -873,6 +900,12 @@ int bm_transferv_check(struct bm_file *bf, bool from_card, u32 count,
 		       struct busmaster_iovec **iovp);
 int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
+
+/* bm_copy.c */
+bool bm_copy_wanted(u32 flags, u64 length);
+int bm_transfer_copy(struct bm_file *bf, struct busmaster_transfer *t);
+void bm_copy_buf_init(struct bm_copy_buf *cb);
+void bm_copy_buf_release(struct bm_copy_buf *cb);
 
 /* bm_registered.c */
 int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);

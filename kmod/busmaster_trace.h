@@ -23,13 +23,15 @@ TRACE_DEFINE_ENUM(BM_REQ_IOVEC);
 TRACE_DEFINE_ENUM(BM_REQ_COMMON);
 TRACE_DEFINE_ENUM(BM_REQ_REGISTERED);
 TRACE_DEFINE_ENUM(BM_REQ_KERNEL);
+TRACE_DEFINE_ENUM(BM_REQ_COPY);
 
 #define BM_TRACE_KINDS						\
 	{ BM_REQ_USER, "user" },				\
 	{ BM_REQ_IOVEC, "iovec" },				\
 	{ BM_REQ_COMMON, "common" },				\
 	{ BM_REQ_REGISTERED, "registered" },			\
-	{ BM_REQ_KERNEL, "kernel" }
+	{ BM_REQ_KERNEL, "kernel" },				\
+	{ BM_REQ_COPY, "copy" }
 
 TRACE_EVENT(busmaster_request_start,
 	TP_PROTO(const struct bm_request *rq, enum bm_request_kind kind, u64 length),

@@ -214,7 +214,8 @@ static void op_ioctl(uint64_t *s)
 	case 2:
 		a.t.size = any_size(s, sizeof(a.t));
 		a.t.flags = any_flags(s, BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
-				       BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC);
+				       BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC |
+				       BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN);
 		a.t.length = any_len(s);
 		a.t.handle = (a.t.flags & (BUSMASTER_XFER_COMMON | BUSMASTER_XFER_REGISTERED)) ?
 			     (uint32_t)pick(s, 6) : 0;

@@ -230,8 +230,8 @@ TEST_F(card, limits_come_before_the_work)
  * overlapping device-writable mappings, and a partial sync must name one
  * mapping): another registration overlapping it, from any file, either
  * direction, is EBUSY and keeps nothing (pages it claimed before meeting
- * the conflict are let go); so is a transfer of it, either way, and a
- * range mapping one page twice. The pages are free once it goes.
+ * the conflict are let go); so is a pinned transfer of it, either way,
+ * and a range mapping one page twice. The pages are free once it goes.
  */
 TEST_F(card, registered_memory_is_the_registrations_alone)
 {
@@ -271,12 +271,18 @@ TEST_F(card, registered_memory_is_the_registrations_alone)
 	EXPECT_EQ(0, reg_buffer(other, buf + 2 * PAGE, 2 * PAGE,
 				BUSMASTER_REG_CARD_WRITES, &r2));
 	EXPECT_EQ(0, unreg_buffer(other, r2.handle));
-	/* Transfers of it, either way: use the handle instead. */
+	/* Pinned transfers of it, either way: use the handle instead. */
 	EXPECT_EQ(-1, bm_xfer(other, buf + 11 * PAGE, a, 0,
-			      BUSMASTER_XFER_FROM_CARD, 0, &t));
+			      BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_PIN, 0, &t));
 	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(-1, bm_xfer(other, buf + 11 * PAGE, a, 0, 0, 0, &t));
+	EXPECT_EQ(-1, bm_xfer(other, buf + 11 * PAGE, a, 0, BUSMASTER_XFER_PIN, 0, &t));
 	EXPECT_EQ(EBUSY, errno);
+	/* A copied one never maps the page: the CPU writes it, as the owner may. */
+	EXPECT_EQ(0, bm_xfer(other, buf + 11 * PAGE, a, 0, BUSMASTER_XFER_COPY, 0, &t));
+	memset(buf + 11 * PAGE, 9, a);
+	EXPECT_EQ(0, bm_xfer(other, buf + 11 * PAGE, a, 0,
+			     BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COPY, 0, &t));
+	EXPECT_EQ(7, buf[11 * PAGE]);
 	/* Read-only and overlapping: EBUSY as well. */
 	EXPECT_EQ(-1, reg_buffer(other, buf, len, 0, &r2));
 	EXPECT_EQ(EBUSY, errno);

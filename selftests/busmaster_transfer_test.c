@@ -8,6 +8,7 @@
  * compared with what was sent. Each test runs once per card of the lane
  * (variants card0, card1, ...).
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -25,9 +26,9 @@ BM_CARD_FIXTURE(card)
  * @card_off, check them through the BAR, bring them back into another
  * buffer at @dst_off, compare. Sizes and offsets honour the card's alignment.
  */
-static void round_trip(struct __test_metadata *_metadata, struct bm_card *c,
-		       uint64_t len, uint64_t src_off, uint64_t dst_off,
-		       uint64_t card_off, unsigned int seed)
+static void round_trip_how(struct __test_metadata *_metadata, struct bm_card *c,
+			   uint64_t len, uint64_t src_off, uint64_t dst_off,
+			   uint64_t card_off, unsigned int seed, uint32_t how)
 {
 	uint64_t span = len + 2 * PAGE;
 	uint8_t *src = mmap(NULL, span, PROT_READ | PROT_WRITE,
@@ -42,7 +43,7 @@ static void round_trip(struct __test_metadata *_metadata, struct bm_card *c,
 	bm_fill_random(src, span, &seed);
 	memset(dst, 0xee, span);
 
-	ASSERT_EQ(0, bm_xfer(c->fd, src + src_off, len, card_off, 0, 0, &t))
+	ASSERT_EQ(0, bm_xfer(c->fd, src + src_off, len, card_off, how, 0, &t))
 		TH_LOG("%s: to card, %llu bytes at +%llu: %s (done %llu, card status %#x)",
 		       c->info.pci_slot, (unsigned long long)len,
 		       (unsigned long long)src_off, strerror(errno),
@@ -56,7 +57,7 @@ static void round_trip(struct __test_metadata *_metadata, struct bm_card *c,
 	}
 
 	ASSERT_EQ(0, bm_xfer(c->fd, dst + dst_off, len, card_off,
-			      BUSMASTER_XFER_FROM_CARD, 0, &t))
+			      BUSMASTER_XFER_FROM_CARD | how, 0, &t))
 		TH_LOG("%s: from card: %s", c->info.pci_slot, strerror(errno));
 	EXPECT_EQ(len, t.bytes_done);
 	bad = bm_first_diff(dst + dst_off, src + src_off, len);
@@ -72,6 +73,14 @@ static void round_trip(struct __test_metadata *_metadata, struct bm_card *c,
 	}
 	munmap(src, span);
 	munmap(dst, span);
+}
+
+/* A round trip the driver moves as it chooses (copied or pinned). */
+static void round_trip(struct __test_metadata *_metadata, struct bm_card *c,
+		       uint64_t len, uint64_t src_off, uint64_t dst_off,
+		       uint64_t card_off, unsigned int seed)
+{
+	round_trip_how(_metadata, c, len, src_off, dst_off, card_off, seed, 0);
 }
 
 /*
@@ -100,6 +109,165 @@ TEST_F(card, round_trips_of_odd_sizes)
 			   bm_align_down(5 * s + 1, a), card_off, 1000 + s);
 	}
 
+}
+
+#define COPY_MAX_PARAM	"/sys/module/busmaster/parameters/copy_max"
+
+static long long copy_max(void)
+{
+	return bm_debugfs_read_file(COPY_MAX_PARAM);
+}
+
+/*
+ * Requests up to copy_max bytes are copied through the file's buffer, the
+ * rest pinned; BUSMASTER_XFER_COPY and _PIN overrule the size, and a
+ * forced copy larger than the buffer goes through it piece by piece. The
+ * bytes arrive either way; statistics/requests_copied and bytes_copied
+ * tell which way they went.
+ */
+TEST_F(card, small_requests_are_copied_and_flags_choose)
+{
+	struct bm_card *c = &self->c;
+	uint64_t a = c->info.alignment, mem = c->info.card_mem_size;
+	long long max = copy_max(), req0, bytes0;
+	const struct {
+		uint64_t len;
+		uint32_t how;
+		bool copied;
+	} cases[] = {
+		{ a, 0, true },
+		{ PAGE + a, 0, true },
+		{ (uint64_t)max, 0, true },
+		{ (uint64_t)max + PAGE, 0, false },
+		{ PAGE, BUSMASTER_XFER_PIN, false },
+		{ 3 * 65536 + 5 * PAGE + a, BUSMASTER_XFER_COPY, true },
+	};
+
+	ASSERT_LE(0, max) TH_LOG("no %s", COPY_MAX_PARAM);
+	ASSERT_GE(65536, max);
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t len = bm_align_down(cases[i].len, a);
+
+		/* edu moves 4095 bytes per 100 ms: only what fits its memory. */
+		if (!len || len > mem ||
+		    (c->info.card_model == BUSMASTER_MODEL_EDU && len > 4 * PAGE))
+			continue;
+		req0 = bm_sysfs_num(c->id, "statistics/requests_copied");
+		bytes0 = bm_sysfs_num(c->id, "statistics/bytes_copied");
+		ASSERT_LE(0, req0);
+		round_trip_how(_metadata, c, len, bm_align_down(100 + i, a), a,
+			       bm_align_down(mem - len, a), 40 + i, cases[i].how);
+		EXPECT_EQ(cases[i].copied ? 2 : 0,
+			  bm_sysfs_num(c->id, "statistics/requests_copied") - req0)
+			TH_LOG("%llu bytes, flags %#x: %s expected", (unsigned long long)len,
+			       cases[i].how, cases[i].copied ? "copied" : "pinned");
+		EXPECT_EQ(cases[i].copied ? 2 * (long long)len : 0,
+			  bm_sysfs_num(c->id, "statistics/bytes_copied") - bytes0);
+	}
+}
+
+/* Both flags, or a flag on a common or registered buffer, or on SUBMIT. */
+TEST_F(card, copy_and_pin_flags_refused_where_meaningless)
+{
+	struct bm_card *c = &self->c;
+	uint64_t a = c->info.alignment;
+	uint8_t *buf = aligned_alloc(PAGE, PAGE);
+	struct busmaster_transfer t;
+	uint32_t handle;
+	uint64_t id;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 1, PAGE);
+	EXPECT_EQ(-1, bm_xfer(c->fd, buf, a, 0, BUSMASTER_XFER_COPY |
+			      BUSMASTER_XFER_PIN, 0, &t));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, bm_register(c->fd, buf, PAGE, 0, &handle));
+	t = (struct busmaster_transfer){ .size = sizeof(t), .handle = handle,
+		.flags = BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_COPY,
+		.length = a };
+	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t));
+	EXPECT_EQ(EINVAL, errno);
+	t.flags = BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_PIN;
+	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, bm_unregister(c->fd, handle));
+	/* SUBMIT pins: its requests stay in flight, many per file. */
+	EXPECT_EQ(-1, bm_submit(c->fd, BUSMASTER_XFER_COPY, 0, (uintptr_t)buf,
+				a, 0, 1, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, bm_submit(c->fd, BUSMASTER_XFER_PIN, 0, (uintptr_t)buf,
+				a, 0, 1, &id));
+	EXPECT_EQ(EINVAL, errno);
+	free(buf);
+}
+
+/* copy_max is a limit root sets between 0 (never copy) and the buffer's size. */
+TEST_F(card, copy_max_zero_pins_every_request)
+{
+	struct bm_card *c = &self->c;
+	long long max = copy_max(), req0;
+	char old[32];
+
+	ASSERT_LE(0, max);
+	snprintf(old, sizeof(old), "%lld", max);
+	EXPECT_EQ(-1, bm_write_file(COPY_MAX_PARAM, "65537"));
+	EXPECT_EQ(max, copy_max());
+	ASSERT_EQ(0, bm_write_file(COPY_MAX_PARAM, "0"));
+	req0 = bm_sysfs_num(c->id, "statistics/requests_copied");
+	round_trip(_metadata, c, bm_align_down(PAGE, c->info.alignment), 0, 0, 0, 3);
+	EXPECT_EQ(req0, bm_sysfs_num(c->id, "statistics/requests_copied"));
+	ASSERT_EQ(0, bm_write_file(COPY_MAX_PARAM, old));
+}
+
+struct copier {
+	struct bm_card *c;
+	unsigned int n;
+	int bad;
+};
+
+/* 100 round trips of one page of its own through the shared file. */
+static void *copier_run(void *arg)
+{
+	struct copier *cp = arg;
+	uint64_t a = cp->c->info.alignment, len = bm_align_down(PAGE, a);
+	uint64_t off = cp->n * len;
+	uint8_t *src = malloc(len), *dst = malloc(len);
+	struct busmaster_transfer t;
+	unsigned int seed = cp->n;
+
+	for (int i = 0; i < 100 && src && dst && !cp->bad; i++) {
+		bm_fill_random(src, len, &seed);
+		memset(dst, 0, len);
+		if (bm_xfer(cp->c->fd, src, len, off, 0, 0, &t) ||
+		    bm_xfer(cp->c->fd, dst, len, off, BUSMASTER_XFER_FROM_CARD, 0, &t) ||
+		    memcmp(src, dst, len))
+			cp->bad = errno ?: EIO;
+	}
+	free(src);
+	free(dst);
+	return NULL;
+}
+
+/*
+ * Threads of one file share its copy buffer: each request gets it or is
+ * pinned instead, never waits for it, and every byte is its own.
+ */
+TEST_F(card, threads_sharing_a_file_copy_or_pin)
+{
+	struct bm_card *c = &self->c;
+	struct copier cp[4];
+	pthread_t th[4];
+
+	if (c->info.card_model == BUSMASTER_MODEL_EDU || c->info.card_mem_size < 4 * PAGE)
+		SKIP(return, "edu moves a page per 100 ms: 800 transfers take too long");
+	for (unsigned int i = 0; i < 4; i++) {
+		cp[i] = (struct copier){ .c = c, .n = i };
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, copier_run, &cp[i]));
+	}
+	for (unsigned int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		EXPECT_EQ(0, cp[i].bad) TH_LOG("thread %u: %s", i, strerror(cp[i].bad));
+	}
 }
 
 /* A request bigger than the map-register budget is split, and still right. */
@@ -348,9 +516,12 @@ TEST_F(card, bad_requests_are_refused)
 	t.size = sizeof(t);
 	t.addr = (uintptr_t)buf;
 	t.length = a;
-	t.flags = 1U << 5;
+	t.flags = 1U << 6;
 	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t));
 	EXPECT_EQ(EINVAL, errno) TH_LOG("unknown flag");
+	t.flags = BUSMASTER_XFER_IOVEC;
+	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("SUBMIT's flag");
 	t.flags = 0;
 	t.reserved = 1;
 	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t));

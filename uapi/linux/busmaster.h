@@ -45,7 +45,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define BUSMASTER_ABI_VERSION	2	/* 2: SUBMIT, REAP, CANCEL, QUEUE */
+#define BUSMASTER_ABI_VERSION	3	/* 2: SUBMIT, REAP, CANCEL, QUEUE; 3: XFER_COPY, XFER_PIN */
 #define BUSMASTER_IOCTL_TYPE	0xBB
 
 enum {
@@ -187,6 +187,8 @@ enum {
 	BUSMASTER_XFER_COMMON = 1 << 1,		/* @addr is an offset in common buffer @handle */
 	BUSMASTER_XFER_REGISTERED = 1 << 2,	/* @addr is an offset in registered @handle */
 	BUSMASTER_XFER_NO_SYNC = 1 << 3,	/* registered only: the caller syncs (SYNC) */
+	BUSMASTER_XFER_COPY = 1 << 4,		/* TRANSFER, user memory: copy, never pin */
+	BUSMASTER_XFER_PIN = 1 << 5,		/* TRANSFER, user memory: pin, never copy */
 	BUSMASTER_XFER_IOVEC = 1 << 8,		/* SUBMIT only: @addr is an iovec */
 };
 
@@ -229,6 +231,17 @@ enum {
  * another thread changes during the call can fail it part-way (EFAULT
  * with an exact @bytes_done).
  *
+ * User memory of at most copy_max bytes (module parameter, 64 KiB unless
+ * set; 0 to 65536) is copied through a kernel buffer of the file's own
+ * instead of pinned and mapped: at that size copying costs less (NT's
+ * DO_BUFFERED_IO against DO_DIRECT_IO). Larger requests are pinned. Per
+ * request, BUSMASTER_XFER_PIN always pins, and BUSMASTER_XFER_COPY
+ * always copies, a request larger than the buffer (64 KiB) piece by piece,
+ * one card transfer at a time. When another thread of the file has the
+ * buffer, a request the driver chose to copy is pinned instead (it never
+ * waits); a forced copy waits its turn. A copied request never maps the
+ * user's pages, so the EBUSY cases below are for pinned requests only.
+ *
  * On a registered buffer the transfer syncs the range it moves (for the
  * device before, for the CPU after), as FlushAdapterBuffers would; with
  * BUSMASTER_XFER_NO_SYNC it does not, and the caller owns the syncs
@@ -241,7 +254,9 @@ enum {
  *             BUSMASTER_TIMEOUT_MAX_MS, @addr, @length or
  *             @card_offset not a multiple of the card's alignment,
  *             @handle set without BUSMASTER_XFER_COMMON or _REGISTERED,
- *             both of those, or BUSMASTER_XFER_NO_SYNC without _REGISTERED
+ *             both of those, BUSMASTER_XFER_NO_SYNC without _REGISTERED,
+ *             both BUSMASTER_XFER_COPY and _PIN, or either with
+ *             BUSMASTER_XFER_COMMON or _REGISTERED (or on SUBMIT)
  *  ERANGE     @card_offset + @length beyond on-card memory, or @addr +
  *             @length beyond the common buffer
  *  ENOENT     no common or registered buffer @handle in this file
@@ -255,7 +270,8 @@ enum {
  *             user address inside a mapping of a common buffer: that is
  *             the card's own DMA memory, mapped without struct pages to
  *             pin -- use BUSMASTER_XFER_COMMON with its handle instead
- *  ENOMEM     no bounce space (swiotlb full, a 32-bit card) for a chunk
+ *  ENOMEM     no bounce space (swiotlb full, a 32-bit card) for a chunk,
+ *             or no memory for the copy buffer (BUSMASTER_XFER_COPY)
  *  EIO        the card failed a segment (@card_status says how), or its
  *             channel halted (@card_status 0)
  *  ETIMEDOUT  a card transfer did not finish in time; it was taken off
@@ -540,7 +556,8 @@ struct busmaster_transferv {
  * struct busmaster_submit - BUSMASTER_IOCTL_SUBMIT: queue one request and
  * return at once (IoCallDriver of an IRP that will pend)
  * @size: in: sizeof(struct busmaster_submit)
- * @flags: in: BUSMASTER_XFER_* as TRANSFER's, or BUSMASTER_XFER_IOVEC with
+ * @flags: in: BUSMASTER_XFER_* as TRANSFER's but for _COPY and _PIN (a
+ *	request in flight is always pinned), or BUSMASTER_XFER_IOVEC with
  *	at most BUSMASTER_XFER_FROM_CARD (TRANSFERV's request)
  * @handle: in: as TRANSFER's
  * @count: in: with BUSMASTER_XFER_IOVEC, entries at @addr (1 to

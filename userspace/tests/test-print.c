@@ -251,8 +251,8 @@ static void test_json(struct test_state *t, const char *dir)
 	out_begin(&o, &bmctl_json_ops);
 	bmctl_json_ops.version(&o.ctx);
 	s = out_end(&o, dir, "version.json");
-	/* The ABI this bmctl was built for: 2 added asynchronous requests. */
-	CHECK(t, has(s, "\"libbusmaster\": \"") && has(s, "\"abi_version\": 2"),
+	/* The ABI this bmctl was built for: 3 added XFER_COPY and XFER_PIN. */
+	CHECK(t, has(s, "\"libbusmaster\": \"") && has(s, "\"abi_version\": 3"),
 	      "json version");
 	free(s);
 }
