@@ -25,9 +25,12 @@
 
 #include "libbusmaster.h"
 #include "libbusmaster-uring.h"
+#include "bench.h"
 
 #define MAX_CELLS	64
-#define MAX_REPEAT	15
+#define MAX_REPEAT	BENCH_MAX_REPEAT
+
+const char *bench_name = "async_bench";
 
 struct cell {
 	int uring;		/* 0: ioctl path, 1: io_uring */
@@ -38,43 +41,6 @@ struct cell {
 	double util[MAX_REPEAT];	/* card busy / wall time */
 	double link[MAX_REPEAT];	/* modelled link time / wall time */
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/*
- * What the card and the driver counted so far: the card's own busy time
- * and bytes (statistics/card_busy_ns, card_bytes; 0 where the card does
- * not count) and the driver's card transfers.
- */
-struct counts {
-	double busy_ns, bytes, transfers;
-};
-
-static struct counts counts(int id)
-{
-	struct bm_card_counters c = { 0 };
-	struct bm_card_stats st = { 0 };
-	char node[32];
-
-	snprintf(node, sizeof(node), "busmaster%d", id);
-	bm_card_counters(node, &c);
-	bm_card_stats(node, &st);
-	return (struct counts){ .busy_ns = (double)c.busy_ns, .bytes = (double)c.bytes,
-				.transfers = (double)(st.transfers_to_card +
-						      st.transfers_from_card) };
-}
-
-static int die(const char *what, int err)
-{
-	fprintf(stderr, "async_bench: %s: %s\n", what, strerror(err));
-	exit(1);
-}
 
 /* The next request of cell @c: @size bytes at @off, buffer and card alike. */
 static struct busmaster_submit cell_request(const struct cell *c, uint32_t handle,
@@ -154,39 +120,6 @@ static double run_uring(struct io_uring *ring, int fd, uint32_t handle,
 		}
 	}
 	return now() - t0;
-}
-
-static int parse_list(const char *s, uint64_t *v, int max, int sizes)
-{
-	char *copy = strdup(s), *tok, *save = NULL;
-	int n = 0;
-
-	for (tok = strtok_r(copy, ",", &save); tok && n < max;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (sizes ? bm_parse_size(tok, &v[n]) : (v[n] = strtoull(tok, NULL, 0), 0))
-			die(tok, EINVAL);
-		n++;
-	}
-	free(copy);
-	return n;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(const double *v, int n, double *lo, double *hi)
-{
-	double s[MAX_REPEAT];
-
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	*lo = s[0];
-	*hi = s[n - 1];
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # bench.sh -- make bench: build the driver, libbusmaster and the benchmark
 # programs, boot the benchmark's lane (bench/lanes/realistic.lane) on one
-# guest kernel, run the benchmarks there, and leave their tables, CSV and
+# guest kernel, run the benchmarks there -- async_bench (queued requests),
+# then xfer_bench (the synchronous path) -- and leave their tables, CSV and
 # charts (gnuplot) under build/bench/. QUICK=1: one repeat of fewer cells.
 #
 #   KERNEL=6.12 (default) or 6.1
+#   XFER_ARGS: more xfer_bench options, e.g. --crossover (copy against pin)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,24 +19,51 @@ export BM_QEMU_CARD=${BM_QEMU_CARD:-$("$BM_TOP/vm/build-qemu.sh")}
 
 if [ "${QUICK:-0}" = 1 ]; then
 	args="-s 64k,1M -q 1,16 -t 8M -r 1"
+	xfer_args="--quick"
 else
 	args="-s 64k,1M -q 1,4,16,64 -t 32M -r 5"
+	xfer_args="-t 16M -r 5"
 fi
 # The lane's modelled link, for the link's utilization.
 link=$(grep -o 'latency_ns=[0-9]*' "$BM_TOP/bench/lanes/realistic.lane" | head -n 1 | cut -d= -f2),$(
 	grep -o 'byte_latency_ps=[0-9]*' "$BM_TOP/bench/lanes/realistic.lane" | head -n 1 | cut -d= -f2)
 args="$args -l $link"
+xfer_args="$xfer_args -l $link ${XFER_ARGS:-}"
 out=$BM_BUILD/bench
 mkdir -p "$out/logs"
 lane=$out/realistic.lane
-# The lane, with the benchmark as its demonstration.
-{ cat "$BM_TOP/bench/lanes/realistic.lane"; echo "LANE_DEMO='async_bench -d 0 $args'"; } >"$lane"
+# The lane, with the benchmarks as its demonstration: a command a line.
+{
+	cat "$BM_TOP/bench/lanes/realistic.lane"
+	printf "LANE_DEMO='async_bench -d 0 %s\nxfer_bench -d 0 %s'\n" "$args" "$xfer_args"
+} >"$lane"
 log "host load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+: >"$out/async.txt"
+: >"$out/xfer.txt"
+rm -f "$out/async.png" "$out/xfer.png"
+# The guest says "$ COMMAND" before each; what follows is that program's.
 "$BM_TOP/vm/run-guest.sh" "$series" "$lane" run "$out/logs" |
-	grep -v '^BM: ' | tr -d '\r' >"$out/async.txt"
+	grep -v '^BM: ' | tr -d '\r' |
+	awk -v a="$out/async.txt" -v x="$out/xfer.txt" '
+		/^\$ / { f = $2 == "xfer_bench" ? x : a }
+		{ print >> (f == "" ? a : f) }'
 log "host load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-grep '^csv,' "$out/async.txt" | sed 's/^csv,//' |
+
+sed -n 's/^csv,//p' "$out/async.txt" |
 	{ echo "path,direction,size,depth,mb_per_s,min,max,card_busy,link_utilization"; cat; } >"$out/async.csv"
-grep -v '^csv,' "$out/async.txt"
-gnuplot -e "csv='$out/async.csv'; png='$out/async.png'" "$BM_TOP/bench/async.gp"
-log "results: $out/async.csv and async.png ($series, $(nproc) host CPUs, TCG)"
+sed -n 's/^xcsv,//p' "$out/xfer.txt" |
+	{ echo "design,direction,size,threads,mb_per_s,min,max,p50_us,p99_us,p999_us,max_us,cpu_proc_s_per_gib,cpu_guest_s_per_gib,card_busy,link_utilization,peak_pinned_pages"; cat; } >"$out/xfer.csv"
+grep -v '^csv,' "$out/async.txt" || true
+grep -v '^xcsv,' "$out/xfer.txt" || true
+# A chart needs rows: a program that failed leaves its table and error only.
+rc=0
+for b in async xfer; do
+	if [ "$(wc -l <"$out/$b.csv")" -gt 1 ]; then
+		gnuplot -e "csv='$out/$b.csv'; png='$out/$b.png'" "$BM_TOP/bench/$b.gp"
+	else
+		log "$b: no results (see $out/$b.txt)"
+		rc=1
+	fi
+done
+log "results: $out/{async,xfer}.{txt,csv,png} ($series, $(nproc) host CPUs, TCG)"
+exit $rc

@@ -77,6 +77,8 @@ host_check "static/one version everywhere" "$BM_TOP/vm/check-version.sh"
 log "building userspace and selftests"
 check "static/userspace builds with -Wall -Wextra -Werror" \
 	make -s -C "$BM_TOP/userspace" O="$BM_BUILD/userspace" STATIC=1
+check "static/the benchmarks build with -Werror" \
+	make -s -C "$BM_TOP/bench" O="$BM_BUILD/bench" LIBBM="$BM_BUILD/userspace/lib/libbusmaster.a"
 host_check "host/userspace unit tests" \
 	make -s -C "$BM_TOP/userspace" O="$BM_BUILD/userspace" check
 host_check "host/make install and uninstall into a DESTDIR" "$BM_TOP/vm/check-install.sh"
