@@ -18,6 +18,7 @@
  * by the transfer engine (bm_transfer_pages()): bouncing and splitting are
  * as for any kernel memory.
  */
+#include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
@@ -50,43 +51,59 @@ static void bm_kept_copy_release(struct bm_kept *k)
 
 /*
  * The card was cut off the bus while it had the buffer: it keeps the
- * mapping (bm_keep_chunk()), so it keeps the pages too, and the file
- * allocates another.
+ * mapping (bm_keep_chunk()), so it keeps the pages too (their record made
+ * with them), and the file allocates another.
  */
 static void bm_copy_buf_abandon(struct bm_dev *bm, struct bm_copy_buf *cb)
 {
-	struct bm_kept_copy *kc = kmalloc(sizeof(*kc), GFP_KERNEL);
+	struct bm_kept_copy *kc = cb->kept;
 
-	if (kc) {
-		kc->page = cb->page;
-		if (!bm_keep(bm, &kc->kept, bm_kept_copy_release))
-			bm_kept_copy_release(&kc->kept);
-	}	/* else leaked: better than the card writing freed memory */
+	kc->page = cb->page;
+	if (!bm_keep(bm, &kc->kept, bm_kept_copy_release))
+		bm_kept_copy_release(&kc->kept);
 	cb->page = NULL;
+	cb->kept = NULL;
 }
 
-/* The buffer, allocated on first use within reach of a card that bounces. */
-static int bm_copy_buf_alloc(struct bm_dev *bm, struct bm_copy_buf *cb)
+/*
+ * The buffer, allocated on first use: contiguous, so that a piece is one
+ * segment for the card. Below 4 GiB where the card cannot reach above, so
+ * that the DMA API need not bounce it again, if there is memory there.
+ * The driver's own choice gives up at once: it can pin instead.
+ */
+static int bm_copy_buf_alloc(struct bm_dev *bm, struct bm_copy_buf *cb,
+			     bool forced)
 {
-	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOWARN;
-	unsigned int i;
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+		    (forced ? 0 : __GFP_NORETRY);
+	unsigned int order = get_order(BM_COPY_SIZE), i;
 
 	if (cb->page)
 		return 0;
-	/* Below 4 GiB the DMA API need not bounce it again through swiotlb. */
-	if (bm->adapter.bounce == BUSMASTER_BOUNCE_SWIOTLB)
-		gfp |= GFP_DMA32;
-	cb->page = alloc_pages(gfp, get_order(BM_COPY_SIZE));
-	if (!cb->page)
+	cb->kept = kmalloc(sizeof(*cb->kept), GFP_KERNEL_ACCOUNT);
+	if (!cb->kept)
 		return -ENOMEM;
+	if (dma_addressing_limited(&bm->pdev->dev))
+		cb->page = alloc_pages(gfp | GFP_DMA32, order);
+	if (!cb->page)
+		cb->page = alloc_pages(gfp, order);
+	if (!cb->page) {
+		kfree(cb->kept);
+		cb->kept = NULL;
+		return -ENOMEM;
+	}
 	for (i = 0; i < ARRAY_SIZE(cb->pages); i++)
 		cb->pages[i] = cb->page + i;
 	return 0;
 }
 
-/* Copy @len bytes between the user's @uaddr and the buffer, card let go. */
-static int bm_copy_user(struct bm_dev *bm, struct bm_copy_buf *cb, u64 uaddr,
-			u64 len, bool to_user)
+/*
+ * Copy @len bytes between the user's @uaddr and the buffer, card let go.
+ * Return: the bytes not copied (a fault), or a negative errno (-ENODEV:
+ * the card was removed meanwhile).
+ */
+static long bm_copy_user(struct bm_dev *bm, struct bm_copy_buf *cb, u64 uaddr,
+			 u64 len, bool to_user)
 {
 	void *kaddr = page_address(cb->page);
 	unsigned long left;
@@ -98,35 +115,37 @@ static int bm_copy_user(struct bm_dev *bm, struct bm_copy_buf *cb, u64 uaddr,
 	else
 		left = copy_from_user(kaddr, u64_to_user_ptr(uaddr), len);
 	ret = bm_user_access_end(bm);
-	return ret ?: left ? -EFAULT : 0;
+	return ret ?: left;
 }
 
 /*
  * Take the file's buffer: at once for a request the driver chose to copy
- * (-EAGAIN when another of the file's threads has it: that one is pinned
- * instead), waiting, card let go, for one the caller forced.
+ * (@declined when another of the file's threads has it or there is no
+ * memory for it: that request is pinned instead), waiting interruptibly,
+ * card let go, for one the caller forced.
  */
-static int bm_copy_buf_get(struct bm_file *bf, bool forced)
+static int bm_copy_buf_get(struct bm_file *bf, bool forced, bool *declined)
 {
 	struct bm_copy_buf *cb = &bf->copy;
 	bool locked;
-	int ret;
+	int ret = 0;
 
 	if (forced) {
 		bm_user_access_begin(bf->bm);
-		locked = !mutex_lock_killable(&cb->lock);
+		locked = !mutex_lock_interruptible(&cb->lock);
 		ret = bm_user_access_end(bf->bm);
+		/* Nothing moved yet: a handler's return restarts the call. */
 		if (!locked)
-			return ret ?: -EINTR;
-	} else {
-		if (!mutex_trylock(&cb->lock))
-			return -EAGAIN;
-		ret = 0;
+			return ret ?: -ERESTARTSYS;
+	} else if (!mutex_trylock(&cb->lock)) {
+		*declined = true;
+		return 0;
 	}
-	ret = ret ?: bm_copy_buf_alloc(bf->bm, cb);
+	ret = ret ?: bm_copy_buf_alloc(bf->bm, cb, forced);
 	if (ret) {
 		mutex_unlock(&cb->lock);
-		return forced || ret == -ENODEV ? ret : -EAGAIN;
+		*declined = !forced && ret == -ENOMEM;
+		return *declined ? 0 : ret;
 	}
 	return 0;
 }
@@ -145,76 +164,95 @@ bool bm_copy_wanted(u32 flags, u64 length)
 	return length <= READ_ONCE(bm_copy_max);
 }
 
-/**
- * bm_transfer_copy - TRANSFER of user memory through the file's buffer
- * @bf: the file
- * @t: the request, checked (bm_transfer_check()); its results are set
- *	when the return value is not -EAGAIN
- *
- * Context: process context, @bf->bm->lifetime held for read, card present;
- * it is let go while user memory is copied.
- * Return: 0 or a negative errno (uapi/linux/busmaster.h); -EAGAIN when
- * the driver chose to copy and another thread of the file has the buffer:
- * nothing was done, pin instead.
- */
-int bm_transfer_copy(struct bm_file *bf, struct busmaster_transfer *t)
+/* Move the pieces of @t through the buffer, taken; bytes the caller got. */
+static u64 bm_copy_pieces(struct bm_request *rq, struct bm_copy_buf *cb,
+			  const struct busmaster_transfer *t)
 {
-	bool forced = t->flags & BUSMASTER_XFER_COPY;
-	bool from_card = t->flags & BUSMASTER_XFER_FROM_CARD;
-	struct bm_copy_buf *cb = &bf->copy;
-	struct bm_dev *bm = bf->bm;
-	struct bm_request rq;
-	u64 copied = 0;
-	int ret;
+	struct bm_dev *bm = rq->bm;
+	u32 align = bm->adapter.alignment;
+	u64 copied = 0, n;
+	long left;
 
-	t->card_status = 0;
-	t->transfers = 0;
-	ret = bm_copy_buf_get(bf, forced);
-	if (ret)
-		return ret;
-	ret = bm_request_init(&rq, bm, from_card, t->card_offset,
-			      bm_caller_timeout_ms(t->timeout_ms));
-	if (ret)
-		goto out;
-	trace_busmaster_request_start(&rq, BM_REQ_COPY, t->length);
-	while (!rq.error && copied < t->length) {
-		u64 n = min_t(u64, t->length - copied, BM_COPY_SIZE);
-
-		if (!from_card)
-			rq.error = bm_copy_user(bm, cb, t->addr + copied, n, false);
-		if (rq.error)
-			break;
-		bm_transfer_pages(&rq, cb->pages, 0, n, BM_CLAIM_NONE);
-		/* The card is done with the buffer before it is used again. */
-		bm_transfer_drain(&rq);
-		n = rq.bytes_done - copied;
-		if (READ_ONCE(bm->quarantined)) {
-			/* What it wrote since it was cut off is no data. */
-			bm_copy_buf_abandon(bm, cb);
-			if (!from_card)
-				copied += n;
-			rq.error = rq.error ?: -ESHUTDOWN;
-			break;
+	while (!rq->error && copied < t->length) {
+		n = min_t(u64, t->length - copied, BM_COPY_SIZE);
+		if (rq->from_card) {
+			/* Only what the card wrote reaches the caller, never old data. */
+			memset(page_address(cb->page), 0, n);
+		} else {
+			left = bm_copy_user(bm, cb, t->addr + copied, n, false);
+			if (left) {
+				rq->error = left < 0 ? left : -EFAULT;
+				break;
+			}
 		}
-		if (from_card && n) {
-			ret = bm_copy_user(bm, cb, t->addr + copied, n, true);
-			if (ret) {
-				rq.error = rq.error ?: ret;
+		bm_transfer_pages(rq, cb->pages, 0, n, BM_CLAIM_NONE);
+		/* The card is done with the buffer before it is used again. */
+		bm_transfer_drain(rq);
+		n = rq->bytes_done - copied;
+		if (READ_ONCE(bm->quarantined)) {
+			/* It may write the buffer yet: none of that is data. */
+			bm_copy_buf_abandon(bm, cb);
+			rq->error = rq->error ?: -ESHUTDOWN;
+			return rq->from_card ? copied : copied + n;
+		}
+		/* Short without an error: the card's bug, as for a pinned one. */
+		if (!rq->error && rq->bytes_done != rq->posted_bytes)
+			rq->error = -EIO;
+		if (rq->from_card && n) {
+			left = bm_copy_user(bm, cb, t->addr + copied, n, true);
+			if (left) {
+				if (left > 0)
+					copied += round_down(n - left, align);
+				rq->error = rq->error ?: left < 0 ? left : -EFAULT;
 				break;
 			}
 		}
 		copied += n;
 	}
-	bm_transfer_finish(&rq);
-	ret = rq.error;
-	t->card_status = rq.card_status;
-	t->transfers = rq.transfers;
-	if (copied) {
+	return copied;
+}
+
+/**
+ * bm_transfer_copy - TRANSFER of user memory through the file's buffer
+ * @bf: the file
+ * @t: the request, checked (bm_transfer_check()); its results are set
+ *	unless @declined
+ * @declined: out: the driver chose to copy, but another thread of the file
+ *	has the buffer or there is no memory for it: nothing was done, pin
+ *	instead
+ *
+ * Context: process context, @bf->bm->lifetime held for read, card present;
+ * it is let go while user memory is copied.
+ * Return: 0 or a negative errno (uapi/linux/busmaster.h).
+ */
+int bm_transfer_copy(struct bm_file *bf, struct busmaster_transfer *t,
+		     bool *declined)
+{
+	bool from_card = t->flags & BUSMASTER_XFER_FROM_CARD;
+	struct bm_copy_buf *cb = &bf->copy;
+	struct bm_dev *bm = bf->bm;
+	struct bm_request rq;
+	int ret;
+
+	*declined = false;
+	t->bytes_done = 0;
+	t->card_status = 0;
+	t->transfers = 0;
+	ret = bm_copy_buf_get(bf, t->flags & BUSMASTER_XFER_COPY, declined);
+	if (ret || *declined)
+		return ret;
+	ret = bm_request_init(&rq, bm, from_card, t->card_offset,
+			      bm_caller_timeout_ms(t->timeout_ms));
+	if (!ret) {
+		trace_busmaster_request_start(&rq, BM_REQ_COPY, t->length);
 		atomic64_inc(&bm->stats.requests_copied);
-		atomic64_add(copied, &bm->stats.bytes_copied);
+		t->bytes_done = bm_copy_pieces(&rq, cb, t);
+		bm_transfer_finish(&rq);
+		atomic64_add(t->bytes_done, &bm->stats.bytes_copied);
+		ret = rq.error;
+		t->card_status = rq.card_status;
+		t->transfers = rq.transfers;
 	}
-out:
-	t->bytes_done = copied;
 	bm_request_fini(&rq);
 	mutex_unlock(&cb->lock);
 	return ret;
@@ -237,5 +275,6 @@ void bm_copy_buf_release(struct bm_copy_buf *cb)
 {
 	if (cb->page)
 		__free_pages(cb->page, get_order(BM_COPY_SIZE));
+	kfree(cb->kept);
 	mutex_destroy(&cb->lock);
 }

@@ -481,7 +481,8 @@ static void bm_transfer_user(struct bm_request *rq, u64 addr, u64 len)
 
 /**
  * bm_transfer_drain - wait until the card is done with what the request
- * was given so far, and release it: the memory may be used again
+ * was given so far, and release it: the memory may be used again, unless
+ * the card was cut off the bus meanwhile (bm_keep_chunk() kept it)
  * @rq: the request; it may go on
  *
  * Context: process context, may sleep; killable.
@@ -665,50 +666,20 @@ int bm_transferv_check(struct bm_file *bf, bool from_card, u32 count,
 	return 0;
 }
 
-/**
- * bm_ioctl_transfer - BUSMASTER_IOCTL_TRANSFER
- * @bf: the file
- * @arg: struct busmaster_transfer, copied in
- * @ctx: ->respond set when the output fields are to be copied back, even
- *	on error
- *
- * Context: process context, @bf->bm->lifetime held for read, card present.
- * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
+/*
+ * TRANSFER pinned, or of a common or registered buffer. Not inlined: its
+ * request is not on the stack while bm_transfer_copy() has its own.
  */
-int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
+static noinline_for_stack int
+bm_transfer_pinned(struct bm_file *bf, struct busmaster_transfer *t,
+		   struct bm_common *common, struct bm_regbuf *rbuf,
+		   struct bm_ioctl_ctx *ctx)
 {
-	const u32 known = BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
-			  BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC |
-			  BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN;
-	const u32 how = BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN;
-	struct busmaster_transfer *t = arg;
-	bool from_card = t->flags & BUSMASTER_XFER_FROM_CARD;
-	struct bm_common *common;
-	struct bm_regbuf *rbuf;
 	struct bm_request rq;
 	int ret;
 
-	if (t->flags & ~known || t->reserved ||
-	    t->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS ||
-	    (t->flags & how) == how ||
-	    (t->flags & how && t->flags & (BUSMASTER_XFER_COMMON |
-					   BUSMASTER_XFER_REGISTERED)))
-		return -EINVAL;
-	ret = bm_transfer_check(bf, t->flags, t->handle, t->addr, t->length,
-				t->card_offset, false, &common, &rbuf);
-	if (ret)
-		return ret;
-	/* Small requests of user memory: copied, not pinned (bm_copy.c). */
-	if (!common && !rbuf && bm_copy_wanted(t->flags, t->length)) {
-		ret = bm_transfer_copy(bf, t);
-		if (ret != -EAGAIN) {
-			ctx->respond = true;
-			return ret;
-		}
-	}
-
-	ret = bm_request_init(&rq, bf->bm, from_card, t->card_offset,
-			      bm_caller_timeout_ms(t->timeout_ms));
+	ret = bm_request_init(&rq, bf->bm, t->flags & BUSMASTER_XFER_FROM_CARD,
+			      t->card_offset, bm_caller_timeout_ms(t->timeout_ms));
 	if (!ret) {
 		ctx->respond = true;
 		trace_busmaster_request_start(&rq, common ? BM_REQ_COMMON :
@@ -728,6 +699,48 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 		t->transfers = rq.transfers;
 	}
 	bm_request_fini(&rq);
+	return ret;
+}
+
+/**
+ * bm_ioctl_transfer - BUSMASTER_IOCTL_TRANSFER
+ * @bf: the file
+ * @arg: struct busmaster_transfer, copied in
+ * @ctx: ->respond set when the output fields are to be copied back, even
+ *	on error
+ *
+ * Context: process context, @bf->bm->lifetime held for read, card present.
+ * Return: 0 or a negative errno (see uapi/linux/busmaster.h).
+ */
+int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
+{
+	const u32 known = BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COMMON |
+			  BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_NO_SYNC |
+			  BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN;
+	const u32 how = BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN;
+	struct busmaster_transfer *t = arg;
+	struct bm_common *common;
+	struct bm_regbuf *rbuf;
+	bool declined = true;
+	int ret;
+
+	if (t->flags & ~known || t->reserved ||
+	    t->timeout_ms > BUSMASTER_TIMEOUT_MAX_MS ||
+	    (t->flags & how) == how ||
+	    (t->flags & how && t->flags & (BUSMASTER_XFER_COMMON |
+					   BUSMASTER_XFER_REGISTERED)))
+		return -EINVAL;
+	ret = bm_transfer_check(bf, t->flags, t->handle, t->addr, t->length,
+				t->card_offset, false, &common, &rbuf);
+	if (ret)
+		return ret;
+	/* Small requests of user memory: copied, not pinned (bm_copy.c). */
+	if (!common && !rbuf && bm_copy_wanted(t->flags, t->length)) {
+		ret = bm_transfer_copy(bf, t, &declined);
+		ctx->respond = !declined;
+	}
+	if (declined)
+		ret = bm_transfer_pinned(bf, t, common, rbuf, ctx);
 	if (common)
 		bm_common_put(common);
 	if (rbuf)

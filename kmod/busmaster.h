@@ -726,16 +726,21 @@ struct bm_queue {
 /* The file's buffer for small requests (bm_copy.c): contiguous, 64 KiB. */
 #define BM_COPY_SIZE	SZ_64K
 
+struct bm_kept_copy;
+
 /**
  * struct bm_copy_buf - kernel memory a file's requests are copied through
  * @lock: one request at a time uses it
  * @page: BM_COPY_SIZE bytes, or NULL until first use
  * @pages: its pages, for the transfer engine
+ * @kept: the record of it a quarantined card keeps (bm_keep()), allocated
+ *	with it
  */
 struct bm_copy_buf {
 	struct mutex lock;	/* the buffer's user, and @page */
 	struct page *page;
 	struct page *pages[BM_COPY_SIZE / PAGE_SIZE];
+	struct bm_kept_copy *kept;
 };
 
 /**
@@ -903,7 +908,8 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 
 /* bm_copy.c */
 bool bm_copy_wanted(u32 flags, u64 length);
-int bm_transfer_copy(struct bm_file *bf, struct busmaster_transfer *t);
+int bm_transfer_copy(struct bm_file *bf, struct busmaster_transfer *t,
+		     bool *declined);
 void bm_copy_buf_init(struct bm_copy_buf *cb);
 void bm_copy_buf_release(struct bm_copy_buf *cb);
 

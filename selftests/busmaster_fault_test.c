@@ -324,7 +324,9 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 	/* Every channel stalled; the stop and the reset are both ignored. */
 	memset(buf, 0x5a, len);
 	ASSERT_EQ(0, bm_fi_write(id, "stall", (1u << info.dma_channels) - 1));
-	EXPECT_EQ(-1, bm_xfer(fd, buf, len, 0, BUSMASTER_XFER_FROM_CARD, 200, &t));
+	/* Pinned: the card holds the user's pages, not the file's copy buffer. */
+	EXPECT_EQ(-1, bm_xfer(fd, buf, len, 0, BUSMASTER_XFER_FROM_CARD |
+			      BUSMASTER_XFER_PIN, 200, &t));
 	EXPECT_EQ(ETIMEDOUT, errno);
 	EXPECT_EQ(0, t.bytes_done);
 	EXPECT_EQ(0, bus_master_on(slot)) TH_LOG("the card still masters the bus");
@@ -335,7 +337,8 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 		TH_LOG("the pages the card was given were not kept pinned, or more were");
 	/* Its pages are its own: another card may not write them meanwhile. */
 	if (other >= 0) {
-		EXPECT_EQ(-1, bm_xfer(other, buf, len, 0, BUSMASTER_XFER_FROM_CARD, 2000, &t));
+		EXPECT_EQ(-1, bm_xfer(other, buf, len, 0, BUSMASTER_XFER_FROM_CARD |
+				      BUSMASTER_XFER_PIN, 2000, &t));
 		EXPECT_EQ(EBUSY, errno) TH_LOG("%s", strerror(errno));
 	}
 
@@ -359,6 +362,67 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 	EXPECT_EQ(0, memcmp(card, buf, len));
 	if (other >= 0)
 		close(other);
+	close(fd);
+	free(card);
+	free(buf);
+}
+
+/*
+ * The same card, a copied request: the card holds the file's copy buffer,
+ * which must outlive the file and the request (debugfs kept), while the
+ * caller's memory is never touched; after the reset the buffer is freed
+ * and the file copies through a new one.
+ */
+TEST(unstoppable_card_keeps_the_copy_buffer)
+{
+	const char *slot = getenv("BUSMASTER_UNSTOPPABLE_SLOT");
+	uint64_t len = 16 * PAGE, k;
+	uint8_t *card = bm_pattern(len, 22), *buf = aligned_alloc(PAGE, len);
+	struct busmaster_transfer t;
+	struct busmaster_info info;
+	long before;
+	char path[128];
+	int fd, id;
+
+	if (!slot)
+		SKIP(return, "no card that ignores its stop (lane card-stuck sets BUSMASTER_UNSTOPPABLE_SLOT)");
+	ASSERT_NE(NULL, card);
+	ASSERT_NE(NULL, buf);
+	fd = bm_find_slot(slot, &info, &id);
+	ASSERT_LE(0, fd) TH_LOG("no card at %s", slot);
+	ASSERT_EQ(0, bm_xfer(fd, card, len, 0, BUSMASTER_XFER_COPY, 0, &t))
+		TH_LOG("%s", strerror(errno));
+	before = bm_pins_held();
+	ASSERT_LE(0, before);
+
+	memset(buf, 0x5a, len);
+	ASSERT_EQ(0, bm_fi_write(id, "stall", (1u << info.dma_channels) - 1));
+	EXPECT_EQ(-1, bm_xfer(fd, buf, len, 0, BUSMASTER_XFER_FROM_CARD |
+			      BUSMASTER_XFER_COPY, 200, &t));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(0, t.bytes_done);
+	EXPECT_LE(1, bm_debugfs_read(id, "kept")) TH_LOG("the copy buffer was not kept");
+	EXPECT_EQ(0, bm_pins_held() - before) TH_LOG("a copied request pinned pages");
+	/* The file goes; the buffer stays with the card. */
+	close(fd);
+	ASSERT_EQ(0, bm_fi_write(id, "stall", 0));
+	usleep(300 * 1000);
+	for (k = 0; k < len && buf[k] == 0x5a; k++)
+		;
+	EXPECT_EQ(len, k) TH_LOG("byte %llu changed after the failed call: %#x",
+				 (unsigned long long)k, buf[k]);
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", slot);
+	ASSERT_EQ(0, bm_write_file(path, "1")) TH_LOG("%s: %s", path, strerror(errno));
+	EXPECT_EQ(0, bm_debugfs_read(id, "kept"));
+	fd = bm_open_slot(slot, &info);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bm_xfer(fd, card, len, 0, BUSMASTER_XFER_COPY, 2000, &t))
+		TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, bm_xfer(fd, buf, len, 0, BUSMASTER_XFER_FROM_CARD |
+			     BUSMASTER_XFER_COPY, 2000, &t))
+		TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, memcmp(card, buf, len));
 	close(fd);
 	free(card);
 	free(buf);

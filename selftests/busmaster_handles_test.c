@@ -278,11 +278,20 @@ TEST_F(card, registered_memory_is_the_registrations_alone)
 	EXPECT_EQ(-1, bm_xfer(other, buf + 11 * PAGE, a, 0, BUSMASTER_XFER_PIN, 0, &t));
 	EXPECT_EQ(EBUSY, errno);
 	/* A copied one never maps the page: the CPU writes it, as the owner may. */
+	memset(buf + 11 * PAGE, 0x3c, a);
 	EXPECT_EQ(0, bm_xfer(other, buf + 11 * PAGE, a, 0, BUSMASTER_XFER_COPY, 0, &t));
+	EXPECT_EQ(a, t.bytes_done);
 	memset(buf + 11 * PAGE, 9, a);
 	EXPECT_EQ(0, bm_xfer(other, buf + 11 * PAGE, a, 0,
 			     BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COPY, 0, &t));
-	EXPECT_EQ(7, buf[11 * PAGE]);
+	EXPECT_EQ(a, t.bytes_done);
+	long bad = -1;
+
+	for (uint64_t b = 0; b < a && bad < 0; b++)
+		if (buf[11 * PAGE + b] != 0x3c)
+			bad = (long)b;
+	EXPECT_EQ(-1, bad) TH_LOG("the copy came back wrong at byte %ld", bad);
+	memset(buf + 11 * PAGE, 7, a);
 	/* Read-only and overlapping: EBUSY as well. */
 	EXPECT_EQ(-1, reg_buffer(other, buf, len, 0, &r2));
 	EXPECT_EQ(EBUSY, errno);

@@ -236,11 +236,13 @@ enum {
  * instead of pinned and mapped: at that size copying costs less (NT's
  * DO_BUFFERED_IO against DO_DIRECT_IO). Larger requests are pinned. Per
  * request, BUSMASTER_XFER_PIN always pins, and BUSMASTER_XFER_COPY
- * always copies, a request larger than the buffer (64 KiB) piece by piece,
- * one card transfer at a time. When another thread of the file has the
- * buffer, a request the driver chose to copy is pinned instead (it never
- * waits); a forced copy waits its turn. A copied request never maps the
- * user's pages, so the EBUSY cases below are for pinned requests only.
+ * always copies, a request larger than the buffer (64 KiB) one 64 KiB
+ * piece after another, the card done with each before the next is copied.
+ * When another thread of the file has the buffer, or there is no memory
+ * for it, a request the driver chose to copy is pinned instead (it never
+ * waits); a forced copy waits its turn (interruptibly) or fails with
+ * ENOMEM. A copied request never maps the user's pages, so the EBUSY
+ * cases below are for pinned requests only.
  *
  * On a registered buffer the transfer syncs the range it moves (for the
  * device before, for the CPU after), as FlushAdapterBuffers would; with
