@@ -228,6 +228,23 @@ static int reg_from_card(struct ctx *c)
 	return xfer(c, BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_REGISTERED, c->reg);
 }
 
+/* A forced copy on a new file: its copy buffer is allocated in the call. */
+static int copied_from_card(struct ctx *c)
+{
+	struct busmaster_transfer t = {
+		.size = sizeof(t), .addr = (uintptr_t)c->buf,
+		.flags = BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COPY,
+		.length = c->len < 8192 ? c->len : 8192,
+	};
+	int fd = bm_open_id(c->id, O_RDWR), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioc(fd, BUSMASTER_IOCTL_TRANSFER, &t);
+	close(fd);
+	return ret;
+}
+
 static int transferv(struct ctx *c)
 {
 	uint64_t third = c->len / 3 / c->info.alignment * c->info.alignment;
@@ -308,6 +325,7 @@ static const struct step_op ops[] = {
 	{ "INFO", NULL, do_info, NULL },
 	{ "TRANSFER to the card", NULL, to_card, NULL },
 	{ "TRANSFER from the card", NULL, from_card, NULL },
+	{ "TRANSFER copied, on a new file", NULL, copied_from_card, NULL },
 	{ "TRANSFERV", NULL, transferv, NULL },
 	{ "COMMON_ALLOC", NULL, common_alloc, common_free },
 	{ "mmap", common_alloc, do_mmap, common_free },

@@ -27,7 +27,11 @@ lane=$(basename "$lane_file" .lane)
 LANE_TESTS=${BM_TESTS:-$LANE_TESTS}
 [ -z "${BM_FUZZ_SECONDS:-}" ] || LANE_ENV="$LANE_ENV BUSMASTER_FUZZ_SECONDS=$BM_FUZZ_SECONDS"
 [ -z "${BM_FUZZ_SEED:-}" ] || LANE_ENV="$LANE_ENV BUSMASTER_FUZZ_SEED=$BM_FUZZ_SEED"
-LANE_TEST_TIMEOUT=${BM_TEST_TIMEOUT:-${LANE_TEST_TIMEOUT:-300}}
+# The debug kernel (KASAN, lockdep) is several times slower: its fail_nth
+# run alone took 300 s and more on a three-card lane.
+[ "$series" = debug ] && test_timeout=600 || test_timeout=300
+[ "$series" != debug ] || LANE_TIMEOUT=$((LANE_TIMEOUT * 2))
+LANE_TEST_TIMEOUT=${BM_TEST_TIMEOUT:-${LANE_TEST_TIMEOUT:-$test_timeout}}
 LANE_TIMEOUT=${BM_LANE_TIMEOUT:-$LANE_TIMEOUT}
 
 case $LANE_QEMU in
