@@ -106,6 +106,7 @@ struct cell {
 	double link[BENCH_MAX_REPEAT];	/* modelled link time / wall time */
 	double cpu_proc, cpu_guest, bytes;	/* over all repeats */
 	long long peak_pinned;	/* -1: not sampled */
+	long long peak_bounce;	/* of --bounce-file; -1: not sampled */
 	double *lat;		/* every request's time, microseconds */
 	size_t nlat;
 	/* Summaries, once every repeat ran. */
@@ -124,6 +125,8 @@ static struct {
 	double xfer_ns, byte_ps;	/* the card's modelled link (-l) */
 	unsigned int sample_ms;	/* pinned pages sampled this often, 0: not */
 	int pinned_fd;		/* statistics/pinned_pages, or -1 */
+	int bounce_fd;		/* --bounce-file, or -1 */
+	const char *bounce_path;
 	char knob[128];		/* debugfs page_descriptors */
 } g;
 
@@ -461,26 +464,49 @@ static void *stream_run(void *arg)
 struct sampler {
 	pthread_t thread;
 	atomic_int stop;
-	uint64_t peak;
+	uint64_t peak, bounce_peak;
 	double cpu;		/* its own CPU seconds, not the cell's */
 };
+
+/* The number in the file @fd is open on. */
+static uint64_t read_num(int fd, const char *what)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		die(what, n ? errno : EIO);
+	buf[n] = '\0';
+	return strtoull(buf, NULL, 10);
+}
+
+/* The same from a file that cannot pread() (debugfs attributes): opened anew. */
+static uint64_t read_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[32];
+	ssize_t n;
+
+	if (fd < 0)
+		die(path, errno);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		die(path, n ? errno : EIO);
+	close(fd);
+	buf[n] = '\0';
+	return strtoull(buf, NULL, 10);
+}
 
 static void *sample_pins(void *arg)
 {
 	struct timespec nap = { .tv_sec = g.sample_ms / 1000,
 				.tv_nsec = g.sample_ms % 1000 * 1000000L }, cpu;
 	struct sampler *sp = arg;
-	char buf[32];
 
 	do {
-		ssize_t n = pread(g.pinned_fd, buf, sizeof(buf) - 1, 0);
-		uint64_t v;
-
-		if (n <= 0)
-			die("statistics/pinned_pages", n ? errno : EIO);
-		buf[n] = '\0';
-		v = strtoull(buf, NULL, 10);
-		sp->peak = MAX(sp->peak, v);
+		sp->peak = MAX(sp->peak, read_num(g.pinned_fd, "statistics/pinned_pages"));
+		if (g.bounce_fd >= 0)
+			sp->bounce_peak = MAX(sp->bounce_peak, read_path(g.bounce_path));
 		nanosleep(&nap, NULL);
 	} while (!atomic_load(&sp->stop));
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
@@ -575,6 +601,8 @@ static void run_cell(struct cell *c, int r)
 		/* The guest's keeps it: /proc/stat counts in ticks, not finer. */
 		c->cpu_proc -= sp.cpu;
 		c->peak_pinned = MAX(c->peak_pinned, (long long)sp.peak);
+		if (g.bounce_fd >= 0)
+			c->peak_bounce = MAX(c->peak_bounce, (long long)sp.bounce_peak);
 	}
 	for (unsigned int i = 0; i < c->streams; i++) {
 		ret = pthread_join(th[i], NULL);
@@ -611,6 +639,7 @@ static void add_cell(enum design d, enum direction dir, uint64_t size, unsigned 
 		.design = d, .dir = dir, .size = size, .threads = threads,
 		.streams = streams, .part = part, .skipped = size > part,
 		.peak_pinned = g.pinned_fd >= 0 ? 0 : -1,
+		.peak_bounce = g.pinned_fd >= 0 && g.bounce_fd >= 0 ? 0 : -1,
 	};
 	if (c->skipped)
 		return;
@@ -864,10 +893,12 @@ static void table_cpu(void)
 		if (cpu_size(sizes[i])) {
 			size_str(sizes[i], size);
 			printf(" %s process | %s guest | %s pinned |", size, size, size);
+			if (g.bounce_fd >= 0)
+				printf(" %s bounce |", size);
 		}
 	printf("\n|---|---|");
 	for (int i = 0; i < ncols; i++)
-		printf("---|---|---|");
+		printf(g.bounce_fd >= 0 ? "---|---|---|---|" : "---|---|---|");
 	printf("\n");
 	for (int j = 0; j < ndirs; j++)
 		for (int k = 0; k < n; k++) {
@@ -879,7 +910,7 @@ static void table_cpu(void)
 				if (!cpu_size(sizes[i]))
 					continue;
 				if (!c) {
-					printf(" - | - | - |");
+					printf(g.bounce_fd >= 0 ? " - | - | - | - |" : " - | - | - |");
 					continue;
 				}
 				gib = c->bytes / (1ULL << 30);
@@ -888,6 +919,8 @@ static void table_cpu(void)
 					printf(" %lld |", c->peak_pinned);
 				else
 					printf(" - |");
+				if (g.bounce_fd >= 0)
+					printf(" %lld |", c->peak_bounce);
 			}
 			printf("\n");
 		}
@@ -946,11 +979,12 @@ static void print_csv(void)
 
 		if (c->skipped)
 			continue;
-		printf("xcsv,%s,%s,%llu,%u,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%lld\n",
+		printf("xcsv,%s,%s,%llu,%u,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%lld,%lld\n",
 		       design_names[c->design], dir_names[c->dir],
 		       (unsigned long long)c->size, c->threads, c->med, c->lo, c->hi,
 		       c->p50, c->p99, c->p999, c->pmax, c->cpu_proc / gib,
-		       c->cpu_guest / gib, c->busy_med, c->link_med, c->peak_pinned);
+		       c->cpu_guest / gib, c->busy_med, c->link_med, c->peak_pinned,
+		       c->peak_bounce);
 	}
 }
 
@@ -976,6 +1010,9 @@ static void usage(FILE *f)
 "  -l, --link=NS,PS         the card's modelled link: ns per card transfer,\n"
 "                           ps per byte, for the link's utilization\n"
 "  -p, --pin-sample=MS      sample the pinned pages every MS ms (2; 0: not)\n"
+"  -b, --bounce-file=FILE   and the bounce space in use, a number in FILE\n"
+"                           (debugfs: swiotlb/io_tlb_used, in 2 KiB slots, or\n"
+"                           busmaster/busmasterN/map_registers_used, in pages)\n"
 "  -q, --quick              fewer, shorter cells\n"
 "  -c, --crossover          copy against pin, 4k to 128k, to and from the\n"
 "                           card, 1 thread: where the driver should stop copying\n"
@@ -1088,6 +1125,10 @@ static void setup_card(int *supported)
 	if (n < 0 || (size_t)n >= sizeof(path))
 		die("BM_SYSFS_ROOT", ENAMETOOLONG);
 	g.pinned_fd = g.sample_ms ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	g.bounce_fd = g.pinned_fd >= 0 && g.bounce_path ?
+		      open(g.bounce_path, O_RDONLY | O_CLOEXEC) : -1;
+	if (g.bounce_path && g.pinned_fd >= 0 && g.bounce_fd < 0)
+		die(g.bounce_path, errno);
 }
 
 /* The header line, what the designs are, and what will not run. */
@@ -1179,6 +1220,7 @@ int main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "link", required_argument, NULL, 'l' },
 		{ "pin-sample", required_argument, NULL, 'p' },
+		{ "bounce-file", required_argument, NULL, 'b' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "crossover", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1193,7 +1235,7 @@ int main(int argc, char **argv)
 	uint64_t threads[MAX_THREADS], total = 0;
 	char size[BM_SIZE_STR_LEN], *end;
 
-	while ((opt = getopt_long(argc, argv, "d:s:T:D:x:t:r:l:p:qch", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:s:T:D:x:t:r:l:p:b:qch", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			g.id = (int)strtol(optarg, &end, 10);
@@ -1229,6 +1271,9 @@ int main(int argc, char **argv)
 			sample_ms = strtoll(optarg, &end, 10);
 			if (*end || end == optarg || sample_ms < 0 || sample_ms > 1000)
 				die(optarg, EINVAL);
+			break;
+		case 'b':
+			g.bounce_path = optarg;
 			break;
 		case 'q':
 			quick = 1;

@@ -21,8 +21,8 @@ if [ "${QUICK:-0}" = 1 ]; then
 	args="-s 64k,1M -q 1,16 -t 8M -r 1"
 	xfer_args="--quick"
 else
-	args="-s 64k,1M -q 1,4,16,64 -t 32M -r 5"
-	xfer_args="-t 16M -r 5"
+	args="-s 64k,1M -q 1,4,16,64 -t 32M -r 3"
+	xfer_args="-t 16M -r 3"
 fi
 # The lane's modelled link, for the link's utilization.
 link=$(grep -o 'latency_ns=[0-9]*' "$BM_TOP/bench/lanes/realistic.lane" | head -n 1 | cut -d= -f2),$(
@@ -52,7 +52,7 @@ log "host load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 sed -n 's/^csv,//p' "$out/async.txt" |
 	{ echo "path,direction,size,depth,mb_per_s,min,max,card_busy,link_utilization"; cat; } >"$out/async.csv"
 sed -n 's/^xcsv,//p' "$out/xfer.txt" |
-	{ echo "design,direction,size,threads,mb_per_s,min,max,p50_us,p99_us,p999_us,max_us,cpu_proc_s_per_gib,cpu_guest_s_per_gib,card_busy,link_utilization,peak_pinned_pages"; cat; } >"$out/xfer.csv"
+	{ echo "design,direction,size,threads,mb_per_s,min,max,p50_us,p99_us,p999_us,max_us,cpu_proc_s_per_gib,cpu_guest_s_per_gib,card_busy,link_utilization,peak_pinned_pages,peak_bounce"; cat; } >"$out/xfer.csv"
 grep -v '^csv,' "$out/async.txt" || true
 grep -v '^xcsv,' "$out/xfer.txt" || true
 # A chart needs rows: a program that failed leaves its table and error only.
@@ -65,5 +65,17 @@ for b in async xfer; do
 		rc=1
 	fi
 done
-log "results: $out/{async,xfer}.{txt,csv,png} ($series, $(nproc) host CPUs, TCG)"
+
+# Memory at peak where buffers bounce: card-mixed's 32-bit card (swiotlb)
+# and 24-bit card (the driver's map registers), in a 6 GiB guest.
+mem_args="-D default,pin,copy,registered -s 64k,1M -x to,from -T 1 -t 8M -r 1"
+{
+	cat "$BM_TOP/vm/lanes/card-mixed.lane"
+	printf "LANE_DEMO='xfer_bench -d 1 -b /sys/kernel/debug/swiotlb/io_tlb_used %s\nxfer_bench -d 2 -b /sys/kernel/debug/busmaster/busmaster2/map_registers_used %s'\n" \
+		"$mem_args" "$mem_args"
+} >"$out/memory.lane"
+"$BM_TOP/vm/run-guest.sh" "$series" "$out/memory.lane" run "$out/logs-memory" |
+	grep -v '^BM: ' | tr -d '\r' | grep -v '^xcsv,' >"$out/memory.txt" || rc=1
+sed -n '/^\$ /,$p' "$out/memory.txt"
+log "results: $out/{async,xfer}.{txt,csv,png}, $out/memory.txt ($series, $(nproc) host CPUs, TCG)"
 exit $rc
