@@ -178,9 +178,12 @@ TEST_F(card, copy_and_pin_flags_refused_where_meaningless)
 
 	ASSERT_NE(NULL, buf);
 	memset(buf, 1, PAGE);
+	if (c->bar)
+		memset((void *)c->bar, 0x22, a);
 	EXPECT_EQ(-1, bm_xfer(c->fd, buf, a, 0, BUSMASTER_XFER_COPY |
 			      BUSMASTER_XFER_PIN, 0, &t));
 	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, t.bytes_done) TH_LOG("a refused call wrote back");
 	ASSERT_EQ(0, bm_register(c->fd, buf, PAGE, 0, &handle));
 	t = (struct busmaster_transfer){ .size = sizeof(t), .handle = handle,
 		.flags = BUSMASTER_XFER_REGISTERED | BUSMASTER_XFER_COPY,
@@ -198,6 +201,20 @@ TEST_F(card, copy_and_pin_flags_refused_where_meaningless)
 	EXPECT_EQ(-1, bm_submit(c->fd, BUSMASTER_XFER_PIN, 0, (uintptr_t)buf,
 				a, 0, 1, &id));
 	EXPECT_EQ(EINVAL, errno);
+	/* None of them reached the card; each flag alone, on user memory, does. */
+	if (c->bar) {
+		EXPECT_EQ(0x22, c->bar[0]) TH_LOG("a refused request moved data");
+		EXPECT_EQ(0x22, c->bar[a - 1]);
+	}
+	EXPECT_EQ(0, bm_xfer(c->fd, buf, a, 0, BUSMASTER_XFER_COPY, 0, &t))
+		TH_LOG("%s", strerror(errno));
+	if (c->bar)
+		EXPECT_EQ(1, c->bar[a - 1]);
+	memset(buf, 2, a);
+	EXPECT_EQ(0, bm_xfer(c->fd, buf, a, 0, BUSMASTER_XFER_PIN, 0, &t))
+		TH_LOG("%s", strerror(errno));
+	if (c->bar)
+		EXPECT_EQ(2, c->bar[0]);
 	free(buf);
 }
 
