@@ -258,7 +258,7 @@ struct copier {
 	int bad;
 };
 
-/* 100 round trips of one page of its own through the shared file. */
+/* 40 round trips of one page of its own through the shared file. */
 static void *copier_run(void *arg)
 {
 	struct copier *cp = arg;
@@ -268,7 +268,7 @@ static void *copier_run(void *arg)
 	struct busmaster_transfer t;
 	unsigned int seed = cp->n;
 
-	for (int i = 0; i < 100 && src && dst && !cp->bad; i++) {
+	for (int i = 0; i < 40 && src && dst && !cp->bad; i++) {
 		bm_fill_random(src, len, &seed);
 		memset(dst, 0, len);
 		if (bm_xfer(cp->c->fd, src, len, off, 0, 0, &t) ||
@@ -285,14 +285,14 @@ static void *copier_run(void *arg)
  * Threads of one file share its copy buffer: each request gets it or is
  * pinned instead, never waits for it, and every byte is its own.
  */
-TEST_F(card, threads_sharing_a_file_copy_or_pin)
+TEST_F_TIMEOUT(card, threads_sharing_a_file_copy_or_pin, 120)
 {
 	struct bm_card *c = &self->c;
 	struct copier cp[4];
 	pthread_t th[4];
 
 	if (c->info.card_model == BUSMASTER_MODEL_EDU || c->info.card_mem_size < 4 * PAGE)
-		SKIP(return, "edu moves a page per 100 ms: 800 transfers take too long");
+		SKIP(return, "edu moves a page per 100 ms: 320 transfers take too long");
 	for (unsigned int i = 0; i < 4; i++) {
 		cp[i] = (struct copier){ .c = c, .n = i };
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, copier_run, &cp[i]));
