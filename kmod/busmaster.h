@@ -51,7 +51,7 @@
 #include <linux/busmaster.h>
 
 #define BM_DRV_NAME	"busmaster"
-#define BM_DRV_VERSION	"0.5.0"
+#define BM_DRV_VERSION	"0.6.0"
 
 struct bm_dev;
 struct bm_request;

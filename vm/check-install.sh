@@ -17,7 +17,7 @@ for f in usr/bin/bmctl usr/lib/libbusmaster.a usr/lib/libbusmaster.so \
 	usr/include/linux/busmaster_card.h usr/lib/pkgconfig/libbusmaster.pc \
 	usr/share/man/man1/bmctl.1 usr/share/man/man3/libbusmaster.3 \
 	usr/share/man/man4/busmaster.4 lib/udev/rules.d/60-busmaster.rules \
-	usr/src/busmaster-0.5.0/dkms.conf usr/src/busmaster-0.5.0/kmod/Kbuild; do
+	usr/src/busmaster-0.6.0/dkms.conf usr/src/busmaster-0.6.0/kmod/Kbuild; do
 	[ -e "$dest/$f" ] || die "make install left no $f"
 done
 for m in "$dest"/usr/share/man/man*/*; do

@@ -30,9 +30,12 @@
 	"\nTotals since the card was probed -- bytes and card transfers\n" \
 	"each way, bytes bounced, requests, failed requests, timeouts,\n" \
 	"card resets -- and what it holds now: requests in flight, pages\n" \
-	"pinned. Read from /sys/class/misc/busmasterN/statistics/\n"	\
+	"pinned; from a driver of ABI 3 on, also the requests of user\n" \
+	"memory it copied rather than pinned, and their bytes. Read from\n" \
+	"/sys/class/misc/busmasterN/statistics/\n"			\
 	"(docs/ABI/sysfs-class-misc-busmaster); with --json, one object\n" \
-	"keyed by those files' names.\n"
+	"keyed by those files' names (an older driver has no\n"		\
+	"requests_copied and bytes_copied: they are left out).\n"
 
 #define LIST_DETAILS							\
 	"One line per card: node, PCI address, model, DMA mask width,\n"	\
@@ -43,8 +46,14 @@
 	"  -d, --device DEV    the card: a node (/dev/busmaster0), index (0),\n" \
 	"                      node name or PCI address; default: the first\n" \
 	"  -o, --offset OFF    card offset of the first byte (default 0)\n"	\
+	"  --copy              the driver copies every request through its\n" \
+	"                      kernel buffer (BUSMASTER_XFER_COPY), however\n" \
+	"                      large\n"						\
+	"  --pin               the driver pins and maps the user buffer for\n" \
+	"                      every request (BUSMASTER_XFER_PIN), however\n" \
+	"                      small\n"						\
 	"  --common            move through a common buffer (COMMON_ALLOC,\n" \
-	"                      mmap) instead of pinning the user buffer\n"	\
+	"                      mmap) instead of the user buffer\n"		\
 	"  --registered        register one staging buffer (REGISTER: pinned,\n" \
 	"                      charged to ulimit -l, and mapped once) and\n" \
 	"                      move every chunk through it\n"		\
@@ -52,16 +61,22 @@
 	"                      bmctl calls SYNC around each chunk itself\n" \
 	"Sizes and offsets: 4096, 4k, 64M, 1G, 0x1000 (k, M, G are 1024^n).\n" \
 	"The card's alignment (bmctl info) applies to offset and length.\n"	\
-	"--common and --registered exclude each other.\n"		\
+	"--common and --registered exclude each other; --copy and --pin\n"	\
+	"exclude each other and both of those. Without --copy or --pin the\n" \
+	"driver chooses: it copies requests up to its copy_max (64 KiB\n"	\
+	"unless set) and pins larger ones; --copy and --pin need a driver\n" \
+	"of ABI 3 or later.\n"						\
 	"Requests go in chunks of up to 4 MiB; a progress bar shows on a\n"	\
 	"terminal for more than 1 MiB. The summary names bytes, card\n"	\
 	"transfers and MB/s (10^6 bytes/s in the transfer requests); --json\n" \
 	"gives bytes, transfers, seconds, mb_per_s, device, offset,\n"	\
 	"direction, buffer (user, common or registered), buffer_size,\n" \
-	"requests. A failure names the bytes moved before it and why, in\n" \
-	"words: the card failed a segment (its status code named), a\n"	\
-	"timeout stopped the channel, another request's timeout reset the\n" \
-	"card (retry), no bounce space, memory the card may not write.\n"	\
+	"requests, and with buffer user, user_path (copy, pin, or driver:\n" \
+	"the driver's choice). A failure names the bytes moved before it\n" \
+	"and why, in words: the card failed a segment (its status code\n"	\
+	"named), a timeout stopped the channel, another request's timeout\n" \
+	"reset the card (retry), no bounce space, memory the card may not\n" \
+	"write.\n"							\
 	"Card memory is shared: every user of the card can read and\n"	\
 	"overwrite what you put there (uapi/linux/busmaster.h).\n"
 
@@ -74,7 +89,8 @@
 	"  bmctl write firmware.bin\n"					\
 	"  bmctl write -d 1 -o 64k -l 4k image.bin\n"			\
 	"  head -c 1M /dev/urandom | bmctl write --common -d 0000:00:05.0\n" \
-	"  bmctl write --registered -o 1M disk.img\n"
+	"  bmctl write --registered -o 1M disk.img\n"			\
+	"  bmctl write --pin -o 4k small.bin\n"
 
 #define READ_DETAILS							\
 	"Copy LEN bytes of the card's memory to FILE (default, or -:\n"	\
@@ -84,7 +100,8 @@
 	"\nExamples:\n"							\
 	"  bmctl read -l 1M dump.bin\n"					\
 	"  bmctl read -d /dev/busmaster1 -o 0x1000 -l 4k - | xxd | head\n" \
-	"  bmctl read --registered -l 16M dump.bin\n"
+	"  bmctl read --registered -l 16M dump.bin\n"			\
+	"  bmctl read --copy -l 1M dump.bin\n"
 
 #define PATTERN_DETAILS							\
 	"  -l, --length LEN    bytes (required)\n"				\
@@ -157,7 +174,8 @@
 /* The options a command takes besides the global ones */
 #define OPTS(...) ((const int[]){ __VA_ARGS__, 0 })
 #define XFER_OPTS BMCTL_OPT_DEVICE, BMCTL_OPT_OFFSET, BMCTL_OPT_LENGTH, \
-	BMCTL_OPT_COMMON, BMCTL_OPT_REGISTERED, BMCTL_OPT_NO_SYNC
+	BMCTL_OPT_COMMON, BMCTL_OPT_REGISTERED, BMCTL_OPT_NO_SYNC,	\
+	BMCTL_OPT_COPY, BMCTL_OPT_PIN
 
 /*
  * The command table: ENTRY(name, args, help, details, options, handler).
@@ -226,6 +244,8 @@ static const struct option long_opts[] = {
 	{ "common", no_argument, NULL, BMCTL_OPT_COMMON },
 	{ "registered", no_argument, NULL, BMCTL_OPT_REGISTERED },
 	{ "no-sync", no_argument, NULL, BMCTL_OPT_NO_SYNC },
+	{ "copy", no_argument, NULL, BMCTL_OPT_COPY },
+	{ "pin", no_argument, NULL, BMCTL_OPT_PIN },
 	{ "byte", required_argument, NULL, BMCTL_OPT_BYTE },
 	{ "seed", required_argument, NULL, BMCTL_OPT_SEED },
 	{ "file", required_argument, NULL, BMCTL_OPT_FILE },
@@ -504,6 +524,11 @@ static int cmd_stats(struct bmctl_ctx *ctx, const struct bmctl_args *a)
 		return -1;
 	if (!card.err && bm_card_stats(card.path, &card.stats))
 		card.err = errno;
+	/* A driver older than ABI 3 has no copy counters: shown as absent. */
+	if (!card.err && bm_copy_stats(card.path, &card.copy))
+		card.err = errno == ENOENT ? 0 : errno;
+	else if (!card.err)
+		card.has_copy_stats = true;
 	/* Only a card that counts itself has these (not edu). */
 	card.has_counters = !card.err && !bm_card_counters(card.path, &card.counters);
 	ctx->ops->stats(ctx, &card);

@@ -38,6 +38,8 @@ enum bmctl_opt_id {
 	BMCTL_OPT_DEPTH,
 	BMCTL_OPT_SIZE,
 	BMCTL_OPT_DIRECTION,
+	BMCTL_OPT_COPY,
+	BMCTL_OPT_PIN,
 };
 
 /**
@@ -105,13 +107,19 @@ struct bmctl_opt {
  * @err: 0, or the errno of opening it or asking INFO
  * @info: its INFO when @err is 0
  * @stats: its statistics (bmctl stats) when @err is 0
+ * @has_copy_stats: the driver counts the requests it copied (ABI 3 on)
+ * @copy: those counts, with @has_copy_stats
+ * @has_counters: the card counts itself (not edu)
+ * @counters: its counts, with @has_counters
  */
 struct bmctl_card {
 	char path[PATH_MAX];
 	int err;
 	struct busmaster_info info;
 	struct bm_card_stats stats;
-	bool has_counters;		/* the card counts itself: @counters */
+	bool has_copy_stats;
+	struct bm_copy_stats copy;
+	bool has_counters;
 	struct bm_card_counters counters;
 };
 
@@ -163,6 +171,13 @@ enum bmctl_pattern {
 	BMCTL_PATTERN_FILE,	/* the bytes of a file (verify) */
 };
 
+/* How the user buffer path moves user memory (--copy, --pin) */
+enum bmctl_user_path {
+	BMCTL_USER_DRIVER,	/* the driver chooses: copies up to copy_max */
+	BMCTL_USER_COPY,	/* --copy: BUSMASTER_XFER_COPY */
+	BMCTL_USER_PIN,		/* --pin: BUSMASTER_XFER_PIN */
+};
+
 /**
  * struct bmctl_xfer_report - the outcome of write, read, fill or verify,
  * also when it failed
@@ -173,6 +188,8 @@ enum bmctl_pattern {
  * @registered: moved through one registered buffer (REGISTER once, then
  *	TRANSFER with BUSMASTER_XFER_REGISTERED per chunk)
  * @no_sync: with @registered, BUSMASTER_XFER_NO_SYNC and explicit SYNCs
+ * @user_path: neither @common nor @registered: what was asked of the
+ *	driver, to copy, to pin, or neither
  * @buffer_size: bytes of the chunk buffer (user, common or registered)
  * @requests: TRANSFER requests issued (one per chunk)
  * @offset: card offset of the first byte
@@ -202,6 +219,7 @@ struct bmctl_xfer_report {
 	bool common;
 	bool registered;
 	bool no_sync;
+	enum bmctl_user_path user_path;
 	uint64_t buffer_size;
 	uint64_t requests;
 	uint64_t offset;

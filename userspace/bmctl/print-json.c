@@ -126,6 +126,10 @@ static void json_stats(struct bmctl_ctx *ctx, const struct bmctl_card *card)
 		json_u64(&j, bmctl_stats[k].key,
 			 *(const uint64_t *)((const char *)&card->stats +
 					     bmctl_stats[k].offset));
+	if (card->has_copy_stats) {	/* a driver of ABI 3 on */
+		json_u64(&j, "requests_copied", card->copy.requests_copied);
+		json_u64(&j, "bytes_copied", card->copy.bytes_copied);
+	}
 	if (card->has_counters) {
 		json_u64(&j, "card_bytes", card->counters.bytes);
 		json_u64(&j, "card_busy_ns", card->counters.busy_ns);
@@ -245,6 +249,10 @@ static void json_transfer(struct bmctl_ctx *ctx,
 	json_u64(&j, "buffer_size", r->buffer_size);
 	if (r->registered)
 		json_string(&j, "sync", r->no_sync ? "explicit" : "transfer");
+	if (!r->registered && !r->common)
+		json_string(&j, "user_path",
+			    r->user_path == BMCTL_USER_COPY ? "copy" :
+			    r->user_path == BMCTL_USER_PIN ? "pin" : "driver");
 	json_u64(&j, "requests", r->requests);
 	json_u64(&j, "offset", r->offset);
 	json_u64(&j, "length", r->length);

@@ -154,7 +154,8 @@ static void text_info(struct bmctl_ctx *ctx, const struct bmctl_card *card)
 static void text_stats(struct bmctl_ctx *ctx, const struct bmctl_card *card)
 {
 	char value[VALUE_LEN], human[BM_SIZE_STR_LEN];
-	int width = (int)strlen("device");
+	static const char requests_copied[] = "requests copied (not pinned)";
+	int width = (int)strlen(requests_copied);
 	size_t k;
 
 	if (card->err) {
@@ -177,6 +178,23 @@ static void text_stats(struct bmctl_ctx *ctx, const struct bmctl_card *card)
 			snprintf(value, sizeof(value), "%llu", (unsigned long long)v);
 		}
 		row(ctx, width, bmctl_stats[k].label, value);
+	}
+	/* A driver older than ABI 3 has none: no rows. */
+	if (card->has_copy_stats) {
+		snprintf(value, sizeof(value), "%llu",
+			 (unsigned long long)card->copy.requests_copied);
+		row(ctx, width, requests_copied, value);
+		if (card->copy.bytes_copied >= 1024) {
+			bmctl_human_size(card->copy.bytes_copied, human,
+					 sizeof(human));
+			snprintf(value, sizeof(value), "%llu (%s)",
+				 (unsigned long long)card->copy.bytes_copied,
+				 human);
+		} else {
+			snprintf(value, sizeof(value), "%llu",
+				 (unsigned long long)card->copy.bytes_copied);
+		}
+		row(ctx, width, "bytes copied", value);
 	}
 	if (!card->has_counters)
 		return;
@@ -247,7 +265,9 @@ static void pattern_text(const struct bmctl_xfer_report *r, char *buf,
 
 /*
  * " through a registered buffer of 4 MiB (pinned and mapped once for 3
- * requests)", or "" for the other buffer paths
+ * requests)", " through a user buffer of 4 MiB (copied through the
+ * driver's buffer: --copy)" (or pinned, --pin), or "" for a common buffer
+ * and for a user buffer moved as the driver chose
  */
 static void via_text(const struct bmctl_xfer_report *r, char *buf,
 		     size_t len)
@@ -255,9 +275,16 @@ static void via_text(const struct bmctl_xfer_report *r, char *buf,
 	char size[BM_SIZE_STR_LEN];
 
 	buf[0] = '\0';
+	bmctl_human_size(r->buffer_size, size, sizeof(size));
+	if (!r->registered && !r->common && r->user_path != BMCTL_USER_DRIVER) {
+		snprintf(buf, len, " through a user buffer of %s (%s)", size,
+			 r->user_path == BMCTL_USER_COPY ?
+			 "copied through the driver's buffer: --copy" :
+			 "pinned and mapped for each request: --pin");
+		return;
+	}
 	if (!r->registered)
 		return;
-	bmctl_human_size(r->buffer_size, size, sizeof(size));
 	snprintf(buf, len,
 		 " through a registered buffer of %s (pinned and mapped once for %llu request%s%s)",
 		 size, (unsigned long long)r->requests,

@@ -2,7 +2,8 @@
 /*
  * bmctl write, read, fill and verify: move bytes between a file (or a
  * pattern) and a card's memory, in chunks, through the user buffer path
- * (bm_write()/bm_read()), a common buffer (--common), or one buffer
+ * (bm_write()/bm_read(): the driver copies or pins each request, or
+ * --copy / --pin tell it which), a common buffer (--common), or one buffer
  * registered once and reused for every chunk (--registered, optionally
  * with --no-sync: the caller's explicit SYNCs).
  *
@@ -37,6 +38,8 @@
  * @common: --common
  * @registered: --registered
  * @no_sync: --no-sync
+ * @copy: --copy
+ * @pin: --pin
  * @pattern: --byte, --seed or --file
  * @byte: --byte's value
  * @seed: --seed's value
@@ -52,6 +55,8 @@ struct xfer_args {
 	bool common;
 	bool registered;
 	bool no_sync;
+	bool copy;
+	bool pin;
 	enum bmctl_pattern pattern;
 	uint8_t byte;
 	uint64_t seed;
@@ -142,6 +147,12 @@ static int opt_value(struct bmctl_ctx *ctx, struct xfer_args *a,
 	case BMCTL_OPT_NO_SYNC:
 		a->no_sync = true;
 		return 0;
+	case BMCTL_OPT_COPY:
+		a->copy = true;
+		return 0;
+	case BMCTL_OPT_PIN:
+		a->pin = true;
+		return 0;
 	case BMCTL_OPT_FILE:
 		a->file = val;
 		break;
@@ -223,10 +234,21 @@ static int parse_args(struct bmctl_ctx *ctx, struct xfer_args *a,
 static int check_args(struct bmctl_ctx *ctx, struct xfer_args *a)
 {
 	bool pattern_cmd = a->op == BMCTL_OP_FILL || a->op == BMCTL_OP_VERIFY;
+	char msg[160];
 
 	if (a->common && a->registered)
 		return usage_error(ctx, a->name,
 				   "--common and --registered conflict: give one buffer path");
+	if (a->copy && a->pin)
+		return usage_error(ctx, a->name,
+				   "--copy and --pin conflict: give one way to move user memory");
+	if ((a->copy || a->pin) && (a->common || a->registered)) {
+		snprintf(msg, sizeof(msg),
+			 "%s and %s conflict: --copy and --pin apply to the user buffer path only",
+			 a->copy ? "--copy" : "--pin",
+			 a->common ? "--common" : "--registered");
+		return usage_error(ctx, a->name, msg);
+	}
 	if (a->no_sync && !a->registered)
 		return usage_error(ctx, a->name,
 				   "--no-sync needs --registered: only a registered buffer is synced by its owner");
@@ -348,7 +370,9 @@ static void describe(const struct xfer_run *x, uint64_t len, uint64_t off,
 		    BUSMASTER_XFER_FROM_CARD : 0) |
 		   (x->a->common ? BUSMASTER_XFER_COMMON : 0) |
 		   (x->a->registered ? BUSMASTER_XFER_REGISTERED : 0) |
-		   (x->a->no_sync ? BUSMASTER_XFER_NO_SYNC : 0);
+		   (x->a->no_sync ? BUSMASTER_XFER_NO_SYNC : 0) |
+		   (x->a->copy ? BUSMASTER_XFER_COPY : 0) |
+		   (x->a->pin ? BUSMASTER_XFER_PIN : 0);
 	t->length = len;
 	t->card_offset = off;
 	t->card_status = x->rep.card_status;
@@ -400,6 +424,15 @@ static int check_card(struct xfer_run *x)
 		return xfer_fail(x, ERANGE, NULL, len ? len : 1, off);
 	if (align > 1 && (off % align || len % align))
 		return xfer_fail(x, EINVAL, NULL, len ? len : align, off);
+	/* ABI 3 added BUSMASTER_XFER_COPY and _PIN; older drivers refuse them. */
+	if ((x->a->copy || x->a->pin) && x->info.abi_version < 3) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg),
+			 "the driver (ABI %u) cannot be told to copy or pin: %s needs ABI 3",
+			 x->info.abi_version, x->a->copy ? "--copy" : "--pin");
+		return xfer_fail(x, EINVAL, msg, len ? len : 1, off);
+	}
 	return 0;
 }
 
@@ -412,7 +445,9 @@ static int alloc_buffers(struct xfer_run *x, uint64_t total)
 				  x->a->registered ? BM_STAGE_REGISTERED :
 						     BM_STAGE_USER;
 	uint32_t flags = (from && x->a->registered ? BM_STAGE_CARD_WRITES : 0) |
-			 (x->a->no_sync ? BM_STAGE_NO_SYNC : 0);
+			 (x->a->no_sync ? BM_STAGE_NO_SYNC : 0) |
+			 (x->a->copy ? BM_STAGE_COPY : 0) |
+			 (x->a->pin ? BM_STAGE_PIN : 0);
 
 	x->stage = bm_stage_open(x->fd, &x->info, kind, flags, total, x->msg,
 				 sizeof(x->msg));
@@ -769,6 +804,8 @@ int bmctl_xfer_cmd(struct bmctl_ctx *ctx, enum bmctl_xfer_op op,
 	x.rep.common = a.common;
 	x.rep.registered = a.registered;
 	x.rep.no_sync = a.no_sync;
+	x.rep.user_path = a.copy ? BMCTL_USER_COPY :
+			  a.pin ? BMCTL_USER_PIN : BMCTL_USER_DRIVER;
 	x.rep.offset = a.offset;
 	x.rep.pattern = a.pattern;
 	x.rep.byte = a.byte;

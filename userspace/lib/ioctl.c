@@ -69,6 +69,12 @@ static int xfer(int fd, uint32_t flags, uint32_t handle, uint64_t addr,
 	return ret;
 }
 
+int bm_priv_xfer(int fd, uint32_t flags, uint32_t handle, uint64_t addr,
+		 uint64_t len, uint64_t card_offset, struct bm_result *res)
+{
+	return xfer(fd, flags, handle, addr, len, card_offset, res);
+}
+
 int bm_write(int fd, const void *buf, uint64_t len, uint64_t card_offset,
 	     struct bm_result *res)
 {

@@ -58,7 +58,7 @@ struct bm_pci_addr {
 /**
  * bm_version() - version of this library
  *
- * Return: a static string such as "0.5.0"; never fails.
+ * Return: a static string such as "0.6.0"; never fails.
  */
 const char *bm_version(void);
 
@@ -220,7 +220,12 @@ int bm_transfer(int fd, struct busmaster_transfer *t);
  *	ioctl was issued; on EINVAL for @res itself it is left alone)
  *
  * One BUSMASTER_IOCTL_TRANSFER with the driver's default timeout; the
- * driver splits it into card transfers.
+ * driver splits it into card transfers. The driver chooses how the bytes
+ * reach the card: from ABI 3 on, it copies requests of up to its copy_max
+ * bytes (64 KiB unless set) through the file's kernel buffer and pins
+ * larger ones. To choose per request, issue bm_transfer() with
+ * BUSMASTER_XFER_COPY or BUSMASTER_XFER_PIN (a staging buffer:
+ * BM_STAGE_COPY or BM_STAGE_PIN).
  *
  * Return: 0, or -1 with errno as for bm_transfer(); EINVAL also for a
  * @res whose size is below BM_RESULT_SIZE_V1.
@@ -811,6 +816,38 @@ struct bm_card_counters {
 };
 
 /**
+ * struct bm_copy_stats - the driver's count of user requests it copied
+ * rather than pinned, since the card was probed (statistics/
+ * requests_copied and bytes_copied, ABI 3 drivers on; a struct of its own
+ * because struct bm_card_stats, which callers allocate, never grows)
+ * @requests_copied: TRANSFER requests of user memory copied through the
+ *	file's kernel buffer (up to the driver's copy_max, or
+ *	BUSMASTER_XFER_COPY); of struct bm_card_stats's @requests
+ * @bytes_copied: bytes that reached the card or the caller that way
+ */
+struct bm_copy_stats {
+	uint64_t requests_copied;
+	uint64_t bytes_copied;
+};
+
+/**
+ * bm_copy_stats() - read how many requests and bytes a card's driver
+ * copied rather than pinned, from sysfs
+ * @node: the card's node ("/dev/busmaster0"), or its name ("busmaster0")
+ * @st: where to store them (zeroed first)
+ *
+ * Reads statistics/requests_copied and bytes_copied as bm_card_stats()
+ * reads the others (BM_SYSFS_ROOT too); needs no access to the node. New
+ * in 0.6.
+ *
+ * Return: 0, or -1 with errno EINVAL (@node or @st NULL, no name), ENOENT
+ * (no such card, or a driver without these counters: one older than ABI
+ * 3, which never copies), EIO (a file that is not a number), or what
+ * open(2) or read(2) failed with.
+ */
+int bm_copy_stats(const char *node, struct bm_copy_stats *st);
+
+/**
  * bm_card_counters() - read a card's own counters from sysfs
  * @node: the card's node ("/dev/busmaster0"), or its name ("busmaster0")
  * @c: where to store them
@@ -831,7 +868,8 @@ int bm_card_counters(const char *node, struct bm_card_counters *c);
 
 /* How a staging buffer reaches the card */
 enum bm_stage_kind {
-	BM_STAGE_USER,		/* plain memory, pinned for each transfer (bm_write()) */
+	BM_STAGE_USER,		/* plain memory, copied or pinned for each
+				 * transfer (bm_write(); BM_STAGE_COPY, _PIN) */
 	BM_STAGE_COMMON,	/* a common buffer, mapped (bm_common_alloc()) */
 	BM_STAGE_REGISTERED,	/* memory registered once (bm_register()) */
 };
@@ -840,6 +878,10 @@ enum bm_stage_kind {
 #define BM_STAGE_CARD_WRITES	(1U << 0)	/* registered: bm_stage_read() too */
 #define BM_STAGE_NO_SYNC	(1U << 1)	/* registered: BUSMASTER_XFER_NO_SYNC,
 						 * the library syncs around each */
+#define BM_STAGE_COPY		(1U << 2)	/* user: BUSMASTER_XFER_COPY, always
+						 * copied by the driver (0.6) */
+#define BM_STAGE_PIN		(1U << 3)	/* user: BUSMASTER_XFER_PIN, always
+						 * pinned (0.6) */
 
 /* The largest and, after ENOMEM, the smallest staging buffer */
 #define BM_STAGE_MAX_LEN	(4ULL << 20)
@@ -855,7 +897,13 @@ struct bm_stage;
  * @flags: BM_STAGE_CARD_WRITES (registered: the card may write it, for
  *	bm_stage_read()), BM_STAGE_NO_SYNC (registered: transfers skip the
  *	driver's sync and the library calls bm_sync() around each, as a
- *	program that reuses the bytes in place would)
+ *	program that reuses the bytes in place would), BM_STAGE_COPY (user:
+ *	every transfer carries BUSMASTER_XFER_COPY, so the driver copies it
+ *	through the file's kernel buffer, 64 KiB at a time, however long),
+ *	BM_STAGE_PIN (user: BUSMASTER_XFER_PIN, the driver pins and maps the
+ *	pages however short). Without either the driver chooses per request
+ *	(see bm_write()). Both need a driver of ABI 3 or later: an older
+ *	one fails each transfer with EINVAL.
  * @want: bytes the program means to move in all; the buffer holds
  *	min(@want, BM_STAGE_MAX_LEN) rounded down to the card's alignment
  * @why: on failure, what failed in words ("registering a 4 MiB buffer, or
@@ -867,7 +915,8 @@ struct bm_stage;
  * BM_STAGE_MIN_LEN: bm_stage_len() tells what was had.
  *
  * Return: the buffer, or NULL with errno: EINVAL (@info NULL, @want 0,
- * unknown @kind or @flags, BM_STAGE_NO_SYNC without BM_STAGE_REGISTERED),
+ * unknown @kind or @flags, BM_STAGE_NO_SYNC without BM_STAGE_REGISTERED,
+ * BM_STAGE_COPY or BM_STAGE_PIN without BM_STAGE_USER, or both of them),
  * ENOMEM, or what bm_common_alloc(), bm_common_map() or bm_register()
  * failed with.
  */
@@ -901,7 +950,8 @@ size_t bm_stage_len(const struct bm_stage *s);
  * @res: what moved, also on failure (as for bm_write()); may be NULL
  *
  * Return: 0, or -1 with errno: EINVAL (@len 0 or past the buffer), or as
- * for bm_write(), bm_common_write() or bm_reg_write() and bm_sync().
+ * for bm_write() (bm_transfer() with BM_STAGE_COPY or BM_STAGE_PIN),
+ * bm_common_write() or bm_reg_write() and bm_sync().
  * bm_stage_strerror() says which for a person.
  */
 int bm_stage_write(struct bm_stage *s, size_t len, uint64_t card_offset,

@@ -104,8 +104,11 @@ struct bm_stage *bm_stage_open(int fd, const struct busmaster_info *info,
 	}
 	why[0] = '\0';
 	if (!info || kind > BM_STAGE_REGISTERED ||
-	    (flags & ~(BM_STAGE_CARD_WRITES | BM_STAGE_NO_SYNC)) ||
-	    ((flags & BM_STAGE_NO_SYNC) && kind != BM_STAGE_REGISTERED) || !want) {
+	    (flags & ~(BM_STAGE_CARD_WRITES | BM_STAGE_NO_SYNC |
+		       BM_STAGE_COPY | BM_STAGE_PIN)) ||
+	    ((flags & BM_STAGE_NO_SYNC) && kind != BM_STAGE_REGISTERED) ||
+	    ((flags & (BM_STAGE_COPY | BM_STAGE_PIN)) && kind != BM_STAGE_USER) ||
+	    ((flags & BM_STAGE_COPY) && (flags & BM_STAGE_PIN)) || !want) {
 		snprintf(why, why_len, "%s", strerror(EINVAL));
 		errno = EINVAL;
 		return NULL;
@@ -202,7 +205,9 @@ static int stage_move(struct bm_stage *s, bool from, size_t n,
 	s->last.flags = (from ? BUSMASTER_XFER_FROM_CARD : 0) |
 			(s->kind == BM_STAGE_COMMON ? BUSMASTER_XFER_COMMON : 0) |
 			(s->kind == BM_STAGE_REGISTERED ? BUSMASTER_XFER_REGISTERED : 0) |
-			(s->flags & BM_STAGE_NO_SYNC ? BUSMASTER_XFER_NO_SYNC : 0);
+			(s->flags & BM_STAGE_NO_SYNC ? BUSMASTER_XFER_NO_SYNC : 0) |
+			(s->flags & BM_STAGE_COPY ? BUSMASTER_XFER_COPY : 0) |
+			(s->flags & BM_STAGE_PIN ? BUSMASTER_XFER_PIN : 0);
 	s->last.handle = s->handle;
 	s->last.addr = s->kind == BM_STAGE_USER ? (uintptr_t)s->buf : 0;
 	s->last.length = n;
@@ -212,9 +217,9 @@ static int stage_move(struct bm_stage *s, bool from, size_t n,
 	else if (s->kind == BM_STAGE_COMMON)
 		ret = from ? bm_common_read(s->fd, s->handle, 0, n, card_offset, res) :
 			     bm_common_write(s->fd, s->handle, 0, n, card_offset, res);
-	else
-		ret = from ? bm_read(s->fd, s->buf, n, card_offset, res) :
-			     bm_write(s->fd, s->buf, n, card_offset, res);
+	else	/* bm_write() or bm_read(), with BUSMASTER_XFER_COPY or _PIN */
+		ret = bm_priv_xfer(s->fd, s->last.flags, 0, s->last.addr, n,
+				   card_offset, res);
 	err = errno;
 	s->last.card_status = ret ? res->card_status : 0;
 	errno = err;

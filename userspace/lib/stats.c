@@ -93,6 +93,20 @@ int bm_card_stats(const char *node, struct bm_card_stats *st)
 	return read_stat_files(node, names, offsets, ARRAY_SIZE(stat_files), st);
 }
 
+int bm_copy_stats(const char *node, struct bm_copy_stats *st)
+{
+	static const char *const names[] = { "requests_copied", "bytes_copied" };
+	static const size_t offsets[] = {
+		offsetof(struct bm_copy_stats, requests_copied),
+		offsetof(struct bm_copy_stats, bytes_copied),
+	};
+
+	if (!node || !st)
+		return set_errno(EINVAL);
+	memset(st, 0, sizeof(*st));
+	return read_stat_files(node, names, offsets, ARRAY_SIZE(names), st);
+}
+
 int bm_card_counters(const char *node, struct bm_card_counters *c)
 {
 	static const char *const names[] = { "card_busy_ns", "card_bytes" };

@@ -68,6 +68,12 @@ static bool xfer_registered(const struct busmaster_transfer *t)
 	return t && (t->flags & BUSMASTER_XFER_REGISTERED);
 }
 
+/* BUSMASTER_XFER_COPY or _PIN: how user memory reaches the card, chosen */
+static bool xfer_chosen(const struct busmaster_transfer *t)
+{
+	return t && (t->flags & (BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN));
+}
+
 /* @addr is an offset in a common or registered buffer */
 static bool xfer_in_buffer(const struct busmaster_transfer *t)
 {
@@ -107,6 +113,18 @@ static int einval_msg(const struct busmaster_transfer *t,
 	if (t && (t->flags & BUSMASTER_XFER_NO_SYNC) && !xfer_registered(t))
 		return snprintf(buf, len,
 				"no-sync applies to registered buffers only");
+	if (xfer_chosen(t) && info && info->abi_version &&
+	    info->abi_version < 3)
+		return snprintf(buf, len,
+				"the driver (ABI %u) cannot be told to copy or pin: that needs ABI 3",
+				info->abi_version);
+	if (xfer_chosen(t) && (t->flags & BUSMASTER_XFER_COPY) &&
+	    (t->flags & BUSMASTER_XFER_PIN))
+		return snprintf(buf, len,
+				"a request is either copied or pinned, not both");
+	if (xfer_chosen(t) && xfer_in_buffer(t))
+		return snprintf(buf, len,
+				"copy and pin apply to plain user memory, not to a common or registered buffer");
 	return snprintf(buf, len,
 			"the driver refused the request (length 0, a wrapping address range, misalignment, unknown flags or non-zero reserved fields)");
 }
@@ -206,7 +224,9 @@ int bm_strerror_transfer(int err, const struct busmaster_transfer *t,
 		msg = "the driver is older than this library and refused its request";
 		break;
 	case ENOMEM:
-		msg = "no bounce space for the buffer now (swiotlb or the card's map registers are full): retry, or move less at once";
+		msg = t && (t->flags & BUSMASTER_XFER_COPY) ?
+		      "no memory for the driver's copy buffer, or no bounce space now: retry, or let the driver choose (no copy flag)" :
+		      "no bounce space for the buffer now (swiotlb or the card's map registers are full): retry, or move less at once";
 		break;
 	case EBADF:
 		msg = "the card is not open for reading and writing";

@@ -15,9 +15,16 @@
  *                  card_status 0x86 (ERR_HOST), bytes before it done
  *   BM_FAKE_ERRNO  fail every TRANSFER and TRANSFERV with this errno
  *                  (before any byte)
+ *   BM_FAKE_ABI    the ABI version INFO reports (default the uapi's);
+ *                  below 3, BUSMASTER_XFER_COPY and _PIN are unknown flags
+ *   BM_FAKE_LOG    a file to which each TRANSFER, even a refused one,
+ *                  appends "TRANSFER flags=0x<flags> length=<bytes>", so a
+ *                  test can check what bmctl asked of the driver
  *
  * It checks what the driver checks (size, flags, reserved, length,
- * alignment, range, handles), so bmctl's requests are held to the ABI.
+ * alignment, range, handles; BUSMASTER_XFER_COPY and _PIN on plain user
+ * memory only, not both, not on SUBMIT), so bmctl's requests are held to
+ * the ABI. A copied or pinned request moves the same bytes here.
  *
  * Asynchronous requests (SUBMIT, REAP, CANCEL, QUEUE) run at SUBMIT: their
  * checks fail SUBMIT, a card failure (BM_FAKE_FAIL) is in the completion,
@@ -121,7 +128,7 @@ static int fake_info(struct busmaster_info *i)
 		return -EINVAL;
 	card_mem(&size);
 	memset(&i->abi_version, 0, sizeof(*i) - 16);
-	i->abi_version = BUSMASTER_ABI_VERSION;
+	i->abi_version = (uint32_t)env_u64("BM_FAKE_ABI", BUSMASTER_ABI_VERSION);
 	i->card_model = BUSMASTER_MODEL_CARD;
 	i->pci_vendor = 0x1234;
 	i->pci_device = 0xbb01;
@@ -228,12 +235,34 @@ static void reg_to_user(uint32_t h, uint64_t off, uint64_t len)
 		memcpy(regs[h].user + off, regs[h].shadow + off, len);
 }
 
+/* BM_FAKE_LOG: one line per TRANSFER, as it came */
+static void log_transfer(const struct busmaster_transfer *t)
+{
+	const char *path = getenv("BM_FAKE_LOG");
+	int fd;
+
+	if (!path || !*path)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (t->size < sizeof(*t))
+		dprintf(fd, "TRANSFER size=%u\n", t->size);
+	else
+		dprintf(fd, "TRANSFER flags=0x%x length=%llu\n", t->flags,
+			(unsigned long long)t->length);
+	syscall(SYS_close, fd);
+}
+
 static int fake_transfer(int fd, struct busmaster_transfer *t)
 {
+	const uint32_t chosen = BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN;
 	const uint32_t known = BUSMASTER_XFER_FROM_CARD |
 			       BUSMASTER_XFER_COMMON |
 			       BUSMASTER_XFER_REGISTERED |
-			       BUSMASTER_XFER_NO_SYNC;
+			       BUSMASTER_XFER_NO_SYNC |
+			       (env_u64("BM_FAKE_ABI", BUSMASTER_ABI_VERSION) >= 3 ?
+				chosen : 0);
 	uint64_t size, align = env_u64("BM_FAKE_ALIGN", 1);
 	uint8_t *mem = card_mem(&size), *host;
 	int from = t->flags & BUSMASTER_XFER_FROM_CARD;
@@ -251,6 +280,9 @@ static int fake_transfer(int fd, struct busmaster_transfer *t)
 	if (!mem || t->reserved || (t->flags & ~known) ||
 	    ((t->flags & BUSMASTER_XFER_COMMON) && reg) ||
 	    ((t->flags & BUSMASTER_XFER_NO_SYNC) && !reg) ||
+	    (t->flags & chosen) == chosen ||
+	    ((t->flags & chosen) &&
+	     (t->flags & (BUSMASTER_XFER_COMMON | BUSMASTER_XFER_REGISTERED))) ||
 	    (t->handle && !(t->flags & BUSMASTER_XFER_COMMON) && !reg) ||
 	    !t->length || t->addr + t->length < t->addr ||
 	    t->addr % align || t->length % align || t->card_offset % align)
@@ -471,7 +503,8 @@ static int fake_submit(int fd, struct busmaster_submit *s)
 	struct busmaster_completion *c;
 	int ret;
 
-	if (s->size < sizeof(*s) || s->reserved)
+	if (s->size < sizeof(*s) || s->reserved ||
+	    (s->flags & (BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN)))
 		return -EINVAL;
 	if (in_flight == depth)
 		return -EAGAIN;
@@ -563,6 +596,7 @@ int ioctl(int fd, unsigned long req, ...)
 		ret = fake_info(arg);
 		break;
 	case BUSMASTER_IOCTL_TRANSFER:
+		log_transfer(arg);
 		ret = fake_transfer(fd, arg);
 		break;
 	case BUSMASTER_IOCTL_TRANSFERV:

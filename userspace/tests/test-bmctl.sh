@@ -132,6 +132,10 @@ expect 1 "$nodev" fill -l 64M --byte 0x5a
 expect 1 "$nodev" fill -l 64M --seed 7 --common
 expect 1 "$nodev" verify -l 0x1000 --seed 7
 expect 1 "$nodev" verify --file "$tmp/in"
+expect 1 "$nodev" write --copy "$tmp/in"
+expect 1 "$nodev" read --pin -l 4k "$tmp/x"
+expect 1 "$nodev" fill --pin -l 4k --seed 1
+expect 1 "$nodev" verify --copy -l 4k --byte 0
 expect 1 "bmctl: /dev/busmaster3: No such file or directory $nomod" fill -d 3 -l 4k --byte 0
 expect 1 "bmctl: /dev/busmaster3: No such file or directory $nomod" write --device=/dev/busmaster3 "$tmp/in"
 expect 1 "bmctl: /dev/busmaster3: No such file or directory $nomod" info -d 3
@@ -159,6 +163,19 @@ expect 1 "bmctl: fill: --byte and --seed conflict: give one pattern" fill -l 4k 
 expect 1 "bmctl: verify: --seed and --file conflict: give one pattern" verify -l 4k --seed 2 --file "$tmp/in"
 expect 1 "bmctl: fill: --byte '0x100': not a byte" fill -l 4k --byte 0x100
 expect 1 "bmctl: fill: --seed 'x': not a seed" fill -l 4k --seed x
+# --copy and --pin: the user buffer path only, one of them
+expect 1 "bmctl: write: --copy and --pin conflict: give one way to move user memory (see 'bmctl help write')" \
+	write --copy --pin "$tmp/in"
+expect 1 "bmctl: read: --copy and --pin conflict" read --pin -l 4k --copy "$tmp/x"
+expect 1 "bmctl: fill: --copy and --common conflict: --copy and --pin apply to the user buffer path only (see 'bmctl help fill')" \
+	fill --copy --common -l 4k --byte 0
+expect 1 "bmctl: verify: --pin and --registered conflict: --copy and --pin apply to the user buffer path only" \
+	verify --registered --pin -l 4k --seed 1
+expect 1 "bmctl: write: --pin and --common conflict" write --common --pin "$tmp/in"
+expect 1 "bmctl: fill: --no-sync needs --registered" fill --pin --no-sync -l 4k --byte 0
+expect 1 "bmctl: write: unknown option '--copy=1'" write --copy=1 "$tmp/in"
+expect 1 "bmctl: stream: unknown option '--copy' (see 'bmctl help stream')" stream --copy
+expect 1 "bmctl: info: unknown option '--pin'" info --pin
 expect 1 "bmctl: fill: unknown option '--file' (see 'bmctl help fill')" fill -l 4k --file "$tmp/in"
 expect 1 "bmctl: write: unknown option '--bogus' (see 'bmctl help write')" write --bogus "$tmp/in"
 expect 1 "bmctl: write: unknown option '--common=1'" write --common=1 "$tmp/in"
@@ -181,8 +198,10 @@ expect 1 "bmctl: -- no such file" write -- "-- no such file"
 for c in write read fill verify; do
 	expect 0 "" help $c
 	grep -q "^usage: bmctl \[--json\] $c " "$tmp/out" &&
-		grep -q "^Examples:" "$tmp/out" && grep -q -- "--common" "$tmp/out"
-	point $? "help $c: usage, --common, examples"
+		grep -q "^Examples:" "$tmp/out" && grep -q -- "--common" "$tmp/out" &&
+		grep -q -- "^  --copy " "$tmp/out" && grep -q -- "^  --pin " "$tmp/out" &&
+		grep -q "user_path" "$tmp/out"
+	point $? "help $c: usage, --common, --copy, --pin, user_path, examples"
 done
 expect 0 "" help
 for c in write read fill verify; do
@@ -192,7 +211,9 @@ done
 for args in "write $tmp/in" "read -l 4k $tmp/x" "fill -l 64M --seed 1" \
 	    "verify -l 4k --byte 0" "fill -l 4k" "fill -l 4x --byte 0" \
 	    "fill -l 4k --byte 1 --seed 2" "read --bogus" "read -l 4k" \
-	    "fill -d /dev/busmaster3 -l 4k --byte 0" "write $tmp/missing"; do
+	    "fill -d /dev/busmaster3 -l 4k --byte 0" "write $tmp/missing" \
+	    "write --copy --pin $tmp/in" "fill --pin --registered -l 4k --byte 0" \
+	    "read --copy -l 4k $tmp/x"; do
 	# shellcheck disable=SC2086
 	expect_json 1 $args
 done

@@ -293,6 +293,98 @@ static void test_list_dir(struct test_state *t)
 	      "bm_list_dir(missing) fails with ENOENT");
 }
 
+/* Write @val into @dir/@name */
+static void put(const char *dir, const char *name, const char *val)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
+/*
+ * bm_copy_stats() against a fake sysfs (BM_SYSFS_ROOT): the values of
+ * requests_copied and bytes_copied, ENOENT from a driver without them,
+ * which bm_card_stats() does not need
+ */
+static void test_copy_stats(struct test_state *t)
+{
+	static const char *const stats[] = {
+		"bytes_to_card", "bytes_from_card", "bytes_bounced",
+		"transfers_to_card", "transfers_from_card", "requests",
+		"requests_failed", "requests_in_flight", "timeouts",
+		"card_resets", "pinned_pages",
+	};
+	char root[] = "/tmp/bm-sysfs-XXXXXX";
+	char dir[128], cmd[160];
+	const char *old = getenv("BM_SYSFS_ROOT");
+	struct bm_copy_stats st;
+	struct bm_card_stats cs;
+	size_t k;
+
+	if (!mkdtemp(root)) {
+		CHECK(t, 0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/class/misc/busmaster7/statistics", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", dir);
+	if (system(cmd))
+		fprintf(stderr, "# could not make %s\n", dir);
+	for (k = 0; k < ARRAY_SIZE(stats); k++)
+		put(dir, stats[k], "5\n");
+	setenv("BM_SYSFS_ROOT", root, 1);
+
+	/* an ABI 2 driver: its statistics, but no copy counters */
+	memset(&st, 0xff, sizeof(st));
+	errno = 0;
+	CHECK(t, !bm_card_stats("/dev/busmaster7", &cs) && cs.requests == 5 &&
+		 bm_copy_stats("/dev/busmaster7", &st) == -1 &&
+		 errno == ENOENT && !st.requests_copied && !st.bytes_copied,
+	      "bm_copy_stats() of a driver without the counters: ENOENT, zeroed; bm_card_stats() works");
+
+	put(dir, "requests_copied", "3\n");
+	errno = 0;
+	CHECK(t, bm_copy_stats("busmaster7", &st) == -1 && errno == ENOENT,
+	      "bm_copy_stats() with requests_copied only: ENOENT");
+	put(dir, "bytes_copied", "18446744073709551615\n");
+	memset(&st, 0, sizeof(st));
+	CHECK(t, !bm_copy_stats("/dev/busmaster7", &st) &&
+		 st.requests_copied == 3 && st.bytes_copied == UINT64_MAX,
+	      "bm_copy_stats(/dev/busmaster7) reads requests_copied 3, bytes_copied 2^64-1");
+	put(dir, "requests_copied", "123456789012");
+	put(dir, "bytes_copied", "65536\n");
+	memset(&st, 0, sizeof(st));
+	CHECK(t, !bm_copy_stats("busmaster7", &st) &&
+		 st.requests_copied == 123456789012ULL &&
+		 st.bytes_copied == 65536,
+	      "bm_copy_stats(busmaster7): by name too, no newline needed");
+	put(dir, "bytes_copied", "12x\n");
+	errno = 0;
+	CHECK(t, bm_copy_stats("busmaster7", &st) == -1 && errno == EIO,
+	      "bm_copy_stats() of a file that is not a number: EIO");
+	errno = 0;
+	CHECK(t, bm_copy_stats("busmaster8", &st) == -1 && errno == ENOENT,
+	      "bm_copy_stats() of no such card: ENOENT");
+	errno = 0;
+	CHECK(t, bm_copy_stats(NULL, &st) == -1 && errno == EINVAL &&
+		 bm_copy_stats("busmaster7", NULL) == -1 && errno == EINVAL &&
+		 bm_copy_stats("/dev/", &st) == -1 && errno == EINVAL,
+	      "bm_copy_stats(NULL node, NULL stats, no name): EINVAL");
+
+	if (old)
+		setenv("BM_SYSFS_ROOT", old, 1);
+	else
+		unsetenv("BM_SYSFS_ROOT");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	if (system(cmd))
+		fprintf(stderr, "# could not remove %s\n", root);
+}
+
 static void test_open_device(struct test_state *t)
 {
 	static const char *const bad[] = {
@@ -421,6 +513,14 @@ static const struct busmaster_info edu_info = {
 	.card_mem_size = 4096,
 };
 
+/* A driver before BUSMASTER_XFER_COPY and _PIN */
+static const struct busmaster_info abi2_info = {
+	.card_model = BUSMASTER_MODEL_CARD,
+	.abi_version = 2,
+	.alignment = 1,
+	.card_mem_size = 1 << 20,
+};
+
 static const struct strerror_case strerror_cases[] = {
 	{ ERANGE, 0, 0, 4096, 1 << 20, 0, &card_info,
 	  "beyond the card's memory (the card has 1 MiB)" },
@@ -475,6 +575,20 @@ static const struct strerror_case strerror_cases[] = {
 	{ ENOTTY, 0, 0, 1, 0, 0, NULL, "not a busmaster card" },
 	{ E2BIG, 0, 0, 1, 0, 0, NULL, "the driver is older" },
 	{ ENOMEM, 0, 0, 1, 0, 0, NULL, "no bounce space for the buffer now" },
+	{ ENOMEM, BUSMASTER_XFER_COPY, 0, 1, 0, 0, &card_info,
+	  "no memory for the driver's copy buffer" },
+	{ ENOMEM, BUSMASTER_XFER_PIN, 0, 1, 0, 0, &card_info,
+	  "no bounce space for the buffer now" },
+	{ EINVAL, BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN, 0, 8, 0, 0,
+	  &card_info, "a request is either copied or pinned, not both" },
+	{ EINVAL, BUSMASTER_XFER_PIN | BUSMASTER_XFER_REGISTERED, 0, 8, 0, 0,
+	  &card_info, "copy and pin apply to plain user memory, not to a common or registered buffer" },
+	{ EINVAL, BUSMASTER_XFER_COPY | BUSMASTER_XFER_COMMON, 0, 8, 0, 0,
+	  NULL, "copy and pin apply to plain user memory" },
+	{ EINVAL, BUSMASTER_XFER_COPY, 0, 8, 0, 0, &abi2_info,
+	  "the driver (ABI 2) cannot be told to copy or pin: that needs ABI 3" },
+	{ EINVAL, BUSMASTER_XFER_PIN, 0, 8, 0, 0, &card_info,
+	  "the driver refused the request" },
 	{ ENOSPC, 0, 0, 1, 0, 0, NULL, "No space left on device" },
 };
 
@@ -636,6 +750,7 @@ int main(void)
 	test_names(&t);
 	test_dev_path(&t);
 	test_list_dir(&t);
+	test_copy_stats(&t);
 	test_open_device(&t);
 	test_pattern(&t);
 	test_strerror(&t);

@@ -287,9 +287,41 @@ static void test_transfer(struct test_state *t, const char *dir)
 		 has(s, "\"device\": \"/dev/busmaster0\"") &&
 		 has(s, "\"offset\": 0") &&
 		 has(s, "\"direction\": \"to_card\"") &&
-		 has(s, "\"buffer\": \"user\"") && !strstr(s, "\"error\""),
-	      "json write: bytes, transfers, seconds, mb_per_s, device, offset, direction");
+		 has(s, "\"buffer\": \"user\"") && !strstr(s, "\"error\"") &&
+		 has(s, "\"user_path\": \"driver\""),
+	      "json write: bytes, transfers, seconds, mb_per_s, device, offset, direction, user_path");
 	free(s);
+
+	/* --copy and --pin: said where the buffer is described */
+	r.user_path = BMCTL_USER_COPY;
+	r.buffer_size = 4 << 20;
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, has(s, "wrote 64 MiB to card 0000:00:05.0 at offset 0 through a user buffer of 4 MiB (copied through the driver's buffer: --copy) in 17 card transfers, 812 MB/s\n"),
+	      "text write --copy: the user buffer, copied by the driver");
+	free(s);
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, dir, "write-copy.json");
+	CHECK(t, has(s, "\"buffer\": \"user\"") &&
+		 has(s, "\"user_path\": \"copy\""),
+	      "json write --copy: buffer user, user_path copy");
+	free(s);
+	r.user_path = BMCTL_USER_PIN;
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, has(s, "wrote 64 MiB to card 0000:00:05.0 at offset 0 through a user buffer of 4 MiB (pinned and mapped for each request: --pin) in 17 card transfers"),
+	      "text write --pin: the user buffer, pinned");
+	free(s);
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.transfer(&o.ctx, &r);
+	s = out_end(&o, dir, "write-pin.json");
+	CHECK(t, has(s, "\"user_path\": \"pin\""), "json write --pin: user_path pin");
+	free(s);
+	r.user_path = BMCTL_USER_DRIVER;
+	r.buffer_size = 0;
 
 	r.op = BMCTL_OP_VERIFY;
 	r.pattern = BMCTL_PATTERN_SEED;
@@ -312,8 +344,9 @@ static void test_transfer(struct test_state *t, const char *dir)
 		 has(s, "\"mismatched_bytes\": 12") &&
 		 has(s, "\"first_mismatch_offset\": 4660") &&
 		 has(s, "\"direction\": \"from_card\"") &&
-		 has(s, "\"buffer\": \"common\"") && has(s, "\"seed\": 7"),
-	      "json verify mismatch");
+		 has(s, "\"buffer\": \"common\"") && has(s, "\"seed\": 7") &&
+		 !strstr(s, "user_path"),
+	      "json verify mismatch (a common buffer: no user_path)");
 	free(s);
 
 	r.op = BMCTL_OP_READ;
@@ -371,8 +404,8 @@ static void test_transfer(struct test_state *t, const char *dir)
 	CHECK(t, has(s, "\"buffer\": \"registered\"") &&
 		 has(s, "\"buffer_size\": 4194304") &&
 		 has(s, "\"sync\": \"explicit\"") &&
-		 has(s, "\"requests\": 16"),
-	      "json fill through a registered buffer: buffer, size, sync, requests");
+		 has(s, "\"requests\": 16") && !strstr(s, "user_path"),
+	      "json fill through a registered buffer: buffer, size, sync, requests; no user_path");
 	free(s);
 }
 
@@ -394,6 +427,47 @@ static void test_human(struct test_state *t)
 	}
 }
 
+/* bmctl stats: the driver's copy counters, when it has them (ABI 3 on) */
+static void test_stats(struct test_state *t, const char *dir)
+{
+	struct bmctl_card card;
+	struct output o;
+	char *s;
+
+	edu_card(&card, "/dev/busmaster0");
+	card.stats.requests = 9;
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.stats(&o.ctx, &card);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, row_is(s, "requests", "9") && !strstr(s, "copied"),
+	      "text stats, driver without copy counters: no rows for them");
+	free(s);
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.stats(&o.ctx, &card);
+	s = out_end(&o, dir, "stats-abi2.json");
+	CHECK(t, has(s, "\"requests\": 9") && !strstr(s, "_copied"),
+	      "json stats, driver without copy counters: no keys for them");
+	free(s);
+
+	card.has_copy_stats = true;
+	card.copy.requests_copied = 7;
+	card.copy.bytes_copied = 3 << 19;
+	out_begin(&o, &bmctl_text_ops);
+	bmctl_text_ops.stats(&o.ctx, &card);
+	s = out_end(&o, NULL, NULL);
+	CHECK(t, row_is(s, "requests copied (not pinned)", "7") &&
+		 row_is(s, "bytes copied", "1572864 (1.5 MiB)"),
+	      "text stats: requests and bytes copied");
+	free(s);
+	out_begin(&o, &bmctl_json_ops);
+	bmctl_json_ops.stats(&o.ctx, &card);
+	s = out_end(&o, dir, "stats.json");
+	CHECK(t, has(s, "\"requests_copied\": 7") &&
+		 has(s, "\"bytes_copied\": 1572864"),
+	      "json stats: requests_copied, bytes_copied");
+	free(s);
+}
+
 int main(int argc, char **argv)
 {
 	struct test_state t = { 0, 0 };
@@ -401,6 +475,7 @@ int main(int argc, char **argv)
 	test_text(&t);
 	test_json(&t, argc > 1 ? argv[1] : NULL);
 	test_transfer(&t, argc > 1 ? argv[1] : NULL);
+	test_stats(&t, argc > 1 ? argv[1] : NULL);
 	test_human(&t);
 	return test_done(&t);
 }

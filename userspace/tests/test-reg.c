@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libbusmaster's registered buffers, SYNC, vectored transfers and staging
- * buffers against
+ * buffers (all three paths; the user one copied or pinned on request)
+ * against
  * fake-card.so (LD_PRELOAD, BM_FAKE_CARD naming the node): the calls fill
  * the ABI's structs right, and each documented errno comes back. The real
  * driver is tested by the selftests in the guest.
@@ -291,6 +292,108 @@ static void test_stage_round_trip(struct test_state *t, int fd,
 	free(want);
 }
 
+/* The last line of @path, without its newline ("" when none) */
+static void last_line(const char *path, char *buf, size_t len)
+{
+	char line[128];
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, len, "%s", line);
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * BM_STAGE_COPY and BM_STAGE_PIN: the flag reaches TRANSFER (the fake
+ * card logs each one: BM_FAKE_LOG), the bytes move, and the rules of the
+ * ABI hold before any request
+ */
+static void test_stage_user_path(struct test_state *t, int fd,
+				 const struct busmaster_info *info)
+{
+	static const struct {
+		uint32_t stage;
+		const char *name, *to, *from;
+	} paths[] = {
+		{ 0, "the driver's choice", "TRANSFER flags=0x0 length=8192",
+		  "TRANSFER flags=0x1 length=8192" },
+		{ BM_STAGE_COPY, "BM_STAGE_COPY", "TRANSFER flags=0x10 length=8192",
+		  "TRANSFER flags=0x11 length=8192" },
+		{ BM_STAGE_PIN, "BM_STAGE_PIN", "TRANSFER flags=0x20 length=8192",
+		  "TRANSFER flags=0x21 length=8192" },
+	};
+	char log[] = "/tmp/bm-fake-log-XXXXXX", line[128], why[BM_ERR_STR_LEN];
+	struct bm_result res = BM_RESULT_INIT;
+	struct busmaster_transfer x = { .length = 8 };
+	struct bm_stage *s;
+	uint8_t want[8192];
+	int lfd = mkstemp(log);
+	size_t k;
+
+	if (lfd < 0) {
+		CHECK(t, 0, "mkstemp: %s", strerror(errno));
+		return;
+	}
+	close(lfd);
+	setenv("BM_FAKE_LOG", log, 1);
+	for (k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
+		s = bm_stage_open(fd, info, BM_STAGE_USER, paths[k].stage, 8192,
+				  NULL, 0);
+		if (!s) {
+			CHECK(t, 0, "bm_stage_open(user, %s): %s", paths[k].name,
+			      strerror(errno));
+			continue;
+		}
+		bm_pattern_fill(want, sizeof(want), 60 + k, 0);
+		memcpy(bm_stage_buf(s), want, sizeof(want));
+		CHECK(t, !bm_stage_write(s, sizeof(want), 8192, &res) &&
+			 res.bytes_done == sizeof(want),
+		      "user, %s: bm_stage_write() moves the bytes", paths[k].name);
+		last_line(log, line, sizeof(line));
+		CHECK(t, !strcmp(line, paths[k].to),
+		      "user, %s: TRANSFER carries \"%s\"", paths[k].name,
+		      paths[k].to);
+		memset(bm_stage_buf(s), 0, sizeof(want));
+		CHECK(t, !bm_stage_read(s, sizeof(want), 8192, &res) &&
+			 !memcmp(bm_stage_buf(s), want, sizeof(want)),
+		      "user, %s: bm_stage_read() brings them back", paths[k].name);
+		last_line(log, line, sizeof(line));
+		CHECK(t, !strcmp(line, paths[k].from),
+		      "user, %s: TRANSFER carries \"%s\"", paths[k].name,
+		      paths[k].from);
+		bm_stage_close(s);
+	}
+	unsetenv("BM_FAKE_LOG");
+	unlink(log);
+
+	errno = 0;
+	CHECK(t, !bm_stage_open(fd, info, BM_STAGE_USER,
+				BM_STAGE_COPY | BM_STAGE_PIN, 4096, why,
+				sizeof(why)) && errno == EINVAL,
+	      "BM_STAGE_COPY with BM_STAGE_PIN: EINVAL");
+	errno = 0;
+	CHECK(t, !bm_stage_open(fd, info, BM_STAGE_COMMON, BM_STAGE_COPY, 4096,
+				NULL, 0) && errno == EINVAL,
+	      "BM_STAGE_COPY on a common buffer: EINVAL");
+	errno = 0;
+	CHECK(t, !bm_stage_open(fd, info, BM_STAGE_REGISTERED, BM_STAGE_PIN,
+				4096, NULL, 0) && errno == EINVAL,
+	      "BM_STAGE_PIN on a registered buffer: EINVAL");
+	/* The driver's rules, as the fake card keeps them */
+	x.flags = BUSMASTER_XFER_COPY | BUSMASTER_XFER_PIN;
+	x.addr = (uintptr_t)want;
+	errno = 0;
+	CHECK(t, bm_transfer(fd, &x) == -1 && errno == EINVAL,
+	      "TRANSFER with both COPY and PIN: EINVAL");
+	x.flags = BUSMASTER_XFER_PIN | BUSMASTER_XFER_FROM_CARD;
+	CHECK(t, !bm_transfer(fd, &x) && x.bytes_done == 8,
+	      "TRANSFER with PIN alone moves the bytes");
+}
+
 static void test_stage(struct test_state *t, int fd)
 {
 	struct busmaster_info info, aligned;
@@ -306,6 +409,7 @@ static void test_stage(struct test_state *t, int fd)
 	for (int k = BM_STAGE_USER; k <= BM_STAGE_REGISTERED; k++)
 		test_stage_round_trip(t, fd, &info, k, 0);
 	test_stage_round_trip(t, fd, &info, BM_STAGE_REGISTERED, BM_STAGE_NO_SYNC);
+	test_stage_user_path(t, fd, &info);
 
 	s = bm_stage_open(fd, &info, BM_STAGE_USER, 0, 1ULL << 40, NULL, 0);
 	CHECK(t, s && bm_stage_len(s) == BM_STAGE_MAX_LEN,

@@ -6,8 +6,9 @@
 # busmaster ioctls on a plain file the way the driver documents them. It
 # proves bmctl's chunk loop, the buffer paths (user, --common,
 # --registered), verify's mismatch report, stream's requests at depth and
-# its checks, and that failures part-way name the bytes moved; the real card is tested
-# by the selftests in the guest.
+# its checks, and that failures part-way name the bytes moved; with
+# BM_FAKE_LOG, the flags of every TRANSFER bmctl issued (--copy, --pin).
+# The real card is tested by the selftests in the guest.
 set -u
 bmctl=$1
 fake=$2
@@ -42,6 +43,19 @@ card="$tmp/card"
 : >"$card"
 mkfifo "$tmp/fifo"
 export BM_FAKE_CARD="$card" BM_FAKE_MEM="$tmp/mem" BM_FAKE_SIZE=$((8 << 20))
+export BM_FAKE_LOG="$tmp/log"
+
+# flags FLAGS WHAT: every TRANSFER since the last call carried exactly
+# FLAGS (hexadecimal, as the fake card logs them; "" for none issued)
+flags() {
+	seen=$(sed -n 's/^TRANSFER flags=\(0x[0-9a-f]*\) .*/\1/p' "$tmp/log" 2>/dev/null |
+	       sort -u | tr '\n' ' ')
+	: >"$tmp/log"
+	[ "$seen" = "${1:+$1 }" ]
+	ok=$?
+	[ $ok = 0 ] || echo "# TRANSFER flags seen: '$seen', want '$1'"
+	point $ok "$2: TRANSFER flags ${1:-none}"
+}
 
 # run ARGS...: bmctl with the fake card (and ulimit -l $memlock, if set);
 # status in $got
@@ -153,6 +167,55 @@ expect 1 "bmctl: fill: --no-sync needs --registered" \
 BM_FAKE_FAIL=200000 jexpect 1 bytes=200000 buffer=registered error.errno=5 card_status_name=ERR_HOST -- \
 	read --registered --no-sync -d "$card" -l 1M "$tmp/back"
 
+# the user buffer path: --copy and --pin reach every TRANSFER, the driver
+# chooses without them (BUSMASTER_XFER_COPY 0x10, _PIN 0x20, FROM_CARD 0x1)
+: >"$tmp/log"
+expect 0 "wrote 2.9 MiB to card 0000:00:05.0 at offset 0x1000 through a user buffer of 2.9 MiB (copied through the driver's buffer: --copy) in 46 card transfers" \
+	write --copy -d "$card" -o 4k "$tmp/in"
+flags 0x10 "write --copy"
+expect 0 "read 2.9 MiB from card 0000:00:05.0 at offset 0x1000 through a user buffer of 2.9 MiB (pinned and mapped for each request: --pin) in 46 card transfers" \
+	read --pin -d "$card" -o 4k -l 3000000 "$tmp/back"
+flags 0x21 "read --pin"
+cmp -s "$tmp/in" "$tmp/back"; point $? "--copy, then --pin: read gives back what write wrote"
+expect 0 "identical" verify --copy -d "$card" -o 4k --file "$tmp/in"
+flags 0x11 "verify --copy"
+expect 0 "with seed 5 through a user buffer of 4 MiB (pinned and mapped for each request: --pin) in 128 card transfers" \
+	fill --pin -d "$card" -l 8M --seed 5
+flags 0x20 "fill --pin (2 requests)"
+expect 0 "filled 8 MiB of card 0000:00:05.0 at offset 0 with seed 5 in 128 card transfers" \
+	fill -d "$card" -l 8M --seed 5
+flags 0x0 "fill, the driver's choice"
+jexpect 0 buffer=user user_path=copy requests=2 match=true -- \
+	verify --copy -d "$card" -l 8M --seed 5
+flags 0x11 "verify --copy --json"
+jexpect 0 buffer=user user_path=pin bytes=300001 -- write --pin -d "$card" - <"$tmp/odd"
+flags 0x20 "write --pin from stdin"
+jexpect 0 buffer=user user_path=driver match=true -- verify -d "$card" -l 300001 --file "$tmp/odd"
+flags 0x1 "verify, the driver's choice"
+jexpect 0 buffer=common -- fill --common -d "$card" -l 64k --byte 1
+! grep -q '"user_path"' "$tmp/out"; point $? "--common: no user_path in the JSON"
+jexpect 0 buffer=registered -- fill --registered -d "$card" -l 64k --byte 1
+! grep -q '"user_path"' "$tmp/out"; point $? "--registered: no user_path in the JSON"
+: >"$tmp/log"
+expect 1 "bmctl: write: --copy and --pin conflict: give one way to move user memory (see 'bmctl help write')" \
+	write --copy --pin -d "$card" "$tmp/in"
+expect 1 "bmctl: fill: --copy and --common conflict: --copy and --pin apply to the user buffer path only" \
+	fill --common --copy -d "$card" -l 4k --byte 0
+expect 1 "bmctl: read: --pin and --registered conflict: --copy and --pin apply to the user buffer path only" \
+	read --pin --registered -d "$card" -l 4k "$tmp/back"
+jexpect 1 error.subject=verify -- verify --pin --copy -d "$card" -l 4k --byte 0
+flags "" "conflicting options: no TRANSFER"
+# an ABI 2 driver knows neither flag: refused before any DMA, in words
+BM_FAKE_ABI=2 expect 1 "fill of 4 KiB at card offset 0x0: the driver (ABI 2) cannot be told to copy or pin: --copy needs ABI 3; nothing moved" \
+	fill --copy -d "$card" -l 4k --byte 0
+BM_FAKE_ABI=2 jexpect 1 error.errno=22 user_path=pin bytes=0 -- fill --pin -d "$card" -l 4k --byte 0
+flags "" "--copy, --pin on an ABI 2 driver: no TRANSFER"
+BM_FAKE_ABI=2 expect 0 "filled 4 KiB" fill -d "$card" -l 4k --byte 0
+flags 0x0 "an ABI 2 driver without --copy or --pin"
+BM_FAKE_ERRNO=12 expect 1 "no memory for the driver's copy buffer" \
+	write --copy -d "$card" -l 4k "$tmp/in"
+: >"$tmp/log"
+
 # patterns: fill with one path, verify with the other and at a sub-range
 expect 0 "filled 8 MiB of card 0000:00:05.0 at offset 0 with seed 7 in 128 card transfers" \
 	fill -d "$card" -l 8M --seed 7
@@ -218,8 +281,19 @@ expect 0 "bytes to card:" stats -d "$card"
 grep -q "^bytes to card: *3145728 (3 MiB)$" "$tmp/out"; point $? "stats: bytes with their size for a person"
 grep -q "^card transfers to card: *393217$" "$tmp/out"; point $? "stats: a count as it is"
 ! grep -q "^card:" "$tmp/out"; point $? "stats: a card that does not count itself shows no counters"
+! grep -q "copied" "$tmp/out"; point $? "stats: a driver before ABI 3 shows no copy counters"
 jexpect 0 device="$card" bytes_to_card=3145728 bytes_bounced=786433 pinned_pages=3073 -- \
 	stats -d "$card"
+! grep -q '_copied"' "$tmp/out"; point $? "stats --json: a driver before ABI 3 has no requests_copied, bytes_copied"
+echo 41 >"$stats/requests_copied"
+echo 2621440 >"$stats/bytes_copied"
+expect 0 "" stats -d "$card"
+grep -q "^requests copied (not pinned): *41$" "$tmp/out"; point $? "stats: the requests the driver copied"
+grep -q "^bytes copied: *2621440 (2.5 MiB)$" "$tmp/out"; point $? "stats: the bytes it copied, with their size"
+jexpect 0 requests_copied=41 bytes_copied=2621440 requests=98305 -- stats -d "$card"
+echo 4x >"$stats/bytes_copied"
+expect 1 "$card: Input/output error" stats -d "$card"
+echo 0 >"$stats/bytes_copied"
 echo 7340032 >"$stats/card_bytes"
 echo 1500000000 >"$stats/card_busy_ns"
 expect 0 "1.500 s" stats -d "$card"
