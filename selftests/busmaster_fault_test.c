@@ -277,6 +277,33 @@ static int open_other_card(const char *slot)
 }
 
 /*
+ * Give a stalled card that was cut off 300 ms to run on: the bytes of
+ * @buf (0x5a each, as the failed call left them) it still cannot reach;
+ * how many of them, from the start, are untouched.
+ */
+static uint64_t untouched_after_run_on(const uint8_t *buf, uint64_t len)
+{
+	uint64_t k;
+
+	usleep(300 * 1000);
+	for (k = 0; k < len && buf[k] == 0x5a; k++)
+		;
+	if (k < len)
+		printf("# byte %llu changed after the failed call: %#x\n",
+		       (unsigned long long)k, buf[k]);
+	return k;
+}
+
+/* A reset of the PCI function at @slot, through sysfs: 0 or -1 (errno). */
+static int reset_function(const char *slot)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", slot);
+	return bm_write_file(path, "1");
+}
+
+/*
  * A card that ignores both its channel stop and its reset (lane card-stuck:
  * ignore_stop) after a timeout. It must be cut off the bus (Bus Master off)
  * and keep the pages it was given (they stay pinned), so that what it does
@@ -289,32 +316,19 @@ static int open_other_card(const char *slot)
 TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 {
 	const char *slot = getenv("BUSMASTER_UNSTOPPABLE_SLOT");
-	int ids[BM_MAX_CARDS], n = bm_list_cards(ids, BM_MAX_CARDS), id = -1, fd;
 	uint64_t len = 16 * PAGE;
 	uint8_t *card = bm_pattern(len, 21), *buf = aligned_alloc(PAGE, len);
 	struct busmaster_transfer t;
 	struct busmaster_info info;
 	long before;
-	char path[128];
-	uint64_t k;
-	int other;
+	int fd, id, other;
 
 	if (!slot)
 		SKIP(return, "no card that ignores its stop (lane card-stuck sets BUSMASTER_UNSTOPPABLE_SLOT)");
 	ASSERT_NE(NULL, card);
 	ASSERT_NE(NULL, buf);
-	fd = bm_open_slot(slot, &info);
+	fd = bm_find_slot(slot, &info, &id);
 	ASSERT_LE(0, fd) TH_LOG("no card at %s", slot);
-	for (int i = 0; i < n; i++) {
-		struct busmaster_info other;
-		int ofd = bm_open_id(ids[i], O_RDONLY);
-
-		if (ofd >= 0 && !bm_info(ofd, &other) && !strcmp(other.pci_slot, slot))
-			id = ids[i];
-		if (ofd >= 0)
-			close(ofd);
-	}
-	ASSERT_LE(0, id);
 	other = open_other_card(slot);
 	ASSERT_EQ(0, bm_xfer(fd, card, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(1, bus_master_on(slot));
@@ -344,15 +358,10 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 
 	/* Let it run on: it must reach nothing. */
 	ASSERT_EQ(0, bm_fi_write(id, "stall", 0));
-	usleep(300 * 1000);
-	for (k = 0; k < len && buf[k] == 0x5a; k++)
-		;
-	EXPECT_EQ(len, k) TH_LOG("byte %llu changed after the failed call: %#x",
-				 (unsigned long long)k, buf[k]);
+	EXPECT_EQ(len, untouched_after_run_on(buf, len));
 
 	/* A reset of the function: quiet for sure; everything comes back. */
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", slot);
-	ASSERT_EQ(0, bm_write_file(path, "1")) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ(0, reset_function(slot)) TH_LOG("%s: %s", slot, strerror(errno));
 	EXPECT_EQ(1, bus_master_on(slot));
 	EXPECT_EQ(0, bm_pins_held() - before) TH_LOG("pins not given back after the reset");
 	EXPECT_EQ(0, bm_debugfs_read(id, "kept"));
@@ -376,12 +385,11 @@ TEST(unstoppable_card_is_cut_off_and_keeps_its_memory)
 TEST(unstoppable_card_keeps_the_copy_buffer)
 {
 	const char *slot = getenv("BUSMASTER_UNSTOPPABLE_SLOT");
-	uint64_t len = 16 * PAGE, k;
+	uint64_t len = 16 * PAGE;
 	uint8_t *card = bm_pattern(len, 22), *buf = aligned_alloc(PAGE, len);
 	struct busmaster_transfer t;
 	struct busmaster_info info;
 	long before;
-	char path[128];
 	int fd, id;
 
 	if (!slot)
@@ -406,14 +414,9 @@ TEST(unstoppable_card_keeps_the_copy_buffer)
 	/* The file goes; the buffer stays with the card. */
 	close(fd);
 	ASSERT_EQ(0, bm_fi_write(id, "stall", 0));
-	usleep(300 * 1000);
-	for (k = 0; k < len && buf[k] == 0x5a; k++)
-		;
-	EXPECT_EQ(len, k) TH_LOG("byte %llu changed after the failed call: %#x",
-				 (unsigned long long)k, buf[k]);
+	EXPECT_EQ(len, untouched_after_run_on(buf, len));
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", slot);
-	ASSERT_EQ(0, bm_write_file(path, "1")) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ(0, reset_function(slot)) TH_LOG("%s: %s", slot, strerror(errno));
 	EXPECT_EQ(0, bm_debugfs_read(id, "kept"));
 	fd = bm_open_slot(slot, &info);
 	ASSERT_LE(0, fd);
