@@ -456,11 +456,14 @@ TEST_F_TIMEOUT(fail_nth, every_call_unwinds, 900)
 TEST_F_TIMEOUT(fail_nth, probe_unwinds, 900)
 {
 	const char *drv = "/sys/bus/pci/drivers/busmaster";
+	const char *probe = getenv("BUSMASTER_FAIL_NTH_PROBE");
 	struct busmaster_info info;
 	char path[128], enable[128];
 	unsigned int n;
 	int fd;
 
+	if (probe && !strcmp(probe, "0"))
+		SKIP(return, "BUSMASTER_FAIL_NTH_PROBE=0: the lane leaves the probe to card-mixed (160 binds, 85 s on the debug kernel)");
 	fd = bm_open_id(self->ids[0], O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, bm_info(fd, &info));
