@@ -452,6 +452,11 @@ TEST_F_TIMEOUT(fail_nth, every_call_unwinds, 900)
  * probe's pcim_enable_device() only counts: enabling it from disabled
  * evaluates ACPI's interrupt routing (_PRT), some 200 allocations whose
  * failures the PCI core absorbs, at 1.6 s a bind on the debug kernel.
+ * The price: a failed probe's pci_disable_device() only drops the count,
+ * so Bus Master stays on between steps and a doubled disable would go
+ * unseen here (every other probe and removal in the lanes runs unheld).
+ * Nothing between the hold and its release may end the test early: the
+ * card must come back for the tests after this one.
  */
 TEST_F_TIMEOUT(fail_nth, probe_unwinds, 900)
 {
@@ -478,7 +483,9 @@ TEST_F_TIMEOUT(fail_nth, probe_unwinds, 900)
 		int bound, wfd = open(path, O_WRONLY | O_CLOEXEC);
 		bool injected;
 
-		ASSERT_LE(0, wfd);
+		EXPECT_LE(0, wfd);
+		if (wfd < 0)
+			break;
 		nth_arm(self->nth, n);
 		bound = write(wfd, info.pci_slot, strlen(info.pci_slot)) > 0;
 		injected = nth_disarm(self->nth);
@@ -489,14 +496,16 @@ TEST_F_TIMEOUT(fail_nth, probe_unwinds, 900)
 		}
 		if (bound) {	/* absorbed: unbind for the next step */
 			snprintf(path, sizeof(path), "%s/unbind", drv);
-			ASSERT_EQ(0, bm_write_file(path, info.pci_slot));
+			EXPECT_EQ(0, bm_write_file(path, info.pci_slot));
 			snprintf(path, sizeof(path), "%s/bind", drv);
+			if (!__test_passed(_metadata))
+				break;
 		}
 	}
 	TH_LOG("%s probe: %u steps", info.pci_slot, n);
 	/* Let go of the hold, unbound, and bind as a boot does. */
 	snprintf(path, sizeof(path), "%s/unbind", drv);
-	EXPECT_EQ(0, bm_write_file(path, info.pci_slot));
+	bm_write_file(path, info.pci_slot);	/* ENODEV if the loop left it unbound */
 	EXPECT_EQ(0, bm_write_file(enable, "0"));
 	snprintf(path, sizeof(path), "%s/bind", drv);
 	EXPECT_EQ(0, bm_write_file(path, info.pci_slot));

@@ -26,7 +26,7 @@ DEBUG_LANES=${DEBUG_LANES:-card-mixed card-iommu card-swiotlb-force card-reset c
 # its kernel changes under the driver (swiotlb, the IOMMU, pinning,
 # io_uring, reset and recovery, the stock edu card); lanes that differ only
 # by module parameters or by what the card does run on 6.12 and debug.
-OLDEST_LANES=${OLDEST_LANES:-card-mixed card-iommu card-swiotlb-force card-reset card-stuck edu-28-msi}
+OLDEST_LANES=${OLDEST_LANES:-card-mixed card-iommu card-swiotlb-force card-swiotlb-off card-reset card-stuck edu-28-msi}
 
 # lanes_for SERIES: the lanes a kernel boots. debug-* lanes need the debug
 # kernel's instruments and run there alone.
