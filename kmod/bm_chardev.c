@@ -56,7 +56,7 @@ static int bm_release(struct inode *inode, struct file *file)
 	bm_queue_release(bf);
 	bm_regbuf_release_all(bf);
 	bm_common_release_all(bf);
-	bm_copy_buf_release(&bf->copy);
+	bm_copy_buf_release(bf->bm, &bf->copy);
 	bm_dev_put(bf->bm);
 	kfree(bf);
 	return 0;

@@ -278,6 +278,8 @@ static struct bm_dev *bm_dev_alloc(struct pci_dev *pdev,
 	mutex_init(&bm->common_lock);
 	INIT_LIST_HEAD(&bm->regbuf_list);
 	mutex_init(&bm->regbuf_list_lock);
+	INIT_LIST_HEAD(&bm->copy_bufs);
+	mutex_init(&bm->copy_bufs_lock);
 	INIT_LIST_HEAD(&bm->kept);
 	spin_lock_init(&bm->kept_lock);
 	/* Woken by bm_quarantine() whether or not the card has map registers. */
@@ -384,13 +386,16 @@ static void bm_remove(struct pci_dev *pdev)
 	bm_reset_card(bm);
 	/*
 	 * What open files still hold loses its DMA side with the device:
-	 * registered buffers their mapping, common buffers their memory --
-	 * unless the card is quarantined: then it keeps both, for good.
+	 * registered and copy buffers their mapping, common buffers their
+	 * memory -- unless the card is quarantined: then it keeps both, for
+	 * good (never released: its buffers keep it; not a leak to report).
 	 */
-	if (!READ_ONCE(bm->quarantined))
+	if (!READ_ONCE(bm->quarantined)) {
 		bm_regbuf_unmap_all(bm);
-	else	/* never released: its buffers keep it; not a leak to report */
+		bm_copy_unmap_all(bm);
+	} else {
 		kmemleak_not_leak(bm);
+	}
 	bm_common_free_all(bm);
 	/* No interrupt thread may find pdev gone. */
 	bm_irq_teardown(bm, pdev);

@@ -735,7 +735,7 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	if (ret)
 		return ret;
 	/* Small requests of user memory: copied, not pinned (bm_copy.c). */
-	if (!common && !rbuf && bm_copy_wanted(t->flags, t->length)) {
+	if (!common && !rbuf && bm_copy_wanted(bf->bm, t->flags, t->length)) {
 		ret = bm_transfer_copy(bf, t, &declined);
 		ctx->respond = !declined;
 	}

@@ -377,6 +377,8 @@ struct bm_kept {
  *	mapping, mappers, revoked) against remove() and mmap()
  * @regbuf_list: registered buffers of all files, for remove() to unmap
  * @regbuf_list_lock: protects @regbuf_list and each buffer's @mapped
+ * @copy_bufs: files' copy buffers with memory, for remove() to unmap
+ * @copy_bufs_lock: protects @copy_bufs and each buffer's mapping
  * @debugfs: this card's debugfs folder
  * @misc: the char device
  * @quarantined: a transfer or reset could not stop the card, or its link
@@ -428,6 +430,8 @@ struct bm_dev {
 	struct mutex common_lock;	/* common_list, bm_common memory and mappings */
 	struct list_head regbuf_list;
 	struct mutex regbuf_list_lock;	/* regbuf_list, and bm_reg.mapped */
+	struct list_head copy_bufs;
+	struct mutex copy_bufs_lock;	/* copy_bufs, and their mappings */
 	struct dentry *debugfs;
 	struct miscdevice misc;
 	bool quarantined;
@@ -723,24 +727,27 @@ struct bm_queue {
 	struct list_head card_node;
 };
 
-/* The file's buffer for small requests (bm_copy.c): contiguous, 64 KiB. */
-#define BM_COPY_SIZE	SZ_64K
+/*
+ * The file's copy buffer (bm_copy.c): up to BM_COPY_SLOTS pieces of
+ * BM_COPY_PIECE bytes, one copied while the card moves the others.
+ */
+#define BM_COPY_PIECE	SZ_256K
+#define BM_COPY_SLOTS	4
+#define BM_COPY_SIZE	(BM_COPY_PIECE * BM_COPY_SLOTS)
 
-struct bm_kept_copy;
+struct bm_copy_mem;
 
 /**
  * struct bm_copy_buf - kernel memory a file's requests are copied through
  * @lock: one request at a time uses it
- * @page: BM_COPY_SIZE bytes, or NULL until first use
- * @pages: its pages, for the transfer engine
- * @kept: the record of it a quarantined card keeps (bm_keep()), allocated
- *	with it
+ * @mem: the memory and its mapping, or NULL until first use
+ * @node: in the card's @copy_bufs while @mem is set, so that remove()
+ *	unmaps it
  */
 struct bm_copy_buf {
-	struct mutex lock;	/* the buffer's user, and @page */
-	struct page *page;
-	struct page *pages[BM_COPY_SIZE / PAGE_SIZE];
-	struct bm_kept_copy *kept;
+	struct mutex lock;	/* the buffer's user, and @mem */
+	struct bm_copy_mem *mem;
+	struct list_head node;
 };
 
 /**
@@ -784,7 +791,9 @@ static inline bool bm_planted(unsigned int defect)
  * memory (pinning, copying in): such a fault can take forever (userfaultfd,
  * FUSE), and remove() or a reset must not wait for it
  * @bm: the card; the caller holds nothing of its DMA side (no mapping, no
- *	map register, no card transfer) until bm_user_access_end()
+ *	map register, no card transfer) until bm_user_access_end() -- but
+ *	for the file's copy buffer, which stays mapped and which remove()
+ *	unmaps meanwhile (bm_copy_unmap_all())
  *
  * Context: an ioctl, @bm->lifetime held for read; released.
  */
@@ -907,11 +916,12 @@ int bm_ioctl_transfer(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);
 
 /* bm_copy.c */
-bool bm_copy_wanted(u32 flags, u64 length);
+bool bm_copy_wanted(struct bm_dev *bm, u32 flags, u64 length);
 int bm_transfer_copy(struct bm_file *bf, struct busmaster_transfer *t,
 		     bool *declined);
 void bm_copy_buf_init(struct bm_copy_buf *cb);
-void bm_copy_buf_release(struct bm_copy_buf *cb);
+void bm_copy_buf_release(struct bm_dev *bm, struct bm_copy_buf *cb);
+void bm_copy_unmap_all(struct bm_dev *bm);
 
 /* bm_registered.c */
 int bm_ioctl_register(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx);

@@ -59,7 +59,9 @@ TEST(card_removed_under_an_open_file)
 {
 	struct busmaster_info info, again;
 	char path[128], node[64], slot[16];
+	struct busmaster_transfer t;
 	int ids[BM_MAX_CARDS];
+	static uint8_t buf[4096] __attribute__((aligned(4096))) = { 1 };
 	struct stat st;
 	int fd, reopened;
 
@@ -68,6 +70,9 @@ TEST(card_removed_under_an_open_file)
 	fd = bm_open_id(ids[0], O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, bm_info(fd, &info));
+	/* The file's copy buffer is mapped for the card: removal unmaps it. */
+	ASSERT_EQ(0, bm_xfer(fd, buf, info.alignment, 0, BUSMASTER_XFER_COPY, 0, &t))
+		TH_LOG("%s", strerror(errno));
 	memcpy(slot, info.pci_slot, sizeof(slot));
 	snprintf(node, sizeof(node), "/dev/busmaster%d", ids[0]);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", slot);
@@ -81,6 +86,8 @@ TEST(card_removed_under_an_open_file)
 
 	/* The file stays valid; the card behind it is gone. */
 	EXPECT_EQ(-1, bm_info(fd, &again));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-1, bm_xfer(fd, buf, info.alignment, 0, BUSMASTER_XFER_COPY, 0, &t));
 	EXPECT_EQ(ENODEV, errno);
 	EXPECT_EQ(-1, stat(node, &st)) TH_LOG("%s still exists", node);
 	EXPECT_EQ(0, close(fd));

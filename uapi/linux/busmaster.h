@@ -231,13 +231,16 @@ enum {
  * another thread changes during the call can fail it part-way (EFAULT
  * with an exact @bytes_done).
  *
- * User memory of at most copy_max bytes (module parameter, 64 KiB unless
- * set; 0 to 65536) is copied through a kernel buffer of the file's own
- * instead of pinned and mapped: at that size copying costs less (NT's
- * DO_BUFFERED_IO against DO_DIRECT_IO). Larger requests are pinned. Per
- * request, BUSMASTER_XFER_PIN always pins, and BUSMASTER_XFER_COPY
- * always copies, a request larger than the buffer (64 KiB) one 64 KiB
- * piece after another, the card done with each before the next is copied.
+ * User memory of at most copy_max bytes (module parameter, 1 MiB unless
+ * set; 0 to 1 MiB) that fits the file's kernel buffer is copied through
+ * it instead of pinned and mapped: up to that size copying costs no more
+ * (NT's DO_BUFFERED_IO against DO_DIRECT_IO). The buffer is 1 MiB, mapped
+ * for the card once, for a card that reaches all memory (or is behind an
+ * IOMMU); 64 KiB, mapped per piece, for one that does not. Larger
+ * requests are pinned. Per request, BUSMASTER_XFER_PIN always pins, and
+ * BUSMASTER_XFER_COPY always copies, in pieces of up to 256 KiB: several
+ * on the card while the next is copied where the buffer stays mapped,
+ * one at a time where not.
  * When another thread of the file has the buffer, or there is no memory
  * for it, a request the driver chose to copy is pinned instead (it never
  * waits); a forced copy waits its turn (interruptibly) or fails with
