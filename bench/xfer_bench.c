@@ -77,7 +77,7 @@ static const char *const design_names[NDESIGNS] = {
 static const char *const design_what[NDESIGNS] = {
 	"TRANSFER: the driver copies or pins",
 	"XFER_PIN",
-	"XFER_COPY: through the file's 64 KiB buffer",
+	"XFER_COPY: through the file's kernel buffer",
 	"REGISTER once",
 	"the data in a common buffer",
 	"TRANSFERV, 4 pieces",
@@ -1014,7 +1014,7 @@ static void usage(FILE *f)
 "                           (debugfs: swiotlb/io_tlb_used, in 2 KiB slots, or\n"
 "                           busmaster/busmasterN/map_registers_used, in pages)\n"
 "  -q, --quick              fewer, shorter cells\n"
-"  -c, --crossover          copy against pin, 4k to 128k, to and from the\n"
+"  -c, --crossover          copy against pin, 4k to 16M, to and from the\n"
 "                           card, 1 thread: where the driver should stop copying\n"
 "  -h, --help               this text\n", BENCH_MAX_REPEAT);
 }
@@ -1227,8 +1227,8 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	static const uint64_t full_sizes[] = { 4 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20 };
-	static const uint64_t cross_sizes[] = { 4 << 10, 8 << 10, 16 << 10, 32 << 10,
-						64 << 10, 128 << 10 };
+	static const uint64_t cross_sizes[] = { 4 << 10, 16 << 10, 64 << 10, 256 << 10,
+						1 << 20, 4 << 20, 16 << 20 };
 	const char *o_sizes = NULL, *o_threads = NULL, *o_designs = NULL, *o_dirs = NULL;
 	int quick = 0, cross = 0, opt, dir_on[NDIRS], nthreads, supported[NDESIGNS];
 	long long repeat = 0, sample_ms = 2;
@@ -1298,7 +1298,7 @@ int main(int argc, char **argv)
 	if (o_sizes) {
 		nsizes = parse_list(o_sizes, sizes, MAX_SIZES, 1);
 	} else if (cross) {
-		nsizes = 6;
+		nsizes = sizeof(cross_sizes) / sizeof(*cross_sizes);
 		memcpy(sizes, cross_sizes, sizeof(cross_sizes));
 	} else {
 		nsizes = quick ? 3 : 5;
