@@ -404,6 +404,7 @@ static bool bm_copy_retire(struct bm_copy_run *r)
 	got = rq->bytes_done > r->done ? min(rq->bytes_done - r->done, n) : 0;
 	if (READ_ONCE(rq->bm->quarantined)) {
 		/* It may write the buffer yet: none of that is data. */
+		bm_request_drain(rq, rq->posted);
 		bm_copy_buf_abandon(rq->bm, r->cb);
 		rq->error = rq->error ?: -ESHUTDOWN;
 		if (!rq->from_card)
@@ -456,12 +457,16 @@ static u64 bm_copy_pieces(struct bm_request *rq, struct bm_copy_buf *cb,
 	 * take from the card while it writes them, move one at a time.
 	 */
 	u64 ahead = m->mapped && !m->need_sync ? m->size : r.piece;
+	bool was_stale = m->stale;
 	unsigned int i;
 	int ret;
 
 	if (rq->from_card && m->stale) {
 		for (i = 0; i < m->size >> PAGE_SHIFT; i++)
 			clear_highpage(m->pages[i]);
+		if (m->mapped && m->need_sync)
+			dma_sync_sgtable_for_device(&rq->bm->pdev->dev, &m->sgt,
+						    DMA_TO_DEVICE);
 		m->stale = false;
 	}
 
@@ -476,7 +481,9 @@ static u64 bm_copy_pieces(struct bm_request *rq, struct bm_copy_buf *cb,
 		if (r.posted == r.done || !bm_copy_retire(&r))
 			break;
 	}
-	if (!rq->from_card && r.moved == t->length && cb->mem)
+	/* All it copied in reached the card, and it covered what was stale. */
+	if (!rq->from_card && r.moved == t->length && cb->mem &&
+	    (!was_stale || t->length >= cb->mem->size))
 		cb->mem->stale = false;
 	/* What is still on the card ends in bm_transfer_finish(). */
 	return r.moved;
