@@ -43,7 +43,7 @@ help:
 	@echo 'make lane         one lane, built and booted only: LANE=$(LANE) KERNEL=$(KERNEL)'
 	@echo '                  TESTS="busmaster_info_test ..." (default: the lane'"'"'s tests)'
 	@echo 'make fuzz         the seeded fuzzer, long, on the debug kernel (FUZZ_SECONDS, FUZZ_SEED)'
-	@echo 'make bench        the benchmarks on the realistic-link card (QUICK=1: a few minutes)'
+	@echo 'make bench        the benchmarks on the realistic-link card (QUICK=1: a few minutes; CARD=unthrottled: no link model)'
 	@echo 'make checkpatch   checkpatch.pl --strict on kmod/ and uapi/'
 	@echo 'make kernel-doc   kernel-doc -Wall on kmod/ and uapi/'
 	@echo 'make qtest        build QEMU with the card and run its conformance tests'
@@ -67,7 +67,7 @@ lane:
 	HOST_CHECKS=0 KERNELS="$(KERNEL)" LANES="$(LANE)" BM_TESTS="$(TESTS)" vm/check.sh
 
 bench:
-	QUICK=$(QUICK) vm/bench.sh
+	QUICK=$(QUICK) CARD=$(CARD) vm/bench.sh
 
 checkpatch:
 	vm/lint.sh checkpatch

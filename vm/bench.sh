@@ -6,6 +6,8 @@
 # charts (gnuplot) under build/bench/. QUICK=1: one repeat of fewer cells.
 #
 #   KERNEL=6.12 (default) or 6.1
+#   CARD=realistic (default) or unthrottled (bench/lanes/unthrottled.lane:
+#     no link model; results under build/bench/unthrottled/, no memory boot)
 #   XFER_ARGS: more xfer_bench options, e.g. --crossover (copy against pin)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -24,17 +26,24 @@ else
 	args="-s 64k,1M -q 1,4,16,64 -t 32M -r 3"
 	xfer_args="-t 16M -r 3"
 fi
-# The lane's modelled link, for the link's utilization.
-link=$(grep -o 'latency_ns=[0-9]*' "$BM_TOP/bench/lanes/realistic.lane" | head -n 1 | cut -d= -f2),$(
-	grep -o 'byte_latency_ps=[0-9]*' "$BM_TOP/bench/lanes/realistic.lane" | head -n 1 | cut -d= -f2)
-args="$args -l $link"
-xfer_args="$xfer_args -l $link ${XFER_ARGS:-}"
+card=${CARD:-realistic}
+card_lane=$BM_TOP/bench/lanes/$card.lane
+[ -f "$card_lane" ] || die "CARD=$card: no $card_lane"
+# The lane's modelled link, for the link's utilization (none: unthrottled).
+link_ns=$(grep -o 'latency_ns=[0-9]*' "$card_lane" | head -n 1 | cut -d= -f2 || true)
+link_ps=$(grep -o 'byte_latency_ps=[0-9]*' "$card_lane" | head -n 1 | cut -d= -f2 || true)
+if [ -n "$link_ns$link_ps" ]; then
+	args="$args -l ${link_ns:-0},${link_ps:-0}"
+	xfer_args="$xfer_args -l ${link_ns:-0},${link_ps:-0}"
+fi
+xfer_args="$xfer_args ${XFER_ARGS:-}"
 out=$BM_BUILD/bench
+[ "$card" = realistic ] || out=$out/$card
 mkdir -p "$out/logs"
-lane=$out/realistic.lane
+lane=$out/$card.lane
 # The lane, with the benchmarks as its demonstration: a command a line.
 {
-	cat "$BM_TOP/bench/lanes/realistic.lane"
+	cat "$card_lane"
 	printf "LANE_DEMO='async_bench -d 0 %s\nxfer_bench -d 0 %s'\n" "$args" "$xfer_args"
 } >"$lane"
 log "host load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -65,6 +74,11 @@ for b in async xfer; do
 		rc=1
 	fi
 done
+
+if [ "$card" != realistic ]; then
+	log "results: $out/{async,xfer}.{txt,csv,png} ($series, $card card, $(nproc) host CPUs, TCG)"
+	exit $rc
+fi
 
 # Memory at peak where buffers bounce: card-mixed's 32-bit card (swiotlb)
 # and 24-bit card (the driver's map registers), in a 6 GiB guest.
