@@ -235,6 +235,7 @@ int bm_adapter_setup(struct bm_dev *bm, unsigned int max_addr_bits,
 		       (u64)registered_bounce_mb << 10 : 0);
 	bm_budget_init(&ad->zone_dma, ad->bounce != BUSMASTER_BOUNCE_IOMMU &&
 		       bits < 32 ? zone_dma_kb : 0);
+	bm_budget_init(&ad->copy_bufs, BM_COPY_BUDGET_KB);
 	/*
 	 * dma_alloc_coherent() gives one block of the largest order at most,
 	 * unless an IOMMU joins pages under one IOVA range: then a quarter of

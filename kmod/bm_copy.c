@@ -62,6 +62,7 @@ MODULE_PARM_DESC(copy_max, "TRANSFER copies user requests up to this many bytes 
  *	release
  * @need_sync: dma_need_sync() said so for some of it
  * @stale: may hold bytes copied in that did not all reach the card
+ * @charged: pages taken from the card's copy_bufs budget
  * @pages: its pages
  */
 struct bm_copy_mem {
@@ -72,6 +73,7 @@ struct bm_copy_mem {
 	bool mapped;
 	bool need_sync;
 	bool stale;
+	unsigned int charged;
 	struct page *pages[];
 };
 
@@ -94,6 +96,7 @@ static void bm_copy_mem_free(struct bm_kept *k)
 	for (i = 0; i < m->size >> PAGE_SHIFT; i++)
 		if (m->pages[i])
 			__free_page(m->pages[i]);
+	bm_budget_give(&m->bm->adapter.copy_bufs, m->charged);
 	kfree(m);
 }
 
@@ -166,7 +169,9 @@ static struct page *bm_copy_alloc(struct bm_dev *bm, gfp_t gfp,
  * The buffer, at least @size bytes, allocated (or grown) and mapped: in
  * blocks of 64 KiB where memory allows, single pages where not. The
  * driver's own choice gives up at once (@forced false): it can pin
- * instead.
+ * instead. Above 64 KiB it is charged to the card's budget, so that many
+ * files of one user cannot hold the machine's memory: past it, a file
+ * keeps the buffer it has, or gets 64 KiB.
  */
 static int bm_copy_buf_alloc(struct bm_dev *bm, struct bm_copy_buf *cb,
 			     size_t size, bool forced)
@@ -183,11 +188,22 @@ static int bm_copy_buf_alloc(struct bm_dev *bm, struct bm_copy_buf *cb,
 	/* Cut off the bus since the request was checked: nothing new for it. */
 	if (READ_ONCE(bm->quarantined))
 		return -ESHUTDOWN;
+	if (size > SZ_64K &&
+	    bm_budget_take(&bm->adapter.copy_bufs, size >> PAGE_SHIFT)) {
+		if (cb->mem)
+			return 0;
+		size = SZ_64K;
+	}
+	npages = size >> PAGE_SHIFT;
 	m = kzalloc(struct_size(m, pages, npages), GFP_KERNEL_ACCOUNT);
-	if (!m)
+	if (!m) {
+		if (size > SZ_64K)
+			bm_budget_give(&bm->adapter.copy_bufs, npages);
 		return -ENOMEM;
+	}
 	m->bm = bm;
 	m->size = size;
+	m->charged = size > SZ_64K ? npages : 0;
 	for (i = 0; i < npages; i += j) {
 		struct page *p = bm_copy_alloc(bm, gfp | __GFP_NORETRY, block);
 

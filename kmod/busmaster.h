@@ -254,6 +254,7 @@ struct bm_budget {
  *	registered_bounce_mb)
  * @zone_dma: common buffers allocated in ZONE_DMA (a card below 32 bits
  *	without an IOMMU; module parameter zone_dma_kb)
+ * @copy_bufs: files' copy buffers above 64 KiB (BM_COPY_BUDGET_KB)
  */
 struct bm_adapter {
 	u32 card_addr_bits;
@@ -282,6 +283,7 @@ struct bm_adapter {
 	atomic_t bounce_used;
 	struct bm_budget registered_bounce;
 	struct bm_budget zone_dma;
+	struct bm_budget copy_bufs;
 };
 
 /**
@@ -734,6 +736,8 @@ struct bm_queue {
 #define BM_COPY_PIECE	SZ_256K
 #define BM_COPY_SLOTS	4
 #define BM_COPY_SIZE	(BM_COPY_PIECE * BM_COPY_SLOTS)
+/* The files of one card hold at most this much in copy buffers above 64 KiB. */
+#define BM_COPY_BUDGET_KB	(64 << 10)
 
 struct bm_copy_mem;
 

@@ -327,6 +327,44 @@ TEST_F(card, copy_pieces_around_pages_not_present)
 	free(want);
 }
 
+/*
+ * The files of one card hold at most 64 MiB in copy buffers above 64 KiB:
+ * 72 files each copying 1 MiB each way, all kept open; the last ones get
+ * 64 KiB buffers, and every byte still arrives.
+ */
+TEST_F(card, copy_buffers_beyond_the_cards_budget)
+{
+	struct bm_card *c = &self->c;
+	uint64_t len = COPY_BUF;
+	struct busmaster_transfer t;
+	uint8_t *src = malloc(len), *dst = malloc(len);
+	int fds[72];
+	long bad;
+
+	if (copy_buf_max(&c->info) != COPY_BUF || len > c->info.card_mem_size)
+		SKIP(return, "its copy buffer is 64 KiB, or 1 MiB does not fit the card");
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	for (unsigned int i = 0; i < 72; i++) {
+		unsigned int seed = 500 + i;
+
+		fds[i] = bm_open_id(c->id, O_RDWR);
+		ASSERT_LE(0, fds[i]) TH_LOG("open %u: %s", i, strerror(errno));
+		bm_fill_random(src, len, &seed);
+		memset(dst, 0, len);
+		ASSERT_EQ(0, bm_xfer(fds[i], src, len, 0, 0, 0, &t))
+			TH_LOG("file %u, to card: %s", i, strerror(errno));
+		ASSERT_EQ(0, bm_xfer(fds[i], dst, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t))
+			TH_LOG("file %u, from card: %s", i, strerror(errno));
+		bad = bm_first_diff(dst, src, len);
+		ASSERT_EQ(-1, bad) TH_LOG("file %u: wrong at byte %ld", i, bad);
+	}
+	for (unsigned int i = 0; i < 72; i++)
+		close(fds[i]);
+	free(src);
+	free(dst);
+}
+
 struct copier {
 	struct bm_card *c;
 	unsigned int n;
