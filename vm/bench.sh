@@ -85,6 +85,7 @@ fi
 mem_args="-D default,pin,copy,registered -s 64k,1M -x to,from -T 1 -t 8M -r 1"
 {
 	cat "$BM_TOP/vm/lanes/card-mixed.lane"
+	echo LANE_BENCH=1
 	printf "LANE_DEMO='xfer_bench -d 1 -b /sys/kernel/debug/swiotlb/io_tlb_used %s\nxfer_bench -d 2 -b /sys/kernel/debug/busmaster/busmaster2/map_registers_used %s'\n" \
 		"$mem_args" "$mem_args"
 } >"$out/memory.lane"
