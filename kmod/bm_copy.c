@@ -535,18 +535,16 @@ int bm_transfer_copy(struct bm_file *bf, struct busmaster_transfer *t,
 			      t->flags & BUSMASTER_XFER_COPY, declined);
 	if (ret || *declined)
 		return ret;
-	ret = bm_request_init(&rq, bm, from_card, t->card_offset,
-			      bm_caller_timeout_ms(t->timeout_ms));
-	if (!ret) {
-		trace_busmaster_request_start(&rq, BM_REQ_COPY, t->length);
-		atomic64_inc(&bm->stats.requests_copied);
-		t->bytes_done = bm_copy_pieces(&rq, cb, t);
-		bm_transfer_finish(&rq);
-		atomic64_add(t->bytes_done, &bm->stats.bytes_copied);
-		ret = rq.error;
-		t->card_status = rq.card_status;
-		t->transfers = rq.transfers;
-	}
+	bm_request_init(&rq, bm, from_card, t->card_offset,
+			bm_caller_timeout_ms(t->timeout_ms));
+	trace_busmaster_request_start(&rq, BM_REQ_COPY, t->length);
+	atomic64_inc(&bm->stats.requests_copied);
+	t->bytes_done = bm_copy_pieces(&rq, cb, t);
+	bm_transfer_finish(&rq);
+	atomic64_add(t->bytes_done, &bm->stats.bytes_copied);
+	ret = rq.error;
+	t->card_status = rq.card_status;
+	t->transfers = rq.transfers;
 	bm_request_fini(&rq);
 	mutex_unlock(&cb->lock);
 	return ret;

@@ -360,6 +360,14 @@ void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len)
 		u64 piece = min3(len, ad->max_segment_size,
 				 ad->max_transfer_size - x->length);
 
+		if (!x->segs) {
+			x->segs = kvmalloc_array(ad->max_segments,
+						 sizeof(*x->segs), GFP_KERNEL);
+			if (!x->segs) {
+				rq->error = -ENOMEM;
+				break;
+			}
+		}
 		if (ad->seg_boundary)
 			piece = min(piece, ad->seg_boundary -
 					   (addr & (ad->seg_boundary - 1)));
@@ -438,14 +446,15 @@ u64 bm_caller_timeout_ms(u64 timeout_ms)
  *	decided it for the requesting process (a worker running the request
  *	has other credentials)
  *
- * Context: process context, may sleep.
- * Return: 0 or -ENOMEM; bm_request_fini() in either case.
+ * Nothing is allocated yet: a card transfer's segments and a chunk's page
+ * array are allocated when first used (most requests use one of each, or
+ * none), and kept until bm_request_fini().
+ *
+ * Context: any context.
  */
-int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
-		    u64 card_offset, u64 timeout_ms)
+void bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
+		     u64 card_offset, u64 timeout_ms)
 {
-	const struct bm_adapter *ad = &bm->adapter;
-	bool ok = true;
 	int i;
 
 	memset(rq, 0, sizeof(*rq));
@@ -460,27 +469,13 @@ int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 	spin_lock_init(&rq->lock);
 	init_waitqueue_head(&rq->wait);
 	for (i = 0; i < BM_REQUEST_DEPTH; i++) {
-		struct bm_xfer *x = &rq->xfers[i];
-
-		INIT_LIST_HEAD(&x->node);
-		x->rq = rq;
-		x->segs = kvmalloc_array(ad->max_segments, sizeof(*x->segs),
-					 GFP_KERNEL);
-		ok &= !!x->segs;
+		INIT_LIST_HEAD(&rq->xfers[i].node);
+		rq->xfers[i].rq = rq;
 	}
-	for (i = 0; i < BM_REQUEST_CHUNKS; i++) {
-		rq->chunks[i].pages = kvmalloc_array(ad->map_registers,
-						     sizeof(struct page *),
-						     GFP_KERNEL);
-		ok &= !!rq->chunks[i].pages;
-	}
-	if (!ok)
-		rq->error = -ENOMEM;	/* a failed request, in the statistics */
-	return rq->error;
 }
 
 /**
- * bm_request_fini - free what bm_request_init() allocated
+ * bm_request_fini - free what the request allocated
  * @rq: the request, none of its card transfers on the card
  */
 void bm_request_fini(struct bm_request *rq)

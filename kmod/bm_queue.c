@@ -236,18 +236,16 @@ static void bm_async_run(struct bm_async *a)
 	if (!ret && READ_ONCE(bm->quarantined))
 		ret = -ESHUTDOWN;
 	if (!ret) {
-		ret = bm_request_init(rq, bm, a->from_card, a->card_offset,
-				      a->timeout_ms);
+		bm_request_init(rq, bm, a->from_card, a->card_offset,
+				a->timeout_ms);
 		rq->stop_grace = a->stop_grace;
 		spin_lock(&q->lock);
 		a->started = true;
 		if (a->cancelled)
 			bm_request_stop(rq);
 		spin_unlock(&q->lock);
-		if (!ret) {
-			trace_busmaster_request_start(rq, a->kind, a->length);
-			ret = bm_async_move(a);
-		}
+		trace_busmaster_request_start(rq, a->kind, a->length);
+		ret = bm_async_move(a);
 		a->result.bytes_done = rq->bytes_done;
 		a->result.card_status = rq->card_status;
 		a->result.transfers = rq->transfers;

@@ -534,14 +534,11 @@ int bm_transfer_kernel(struct bm_dev *bm, void *buf, size_t len,
 	for (i = 0; i < n; i++)
 		pages[i] = vmalloc_to_page(buf - off + i * PAGE_SIZE);
 
-	ret = bm_request_init(&rq, bm, from_card, card_offset,
-			      READ_ONCE(bm_timeout_ms));
-	if (!ret) {
-		trace_busmaster_request_start(&rq, BM_REQ_KERNEL, len);
-		bm_transfer_pages(&rq, pages, off, len, BM_CLAIM_NONE);
-		bm_transfer_finish(&rq);
-		ret = rq.error;
-	}
+	bm_request_init(&rq, bm, from_card, card_offset, READ_ONCE(bm_timeout_ms));
+	trace_busmaster_request_start(&rq, BM_REQ_KERNEL, len);
+	bm_transfer_pages(&rq, pages, off, len, BM_CLAIM_NONE);
+	bm_transfer_finish(&rq);
+	ret = rq.error;
 	bm_request_fini(&rq);
 	kvfree(pages);
 	return ret;

@@ -250,7 +250,9 @@ static void bm_chunks_end(struct bm_request *rq)
 
 /*
  * A free chunk for the next @len bytes at @src, @in_page into its first
- * page; with every chunk in use, the oldest is released first.
+ * page (no @src: pages pinned into its own array, allocated on first use:
+ * ENOMEM in the request's error); with every chunk in use, the oldest is
+ * released first.
  */
 static struct bm_chunk *bm_chunk_begin(struct bm_request *rq,
 				       struct page **src, unsigned int in_page,
@@ -261,6 +263,12 @@ static struct bm_chunk *bm_chunk_begin(struct bm_request *rq,
 	if (rq->chunks_begun - rq->chunks_ended == BM_REQUEST_CHUNKS)
 		bm_chunk_end(rq, &rq->chunks[rq->chunks_ended % BM_REQUEST_CHUNKS]);
 	c = &rq->chunks[rq->chunks_begun++ % BM_REQUEST_CHUNKS];
+	if (!src && !c->pages) {
+		c->pages = kvmalloc_array(rq->bm->adapter.map_registers,
+					  sizeof(*c->pages), GFP_KERNEL);
+		if (!c->pages)
+			rq->error = -ENOMEM;
+	}
 	*c = (struct bm_chunk){ .pages = c->pages, .src = src ?: c->pages,
 				.in_page = in_page, .len = len,
 				.start = rq->posted_bytes, .claim = BM_CLAIM_NONE,
@@ -678,26 +686,24 @@ bm_transfer_pinned(struct bm_file *bf, struct busmaster_transfer *t,
 	struct bm_request rq;
 	int ret;
 
-	ret = bm_request_init(&rq, bf->bm, t->flags & BUSMASTER_XFER_FROM_CARD,
-			      t->card_offset, bm_caller_timeout_ms(t->timeout_ms));
-	if (!ret) {
-		ctx->respond = true;
-		trace_busmaster_request_start(&rq, common ? BM_REQ_COMMON :
-					      rbuf ? BM_REQ_REGISTERED : BM_REQ_USER,
-					      t->length);
-		if (common)
-			bm_transfer_common(&rq, common, t->addr, t->length);
-		else if (rbuf)
-			bm_transfer_registered(&rq, rbuf, t->addr, t->length,
-					       !(t->flags & BUSMASTER_XFER_NO_SYNC));
-		else
-			bm_transfer_user(&rq, t->addr, t->length);
-		bm_transfer_finish(&rq);
-		ret = rq.error;
-		t->bytes_done = rq.bytes_done;
-		t->card_status = rq.card_status;
-		t->transfers = rq.transfers;
-	}
+	bm_request_init(&rq, bf->bm, t->flags & BUSMASTER_XFER_FROM_CARD,
+			t->card_offset, bm_caller_timeout_ms(t->timeout_ms));
+	ctx->respond = true;
+	trace_busmaster_request_start(&rq, common ? BM_REQ_COMMON :
+				      rbuf ? BM_REQ_REGISTERED : BM_REQ_USER,
+				      t->length);
+	if (common)
+		bm_transfer_common(&rq, common, t->addr, t->length);
+	else if (rbuf)
+		bm_transfer_registered(&rq, rbuf, t->addr, t->length,
+				       !(t->flags & BUSMASTER_XFER_NO_SYNC));
+	else
+		bm_transfer_user(&rq, t->addr, t->length);
+	bm_transfer_finish(&rq);
+	ret = rq.error;
+	t->bytes_done = rq.bytes_done;
+	t->card_status = rq.card_status;
+	t->transfers = rq.transfers;
 	bm_request_fini(&rq);
 	return ret;
 }
@@ -779,19 +785,17 @@ int bm_ioctl_transferv(struct bm_file *bf, void *arg, struct bm_ioctl_ctx *ctx)
 	for (i = 0; i < tv->count; i++)
 		total += iov[i].length;
 
-	ret = bm_request_init(&rq, bf->bm, from_card, tv->card_offset,
-			      bm_caller_timeout_ms(tv->timeout_ms));
-	if (!ret) {
-		ctx->respond = true;
-		trace_busmaster_request_start(&rq, BM_REQ_IOVEC, total);
-		for (i = 0; i < tv->count && !rq.error; i++)
-			bm_transfer_user(&rq, iov[i].addr, iov[i].length);
-		bm_transfer_finish(&rq);
-		ret = rq.error;
-		tv->bytes_done = rq.bytes_done;
-		tv->card_status = rq.card_status;
-		tv->transfers = rq.transfers;
-	}
+	bm_request_init(&rq, bf->bm, from_card, tv->card_offset,
+			bm_caller_timeout_ms(tv->timeout_ms));
+	ctx->respond = true;
+	trace_busmaster_request_start(&rq, BM_REQ_IOVEC, total);
+	for (i = 0; i < tv->count && !rq.error; i++)
+		bm_transfer_user(&rq, iov[i].addr, iov[i].length);
+	bm_transfer_finish(&rq);
+	ret = rq.error;
+	tv->bytes_done = rq.bytes_done;
+	tv->card_status = rq.card_status;
+	tv->transfers = rq.transfers;
 	bm_request_fini(&rq);
 	kvfree(iov);
 	return ret;

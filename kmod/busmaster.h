@@ -74,7 +74,8 @@ struct bm_seg {
  * one unit (what one AdapterControl callback programs in NT)
  * @from_card: card -> memory
  * @card_offset: where in on-card memory it starts
- * @segs: the segments, in order
+ * @segs: the segments, in order: room for max_segments, allocated by
+ *	bm_feed() when first filled
  * @nsegs: how many
  * @length: their total length
  * @over: set by bm_xfer_done() when the card finished with it, under its
@@ -568,7 +569,8 @@ enum bm_request_kind {
 /**
  * struct bm_chunk - what one chunk of a request holds (NT: an MDL's share
  * of map registers) until the card is done with its card transfers
- * @pages: room for the pages of a chunk (map_registers entries)
+ * @pages: room for the pages of a chunk pinned (map_registers entries),
+ *	allocated by its first user
  * @src: its pages: @pages, or those of the caller (registered, kernel)
  * @in_page: where its data starts in @src[0]
  * @len: its bytes
@@ -874,8 +876,8 @@ static inline bool bm_xfer_doomed(const struct bm_xfer *x)
 }
 
 u64 bm_caller_timeout_ms(u64 timeout_ms);
-int bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
-		    u64 card_offset, u64 timeout_ms);
+void bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
+		     u64 card_offset, u64 timeout_ms);
 void bm_request_fini(struct bm_request *rq);
 int bm_request_interrupted(struct bm_request *rq);
 void bm_request_stop(struct bm_request *rq);

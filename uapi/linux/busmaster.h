@@ -277,7 +277,9 @@ enum {
  *             the card's own DMA memory, mapped without struct pages to
  *             pin -- use BUSMASTER_XFER_COMMON with its handle instead
  *  ENOMEM     no bounce space (swiotlb full, a 32-bit card) for a chunk,
- *             or no memory for the copy buffer (BUSMASTER_XFER_COPY)
+ *             no memory for the copy buffer (BUSMASTER_XFER_COPY), or
+ *             none for the request's next card transfer (@bytes_done
+ *             says how many moved before)
  *  EIO        the card failed a segment (@card_status says how), or its
  *             channel halted (@card_status 0)
  *  ETIMEDOUT  a card transfer did not finish in time; it was taken off
