@@ -31,11 +31,11 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
-#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "busmaster.h"
 #include "busmaster_trace.h"
@@ -63,6 +63,8 @@ MODULE_PARM_DESC(copy_max, "TRANSFER copies user requests up to this many bytes 
  * @need_sync: dma_need_sync() said so for some of it
  * @stale: may hold bytes copied in that did not all reach the card
  * @charged: pages taken from the card's copy_bufs budget
+ * @vaddr: its pages mapped contiguously in the kernel (vmap()), so that a
+ *	piece is copied in one call
  * @pages: its pages
  */
 struct bm_copy_mem {
@@ -74,6 +76,7 @@ struct bm_copy_mem {
 	bool need_sync;
 	bool stale;
 	unsigned int charged;
+	void *vaddr;
 	struct page *pages[];
 };
 
@@ -93,6 +96,8 @@ static void bm_copy_mem_free(struct bm_kept *k)
 
 	bm_copy_unmap(m);
 	sg_free_table(&m->sgt);
+	if (m->vaddr)
+		vunmap(m->vaddr);
 	for (i = 0; i < m->size >> PAGE_SHIFT; i++)
 		if (m->pages[i])
 			__free_page(m->pages[i]);
@@ -219,6 +224,9 @@ static int bm_copy_buf_alloc(struct bm_dev *bm, struct bm_copy_buf *cb,
 				goto fail;
 		}
 	}
+	m->vaddr = vmap(m->pages, npages, VM_MAP, PAGE_KERNEL);
+	if (!m->vaddr)
+		goto fail;
 	ret = sg_alloc_table_from_pages_segment(&m->sgt, m->pages, npages, 0,
 						size, bm_sg_max_segment(bm),
 						GFP_KERNEL_ACCOUNT);
@@ -314,47 +322,29 @@ struct bm_copy_run {
 	u32 seq[BM_COPY_SLOTS];
 };
 
-static void *bm_copy_addr(struct bm_copy_mem *m, u64 off)
-{
-	return page_address(m->pages[off >> PAGE_SHIFT]) + offset_in_page(off);
-}
-
 /*
- * Copy @len bytes between the user's @uaddr and the buffer at @off, page
- * by page (the buffer's pages are not contiguous). With pieces on the card
- * (@nofault) only present user pages are copied: -EAGAIN if one is not.
- * Else the card is let go. Return: the bytes not copied (a fault), or a
- * negative errno (-ENODEV: the card was removed meanwhile).
+ * Copy @len bytes between the user's @uaddr and the buffer at @off. With
+ * pieces on the card (@nofault) only if every user page is present:
+ * -EAGAIN if one is not. Else the card is let go. Return: the bytes not
+ * copied (a fault), or a negative errno (-ENODEV: the card was removed
+ * meanwhile).
  */
 static long bm_copy_user(struct bm_copy_run *r, u64 off, u64 uaddr, u64 len,
 			 bool to_user, bool nofault)
 {
-	struct bm_copy_mem *m = r->cb->mem;
+	void *k = r->cb->mem->vaddr + off;
+	void __user *u = u64_to_user_ptr(uaddr);
 	struct bm_dev *bm = r->rq->bm;
-	unsigned long left = 0;
+	unsigned long left;
 	int ret;
 
-	if (!nofault)
-		bm_user_access_begin(bm);
-	while (len && !left) {
-		u64 n = min_t(u64, len, PAGE_SIZE - offset_in_page(off));
-		void *k = bm_copy_addr(m, off);
-		void __user *u = u64_to_user_ptr(uaddr);
-
-		if (nofault && (to_user ? copy_to_user_nofault(u, k, n) :
-					  copy_from_user_nofault(k, u, n)))
-			return -EAGAIN;
-		if (!nofault)
-			left = to_user ? copy_to_user(u, k, n) :
-					 copy_from_user(k, u, n);
-		len -= n - left;
-		off += n;
-		uaddr += n;
-	}
 	if (nofault)
-		return 0;
+		return (to_user ? copy_to_user_nofault(u, k, len) :
+				  copy_from_user_nofault(k, u, len)) ? -EAGAIN : 0;
+	bm_user_access_begin(bm);
+	left = to_user ? copy_to_user(u, k, len) : copy_from_user(k, u, len);
 	ret = bm_user_access_end(bm);
-	return ret ?: (long)(len);
+	return ret ?: (long)left;
 }
 
 /*
@@ -474,12 +464,10 @@ static u64 bm_copy_pieces(struct bm_request *rq, struct bm_copy_buf *cb,
 	 */
 	u64 ahead = m->mapped && !m->need_sync ? m->size : r.piece;
 	bool was_stale = m->stale;
-	unsigned int i;
 	int ret;
 
 	if (rq->from_card && m->stale) {
-		for (i = 0; i < m->size >> PAGE_SHIFT; i++)
-			clear_highpage(m->pages[i]);
+		memset(m->vaddr, 0, m->size);
 		if (m->mapped && m->need_sync)
 			dma_sync_sgtable_for_device(&rq->bm->pdev->dev, &m->sgt,
 						    DMA_TO_DEVICE);
