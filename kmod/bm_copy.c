@@ -31,6 +31,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -324,10 +325,10 @@ struct bm_copy_run {
 
 /*
  * Copy @len bytes between the user's @uaddr and the buffer at @off. With
- * pieces on the card (@nofault) only if every user page is present:
- * -EAGAIN if one is not. Else the card is let go. Return: the bytes not
- * copied (a fault), or a negative errno (-ENODEV: the card was removed
- * meanwhile).
+ * pieces on the card (@nofault) only if no user page needs a fault:
+ * -EAGAIN if one does, the copy perhaps made in part (it is made again
+ * whole). Else the card is let go. Return: the bytes not copied (a
+ * fault), or a negative errno (-ENODEV: the card was removed meanwhile).
  */
 static long bm_copy_user(struct bm_copy_run *r, u64 off, u64 uaddr, u64 len,
 			 bool to_user, bool nofault)
@@ -372,6 +373,8 @@ static int bm_copy_post(struct bm_copy_run *r)
 			rq->error = left < 0 ? left : -EFAULT;
 			return rq->error;
 		}
+		/* Written through the alias; the DMA API sees the pages. */
+		flush_kernel_vmap_range(m->vaddr + off, n);
 	}
 	if (m->mapped) {
 		if (m->need_sync)
@@ -424,6 +427,7 @@ static bool bm_copy_retire(struct bm_copy_run *r)
 		if (m->mapped && m->need_sync)
 			dma_sync_sgtable_for_cpu(&rq->bm->pdev->dev, &m->sgt,
 						 DMA_FROM_DEVICE);
+		invalidate_kernel_vmap_range(m->vaddr + off, got);
 		left = bm_copy_user(r, off, r->t->addr + r->done, got, true,
 				    r->posted != r->done + n);
 		if (left == -EAGAIN) {
@@ -468,6 +472,7 @@ static u64 bm_copy_pieces(struct bm_request *rq, struct bm_copy_buf *cb,
 
 	if (rq->from_card && m->stale) {
 		memset(m->vaddr, 0, m->size);
+		flush_kernel_vmap_range(m->vaddr, m->size);
 		if (m->mapped && m->need_sync)
 			dma_sync_sgtable_for_device(&rq->bm->pdev->dev, &m->sgt,
 						    DMA_TO_DEVICE);

@@ -349,7 +349,11 @@ void bm_request_wait(struct bm_request *rq)
  *
  * Cut to the card's limits -- segment size, transfer size, and the address
  * boundary no segment may cross (a run of physically contiguous pages
- * knows nothing of it); each card transfer that fills up is posted.
+ * knows nothing of it); each card transfer that fills up is posted. A
+ * card transfer's segment array is allocated when first filled: without
+ * memory, -ENOMEM is the request's error.
+ *
+ * Context: process context, may sleep.
  */
 void bm_feed(struct bm_request *rq, dma_addr_t addr, u64 len)
 {
@@ -450,7 +454,8 @@ u64 bm_caller_timeout_ms(u64 timeout_ms)
  * array are allocated when first used (most requests use one of each, or
  * none), and kept until bm_request_fini().
  *
- * Context: any context.
+ * Context: any context; the request is then moved and finished in process
+ * context.
  */
 void bm_request_init(struct bm_request *rq, struct bm_dev *bm, bool from_card,
 		     u64 card_offset, u64 timeout_ms)

@@ -263,7 +263,7 @@ static struct bm_chunk *bm_chunk_begin(struct bm_request *rq,
 	if (rq->chunks_begun - rq->chunks_ended == BM_REQUEST_CHUNKS)
 		bm_chunk_end(rq, &rq->chunks[rq->chunks_ended % BM_REQUEST_CHUNKS]);
 	c = &rq->chunks[rq->chunks_begun++ % BM_REQUEST_CHUNKS];
-	if (!src && !c->pages) {
+	if (!src && !c->pages && !rq->error) {
 		c->pages = kvmalloc_array(rq->bm->adapter.map_registers,
 					  sizeof(*c->pages), GFP_KERNEL);
 		if (!c->pages)

@@ -278,7 +278,7 @@ enum {
  *             pin -- use BUSMASTER_XFER_COMMON with its handle instead
  *  ENOMEM     no bounce space (swiotlb full, a 32-bit card) for a chunk,
  *             no memory for the copy buffer (BUSMASTER_XFER_COPY), or
- *             none for the request's next card transfer (@bytes_done
+ *             none for the request's bookkeeping as it goes (@bytes_done
  *             says how many moved before)
  *  EIO        the card failed a segment (@card_status says how), or its
  *             channel halted (@card_status 0)
