@@ -112,6 +112,7 @@ struct BusmasterCardState {
     uint32_t fi_stall;
     uint32_t fi_lat_xfer_ns;
     uint32_t fi_lat_byte_ps;
+    uint32_t fi_phantom_nth;
 
     bool in_engine;         /* never re-enter the engine */
     uint32_t gen;           /* bumped by reset; the engine checks it */
@@ -366,6 +367,11 @@ static uint32_t bm_desc_run(BusmasterCardState *s, BMChannel *ch,
     if (d->card_off >= s->mem_size || d->len > s->mem_size - d->card_off) {
         return BMC_ST_ERR_RANGE;
     }
+    /* A card that reports what it never did: no byte moves. */
+    if (s->fi_phantom_nth && --s->fi_phantom_nth == 0) {
+        *done = d->len;
+        return BMC_ST_OK;
+    }
     return bm_desc_copy(s, ch, d, done);
 }
 
@@ -597,6 +603,7 @@ static void bm_reset(BusmasterCardState *s)
     s->fi_stall = s->prop_stall_mask;
     s->fi_lat_xfer_ns = s->prop_latency_ns;
     s->fi_lat_byte_ps = s->prop_byte_latency_ps;
+    s->fi_phantom_nth = 0;
     pci_set_irq(PCI_DEVICE(s), 0);
 }
 
@@ -809,6 +816,9 @@ static uint64_t bm_mmio_read(void *opaque, hwaddr addr, unsigned size)
     case BMC_FI_BOOT_DMA:
         val = s->boot_dma_count;
         break;
+    case BMC_FI_PHANTOM_NTH:
+        val = s->fi_phantom_nth;
+        break;
     default:
         break;
     }
@@ -881,6 +891,9 @@ static void bm_mmio_write(void *opaque, hwaddr addr, uint64_t val64,
         break;
     case BMC_FI_LAT_BYTE_PS:
         s->fi_lat_byte_ps = val;
+        break;
+    case BMC_FI_PHANTOM_NTH:
+        s->fi_phantom_nth = val;
         break;
     case BMC_FI_SPURIOUS:
         trace_busmaster_card_spurious(val);

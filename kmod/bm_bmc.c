@@ -778,7 +778,8 @@ static int bmc_reset(struct bm_dev *bm)
  * Fault injection, for the reliability tests (datasheet section 9): each
  * file is one card register. fail_nth fails the Nth descriptor the card
  * starts from now on; stall holds channels (a bit each) so transfers time
- * out; latency_ns delays each transfer, on the emulator's virtual clock.
+ * out; latency_ns delays each transfer, on the emulator's virtual clock;
+ * phantom_nth has the Nth descriptor reported done without its data moved.
  */
 #define BMC_FI_ATTR(_name, _reg, _fmt)					\
 enum { bmc_##_name##_reg = (_reg) };					\
@@ -800,6 +801,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(bmc_##_name##_fops, bmc_##_name##_get,		\
 BMC_FI_ATTR(fail_nth, BMC_FI_FAIL_NTH, "%llu\n");
 BMC_FI_ATTR(stall, BMC_FI_STALL, "%#llx\n");
 BMC_FI_ATTR(latency_ns, BMC_FI_LAT_XFER_NS, "%llu\n");
+BMC_FI_ATTR(phantom_nth, BMC_FI_PHANTOM_NTH, "%llu\n");
 
 /* What a card left running (model property boot_dma) moved before our reset. */
 static int bmc_boot_dma_get(void *data, u64 *val)
@@ -825,6 +827,8 @@ static void bmc_debugfs_init(struct bm_dev *bm, struct dentry *dir)
 	debugfs_create_file_unsafe("stall", 0600, dir, bm, &bmc_stall_fops);
 	debugfs_create_file_unsafe("latency_ns", 0600, dir, bm,
 				   &bmc_latency_ns_fops);
+	debugfs_create_file_unsafe("phantom_nth", 0600, dir, bm,
+				   &bmc_phantom_nth_fops);
 	debugfs_create_file_unsafe("boot_dma", 0400, dir, bm, &bmc_boot_dma_fops);
 }
 

@@ -620,6 +620,41 @@ static void test_err_injected(void)
     card_stop(c);
 }
 
+/* FI_PHANTOM_NTH: reported done, every byte, and nothing moved. */
+static void test_fault_phantom(void)
+{
+    Card *c = card_start(NULL);
+    const size_t len = 4096;
+    g_autofree uint8_t *src = g_malloc(len);
+    g_autofree uint8_t *got = g_malloc(len);
+    g_autofree uint8_t *old = g_malloc(len);
+    uint64_t buf = guest_alloc(&c->alloc, len);
+
+    fill_pattern(src, len, 0x3c);
+    memset(old, 0xee, len);
+    qpci_memwrite(c->dev, c->mem, 0, src, len);
+    qtest_memset(c->qts, buf, 0xee, len);
+    ring_setup(c, 0);
+    wr(c, BMC_FI_PHANTOM_NTH, 2);
+    g_assert_cmpuint(rd(c, BMC_FI_PHANTOM_NTH), ==, 2);
+    /* The first runs (into buf+0 .. the first 64 bytes), the second lies. */
+    desc_put(c, 0, 0, buf, 0, 64, BMC_DESC_FROM_CARD);
+    desc_put(c, 0, 1, buf + 64, 64, len - 64, BMC_DESC_FROM_CARD);
+    kick_wait(c, 0, 2);
+    g_assert_cmphex(desc_status(c, 0, 1), ==, BMC_ST_OK);
+    g_assert_cmpuint(desc_done(c, 0, 1), ==, len - 64);
+    g_assert_cmpuint(rd(c, BMC_FI_PHANTOM_NTH), ==, 0);
+    qtest_memread(c->qts, buf, got, len);
+    g_assert(memcmp(got, src, 64) == 0);
+    g_assert(memcmp(got + 64, old + 64, len - 64) == 0);
+    /* Disarmed: the next one moves its data. */
+    desc_put(c, 0, 2, buf + 64, 64, len - 64, BMC_DESC_FROM_CARD);
+    kick_wait(c, 0, 3);
+    qtest_memread(c->qts, buf, got, len);
+    g_assert(memcmp(got, src, len) == 0);
+    card_stop(c);
+}
+
 static void expect_halt(Card *c, unsigned ch, uint32_t code)
 {
     uint32_t st = rd(c, CH_REG(ch, BMC_CH_STATUS));
@@ -1282,6 +1317,7 @@ int main(int argc, char **argv)
     qtest_add_func("/busmaster-card/fault/latency-idle", test_fault_latency_idle);
     qtest_add_func("/busmaster-card/fault/ignore-stop", test_fault_ignore_stop);
     qtest_add_func("/busmaster-card/fault/boot-dma", test_fault_boot_dma);
+    qtest_add_func("/busmaster-card/fault/phantom", test_fault_phantom);
     qtest_add_func("/busmaster-card/robust/garbage", test_robust_garbage);
     qtest_add_func("/busmaster-card/dma/bulk-256M", test_bulk);
 

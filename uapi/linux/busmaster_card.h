@@ -108,6 +108,7 @@
 #define BMC_FI_SPURIOUS		0x0d0
 #define BMC_FI_DRIVEN_ADDR_BITS	0x0d4
 #define BMC_FI_BOOT_DMA		0x0d8
+#define BMC_FI_PHANTOM_NTH	0x0dc
 
 /* 4. Descriptor: little-endian, in a ring in host memory */
 struct bmc_desc {
