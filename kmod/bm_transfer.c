@@ -384,9 +384,14 @@ static void bm_chunk_mapreg(struct bm_request *rq, struct bm_chunk *c)
 	c->nregs = nregs;
 	trace_busmaster_bounce(rq, true, nregs);
 	atomic64_add(c->len, &rq->bm->stats.bytes_bounced);
-	if (!rq->from_card)
-		bm_copy_pages(c->src, c->in_page,
-			      ad->pool_cpu + (first << PAGE_SHIFT), c->len, false);
+	/*
+	 * Both ways, as swiotlb does since CVE-2022-0854: the registers hold
+	 * what the last request through them left, another user's perhaps,
+	 * and a card that writes less than it reports would hand that back.
+	 * Filled from the pages, they hand back the pages' own bytes.
+	 */
+	bm_copy_pages(c->src, c->in_page, ad->pool_cpu + (first << PAGE_SHIFT),
+		      c->len, false);
 	bm_feed(rq, ad->pool_dma + (first << PAGE_SHIFT), c->len);
 }
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * busmaster under card faults, injected through the card's debugfs files
- * (fail_nth, stall, latency_ns): a failure part-way reports exactly the
- * bytes that completed, a stalled card times out and is reset and works
- * again, and a signal ends a long request between card transfers with the
- * bytes done so far -- never -ERESTARTSYS, never a page left to the card.
+ * (fail_nth, stall, latency_ns, phantom_nth): a failure part-way reports
+ * exactly the bytes that completed, a stalled card times out and is reset
+ * and works again, a signal ends a long request between card transfers
+ * with the bytes done so far -- never -ERESTARTSYS, never a page left to
+ * the card -- and a card that reports bytes it never wrote hands back no
+ * bytes but the caller's own or zeros.
  */
 #include <signal.h>
 #include <stdint.h>
@@ -77,6 +79,7 @@ FIXTURE_TEARDOWN(faulty)
 	bm_fi_write(self->id, "fail_nth", 0);
 	bm_fi_write(self->id, "stall", 0);
 	bm_fi_write(self->id, "latency_ns", 0);
+	bm_fi_write(self->id, "phantom_nth", 0);
 	munmap(self->bar, self->info.card_mem_size);
 	close(self->fd);
 }
@@ -127,6 +130,97 @@ TEST_F(faulty, failure_part_way_reports_exact_bytes_done)
 	EXPECT_EQ(0, bm_xfer(self->fd, src, len, 0, 0, 0, &t)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(0, memcmp(self->bar, src, len));
 	free(src);
+}
+
+/* The first differing byte of @a and @b, or -1. */
+static long long first_diff(const uint8_t *a, const uint8_t *b, uint64_t len)
+{
+	for (uint64_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return (long long)i;
+	return -1;
+}
+
+/* One card transfer's worth from the card: a page, or a segment if smaller. */
+static uint64_t one_descriptor(const struct busmaster_info *in)
+{
+	return in->max_segment_size < PAGE ? in->max_segment_size : PAGE;
+}
+
+/*
+ * A card that reports bytes it never wrote (phantom_nth) hands back what
+ * the bounce space held. Map registers are filled from the request's own
+ * pages first, as swiotlb's slots are: the caller sees its own bytes, not
+ * what an earlier request -- another user's -- left in the registers.
+ */
+TEST_F(faulty, card_lying_about_bytes_written_gets_no_map_register_leftovers)
+{
+	const struct busmaster_info *in = &self->info;
+	uint64_t len = (uint64_t)in->map_registers * PAGE, n = one_descriptor(in);
+	struct busmaster_transfer t;
+	uint8_t *secret, *mine, *want;
+	long long bad;
+
+	if (in->bounce != BUSMASTER_BOUNCE_MAP_REGISTERS)
+		SKIP(return, "the card does not bounce through map registers");
+	if (len > in->card_mem_size / 2)
+		len = in->card_mem_size / 2 / PAGE * PAGE;
+	secret = bm_pattern(len, 11);
+	mine = bm_pattern(n, 12);
+	want = bm_pattern(n, 12);
+	ASSERT_TRUE(secret && mine && want);
+	/* Through every map register a request may take, to the card's upper half. */
+	ASSERT_EQ(0, bm_xfer(self->fd, secret, len, in->card_mem_size / 2,
+			     BUSMASTER_XFER_PIN, 0, &t)) TH_LOG("%s", strerror(errno));
+	memset(self->bar, 0x5a, n);
+	ASSERT_EQ(0, bm_fi_write(self->id, "phantom_nth", 1));
+	ASSERT_EQ(0, bm_xfer(self->fd, mine, n, 0,
+			     BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_PIN, 0, &t))
+		TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(n, t.bytes_done);
+	EXPECT_EQ(0, bm_debugfs_read(self->id, "phantom_nth")) TH_LOG("the card did not lie");
+	bad = first_diff(mine, want, n);
+	EXPECT_EQ(-1, bad) TH_LOG("byte %lld is %#x, not the caller's %#x: what the map registers held",
+				  bad, bad < 0 ? 0 : mine[bad], bad < 0 ? 0 : want[bad]);
+	free(secret);
+	free(mine);
+	free(want);
+}
+
+/*
+ * The copy buffer holds zeros or bytes that reached the card: bytes copied
+ * in for a request that failed before the card took them are cleared
+ * before the buffer serves a read, so a card that lies shows zeros.
+ */
+TEST_F(faulty, card_lying_about_bytes_written_gets_no_stale_copy_bytes)
+{
+	const struct busmaster_info *in = &self->info;
+	uint64_t len = 65536, n = one_descriptor(in);
+	struct busmaster_transfer t;
+	uint8_t *secret, *mine;
+	long long bad = -1;
+
+	secret = bm_pattern(len, 13);
+	mine = bm_pattern(n, 14);
+	ASSERT_TRUE(secret && mine);
+	ASSERT_EQ(0, bm_fi_write(self->id, "fail_nth", 1));
+	EXPECT_EQ(-1, bm_xfer(self->fd, secret, len, 0, BUSMASTER_XFER_COPY, 0, &t));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(0, t.bytes_done);
+	ASSERT_EQ(0, bm_fi_write(self->id, "phantom_nth", 1));
+	ASSERT_EQ(0, bm_xfer(self->fd, mine, n, 0,
+			     BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_COPY, 0, &t))
+		TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(n, t.bytes_done);
+	EXPECT_EQ(0, bm_debugfs_read(self->id, "phantom_nth")) TH_LOG("the card did not lie");
+	for (uint64_t i = 0; i < n && bad < 0; i++)
+		if (mine[i])
+			bad = (long long)i;
+	EXPECT_EQ(-1, bad) TH_LOG("byte %lld is %#x, not 0%s", bad, bad < 0 ? 0 : mine[bad],
+				  bad >= 0 && !memcmp(mine + bad, secret + bad, 1) ?
+				  " (the failed request's byte)" : "");
+	free(secret);
+	free(mine);
 }
 
 /* A stalled card: ETIMEDOUT, the card is reset, and works afterwards. */

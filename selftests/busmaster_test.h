@@ -538,7 +538,7 @@ static inline int bm_fi_path(char *path, size_t len, int id, const char *name)
 
 /*
  * Write a number to card @id's debugfs file @name: a fault-injection
- * register (fail_nth, stall, latency_ns). 0, or -1 with errno.
+ * register (fail_nth, stall, latency_ns, phantom_nth). 0, or -1 with errno.
  */
 static inline int bm_fi_write(int id, const char *name, unsigned long long val)
 {
