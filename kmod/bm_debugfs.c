@@ -122,6 +122,8 @@ void bm_debugfs_add(struct bm_dev *bm)
 				&bm->adapter.registered_bounce.used);
 	debugfs_create_atomic_t("zone_dma_pages", 0444, dir,
 				&bm->adapter.zone_dma.used);
+	debugfs_create_atomic_t("copy_buffer_pages", 0444, dir,
+				&bm->adapter.copy_bufs.used);
 	debugfs_create_atomic_t("transfers", 0444, dir, &st->transfers);
 	debugfs_create_bool("quarantined", 0444, dir, &bm->quarantined);
 	debugfs_create_atomic_t("kept", 0444, dir, &st->kept);
