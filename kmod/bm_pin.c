@@ -143,69 +143,87 @@ out:
 static DEFINE_XARRAY(bm_claims);
 static DECLARE_WAIT_QUEUE_HEAD(bm_claims_wait);
 #define BM_CLAIM_MARK_LONG_TERM	XA_MARK_0
+/* Pages claimed or released per hold of the lock (a registered buffer: up to 262144). */
+#define BM_CLAIM_BATCH		256
 
 /* Pages claimed now, for debugfs (claimed_pages): back at 0 when idle. */
 atomic_t bm_claimed_pages = ATOMIC_INIT(0);
 
 /*
- * Take one page: 0; -EBUSY with the entry in the way in *@held and whether
- * it is a registered buffer's in *@held_long; -ENOMEM. Never inlined, so
- * that fail_function can fail it (fail-nth tests).
+ * The entry for @pfn, the next page of a walk: the next slot when the
+ * page frame follows the one before (a folio's pages do), else a walk from
+ * the root. *@walked: @xas points at *@last.
  */
-static noinline int bm_claim_take(unsigned long pfn, void *owner,
-				  enum bm_claim mode, void **held,
+static void *bm_claim_next(struct xa_state *xas, unsigned long pfn,
+			   unsigned long *last, bool *walked)
+{
+	bool next = *walked && pfn == *last + 1;
+
+	*walked = true;
+	*last = pfn;
+	if (next)
+		return xas_next(xas);
+	xas_set(xas, pfn);
+	return xas_load(xas);
+}
+
+/*
+ * Take @pages in order, in one walk under the tree's lock, until one is in
+ * the way: 0; -EBUSY with the entry in the way in *@held and whether it is
+ * a registered buffer's in *@held_long; -ENOMEM. *@taken: how many were
+ * taken, 0 from the caller (fail_function returns before it is written).
+ * Never inlined, so that fail_function can fail it (fail-nth tests).
+ */
+static noinline int bm_claim_take(struct page **pages, unsigned int npages,
+				  void *owner, enum bm_claim mode,
+				  unsigned int *taken, void **held,
 				  bool *held_long)
 {
-	void *cur, *new, *was;
-	int ret;
+	XA_STATE(xas, &bm_claims, 0);
+	unsigned long last = 0;
+	unsigned int i = 0;
+	int ret = 0;
 
-	xa_lock(&bm_claims);
 	do {
-		cur = xa_load(&bm_claims, pfn);
-		if (cur && !(mode == BM_CLAIM_SHARED && xa_is_value(cur))) {
-			*held = cur;
-			*held_long = xa_get_mark(&bm_claims, pfn,
-						 BM_CLAIM_MARK_LONG_TERM);
-			ret = -EBUSY;
-			break;
+		unsigned int end = min(npages, i + BM_CLAIM_BATCH);
+		bool walked = false;
+
+		xas_lock(&xas);
+		for (; i < end; i++) {
+			void *cur, *new;
+
+			cur = bm_claim_next(&xas, page_to_pfn(pages[i]), &last,
+					    &walked);
+			if (cur && !(mode == BM_CLAIM_SHARED && xa_is_value(cur))) {
+				*held = cur;
+				*held_long = xas_get_mark(&xas,
+							  BM_CLAIM_MARK_LONG_TERM);
+				ret = -EBUSY;
+				break;
+			}
+			new = mode != BM_CLAIM_SHARED ? owner :
+			      xa_mk_value(cur ? xa_to_value(cur) + 1 : 1);
+			xas_store(&xas, new);
+			if (xas_error(&xas))
+				break;
+			if (!cur)
+				atomic_inc(&bm_claimed_pages);
+			if (mode == BM_CLAIM_LONG_TERM)
+				xas_set_mark(&xas, BM_CLAIM_MARK_LONG_TERM);
 		}
-		new = mode != BM_CLAIM_SHARED ? owner :
-		      xa_mk_value(cur ? xa_to_value(cur) + 1 : 1);
-		/* May drop the lock to allocate: then look again. */
-		was = __xa_cmpxchg(&bm_claims, pfn, cur, new, GFP_KERNEL);
-		ret = xa_is_err(was) ? xa_err(was) : was == cur ? 0 : -EAGAIN;
-	} while (ret == -EAGAIN);
-	if (!ret && !cur)
-		atomic_inc(&bm_claimed_pages);
-	if (!ret && mode == BM_CLAIM_LONG_TERM)
-		__xa_set_mark(&bm_claims, pfn, BM_CLAIM_MARK_LONG_TERM);
-	xa_unlock(&bm_claims);
-	return ret;
+		xas_unlock(&xas);
+		/*
+		 * No node without sleeping: allocate one and go on. Else it
+		 * frees what it had allocated: called on every way out.
+		 */
+		if (!xas_nomem(&xas, GFP_KERNEL) && (ret || xas_error(&xas)))
+			break;
+		cond_resched();
+	} while (i < npages);
+	*taken = i;
+	return ret ?: xas_error(&xas);
 }
 ALLOW_ERROR_INJECTION(bm_claim_take, ERRNO);
-
-/* Give back one page the caller holds in @mode. */
-static void bm_claim_drop(unsigned long pfn, void *owner, enum bm_claim mode)
-{
-	void *cur, *new = NULL;
-
-	xa_lock(&bm_claims);
-	cur = xa_load(&bm_claims, pfn);
-	if (mode == BM_CLAIM_SHARED) {
-		if (WARN_ON_ONCE(!xa_is_value(cur)))
-			goto out;
-		if (xa_to_value(cur) > 1)
-			new = xa_mk_value(xa_to_value(cur) - 1);
-	} else if (WARN_ON_ONCE(cur != owner)) {
-		goto out;
-	}
-	/* Replacing or erasing an entry allocates nothing. */
-	__xa_store(&bm_claims, pfn, new, 0);
-	if (!new)
-		atomic_dec(&bm_claimed_pages);
-out:
-	xa_unlock(&bm_claims);
-}
 
 /**
  * bm_pages_claim - claim user pages for a mapping by a card
@@ -232,21 +250,20 @@ int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
 		   enum bm_claim mode, bool wait, const bool *stop)
 {
 	for (;;) {
+		unsigned int taken = 0;
 		bool held_long = false;
-		unsigned long pfn = 0;
 		void *held = NULL;
-		unsigned int i;
-		int ret = 0;
+		unsigned long pfn;
+		int ret;
 
-		for (i = 0; i < npages && !ret; i++) {
-			pfn = page_to_pfn(pages[i]);
-			ret = bm_claim_take(pfn, owner, mode, &held, &held_long);
-		}
+		ret = bm_claim_take(pages, npages, owner, mode, &taken, &held,
+				    &held_long);
 		if (!ret)
 			return 0;
-		bm_pages_release(pages, i - 1, owner, mode);
+		bm_pages_release(pages, taken, owner, mode);
 		if (ret != -EBUSY)
 			return ret;
+		pfn = page_to_pfn(pages[taken]);
 		/* A registration may never let go; our own page repeats. */
 		if (held_long)
 			return -EBUSY;
@@ -285,10 +302,37 @@ void bm_pages_claim_wake(void)
 void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 		      enum bm_claim mode)
 {
+	XA_STATE(xas, &bm_claims, 0);
+	unsigned long last = 0;
+	bool walked = false;
 	unsigned int i;
 
-	for (i = 0; i < npages; i++)
-		bm_claim_drop(page_to_pfn(pages[i]), owner, mode);
+	xas_lock(&xas);
+	for (i = 0; i < npages; i++) {
+		void *cur, *new = NULL;
+
+		if (i && !(i % BM_CLAIM_BATCH)) {
+			xas_unlock(&xas);
+			cond_resched();
+			xas_lock(&xas);
+			walked = false;
+		}
+		cur = bm_claim_next(&xas, page_to_pfn(pages[i]), &last, &walked);
+
+		if (mode == BM_CLAIM_SHARED) {
+			if (WARN_ON_ONCE(!xa_is_value(cur)))
+				continue;
+			if (xa_to_value(cur) > 1)
+				new = xa_mk_value(xa_to_value(cur) - 1);
+		} else if (WARN_ON_ONCE(cur != owner)) {
+			continue;
+		}
+		/* Replacing or erasing an entry allocates nothing. */
+		xas_store(&xas, new);
+		if (!new)
+			atomic_dec(&bm_claimed_pages);
+	}
+	xas_unlock(&xas);
 	wake_up_all(&bm_claims_wait);
 }
 
