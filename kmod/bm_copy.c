@@ -43,12 +43,12 @@
 
 /*
  * Requests of at most this many bytes are copied, unless a flag says: up
- * to the buffer's size, copying beat pinning, or matched it (xfer_bench
- * --crossover, docs/performance.md); above, the two trade places.
+ * to 64 KiB copying beat pinning or matched it, from 256 KiB on pinning
+ * won (xfer_bench --crossover, docs/performance.md).
  */
-static unsigned int bm_copy_max = BM_COPY_SIZE;
+static unsigned int bm_copy_max = SZ_64K;
 BM_PARAM_UINT(copy_max, bm_copy_max, 0, BM_COPY_SIZE, 0644);
-MODULE_PARM_DESC(copy_max, "TRANSFER copies user requests up to this many bytes through a kernel buffer instead of pinning them (0: never; at most 1048576)");
+MODULE_PARM_DESC(copy_max, "TRANSFER copies user requests up to this many bytes through a kernel buffer instead of pinning them (0: never; at most 1048576; default 65536)");
 
 /**
  * struct bm_copy_mem - a copy buffer's memory, and what a quarantined card

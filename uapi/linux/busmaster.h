@@ -231,13 +231,14 @@ enum {
  * another thread changes during the call can fail it part-way (EFAULT
  * with an exact @bytes_done).
  *
- * User memory of at most copy_max bytes (module parameter, 1 MiB unless
+ * User memory of at most copy_max bytes (module parameter, 64 KiB unless
  * set; 0 to 1 MiB) that fits the file's kernel buffer is copied through
  * it instead of pinned and mapped: up to that size copying costs no more
- * (NT's DO_BUFFERED_IO against DO_DIRECT_IO). The buffer is 1 MiB, mapped
- * for the card once, for a card that reaches all memory (or is behind an
- * IOMMU; 64 KiB once the card's files hold 64 MiB in such buffers);
- * 64 KiB, mapped per piece, for one that does not. Larger
+ * (NT's DO_BUFFERED_IO against DO_DIRECT_IO). The buffer grows to what a
+ * request needs, from 64 KiB up to 1 MiB, mapped for the card once, for a
+ * card that reaches all memory (or is behind an IOMMU; 64 KiB once the
+ * card's files hold 64 MiB in larger buffers); 64 KiB, mapped per piece,
+ * for one that does not. Larger
  * requests are pinned. Per request, BUSMASTER_XFER_PIN always pins, and
  * BUSMASTER_XFER_COPY always copies, in pieces of up to 256 KiB: several
  * on the card while the next is copied where the buffer stays mapped,

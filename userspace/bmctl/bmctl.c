@@ -63,7 +63,7 @@
 	"The card's alignment (bmctl info) applies to offset and length.\n"	\
 	"--common and --registered exclude each other; --copy and --pin\n"	\
 	"exclude each other and both of those. Without --copy or --pin the\n" \
-	"driver chooses: it copies requests up to its copy_max (1 MiB\n"	\
+	"driver chooses: it copies requests up to its copy_max (64 KiB\n"	\
 	"unless set) and pins larger ones; --copy and --pin need a driver\n" \
 	"of ABI 3 or later.\n"						\
 	"Requests go in chunks of up to 4 MiB; a progress bar shows on a\n"	\
