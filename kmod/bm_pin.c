@@ -168,62 +168,77 @@ static void *bm_claim_next(struct xa_state *xas, unsigned long pfn,
 }
 
 /*
- * Take @pages in order, in one walk under the tree's lock, until one is in
- * the way: 0; -EBUSY with the entry in the way in *@held and whether it is
- * a registered buffer's in *@held_long; -ENOMEM. *@taken: how many were
- * taken, 0 from the caller (fail_function returns before it is written).
- * Never inlined, so that fail_function can fail it (fail-nth tests).
+ * Take pages *@taken to @end - 1 in order, in one walk under the tree's
+ * lock, counting them in *@taken, until one is in the way: 0; -EBUSY with
+ * the entry in the way in *@held and whether it is a registered buffer's
+ * in *@held_long; -ENOMEM when a node cannot be had without sleeping.
+ * Never inlined, so that fail_function can fail it (fail-nth tests; only
+ * with -ENOMEM: -EBUSY would name no entry in the way).
  */
-static noinline int bm_claim_take(struct page **pages, unsigned int npages,
-				  void *owner, enum bm_claim mode,
-				  unsigned int *taken, void **held,
-				  bool *held_long)
+static noinline int bm_claim_batch(struct xa_state *xas, struct page **pages,
+				   unsigned int end, void *owner,
+				   enum bm_claim mode, unsigned int *taken,
+				   void **held, bool *held_long)
 {
-	XA_STATE(xas, &bm_claims, 0);
 	unsigned long last = 0;
-	unsigned int i = 0;
+	bool walked = false;
 	int ret = 0;
 
-	do {
-		unsigned int end = min(npages, i + BM_CLAIM_BATCH);
-		bool walked = false;
+	xas_lock(xas);
+	for (; *taken < end; (*taken)++) {
+		void *cur, *new;
 
-		xas_lock(&xas);
-		for (; i < end; i++) {
-			void *cur, *new;
-
-			cur = bm_claim_next(&xas, page_to_pfn(pages[i]), &last,
-					    &walked);
-			if (cur && !(mode == BM_CLAIM_SHARED && xa_is_value(cur))) {
-				*held = cur;
-				*held_long = xas_get_mark(&xas,
-							  BM_CLAIM_MARK_LONG_TERM);
-				ret = -EBUSY;
-				break;
-			}
-			new = mode != BM_CLAIM_SHARED ? owner :
-			      xa_mk_value(cur ? xa_to_value(cur) + 1 : 1);
-			xas_store(&xas, new);
-			if (xas_error(&xas))
-				break;
-			if (!cur)
-				atomic_inc(&bm_claimed_pages);
-			if (mode == BM_CLAIM_LONG_TERM)
-				xas_set_mark(&xas, BM_CLAIM_MARK_LONG_TERM);
-		}
-		xas_unlock(&xas);
-		/*
-		 * No node without sleeping: allocate one and go on. Else it
-		 * frees what it had allocated: called on every way out.
-		 */
-		if (!xas_nomem(&xas, GFP_KERNEL) && (ret || xas_error(&xas)))
+		cur = bm_claim_next(xas, page_to_pfn(pages[*taken]), &last,
+				    &walked);
+		if (cur && !(mode == BM_CLAIM_SHARED && xa_is_value(cur))) {
+			*held = cur;
+			*held_long = xas_get_mark(xas, BM_CLAIM_MARK_LONG_TERM);
+			ret = -EBUSY;
 			break;
-		cond_resched();
-	} while (i < npages);
-	*taken = i;
-	return ret ?: xas_error(&xas);
+		}
+		new = mode != BM_CLAIM_SHARED ? owner :
+		      xa_mk_value(cur ? xa_to_value(cur) + 1 : 1);
+		xas_store(xas, new);
+		ret = xas_error(xas);
+		if (ret)
+			break;
+		if (!cur)
+			atomic_inc(&bm_claimed_pages);
+		if (mode == BM_CLAIM_LONG_TERM)
+			xas_set_mark(xas, BM_CLAIM_MARK_LONG_TERM);
+	}
+	xas_unlock(xas);
+	return ret;
 }
-ALLOW_ERROR_INJECTION(bm_claim_take, ERRNO);
+ALLOW_ERROR_INJECTION(bm_claim_batch, ERRNO);
+
+/*
+ * Take @pages in order, BM_CLAIM_BATCH at a time, until one is in the way
+ * (as bm_claim_batch()); *@taken: how many were taken.
+ */
+static int bm_claim_take(struct page **pages, unsigned int npages,
+			 void *owner, enum bm_claim mode, unsigned int *taken,
+			 void **held, bool *held_long)
+{
+	XA_STATE(xas, &bm_claims, 0);
+	int ret;
+
+	*taken = 0;
+	for (;;) {
+		ret = bm_claim_batch(&xas, pages, min(npages, *taken + BM_CLAIM_BATCH),
+				     owner, mode, taken, held, held_long);
+		/*
+		 * A node the batch could not have: allocate it here, where we
+		 * may sleep, and go on. Without an ENOMEM, xas_nomem() frees
+		 * what it allocated before.
+		 */
+		if (xas_nomem(&xas, GFP_KERNEL))
+			continue;
+		if (ret || *taken == npages)
+			return ret;
+		cond_resched();
+	}
+}
 
 /**
  * bm_pages_claim - claim user pages for a mapping by a card
@@ -250,7 +265,7 @@ int bm_pages_claim(struct page **pages, unsigned int npages, void *owner,
 		   enum bm_claim mode, bool wait, const bool *stop)
 {
 	for (;;) {
-		unsigned int taken = 0;
+		unsigned int taken;
 		bool held_long = false;
 		void *held = NULL;
 		unsigned long pfn;
@@ -297,7 +312,7 @@ void bm_pages_claim_wake(void)
  * @owner: the claimant
  * @mode: as claimed
  *
- * Context: process context.
+ * Context: process context, may sleep.
  */
 void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 		      enum bm_claim mode)

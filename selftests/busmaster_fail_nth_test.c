@@ -45,7 +45,7 @@ static int fault_injection_setup(void)
 	 * The driver's own allocations outside the kmalloc caches (xarray
 	 * nodes) go through these, which fail_function can fail in turn too.
 	 */
-	static const char *const funcs[] = { "bm_handle_reserve", "bm_claim_take" };
+	static const char *const funcs[] = { "bm_handle_reserve", "bm_claim_batch" };
 	const char *ff = "/sys/kernel/debug/fail_function";
 	struct dirent *de;
 	char path[300];
