@@ -84,6 +84,13 @@ typedef struct BMChannel {
     bool xfer_failed;       /* current transfer failed: abort the rest */
     bool waiting;           /* modelled latency running for HEAD */
     bool wait_done;         /* modelled latency over for HEAD */
+    bool ran;               /* HEAD's data moved: it completes when its
+                               modelled latency is over */
+    struct bmc_desc desc;   /* HEAD, as fetched, when ran */
+    int64_t until;          /* when HEAD's modelled time is over (virtual
+                               ns; 0: it has none), when ran */
+    uint32_t ran_status;    /* its completion code, when ran */
+    uint32_t ran_done;      /* its bytes moved, when ran */
     int64_t link_free;      /* when the modelled link is done with what it
                                was given (virtual ns); 0: idle since */
     QEMUTimer timer;
@@ -244,6 +251,7 @@ static void bm_channel_stop_wait(BMChannel *ch)
     timer_del(&ch->timer);
     ch->waiting = false;
     ch->wait_done = false;
+    ch->ran = false;
     ch->link_free = 0;
 }
 
@@ -424,49 +432,64 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
         }
 
         daddr = (ch->ring + (uint64_t)ch->head * BMC_DESC_BYTES) & mask;
-        if (pci_dma_read(pdev, daddr, &d, sizeof(d)) != MEMTX_OK) {
-            qemu_log_mask(LOG_GUEST_ERROR,
-                          "busmaster-card: ch%u: cannot read descriptor %u"
-                          " at 0x%" PRIx64 "\n", ch->idx, ch->head, daddr);
-            bm_channel_halt(s, ch, BMC_HALT_DESC_FETCH);
-            return false;
+        if (ch->ran) {
+            d = ch->desc;
+        } else {
+            if (pci_dma_read(pdev, daddr, &d, sizeof(d)) != MEMTX_OK) {
+                qemu_log_mask(LOG_GUEST_ERROR,
+                              "busmaster-card: ch%u: cannot read descriptor %u"
+                              " at 0x%" PRIx64 "\n", ch->idx, ch->head, daddr);
+                bm_channel_halt(s, ch, BMC_HALT_DESC_FETCH);
+                return false;
+            }
+            if (s->gen != gen || !(ch->ctrl & BMC_CH_CTRL_ENABLE)) {
+                return false;
+            }
+            d.host_addr = le64_to_cpu(d.host_addr);
+            d.card_off = le64_to_cpu(d.card_off);
+            d.len = le32_to_cpu(d.len);
+            d.flags = le32_to_cpu(d.flags);
+            /*
+             * The link takes it now, or when it is done with the one
+             * before; its data moves while its modelled time runs.
+             */
+            ch->until = 0;
+            if (!ch->xfer_failed && (s->fi_lat_xfer_ns || s->fi_lat_byte_ps)) {
+                int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+                ch->until = (ch->link_free ? ch->link_free : now) +
+                            bm_desc_latency(s, ch, &d);
+                ch->link_free = ch->until;
+            }
+            ch->ran_status = bm_desc_run(s, ch, &d, &ch->ran_done);
+            if (s->gen != gen || !(ch->ctrl & BMC_CH_CTRL_ENABLE)) {
+                return false;
+            }
+            ch->desc = d;
+            ch->ran = true;
         }
-        if (s->gen != gen || !(ch->ctrl & BMC_CH_CTRL_ENABLE)) {
-            return false;
-        }
-        d.host_addr = le64_to_cpu(d.host_addr);
-        d.card_off = le64_to_cpu(d.card_off);
-        d.len = le32_to_cpu(d.len);
-        d.flags = le32_to_cpu(d.flags);
 
         /*
-         * Modelled link latency: come back when it has passed. The link
-         * takes a descriptor when it is done with the one before, not
-         * when our copy of that one is: copying overlaps the next one's
-         * modelled time, as a card's data moves while its next descriptor
-         * is on the wire. Fed back to back, the channel is busy for the
-         * modelled time, not that plus the copies.
+         * Complete when its modelled time has passed. Its data moved
+         * during that time (above), as a card's does on the wire: fed back
+         * to back, the channel is busy for the modelled time, not that
+         * plus the emulator's copies, which show only where they are
+         * slower than the link.
          */
-        if (!ch->wait_done && !ch->xfer_failed &&
-            (s->fi_lat_xfer_ns || s->fi_lat_byte_ps)) {
+        if (!ch->wait_done && ch->until) {
             int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
-            int64_t until = (ch->link_free ? ch->link_free : now) +
-                            bm_desc_latency(s, ch, &d);
 
-            ch->link_free = until;
-            if (until > now) {
+            if (ch->until > now) {
                 ch->waiting = true;
-                timer_mod(&ch->timer, until);
-                trace_busmaster_card_wait(ch->idx, ch->head, until - now);
+                timer_mod(&ch->timer, ch->until);
+                trace_busmaster_card_wait(ch->idx, ch->head, ch->until - now);
                 return false;
             }
         }
         ch->wait_done = false;
-
-        status = bm_desc_run(s, ch, &d, &done);
-        if (s->gen != gen || !(ch->ctrl & BMC_CH_CTRL_ENABLE)) {
-            return false;
-        }
+        ch->ran = false;
+        status = ch->ran_status;
+        done = ch->ran_done;
         trace_busmaster_card_desc(ch->idx, ch->head, d.host_addr, d.card_off,
                                   d.len, d.flags, status, done);
         if (status != BMC_ST_OK && status != BMC_ST_ERR_ABORTED) {
