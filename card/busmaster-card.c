@@ -427,7 +427,8 @@ static bool bm_channel_run(BusmasterCardState *s, BMChannel *ch)
             return false;
         }
         if (ch->head == ch->tail) {
-            ch->link_free = 0;
+            /* TAIL moved back over a descriptor that ran: abandoned. */
+            bm_channel_stop_wait(ch);
             return false;
         }
 

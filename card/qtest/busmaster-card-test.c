@@ -1168,7 +1168,7 @@ static void test_fault_latency(void)
 
 /*
  * The modelled link takes a channel's next descriptor when it is done with
- * the one before (copying overlaps the next one's time); a channel that ran
+ * the one before (its data moving during its own time); a channel that ran
  * dry starts afresh: a descriptor posted after an idle time waits its whole
  * modelled time, with no credit from the idle time.
  */
@@ -1226,6 +1226,50 @@ static void test_fault_latency_data_first(void)
     qtest_clock_step(c->qts, 2000000);
     g_assert_cmpuint(rd(c, CH_REG(0, BMC_CH_HEAD)), ==, 0);
     g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_PENDING);
+    /* Enabled again, it runs again, whole, and completes. */
+    qtest_memset(c->qts, buf, 0, len);
+    wr(c, CH_REG(0, BMC_CH_CTRL), BMC_CH_CTRL_ENABLE);
+    qtest_clock_step(c->qts, 2000000);
+    kick_wait(c, 0, 1);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_OK);
+    g_assert_cmpuint(desc_done(c, 0, 0), ==, len);
+    qtest_memread(c->qts, buf, got, len);
+    g_assert(memcmp(got, src, len) == 0);
+    card_stop(c);
+}
+
+/*
+ * TAIL moved back over a descriptor waiting out its modelled time abandons
+ * it, as a disable does: the descriptor posted next in its slot runs as
+ * itself and gets its own status, not the abandoned one's.
+ */
+static void test_fault_latency_tail_back(void)
+{
+    Card *c = card_start("latency_ns=1000000");   /* 1 ms a transfer */
+    uint64_t buf = guest_alloc(&c->alloc, 4096);
+    int i;
+
+    ring_setup(c, 0);
+    desc_put(c, 0, 0, buf, 0, 64, 0);
+    wr(c, CH_REG(0, BMC_CH_TAIL), 1);
+    for (i = 0; i < 10; i++) {
+        qtest_clock_step(c->qts, 0);
+    }
+    g_assert_cmphex(rd(c, CH_REG(0, BMC_CH_STATUS)) & BMC_CH_STATUS_WAITING, ==,
+                    BMC_CH_STATUS_WAITING);
+    wr(c, CH_REG(0, BMC_CH_TAIL), 0);
+    qtest_clock_step(c->qts, 2000000);
+    g_assert_cmpuint(rd(c, CH_REG(0, BMC_CH_HEAD)), ==, 0);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_PENDING);
+    /* Another descriptor in the slot: a bad length, ERR_LENGTH, its own. */
+    desc_put(c, 0, 0, buf, 0, 0, 0);
+    wr(c, CH_REG(0, BMC_CH_TAIL), 1);
+    qtest_clock_step(c->qts, 0);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_PENDING);
+    qtest_clock_step(c->qts, 2000000);
+    kick_wait(c, 0, 1);
+    g_assert_cmphex(desc_status(c, 0, 0), ==, BMC_ST_ERR_LENGTH);
+    wr(c, BMC_IRQ_STATUS, BMC_IRQ_ERROR);
     card_stop(c);
 }
 
@@ -1355,6 +1399,8 @@ int main(int argc, char **argv)
     qtest_add_func("/busmaster-card/fault/latency-idle", test_fault_latency_idle);
     qtest_add_func("/busmaster-card/fault/latency-data-first",
                    test_fault_latency_data_first);
+    qtest_add_func("/busmaster-card/fault/latency-tail-back",
+                   test_fault_latency_tail_back);
     qtest_add_func("/busmaster-card/fault/ignore-stop", test_fault_ignore_stop);
     qtest_add_func("/busmaster-card/fault/boot-dma", test_fault_boot_dma);
     qtest_add_func("/busmaster-card/fault/phantom", test_fault_phantom);

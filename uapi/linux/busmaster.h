@@ -215,9 +215,10 @@ enum {
  *	Below BUSMASTER_TIMEOUT_MIN_MS it is raised to that for callers
  *	without CAP_SYS_ADMIN
  * @bytes_done: out: bytes moved, in order from the start, also on failure.
- *	A request keeps several card transfers queued on the card: on a card
- *	that cannot halt after a failed one (our card before datasheet 1.2)
- *	bytes past @bytes_done may have moved too; they do not count
+ *	Bytes past it may have moved too; they do not count: those of the
+ *	card transfer a timeout, CANCEL or reset took off the card, whose
+ *	data was on the wire, and, on a card that cannot halt after a failed
+ *	transfer (our card before datasheet 1.2), those of the ones after it
  * @card_status: out: the card's completion code for the failing segment
  *	(card model specific, 0 when the card reported no error)
  * @transfers: out: card transfers the request was split into that ran
