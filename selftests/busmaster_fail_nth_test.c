@@ -221,6 +221,8 @@ static int xfer(struct ctx *c, uint32_t flags, uint32_t handle)
 }
 
 static int to_card(struct ctx *c) { return xfer(c, 0, 0); }
+/* Forced: through the copy buffer, in pieces where it is 64 KiB (a card that bounces). */
+static int copied_to_card(struct ctx *c) { return xfer(c, BUSMASTER_XFER_COPY, 0); }
 static int from_card(struct ctx *c) { return xfer(c, BUSMASTER_XFER_FROM_CARD, 0); }
 static int common_to_card(struct ctx *c) { return xfer(c, BUSMASTER_XFER_COMMON, c->common); }
 static int reg_from_card(struct ctx *c)
@@ -326,6 +328,7 @@ static const struct step_op ops[] = {
 	{ "TRANSFER to the card", NULL, to_card, NULL },
 	{ "TRANSFER from the card", NULL, from_card, NULL },
 	{ "TRANSFER copied, on a new file", NULL, copied_from_card, NULL },
+	{ "TRANSFER copied in pieces", NULL, copied_to_card, NULL },
 	{ "TRANSFERV", NULL, transferv, NULL },
 	{ "COMMON_ALLOC", NULL, common_alloc, common_free },
 	{ "mmap", common_alloc, do_mmap, common_free },

@@ -899,7 +899,8 @@ struct bm_stage;
  *	driver's sync and the library calls bm_sync() around each, as a
  *	program that reuses the bytes in place would), BM_STAGE_COPY (user:
  *	every transfer carries BUSMASTER_XFER_COPY, so the driver copies it
- *	through the file's kernel buffer, 64 KiB at a time, however long),
+ *	through the file's kernel buffer, in pieces of up to 256 KiB,
+ *	however long),
  *	BM_STAGE_PIN (user: BUSMASTER_XFER_PIN, the driver pins and maps the
  *	pages however short). Without either the driver chooses per request
  *	(see bm_write()). Both need a driver of ABI 3 or later: an older
