@@ -345,8 +345,9 @@ static long mem_free_kb(void)
 /*
  * 160 files each wanting a 1 MiB copy buffer (a forced copy of 1 MiB) hold
  * the card's budget (64 MiB) and 64 KiB each past it -- about 70 MiB of
- * the guest's free memory, not 160 -- with every byte right, and give it
- * back at close.
+ * the guest's free memory (96 on the debug kernel with an IOMMU: KASAN's
+ * shadow, page tables), not 160 -- with every byte right, and give it back
+ * at close.
  */
 #define BUDGET_FILES	160
 TEST_F(card, copy_buffers_beyond_the_cards_budget)
@@ -381,7 +382,7 @@ TEST_F(card, copy_buffers_beyond_the_cards_budget)
 		ASSERT_EQ(-1, bad) TH_LOG("file %u: wrong at byte %ld", i, bad);
 	}
 	peak = before - mem_free_kb();
-	EXPECT_GT(96 << 10, peak) TH_LOG("%d files hold %ld KiB", BUDGET_FILES, peak);
+	EXPECT_GT(120 << 10, peak) TH_LOG("%d files hold %ld KiB", BUDGET_FILES, peak);
 	pages = bm_debugfs_read(c->id, "copy_buffer_pages");
 	if (pages >= 0)
 		EXPECT_GE(16384, pages - pages0);
