@@ -374,14 +374,25 @@ TEST_F(card, a_conflict_past_a_claim_batch_gives_every_page_back)
 	EXPECT_EQ(EBUSY, errno) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(claimed0 + 4, bm_debugfs_read_file(CLAIMS_FILE));
 	EXPECT_EQ(pinned0, bm_debugfs_read(c->id, "pinned_pages"));
-	/* Which pages came back: the first, the batches' edges, the last before it. */
+	/*
+	 * Which pages came back: the first, the batches' edges, the last
+	 * before it -- each takes the card's bytes, pinned.
+	 */
+	uint64_t plen = bm_align_down(PAGE, a);
+	uint8_t *want = bm_pattern(plen, 77);
+
+	ASSERT_NE(NULL, want);
+	ASSERT_EQ(0, bm_xfer(c->fd, want, plen, 0, 0, 0, &t));
 	for (unsigned int i = 0; i < 5; i++) {
 		static const unsigned int pg[] = { 0, 255, 256, 512, 699 };
 
-		EXPECT_EQ(0, bm_xfer(c->fd, buf + pg[i] * PAGE, a, 0,
+		EXPECT_EQ(0, bm_xfer(c->fd, buf + pg[i] * PAGE, plen, 0,
 				     BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_PIN, 0, &t))
 			TH_LOG("page %u still claimed: %s", pg[i], strerror(errno));
+		EXPECT_EQ(-1, bm_first_diff(buf + pg[i] * PAGE, want, plen))
+			TH_LOG("page %u did not get the card's bytes", pg[i]);
 	}
+	free(want);
 	EXPECT_EQ(-1, bm_xfer(c->fd, buf + 700 * PAGE, a, 0, BUSMASTER_XFER_PIN, 0, &t));
 	EXPECT_EQ(EBUSY, errno);
 	EXPECT_EQ(0, unreg_buffer(c->fd, r.handle));
