@@ -27,6 +27,22 @@
 
 #include "busmaster.h"
 
+/*
+ * May this page stay pinned writable long-term? Anonymous memory, shmem
+ * and hugetlb may (GUP-fast's own rule); page cache of a file the kernel
+ * writes back may not (the pin defeats dirty tracking). 6.5 and later
+ * refuse such a pin in GUP; before, only bm_user_writable()'s look at the
+ * VMAs did, and a thread could swap the mapping between that look and the
+ * pin. So look at what was pinned.
+ */
+static bool bm_long_term_writable(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	return folio_test_anon(folio) || folio_test_swapbacked(folio) ||
+	       folio_test_hugetlb(folio);
+}
+
 /**
  * bm_pin_user - pin user pages for DMA by a card
  * @bm: the card
@@ -44,7 +60,8 @@
  *
  * Context: an ioctl, @bm->lifetime held for read.
  * Return: 0; -EAGAIN with @present when a page was not present; -EFAULT
- * when part of the range cannot be pinned; -ENODEV when the card was
+ * when part of the range cannot be pinned, or, long-term and writable, is
+ * not anonymous memory, shmem or hugetlb; -ENODEV when the card was
  * removed meanwhile; -EINTR when killed; -ENOMEM.
  */
 int bm_pin_user(struct bm_dev *bm, u64 start, unsigned int npages,
@@ -66,6 +83,13 @@ int bm_pin_user(struct bm_dev *bm, u64 start, unsigned int npages,
 	}
 	if (got < 0)
 		return ret ?: present ? -EAGAIN : got;
+	if ((gup_flags & (FOLL_LONGTERM | FOLL_WRITE)) == (FOLL_LONGTERM | FOLL_WRITE)) {
+		for (got = 0; got < npages; got++)
+			if (!bm_long_term_writable(pages[got])) {
+				unpin_user_pages(pages, npages);
+				return -EFAULT;
+			}
+	}
 	return 0;
 }
 
@@ -129,25 +153,50 @@ out:
  * same memory at once (on non-coherent systems the cache maintenance for
  * one undoes the other's data), and a partial sync must name one mapping
  * (DMA-API debug cannot tell two apart, and neither can the reader). So:
- *  - a registered buffer holds its pages alone for as long as it lives
- *    (BM_CLAIM_LONG_TERM, marked XA_MARK_0): it alone syncs parts of its
- *    mapping;
+ *  - a registered buffer the card writes holds its pages alone for as long
+ *    as it lives (BM_CLAIM_LONG_TERM, marked XA_MARK_0): it alone syncs
+ *    parts of its mapping;
  *  - a card -> memory request holds one chunk's pages alone while the card
  *    writes them (BM_CLAIM_EXCLUSIVE);
- *  - memory -> card requests share pages with each other (BM_CLAIM_SHARED:
- *    a value entry counting them): their mappings are never synced in part.
+ *  - what only has the card read them shares them: memory -> card requests
+ *    (BM_CLAIM_SHARED) and registered buffers the card only reads
+ *    (BM_CLAIM_LONG_TERM_SHARED). A value entry counts them, and apart
+ *    the long-term ones among them. Their mappings are all DMA_TO_DEVICE:
+ *    a partial sync of one names a mapping of the same direction.
  * An exclusive entry is its owner. A claim waits for requests, which
- * finish soon, and fails with EBUSY on a registered buffer, which may
- * never go.
+ * finish soon, and fails with EBUSY on a long-term claim, which may never
+ * go. So a registration that only reads a page (a file any user may map
+ * to read, 6.1's shared zero page) stops no one else from reading it.
  */
 static DEFINE_XARRAY(bm_claims);
 static DECLARE_WAIT_QUEUE_HEAD(bm_claims_wait);
 #define BM_CLAIM_MARK_LONG_TERM	XA_MARK_0
+/* A shared entry's value: claimants, and long-term ones << this. */
+#define BM_CLAIM_LONG_SHIFT	(BITS_PER_LONG / 2 - 1)
 /* Pages claimed or released per hold of the lock (a registered buffer: up to 262144). */
 #define BM_CLAIM_BATCH		256
 
 /* Pages claimed now, for debugfs (claimed_pages): back at 0 when idle. */
 atomic_t bm_claimed_pages = ATOMIC_INIT(0);
+
+static bool bm_claim_is_shared(enum bm_claim mode)
+{
+	return mode == BM_CLAIM_SHARED || mode == BM_CLAIM_LONG_TERM_SHARED;
+}
+
+/* What a shared claim of @mode adds to its page's entry. */
+static unsigned long bm_claim_share(enum bm_claim mode)
+{
+	return mode == BM_CLAIM_LONG_TERM_SHARED ? 1 + (1UL << BM_CLAIM_LONG_SHIFT) : 1;
+}
+
+/* Does entry @cur, where @xas points, belong to a claim that may never go? */
+static bool bm_claim_is_long(struct xa_state *xas, void *cur)
+{
+	if (xa_is_value(cur))
+		return xa_to_value(cur) >> BM_CLAIM_LONG_SHIFT;
+	return xas_get_mark(xas, BM_CLAIM_MARK_LONG_TERM);
+}
 
 /*
  * The entry for @pfn, the next page of a walk: the next slot when the
@@ -190,14 +239,14 @@ static noinline int bm_claim_batch(struct xa_state *xas, struct page **pages,
 
 		cur = bm_claim_next(xas, page_to_pfn(pages[*taken]), &last,
 				    &walked);
-		if (cur && !(mode == BM_CLAIM_SHARED && xa_is_value(cur))) {
+		if (cur && !(bm_claim_is_shared(mode) && xa_is_value(cur))) {
 			*held = cur;
-			*held_long = xas_get_mark(xas, BM_CLAIM_MARK_LONG_TERM);
+			*held_long = bm_claim_is_long(xas, cur);
 			ret = -EBUSY;
 			break;
 		}
-		new = mode != BM_CLAIM_SHARED ? owner :
-		      xa_mk_value(cur ? xa_to_value(cur) + 1 : 1);
+		new = !bm_claim_is_shared(mode) ? owner :
+		      xa_mk_value((cur ? xa_to_value(cur) : 0) + bm_claim_share(mode));
 		xas_store(xas, new);
 		ret = xas_error(xas);
 		if (ret)
@@ -256,7 +305,8 @@ static int bm_claim_take(struct page **pages, unsigned int npages,
  * waiting, so two claimants never hold each other's pages.
  *
  * Context: process context, may sleep (killable).
- * Return: 0; -EBUSY when a registered buffer holds one of the pages, or
+ * Return: 0; -EBUSY when a long-term claim (a registered buffer, a
+ * quarantined card's) that @mode may not share holds one of the pages, or
  * an exclusive claim meets the same page twice in @pages (one memory
  * mapped at two addresses); -EAGAIN; -EINTR when killed or stopped while
  * waiting; -ENOMEM.
@@ -334,11 +384,13 @@ void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 		}
 		cur = bm_claim_next(&xas, page_to_pfn(pages[i]), &last, &walked);
 
-		if (mode == BM_CLAIM_SHARED) {
-			if (WARN_ON_ONCE(!xa_is_value(cur)))
+		if (bm_claim_is_shared(mode)) {
+			unsigned long share = bm_claim_share(mode);
+
+			if (WARN_ON_ONCE(!xa_is_value(cur) || xa_to_value(cur) < share))
 				continue;
-			if (xa_to_value(cur) > 1)
-				new = xa_mk_value(xa_to_value(cur) - 1);
+			if (xa_to_value(cur) != share)
+				new = xa_mk_value(xa_to_value(cur) - share);
 		} else if (WARN_ON_ONCE(cur != owner)) {
 			continue;
 		}
@@ -352,32 +404,44 @@ void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 }
 
 /**
- * bm_pages_claim_move - hand an exclusive claim of @pages over to a
- * quarantined card's keeping
+ * bm_pages_claim_move - hand a request's claim of @pages over to a
+ * quarantined card's keeping, as a claim that may never go: other
+ * claimants get EBUSY at once rather than wait
  * @pages: the pages
  * @npages: how many
  * @from: the claimant
- * @to: the new one: like a registered buffer, it may never let go, so
- *	other claimants get EBUSY at once rather than wait (the long-term mark)
+ * @to: the new one
+ * @mode: in: the claim's mode (BM_CLAIM_EXCLUSIVE or BM_CLAIM_SHARED); out:
+ *	the mode to release it with
  *
  * Context: any process context.
  */
 void bm_pages_claim_move(struct page **pages, unsigned int npages,
-			 void *from, void *to)
+			 void *from, void *to, enum bm_claim *mode)
 {
 	unsigned int i;
 
 	xa_lock(&bm_claims);
 	for (i = 0; i < npages; i++) {
 		unsigned long pfn = page_to_pfn(pages[i]);
+		void *cur = xa_load(&bm_claims, pfn);
 
-		if (WARN_ON_ONCE(xa_load(&bm_claims, pfn) != from))
-			continue;
 		/* Replacing an entry allocates nothing. */
+		if (*mode == BM_CLAIM_SHARED) {
+			if (WARN_ON_ONCE(!xa_is_value(cur)))
+				continue;
+			__xa_store(&bm_claims, pfn, xa_mk_value(xa_to_value(cur) +
+				   (1UL << BM_CLAIM_LONG_SHIFT)), 0);
+			continue;
+		}
+		if (WARN_ON_ONCE(cur != from))
+			continue;
 		__xa_store(&bm_claims, pfn, to, 0);
 		__xa_set_mark(&bm_claims, pfn, BM_CLAIM_MARK_LONG_TERM);
 	}
 	xa_unlock(&bm_claims);
+	if (*mode == BM_CLAIM_SHARED)
+		*mode = BM_CLAIM_LONG_TERM_SHARED;
 	wake_up_all(&bm_claims_wait);
 }
 

@@ -75,6 +75,15 @@ void bm_regbuf_unmap_all(struct bm_dev *bm)
 	mutex_unlock(&bm->regbuf_list_lock);
 }
 
+/*
+ * Its pages' claim (bm_pages_claim()): alone where the card writes them,
+ * shared with readers where it only reads them.
+ */
+static enum bm_claim bm_regbuf_claim(const struct bm_regbuf *rbuf)
+{
+	return rbuf->card_writes ? BM_CLAIM_LONG_TERM : BM_CLAIM_LONG_TERM_SHARED;
+}
+
 static void bm_regbuf_free(struct bm_kept *k)
 {
 	struct bm_regbuf *rbuf = container_of(k, struct bm_regbuf, kept);
@@ -84,7 +93,7 @@ static void bm_regbuf_free(struct bm_kept *k)
 	bm_regbuf_unmap(rbuf);
 	mutex_unlock(&rbuf->bm->regbuf_list_lock);
 	sg_free_table(&rbuf->sgt);
-	bm_pages_release(rbuf->pages, rbuf->npages, rbuf, BM_CLAIM_LONG_TERM);
+	bm_pages_release(rbuf->pages, rbuf->npages, rbuf, bm_regbuf_claim(rbuf));
 	unpin_user_pages_dirty_lock(rbuf->pages, rbuf->npages, rbuf->card_writes);
 	atomic_sub(rbuf->npages, &rbuf->bm->stats.pinned_pages);
 	bm_uncharge_pinned(&rbuf->charge);
@@ -125,39 +134,6 @@ struct bm_regbuf *bm_regbuf_get(struct bm_file *bf, u32 handle)
 		kref_get(&rbuf->kref);
 	xa_unlock(&bf->regbufs);
 	return rbuf;
-}
-
-/*
- * May this page stay pinned writable long-term? Anonymous memory, shmem
- * and hugetlb may; page cache of a file the kernel writes back may not (the
- * pin defeats dirty tracking). 6.5 and later refuse such a pin in GUP;
- * before, only our look at the VMAs did, and a thread could swap the
- * mapping between that look and the pin. So look at what was pinned.
- */
-static bool bm_long_term_writable(struct page *page)
-{
-	struct folio *folio = page_folio(page);
-
-	return folio_test_anon(folio) || folio_test_swapbacked(folio) ||
-	       folio_test_hugetlb(folio);
-}
-
-static int bm_regbuf_pin(struct bm_regbuf *rbuf, u64 addr, unsigned int flags)
-{
-	unsigned int i;
-	int ret;
-
-	ret = bm_pin_user(rbuf->bm, addr & PAGE_MASK, rbuf->npages,
-			  FOLL_LONGTERM | flags, rbuf->pages, false);
-	if (ret || !(flags & FOLL_WRITE))
-		return ret;
-	for (i = 0; i < rbuf->npages; i++)
-		if (!bm_long_term_writable(rbuf->pages[i]))
-			break;
-	if (i == rbuf->npages)
-		return 0;
-	unpin_user_pages(rbuf->pages, rbuf->npages);
-	return -EFAULT;
 }
 
 /* Does any mapped segment ever need a sync (a bounce page, a non-coherent card)? */
@@ -264,12 +240,13 @@ static int bm_regbuf_pin_and_map(struct bm_regbuf *rbuf, u64 addr)
 	 * land in a copy the card never sees. Elsewhere a read-only pin: the
 	 * memory cannot change under the card, or is shared page cache.
 	 */
-	ret = bm_regbuf_pin(rbuf, addr, writable ? FOLL_WRITE : 0);
+	ret = bm_pin_user(bm, addr & PAGE_MASK, rbuf->npages,
+			  FOLL_LONGTERM | (writable ? FOLL_WRITE : 0), rbuf->pages,
+			  false);
 	if (ret)
 		goto uncharge;
-	/* Its pages are this buffer's alone (bm_pages_claim()). */
-	ret = bm_pages_claim(rbuf->pages, rbuf->npages, rbuf, BM_CLAIM_LONG_TERM,
-			     true, NULL);
+	ret = bm_pages_claim(rbuf->pages, rbuf->npages, rbuf,
+			     bm_regbuf_claim(rbuf), true, NULL);
 	if (ret)
 		goto unpin;
 	/* Entries as long as the adapter allows (bm_sg_max_segment()). */
@@ -291,7 +268,7 @@ static int bm_regbuf_pin_and_map(struct bm_regbuf *rbuf, u64 addr)
 free:
 	sg_free_table(&rbuf->sgt);
 unclaim:
-	bm_pages_release(rbuf->pages, rbuf->npages, rbuf, BM_CLAIM_LONG_TERM);
+	bm_pages_release(rbuf->pages, rbuf->npages, rbuf, bm_regbuf_claim(rbuf));
 unpin:
 	unpin_user_pages(rbuf->pages, rbuf->npages);
 uncharge:

@@ -143,8 +143,9 @@ static bool bm_keep_chunk(struct bm_request *rq, struct bm_chunk *c,
 			return true;
 		}
 		memcpy(kc->pages, what->pages, what->npages * sizeof(*kc->pages));
-		if (what->claim == BM_CLAIM_EXCLUSIVE)
-			bm_pages_claim_move(kc->pages, kc->npages, rq, kc);
+		if (what->claim != BM_CLAIM_NONE)
+			bm_pages_claim_move(kc->pages, kc->npages, rq, kc,
+					    &kc->claim);
 	}
 	if (!bm_keep(bm, &kc->kept, bm_kept_chunk_release))
 		bm_kept_chunk_release(&kc->kept);

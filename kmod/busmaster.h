@@ -547,7 +547,10 @@ struct bm_regbuf {
 enum bm_claim {
 	BM_CLAIM_SHARED,	/* a memory -> card request: with other such */
 	BM_CLAIM_EXCLUSIVE,	/* a card -> memory request: alone, briefly */
-	BM_CLAIM_LONG_TERM,	/* a registered buffer: alone, until released */
+	/* a registered buffer the card writes: alone, until released */
+	BM_CLAIM_LONG_TERM,
+	/* a registered buffer the card only reads: with readers, until released */
+	BM_CLAIM_LONG_TERM_SHARED,
 	BM_CLAIM_NONE,		/* not claimed (yet) */
 };
 
@@ -903,7 +906,7 @@ void bm_pages_claim_wake(void);
 void bm_pages_release(struct page **pages, unsigned int npages, void *owner,
 		      enum bm_claim mode);
 void bm_pages_claim_move(struct page **pages, unsigned int npages,
-			 void *from, void *to);
+			 void *from, void *to, enum bm_claim *mode);
 
 /* bm_transfer.c */
 void bm_transfer_pages(struct bm_request *rq, struct page **pages, u64 off,

@@ -12,6 +12,8 @@
  */
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -22,6 +24,9 @@
 #define RACE_SECONDS	3
 
 BM_CARD_FIXTURE(card)
+
+/* Pages claimed for cards, all users (bm_pages_claim()). */
+#define CLAIMS_FILE	"/sys/kernel/debug/busmaster/claimed_pages"
 
 static int reg_buffer(int fd, void *buf, uint64_t len, uint32_t flags,
 		      struct busmaster_register *r)
@@ -303,12 +308,142 @@ TEST_F(card, registered_memory_is_the_registrations_alone)
 	EXPECT_EQ(-1, reg_buffer(other, twice, 2 * PAGE,
 				 BUSMASTER_REG_CARD_WRITES, &r2));
 	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(0, bm_debugfs_read_file("/sys/kernel/debug/busmaster/claimed_pages"));
+	EXPECT_EQ(0, bm_debugfs_read_file(CLAIMS_FILE));
 	close(other);
 
 	munmap(twice, 2 * PAGE);
 	close(memfd);
 	free(buf);
+}
+
+/*
+ * A registration the card only reads shares its pages with readers: a
+ * file any user may map to read (here shmem), registered read-only by one
+ * opener, stops no other opener's pinned transfers from it, nor another
+ * read-only registration of it (both EBUSY before: one user could fail
+ * another's transfers of a file it can only read). Having the card write
+ * the pages waits for no one that may never go: EBUSY at once.
+ */
+TEST_F(card, a_registration_the_card_only_reads_shares_its_pages)
+{
+	const uint64_t len = 4 * PAGE;
+	struct bm_card *c = &self->c;
+	uint64_t n = bm_align_down(c->info.card_mem_size < PAGE ?
+				   c->info.card_mem_size : PAGE, c->info.alignment);
+	int memfd = memfd_create("busmaster", 0), other = bm_open_id(c->id, O_RDWR);
+	uint8_t *ro, *rw, *want = bm_pattern(n, 31), *back = calloc(1, n);
+	struct busmaster_register r, r2;
+	struct busmaster_transfer t;
+	long claimed0;
+
+	ASSERT_LE(0, memfd);
+	ASSERT_LE(0, other);
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, back);
+	ASSERT_EQ(0, ftruncate(memfd, len));
+	ro = mmap(NULL, len, PROT_READ, MAP_SHARED, memfd, 0);
+	rw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_NE(MAP_FAILED, rw);
+	memset(rw, 0, len);
+	memcpy(rw + PAGE, want, n);
+	claimed0 = bm_debugfs_read_file(CLAIMS_FILE);
+	ASSERT_LE(0, claimed0) TH_LOG("no %s", CLAIMS_FILE);
+
+	ASSERT_EQ(0, reg_buffer(c->fd, ro, len, 0, &r)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(claimed0 + 4, bm_debugfs_read_file(CLAIMS_FILE));
+	/* Another opener reads them to the card, pinned: the card's bytes are its. */
+	EXPECT_EQ(0, bm_xfer(other, rw + PAGE, n, 0, BUSMASTER_XFER_PIN, 0, &t))
+		TH_LOG("a pinned read of a page another registered to read: %s",
+		       strerror(errno));
+	EXPECT_EQ(0, bm_xfer(other, back, n, 0, BUSMASTER_XFER_FROM_CARD |
+			     BUSMASTER_XFER_COPY, 0, &t));
+	EXPECT_EQ(-1, bm_first_diff(back, want, n)) TH_LOG("the card got other bytes");
+	/* And registers them to read as well. */
+	EXPECT_EQ(0, reg_buffer(other, ro, len, 0, &r2)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, unreg_buffer(other, r2.handle));
+	/* The card may not write them meanwhile: at once, not after a wait. */
+	EXPECT_EQ(-1, bm_xfer(other, rw + PAGE, n, 0, BUSMASTER_XFER_FROM_CARD |
+			      BUSMASTER_XFER_PIN, 0, &t));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, reg_buffer(other, rw, len, BUSMASTER_REG_CARD_WRITES, &r2));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(claimed0 + 4, bm_debugfs_read_file(CLAIMS_FILE));
+	EXPECT_EQ(0, unreg_buffer(c->fd, r.handle));
+	EXPECT_EQ(claimed0, bm_debugfs_read_file(CLAIMS_FILE));
+	/* Once it goes, the card writes them. */
+	memset(rw + PAGE, 0, n);
+	EXPECT_EQ(0, bm_xfer(other, rw + PAGE, n, 0, BUSMASTER_XFER_FROM_CARD |
+			     BUSMASTER_XFER_PIN, 0, &t));
+	EXPECT_EQ(-1, bm_first_diff(rw + PAGE, want, n));
+	munmap(ro, len);
+	munmap(rw, len);
+	close(memfd);
+	close(other);
+	free(want);
+	free(back);
+}
+
+/*
+ * A long-term pin the card writes holds anonymous memory, shmem or
+ * hugetlb pages only (the uapi header's REGISTER): page cache of another
+ * file system (ramfs here; one that writes back on a real system) is
+ * EFAULT for SUBMIT as it is for REGISTER -- SUBMIT pinned it before,
+ * so on 6.1 (whose GUP allows it) a thread swapping an anonymous mapping
+ * for a file between the checks and the pin had the card write page
+ * cache behind writeback's back. A plain TRANSFER pins for its own time
+ * only, and may.
+ */
+TEST_F(card, a_long_term_pin_the_card_writes_is_anonymous_shmem_or_hugetlb)
+{
+	struct bm_card *c = &self->c;
+	const uint64_t len = 2 * PAGE;
+	uint64_t n = bm_align_down(c->info.card_mem_size < PAGE ?
+				   c->info.card_mem_size : PAGE, c->info.alignment);
+	char dir[] = "/tmp/busmaster-ramfs-XXXXXX", path[64];
+	uint8_t *want = bm_pattern(n, 41), *map;
+	struct busmaster_completion rec;
+	struct busmaster_register r;
+	struct busmaster_transfer t;
+	uint64_t id;
+	long pins0;
+	int fd, ret;
+
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, mkdtemp(dir)) TH_LOG("%s", strerror(errno));
+	if (mount("busmaster", dir, "ramfs", 0, NULL)) {
+		rmdir(dir);
+		SKIP(free(want); return, "no ramfs here: %s", strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, len));
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	memset(map, 0, len);
+	ASSERT_EQ(0, bm_xfer(c->fd, want, n, 0, 0, 0, &t));
+
+	pins0 = bm_pins_held();
+	EXPECT_EQ(-1, reg_buffer(c->fd, map, len, BUSMASTER_REG_CARD_WRITES, &r));
+	EXPECT_EQ(EFAULT, errno);
+	ret = bm_submit(c->fd, BUSMASTER_XFER_FROM_CARD, 0, (uintptr_t)map, n, 0, 1, &id);
+	EXPECT_EQ(-1, ret) TH_LOG("SUBMIT pinned ramfs page cache for the card to write");
+	if (!ret) {
+		EXPECT_EQ(1, bm_reap(c->fd, &rec, 1, 1, 20000));
+	} else {
+		EXPECT_EQ(EFAULT, errno) TH_LOG("%s", strerror(errno));
+	}
+	EXPECT_EQ(pins0, bm_pins_held());
+	EXPECT_EQ(0, bm_xfer(c->fd, map, n, 0, BUSMASTER_XFER_FROM_CARD |
+			     BUSMASTER_XFER_PIN, 0, &t)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(-1, bm_first_diff(map, want, n));
+	munmap(map, len);
+	close(fd);
+	unlink(path);
+	EXPECT_EQ(0, umount(dir));
+	rmdir(dir);
+	free(want);
 }
 
 /* Threads reading from the card into one page at once. */
@@ -339,7 +474,6 @@ static void *write_same_page(void *arg)
  * other's claims stay. Huge pages where the kernel gives them: page frames
  * in a row, walked slot by slot.
  */
-#define CLAIMS_FILE	"/sys/kernel/debug/busmaster/claimed_pages"
 TEST_F(card, a_conflict_past_a_claim_batch_gives_every_page_back)
 {
 	const uint64_t npages = 768, len = npages * PAGE;
@@ -360,8 +494,9 @@ TEST_F(card, a_conflict_past_a_claim_batch_gives_every_page_back)
 		SKIP(return, "768 pages do not register on this card: %s", strerror(errno));
 	}
 	EXPECT_EQ(claimed0 + (long)npages, bm_debugfs_read_file(CLAIMS_FILE));
-	/* Its last batch's pages are its own: a pinned transfer of one is EBUSY. */
-	EXPECT_EQ(-1, bm_xfer(c->fd, buf + 767 * PAGE, a, 0, BUSMASTER_XFER_PIN, 0, &t));
+	/* Its last batch's pages are claimed: the card may not write one. */
+	EXPECT_EQ(-1, bm_xfer(c->fd, buf + 767 * PAGE, a, 0,
+			      BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_PIN, 0, &t));
 	EXPECT_EQ(EBUSY, errno);
 	EXPECT_EQ(0, unreg_buffer(c->fd, r2.handle));
 	EXPECT_EQ(claimed0, bm_debugfs_read_file(CLAIMS_FILE));

@@ -400,17 +400,23 @@ enum {
  * are mapped for the card once. The
  * kernel refuses long-term pins of some memory: file mappings that need
  * writeback (kernels from 6.5 on, writable pins), fsdax; such a buffer
- * fails with EFAULT. Anonymous memory, shmem/tmpfs and hugetlbfs work.
+ * fails with EFAULT. Anonymous memory, shmem/tmpfs and hugetlbfs work;
+ * with BUSMASTER_REG_CARD_WRITES the buffer must be one of them, on every
+ * kernel (else EFAULT).
  *
- * A registered page is the registration's alone, on every card: the DMA
+ * A page the card writes is one mapping's alone, on every card: the DMA
  * API forbids two device-writable mappings of the same memory (their
  * cache maintenance would undo each other's data on non-coherent systems)
- * and a partial sync must name one mapping. So registering a page that a
- * live registration holds (any file, any card, either direction), or a
- * range that maps the same page twice, is EBUSY, and so is a TRANSFER of
- * such a page as plain user memory (use the registered buffer's handle).
- * Plain requests share pages to read; requests that have the card write
- * the same page take turns.
+ * and a partial sync must name one mapping. So a page registered with
+ * BUSMASTER_REG_CARD_WRITES is its registration's alone: registering it
+ * again (any file, any card, either direction), or a range that maps the
+ * same page twice, is EBUSY, and so is a TRANSFER of it as plain user
+ * memory (use the registered buffer's handle). A page registered without
+ * it is shared with everything that has a card read it -- other such
+ * registrations and plain memory -> card requests, of any user -- and
+ * only having a card write it is EBUSY meanwhile. Plain requests share
+ * pages to read; requests that have the card write the same page take
+ * turns.
  *
  * The handle is usable only once the call has returned it: until then no
  * other call, on any thread, can find or free the buffer.
@@ -549,7 +555,9 @@ struct busmaster_transferv {
  * dies is never left to write into memory given back).
  *
  * User memory is pinned (long-term) at SUBMIT, by the caller (faults are
- * its own), and charged to RLIMIT_MEMLOCK until the request completes: a
+ * its own), and charged to RLIMIT_MEMLOCK until the request completes
+ * (memory the card writes must be as a registered buffer's: anonymous,
+ * shmem/tmpfs or hugetlbfs, else EFAULT): a
  * buffer the process unmaps meanwhile stays pinned, so the card never
  * writes memory reused by anyone else. Common and registered buffers were
  * charged once, for their whole size, when made, and a request on them
