@@ -91,6 +91,7 @@ struct bm_async_pins {
  * @common: the common buffer moved, referenced
  * @rbuf: the registered buffer moved, referenced
  * @pins: the user memory moved
+ * @bound: its SUBMIT made the caller the queue's owner
  * @started: @rq is initialized: CANCEL stops it (under @q->lock)
  * @cancelled: CANCEL, close or exit asked it to end (under @q->lock)
  * @ioucmd: submitted through io_uring: completed in its CQE, not reaped
@@ -113,6 +114,7 @@ struct bm_async {
 	struct bm_common *common;
 	struct bm_regbuf *rbuf;
 	struct bm_async_pins *pins;
+	bool bound;
 	bool started;
 	bool cancelled;
 	struct io_uring_cmd *ioucmd;
@@ -374,7 +376,8 @@ static void bm_async_queue(struct bm_async *a)
  * whose SUBMIT first passed its checks. A forked child, or a process the
  * file was passed to, has no claim on it. @bind: make the caller the owner
  * of a queue without one (a SUBMIT that passed its checks). Return 0, 1
- * for a queue without an owner (not bound), or -EPERM.
+ * for a queue without an owner (not bound), 2 when it bound the caller,
+ * or -EPERM.
  */
 static int bm_queue_owned(struct bm_queue *q, bool bind)
 {
@@ -387,6 +390,7 @@ static int bm_queue_owned(struct bm_queue *q, bool bind)
 	} else if (!q->owner && bind) {
 		q->owner = get_pid(me);
 		q->uid = current_uid();
+		ret = 2;
 	} else if (!q->owner) {
 		ret = 1;
 	}
@@ -509,19 +513,30 @@ static int bm_async_prepare(struct bm_file *bf, struct bm_async *a,
 	return ret;
 }
 
-/* Undo bm_async_create(): nothing of it stays, and REAP looks again. */
+/*
+ * Undo bm_async_create(): nothing of it stays, and REAP looks again. The
+ * queue's owner too, if this SUBMIT made it so and nothing else is in
+ * flight: a SUBMIT whose answer could not be written back (EFAULT) claims
+ * nothing.
+ */
 static void bm_async_abort(void *obj)
 {
 	struct bm_async *a = obj;
 	struct bm_queue *q = a->q;
+	struct pid *owner = NULL;
 
 	bm_async_release(a, false);
 	if (a->id)
 		xa_erase(&q->ids, a->id);
 	spin_lock(&q->lock);
 	q->in_flight--;
+	if (a->bound && !q->in_flight) {
+		owner = q->owner;
+		q->owner = NULL;
+	}
 	wake_up_all(&q->wait);
 	spin_unlock(&q->lock);
+	put_pid(owner);
 	kfree(a);
 }
 
@@ -573,8 +588,11 @@ static struct bm_async *bm_async_create(struct bm_file *bf,
 		if (!ret)
 			a->id = id;
 	}
-	if (!ret)
+	if (!ret) {
 		ret = bm_queue_owned(q, true);
+		a->bound = ret == 2;
+		ret = min(ret, 0);
+	}
 	if (ret) {
 		bm_async_abort(a);
 		return ERR_PTR(ret);

@@ -207,6 +207,55 @@ TEST_F(async, malformed_calls_are_refused_and_change_nothing)
 }
 
 /*
+ * A SUBMIT whose answer cannot be written back (EFAULT) claims nothing,
+ * the queue included: a forked child's such SUBMIT, on a queue nobody
+ * owned yet, left the parent EPERM on its own file before.
+ */
+TEST_F(async, a_submit_whose_answer_is_lost_claims_no_queue)
+{
+	const struct busmaster_info *info = &self->c.info;
+	uint64_t s = bm_mix_slot(info), id;
+	uint8_t *src = bm_pattern(s, 12), *back = calloc(1, s);
+	struct busmaster_completion rec;
+	struct busmaster_transfer t;
+	int fd = self->c.fd, status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, back);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct busmaster_submit *ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+						   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		int bad;
+
+		if (ro == MAP_FAILED)
+			_exit(2);
+		*ro = (struct busmaster_submit){ .size = sizeof(*ro), .addr = (uintptr_t)src,
+						 .length = s };
+		if (mprotect(ro, 4096, PROT_READ))
+			_exit(2);
+		bad = ioctl(fd, BUSMASTER_IOCTL_SUBMIT, ro) != -1 || errno != EFAULT;
+		_exit(bad);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("the child's SUBMIT was not EFAULT");
+	/* The parent's file is its own still. */
+	ASSERT_EQ(0, bm_submit(fd, 0, 0, (uintptr_t)src, s, 0, 3, &id))
+		TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(1, bm_reap(fd, &rec, 1, 1, 20000));
+	EXPECT_EQ(id, rec.id);
+	EXPECT_EQ(0, rec.error);
+	EXPECT_EQ(s, rec.bytes_done);
+	ASSERT_EQ(0, bm_xfer(fd, back, s, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
+	EXPECT_EQ(-1, bm_first_diff(back, src, s)) TH_LOG("the card got other bytes");
+	free(src);
+	free(back);
+}
+
+/*
  * A storm of small requests from one thread driven by epoll: every
  * epoll_wait() wakes with a completion to reap, each request completes
  * exactly once (in any order: several run at once), and the bytes of the

@@ -545,9 +545,10 @@ struct busmaster_transferv {
  * reports for the rest.
  *
  * The queue belongs to the process (thread group) whose SUBMIT first
- * passed its checks: a child after fork, or a process the file was passed
- * to, gets EPERM from SUBMIT, REAP, CANCEL and QUEUE (as an AIO context
- * belongs to its mm). Before that, REAP finds nothing and CANCEL ENOENT.
+ * passed its checks and whose answer was written back: a child after
+ * fork, or a process the file was passed to, gets EPERM from SUBMIT, REAP,
+ * CANCEL and QUEUE (as an AIO context belongs to its mm). Before that,
+ * REAP finds nothing and CANCEL ENOENT.
  * When that process closes any descriptor of the file -- a dup() of it
  * too, and the close of an O_CLOEXEC descriptor at exec -- or exits, every
  * request it has queued or running is cancelled, and close() returns once
