@@ -39,9 +39,9 @@
 
 static unsigned int bm_card_running = 16;
 
-BM_PARAM_UINT(card_running, bm_card_running, 1, 256, 0444);
+BM_PARAM_UINT(card_running, bm_card_running, 2, 256, 0444);
 MODULE_PARM_DESC(card_running,
-		 "Asynchronous requests one card runs at once, from all its files (1..256); the others wait in their queues");
+		 "Asynchronous requests one card runs at once, from all its files (2..256, at most half for one user); the others wait in their queues");
 
 static struct workqueue_struct *bm_wq;
 
