@@ -398,19 +398,28 @@ static void bm_regbuf_sync(struct bm_regbuf *rbuf, u64 offset, u64 len, bool for
 		return;
 	for_each_sgtable_dma_sg(&rbuf->sgt, sg, i) {
 		u64 seg = sg_dma_len(sg), n;
+		dma_addr_t addr;
+		bool need;
 
 		if (offset >= seg) {
 			offset -= seg;
 			continue;
 		}
 		n = min(seg - offset, len);
-		if (for_cpu)
-			dma_sync_single_for_cpu(rbuf->dev, sg_dma_address(sg) + offset,
-						n, rbuf->dir);
-		else
-			dma_sync_single_for_device(rbuf->dev,
-						   sg_dma_address(sg) + offset,
-						   n, rbuf->dir);
+		addr = sg_dma_address(sg) + offset;
+		/*
+		 * Only runs that need it (bounced, or a non-coherent card's).
+		 * Another run holds its pages' own bus address, which the
+		 * mapping of a reader sharing a page (bm_pages_claim()) holds
+		 * too, and DMA-API debug cannot tell which of the two a
+		 * partial sync names. (A non-coherent card's every run needs
+		 * syncs: there, a shared page may give such a false report.)
+		 */
+		need = dma_need_sync(rbuf->dev, addr);
+		if (need && for_cpu)
+			dma_sync_single_for_cpu(rbuf->dev, addr, n, rbuf->dir);
+		else if (need)
+			dma_sync_single_for_device(rbuf->dev, addr, n, rbuf->dir);
 		offset = 0;
 		len -= n;
 		if (!len)
