@@ -91,7 +91,7 @@ struct bm_async_pins {
  * @common: the common buffer moved, referenced
  * @rbuf: the registered buffer moved, referenced
  * @pins: the user memory moved
- * @bound: its SUBMIT made the caller the queue's owner
+ * @bound: its SUBMIT is counted in @q->binding
  * @started: @rq is initialized: CANCEL stops it (under @q->lock)
  * @cancelled: CANCEL, close or exit asked it to end (under @q->lock)
  * @ioucmd: submitted through io_uring: completed in its CQE, not reaped
@@ -357,6 +357,8 @@ static void bm_async_queue(struct bm_async *a)
 
 	spin_lock(&bm->queue_lock);
 	spin_lock(&q->lock);
+	q->binding--;
+	q->owned = true;
 	list_add_tail(&a->node, &q->queued);
 	a->state = BM_ASYNC_QUEUED;
 	if (list_empty(&q->card_node))
@@ -375,9 +377,9 @@ static void bm_async_queue(struct bm_async *a)
  * The queue is its owner's (an AIO context is its mm's): the thread group
  * whose SUBMIT first passed its checks. A forked child, or a process the
  * file was passed to, has no claim on it. @bind: make the caller the owner
- * of a queue without one (a SUBMIT that passed its checks). Return 0, 1
- * for a queue without an owner (not bound), 2 when it bound the caller,
- * or -EPERM.
+ * of a queue without one (a SUBMIT that passed its checks), counted in
+ * @q->binding until it is queued or undone. Return 0, 1 for a queue
+ * without an owner (not bound), or -EPERM.
  */
 static int bm_queue_owned(struct bm_queue *q, bool bind)
 {
@@ -390,10 +392,11 @@ static int bm_queue_owned(struct bm_queue *q, bool bind)
 	} else if (!q->owner && bind) {
 		q->owner = get_pid(me);
 		q->uid = current_uid();
-		ret = 2;
 	} else if (!q->owner) {
 		ret = 1;
 	}
+	if (!ret && bind)
+		q->binding++;
 	spin_unlock(&q->lock);
 	return ret;
 }
@@ -515,9 +518,9 @@ static int bm_async_prepare(struct bm_file *bf, struct bm_async *a,
 
 /*
  * Undo bm_async_create(): nothing of it stays, and REAP looks again. The
- * queue's owner too, if this SUBMIT made it so and nothing else is in
- * flight: a SUBMIT whose answer could not be written back (EFAULT) claims
- * nothing.
+ * queue's owner too, unless a request of it was queued or another SUBMIT
+ * of it is on its way: a SUBMIT whose answer could not be written back
+ * (EFAULT) claims nothing.
  */
 static void bm_async_abort(void *obj)
 {
@@ -530,7 +533,7 @@ static void bm_async_abort(void *obj)
 		xa_erase(&q->ids, a->id);
 	spin_lock(&q->lock);
 	q->in_flight--;
-	if (a->bound && !q->in_flight) {
+	if (a->bound && !--q->binding && !q->owned) {
 		owner = q->owner;
 		q->owner = NULL;
 	}
@@ -590,8 +593,7 @@ static struct bm_async *bm_async_create(struct bm_file *bf,
 	}
 	if (!ret) {
 		ret = bm_queue_owned(q, true);
-		a->bound = ret == 2;
-		ret = min(ret, 0);
+		a->bound = !ret;
 	}
 	if (ret) {
 		bm_async_abort(a);

@@ -704,6 +704,9 @@ struct bm_ioctl_ctx {
  * @owner: the thread group whose SUBMIT first passed its checks
  *	(get_pid()), or NULL
  * @uid: @owner's user then: its requests count in that user's share
+ * @binding: SUBMITs past that check not yet queued or undone: when the
+ *	last is undone and none was queued, @owner is let go
+ * @owned: a request of @owner was queued: @owner stays
  * @queued: requests waiting for a worker, in order
  * @running: requests a worker runs
  * @done: completions to reap, in order
@@ -721,6 +724,8 @@ struct bm_queue {
 	spinlock_t lock;		/* lists, counts, owner */
 	struct pid *owner;
 	kuid_t uid;
+	u32 binding;
+	bool owned;
 	struct list_head queued;
 	struct list_head running;
 	struct list_head done;
