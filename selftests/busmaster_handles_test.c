@@ -39,20 +39,6 @@ static int reg_buffer(int fd, void *buf, uint64_t len, uint32_t flags,
 	return ioctl(fd, BUSMASTER_IOCTL_REGISTER, r);
 }
 
-/* TRANSFER of [@off, @off + @len) of a registered buffer to @card_off. */
-static int reg_xfer(int fd, uint32_t handle, uint64_t off, uint64_t len,
-		    uint64_t card_off, uint32_t flags, struct busmaster_transfer *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->size = sizeof(*t);
-	t->flags = flags | BUSMASTER_XFER_REGISTERED;
-	t->handle = handle;
-	t->addr = off;
-	t->length = len;
-	t->card_offset = card_off;
-	return ioctl(fd, BUSMASTER_IOCTL_TRANSFER, t);
-}
-
 static int unreg_buffer(int fd, uint32_t handle)
 {
 	struct busmaster_unregister u = { .size = sizeof(u), .handle = handle };
@@ -385,7 +371,7 @@ TEST_F(card, a_registration_the_card_only_reads_shares_its_pages)
 	for (uint64_t p = 0; p < len / PAGE && n > 2 * a; p++) {
 		memset(back, 0, n);
 		memcpy(rw + p * PAGE, want, n);
-		EXPECT_EQ(0, reg_xfer(other, r2.handle, p * PAGE + a, n - 2 * a, a, 0, &t))
+		EXPECT_EQ(0, bm_reg_xfer(other, r2.handle, p * PAGE + a, n - 2 * a, a, 0, &t))
 			TH_LOG("page %llu: %s", (unsigned long long)p, strerror(errno));
 		EXPECT_EQ(0, bm_xfer(other, back, n - 2 * a, a, BUSMASTER_XFER_FROM_CARD |
 				     BUSMASTER_XFER_COPY, 0, &t));

@@ -29,19 +29,6 @@ static int sync_range(int fd, uint32_t handle, uint64_t off, uint64_t len,
 	return ioctl(fd, BUSMASTER_IOCTL_SYNC, &s);
 }
 
-static int reg_xfer(int fd, uint32_t handle, uint64_t off, uint64_t len,
-		    uint64_t card_off, uint32_t flags, struct busmaster_transfer *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->size = sizeof(*t);
-	t->flags = flags | BUSMASTER_XFER_REGISTERED;
-	t->handle = handle;
-	t->addr = off;
-	t->length = len;
-	t->card_offset = card_off;
-	return ioctl(fd, BUSMASTER_IOCTL_TRANSFER, t);
-}
-
 static uint8_t *anon(size_t len)
 {
 	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -82,24 +69,24 @@ TEST_F(card, partial_ranges_of_a_registered_buffer)
 	for (unsigned int k = 0; k < sizeof(offs) / sizeof(offs[0]); k++) {
 		uint64_t off = offs[k], back = size - piece - off;
 
-		ASSERT_EQ(0, reg_xfer(c->fd, h, off, piece, 0, 0, &t))
+		ASSERT_EQ(0, bm_reg_xfer(c->fd, h, off, piece, 0, 0, &t))
 			TH_LOG("%s: +%llu: %s", c->info.pci_slot,
 			       (unsigned long long)off, strerror(errno));
 		EXPECT_EQ(piece, t.bytes_done);
 		if (c->bar)
 			EXPECT_EQ(0, memcmp(c->bar, buf + a + off, piece));
 		/* Back into the buffer's other end: the last byte included. */
-		ASSERT_EQ(0, reg_xfer(c->fd, h, back, piece, 0,
+		ASSERT_EQ(0, bm_reg_xfer(c->fd, h, back, piece, 0,
 				      BUSMASTER_XFER_FROM_CARD, &t));
 		EXPECT_EQ(0, memcmp(buf + a + back, buf + a + off, piece))
 			TH_LOG("%s: piece %u came back wrong", c->info.pci_slot, k);
 	}
-	EXPECT_EQ(-1, reg_xfer(c->fd, h, size - a + a, a, 0, 0, &t));
+	EXPECT_EQ(-1, bm_reg_xfer(c->fd, h, size - a + a, a, 0, 0, &t));
 	EXPECT_EQ(ERANGE, errno) TH_LOG("a range past the buffer's end");
-	EXPECT_EQ(-1, reg_xfer(c->fd, h, 0, size + a, 0, 0, &t));
+	EXPECT_EQ(-1, bm_reg_xfer(c->fd, h, 0, size + a, 0, 0, &t));
 	EXPECT_EQ(ERANGE, errno);
 	EXPECT_EQ(0, bm_unregister(c->fd, h));
-	EXPECT_EQ(-1, reg_xfer(c->fd, h, 0, a, 0, 0, &t));
+	EXPECT_EQ(-1, bm_reg_xfer(c->fd, h, 0, a, 0, 0, &t));
 	EXPECT_EQ(ENOENT, errno) TH_LOG("an unregistered handle still works");
 	munmap(buf, size + PAGE);
 
@@ -199,7 +186,7 @@ TEST_F(card, skipping_the_sync_leaves_stale_data_where_it_bounces)
 	/* Card -> memory without the sync: the CPU still sees the old bytes. */
 	bm_fill_random(want, PAGE, &(unsigned int){ 32 });
 	memcpy(c->bar, want, PAGE);
-	ASSERT_EQ(0, reg_xfer(c->fd, h, 0, PAGE, 0,
+	ASSERT_EQ(0, bm_reg_xfer(c->fd, h, 0, PAGE, 0,
 			      BUSMASTER_XFER_FROM_CARD | BUSMASTER_XFER_NO_SYNC, &t));
 	EXPECT_EQ(0, memcmp(buf, old, PAGE)) TH_LOG("no stale data: nothing bounced?");
 	ASSERT_EQ(0, sync_range(c->fd, h, 0, PAGE, BUSMASTER_SYNC_FOR_CPU));
@@ -207,21 +194,21 @@ TEST_F(card, skipping_the_sync_leaves_stale_data_where_it_bounces)
 
 	/* Memory -> card without the sync: the card reads the old bytes. */
 	bm_fill_random(buf, PAGE, &(unsigned int){ 33 });
-	ASSERT_EQ(0, reg_xfer(c->fd, h, 0, PAGE, 0, BUSMASTER_XFER_NO_SYNC, &t));
+	ASSERT_EQ(0, bm_reg_xfer(c->fd, h, 0, PAGE, 0, BUSMASTER_XFER_NO_SYNC, &t));
 	EXPECT_EQ(0, memcmp(c->bar, want, PAGE)) TH_LOG("the card saw unsynced bytes");
 	ASSERT_EQ(0, sync_range(c->fd, h, 0, PAGE, BUSMASTER_SYNC_FOR_DEVICE));
-	ASSERT_EQ(0, reg_xfer(c->fd, h, 0, PAGE, 0, BUSMASTER_XFER_NO_SYNC, &t));
+	ASSERT_EQ(0, bm_reg_xfer(c->fd, h, 0, PAGE, 0, BUSMASTER_XFER_NO_SYNC, &t));
 	EXPECT_EQ(0, memcmp(c->bar, buf, PAGE));
 
 	/* By default transfers sync for you. */
 	bm_fill_random(buf, PAGE, &(unsigned int){ 34 });
-	ASSERT_EQ(0, reg_xfer(c->fd, h, 0, PAGE, 0, 0, &t));
+	ASSERT_EQ(0, bm_reg_xfer(c->fd, h, 0, PAGE, 0, 0, &t));
 	EXPECT_EQ(0, memcmp(c->bar, buf, PAGE));
 
 	/* Exactly the bytes moved: the CPU's bytes around them survive. */
 	bm_fill_random(buf, PAGE, &(unsigned int){ 35 });
 	memcpy(old, buf, PAGE);
-	ASSERT_EQ(0, reg_xfer(c->fd, h, 1000, 200, 0, BUSMASTER_XFER_FROM_CARD, &t));
+	ASSERT_EQ(0, bm_reg_xfer(c->fd, h, 1000, 200, 0, BUSMASTER_XFER_FROM_CARD, &t));
 	EXPECT_EQ(0, memcmp(buf + 1000, c->bar, 200));
 	EXPECT_EQ(0, memcmp(buf, old, 1000)) TH_LOG("bytes before the range reverted");
 	EXPECT_EQ(0, memcmp(buf + 1200, old + 1200, PAGE - 1200))
@@ -249,7 +236,7 @@ TEST_F(card, registered_before_written)
 	ASSERT_NE(NULL, back);
 	ASSERT_EQ(0, bm_register(c->fd, buf, len, 0, &h)) TH_LOG("%s", strerror(errno));
 	bm_fill_random(buf, len, &(unsigned int){ 51 + variant->index });
-	ASSERT_EQ(0, reg_xfer(c->fd, h, 0, len, 0, 0, &t));
+	ASSERT_EQ(0, bm_reg_xfer(c->fd, h, 0, len, 0, 0, &t));
 	ASSERT_EQ(0, bm_xfer(c->fd, back, len, 0, BUSMASTER_XFER_FROM_CARD, 0, &t));
 	EXPECT_EQ(0, memcmp(back, buf, len))
 		TH_LOG("%s: the card did not see what was written after registering",
@@ -302,7 +289,7 @@ TEST_F(card, bad_registrations_and_syncs)
 
 	/* Read-only memory is fine for the card to read, never to write. */
 	ASSERT_EQ(0, bm_register(c->fd, ro, PAGE, 0, &h)) TH_LOG("%s", strerror(errno));
-	EXPECT_EQ(-1, reg_xfer(c->fd, h, 0, a, 0, BUSMASTER_XFER_FROM_CARD, &t));
+	EXPECT_EQ(-1, bm_reg_xfer(c->fd, h, 0, a, 0, BUSMASTER_XFER_FROM_CARD, &t));
 	EXPECT_EQ(EPERM, errno);
 	EXPECT_EQ(-1, sync_range(c->fd, h, 0, PAGE,
 				 BUSMASTER_SYNC_FOR_CPU | BUSMASTER_SYNC_FOR_DEVICE));
@@ -321,7 +308,7 @@ TEST_F(card, bad_registrations_and_syncs)
 	t.length = a;
 	EXPECT_EQ(-1, ioctl(c->fd, BUSMASTER_IOCTL_TRANSFER, &t));
 	EXPECT_EQ(EINVAL, errno) TH_LOG("NO_SYNC on a plain user buffer");
-	EXPECT_EQ(-1, reg_xfer(c->fd, h, 0, a, 0, BUSMASTER_XFER_COMMON, &t));
+	EXPECT_EQ(-1, bm_reg_xfer(c->fd, h, 0, a, 0, BUSMASTER_XFER_COMMON, &t));
 	EXPECT_EQ(EINVAL, errno) TH_LOG("both COMMON and REGISTERED");
 
 	/* Another file's handles mean nothing here. */
@@ -330,7 +317,7 @@ TEST_F(card, bad_registrations_and_syncs)
 	ASSERT_EQ(0, bm_register(fd2, buf, PAGE, 0, &other));
 	ASSERT_EQ(0, bm_register(fd2, buf + PAGE, PAGE, 0, &other));
 	ASSERT_NE(h, other);
-	EXPECT_EQ(-1, reg_xfer(c->fd, other, 0, a, 0, 0, &t));
+	EXPECT_EQ(-1, bm_reg_xfer(c->fd, other, 0, a, 0, 0, &t));
 	EXPECT_EQ(ENOENT, errno);
 	EXPECT_EQ(-1, sync_range(c->fd, other, 0, a, BUSMASTER_SYNC_FOR_CPU));
 	EXPECT_EQ(ENOENT, errno);
@@ -462,7 +449,7 @@ static void *inflight_run(void *arg)
 {
 	struct inflight *f = arg;
 
-	f->ret = reg_xfer(f->fd, f->h, 0, f->len, 0, 0, &f->t);
+	f->ret = bm_reg_xfer(f->fd, f->h, 0, f->len, 0, 0, &f->t);
 	f->err = errno;
 	return NULL;
 }
@@ -513,7 +500,7 @@ TEST_F(card, registered_bounce_space_is_bounded_per_card)
 	ASSERT_EQ(0, bm_unregister(c->fd, h[0]));
 	ASSERT_EQ(0, bm_register(fd2, buf + mb * piece, piece, 0, &h[0])) TH_LOG("%s", strerror(errno));
 	memset(c->bar, 0, piece);
-	EXPECT_EQ(0, reg_xfer(fd2, h[0], 0, piece, 0, 0, &t)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, bm_reg_xfer(fd2, h[0], 0, piece, 0, 0, &t)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(0, memcmp(c->bar, buf + mb * piece, piece));
 	for (k = 0; k < mb; k++)
 		EXPECT_EQ(0, bm_unregister(k % 2 || !k ? fd2 : c->fd, h[k]));

@@ -148,6 +148,21 @@ static inline int bm_xfer(int fd, void *buf, uint64_t len, uint64_t card_off,
 	return ioctl(fd, BUSMASTER_IOCTL_TRANSFER, t);
 }
 
+/* TRANSFER of [@off, @off + @len) of registered buffer @handle. 0, or -1 with errno. */
+static inline int bm_reg_xfer(int fd, uint32_t handle, uint64_t off, uint64_t len,
+			      uint64_t card_off, uint32_t flags,
+			      struct busmaster_transfer *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->size = sizeof(*t);
+	t->flags = flags | BUSMASTER_XFER_REGISTERED;
+	t->handle = handle;
+	t->addr = off;
+	t->length = len;
+	t->card_offset = card_off;
+	return ioctl(fd, BUSMASTER_IOCTL_TRANSFER, t);
+}
+
 /* SUBMIT one request; its id in *@id. 0, or -1 with errno. */
 static inline int bm_submit(int fd, uint32_t flags, uint32_t handle,
 			    uint64_t addr, uint64_t len, uint64_t card_off,
